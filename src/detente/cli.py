@@ -1,0 +1,207 @@
+"""The ``detente`` command line: a view over the library (it renders results, never computes).
+
+Every command takes ``--json`` where it prints results. Bad input prints one located message per
+problem on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from detente.errors import InputError, ModelError
+
+app = typer.Typer(
+    name="detente",
+    help="Model, stress-test and forecast negotiations and the ends of wars.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_input_errors(fn: F) -> F:
+    """Turn bad input into a clear message and exit status 2 (never a traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InputError as e:
+            for line in e.render().splitlines():
+                err.print(f"[bold red]error:[/] {line}", highlight=False, markup=True,
+                          soft_wrap=True)
+            raise typer.Exit(2) from None
+        except ModelError as e:
+            err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_pairs(pairs: list[str] | None) -> dict[str, str]:
+    """``key=value`` strings from ``--option`` into a mapping."""
+    result = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError([_opt_problem(pair)])
+        result[key.strip()] = value.strip()
+    return result
+
+
+def _opt_problem(pair: str) -> Any:
+    from detente.errors import problem
+
+    return problem("--option takes key=value", ("option",), value=pair)
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2) + "\n")
+
+
+FormatOpt = Annotated[
+    str | None,
+    typer.Option("--format", "-f", help="Input format: yaml, json, bdm-csv, ktab-csv, decide "
+                 "(default: detected)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _load(path: Path, fmt: str | None) -> Any:
+    from detente.scenario import load_scenario
+
+    return load_scenario(path, fmt)
+
+
+@app.command()
+@reports_input_errors
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML/JSON or a peer format).")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Model name (see `detente models`).")]
+    = "eum",
+    rounds: Annotated[int | None, typer.Option(help="Rounds for dynamic models.", min=1,
+                                               max=10_000)] = None,
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws (draw 0 = point estimates).",
+                                       min=1, max=1_000_000)] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of the one random generator.", min=0)] = 0,
+    option: Annotated[list[str] | None, typer.Option("--option", "-O",
+                                                     help="Model option key=value (repeat).")]
+    = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a negotiation model and print its forecast per round and issue."""
+    from detente.results import negotiate
+
+    sc = _load(scenario, fmt)
+    result = negotiate(sc, model, parse_pairs(option), rounds=rounds, draws=draws, seed=seed)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    from detente.views.text import render_negotiation
+
+    render_negotiation(out, sc, result)
+
+
+@app.command()
+@reports_input_errors
+def models(as_json: JsonOpt = False) -> None:
+    """List the negotiation models and their options with defaults."""
+    import dataclasses
+
+    from detente.models import REGISTRY
+
+    rows = []
+    for name, m in sorted(REGISTRY.items()):
+        fields = {f.name: f.default for f in dataclasses.fields(m.Options)}
+        rows.append({"name": name, "summary": m.summary, "options": fields})
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Negotiation models")
+    table.add_column("model", style="bold")
+    table.add_column("what it is")
+    table.add_column("options (defaults)")
+    for r in rows:
+        table.add_row(r["name"], r["summary"],
+                      "\n".join(f"{k}={v}" for k, v in r["options"].items()))
+    out.print(table)
+
+
+@app.command()
+@reports_input_errors
+def validate(
+    file: Annotated[Path, typer.Argument(help="Scenario file to check.")],
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a scenario file; report every problem with its line and field."""
+    from detente.scenario.schema import iter_quantities
+
+    sc = _load(file, fmt)
+    quantities = list(iter_quantities(sc))
+    summary = {
+        "file": str(file),
+        "valid": True,
+        "name": sc.name,
+        "actors": len(sc.actors),
+        "issues": len(sc.issues),
+        "stances": len(sc.stances),
+        "uncertain_values": sum(q.uncertain for _, q in quantities),
+        "values_with_evidence": sum(q.has_evidence for _, q in quantities),
+        "values": len(quantities),
+        "scenario_sha256": sc.sha256(),
+    }
+    if as_json:
+        print_json(summary)
+        return
+    out.print(f"[green]valid[/]: {file} — {summary['actors']} actors, {summary['issues']} issues, "
+              f"{summary['stances']} stances; {summary['uncertain_values']} of "
+              f"{summary['values']} values uncertain, {summary['values_with_evidence']} with "
+              f"evidence; sha256 {summary['scenario_sha256'][:16]}…", highlight=False)
+
+
+@app.command("import")
+@reports_input_errors
+def import_(
+    file: Annotated[Path, typer.Argument(help="A peer's file: BDM CSV, KTAB CSV, decide rows.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Scenario file to write "
+                                         "(.yaml or .json).")],
+    fmt: FormatOpt = None,
+) -> None:
+    """Convert a peer's input file into a detente scenario."""
+    from detente.scenario.write import write_scenario
+
+    sc = _load(file, fmt)
+    write_scenario(sc, output)
+    err.print(f"wrote {output}: {len(sc.actors)} actors, {len(sc.issues)} issues",
+              highlight=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario language."""
+    from detente.scenario.schema import Scenario
+
+    print_json(Scenario.model_json_schema())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""Scenario -> Batch: the arrays every kernel runs on (MODELS.md §0.3).
+
+This is the only place randomness is drawn. One seeded generator fills a (draws - 1, Q) matrix of
+uniforms, one column per uncertain quantity, which inverse CDFs turn into values; draw 0 is always
+the point estimate. Because numpy fills the matrix row by row, draw k's values do not depend on
+how many draws were asked for, so a 10-draw run is the first 10 draws of a 10,000-draw run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from detente.errors import InputError, problem
+from detente.scenario.schema import Quantity, Scenario
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Model inputs with a leading batch axis B (draws).
+
+    Shapes: ``capability``, ``position``, ``salience`` and ``mask`` are (B, N, D); ``low`` and
+    ``high`` are (D,); ``reference`` is (B, D) with NaN where an issue has no status quo.
+    Positions are in issue units, saliences on [0, 1]; masked (absent) entries hold zeros.
+    """
+
+    actors: tuple[str, ...]
+    issues: tuple[str, ...]
+    capability: np.ndarray
+    position: np.ndarray
+    salience: np.ndarray
+    mask: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    reference: np.ndarray
+    seed: int | None = None
+    scenario_sha256: str | None = None
+    actor_names: tuple[str, ...] = field(default=())
+    issue_names: tuple[str, ...] = field(default=())
+
+    @property
+    def draws(self) -> int:
+        return int(self.position.shape[0])
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        b, n, d = self.position.shape
+        return int(b), int(n), int(d)
+
+    def weights(self) -> np.ndarray:
+        """Voting weight w = capability x salience, zero where masked (MODELS.md §0.2)."""
+        return np.where(self.mask, self.capability * self.salience, 0.0)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.mask.all())
+
+
+def sample_quantities(quantities: list[Quantity], draws: int, seed: int | None) -> np.ndarray:
+    """Values of each quantity for every draw, shape (draws, Q); row 0 holds point estimates."""
+    q = len(quantities)
+    out = np.empty((draws, q))
+    out[0] = [x.point() for x in quantities]
+    if draws == 1 or q == 0:
+        return out
+    uncertain = [k for k, x in enumerate(quantities) if x.uncertain]
+    rng = np.random.default_rng(seed)
+    u = rng.random((draws - 1, len(uncertain)))
+    for col, k in enumerate(uncertain):
+        out[1:, k] = inverse_cdf(quantities[k], u[:, col])
+    certain = [k for k, x in enumerate(quantities) if not x.uncertain]
+    out[1:, certain] = out[0, certain]
+    return out
+
+
+def inverse_cdf(q: Quantity, u: np.ndarray) -> np.ndarray:
+    """Map uniforms on (0, 1) to draws of ``q``'s distribution."""
+    lo, hi = q.support()
+    if q.dist == "uniform":
+        return lo + u * (hi - lo)
+    if q.dist == "triangular":
+        if hi == lo:
+            return np.full_like(u, lo)
+        c = (q.mode - lo) / (hi - lo)  # type: ignore[operator]
+        left = lo + np.sqrt(u * (hi - lo) * (q.mode - lo))  # type: ignore[operator]
+        right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - q.mode))  # type: ignore[operator]
+        return np.where(u < c, left, right)
+    from scipy import special
+
+    if q.dist == "beta":
+        return lo + (hi - lo) * special.betaincinv(q.a, q.b, u)
+    mean, sd = q.mean, q.sd
+    if sd == 0:
+        return np.full_like(u, mean)
+    plo, phi = special.ndtr((lo - mean) / sd), special.ndtr((hi - mean) / sd)  # type: ignore[operator]
+    x = mean + sd * special.ndtri(plo + u * (phi - plo))  # type: ignore[operator]
+    return np.clip(x, lo, hi)  # guards only against round-off at the truncation points
+
+
+def compile_scenario(scenario: Scenario, draws: int = 1, seed: int | None = 0) -> Batch:
+    """Build the arrays for ``draws`` Monte Carlo draws (draw 0 = point estimates)."""
+    if draws < 1:
+        raise InputError([problem("draws must be at least 1", ("draws",), value=draws)])
+    actors = [a.id for a in scenario.actors]
+    issues = [i.id for i in scenario.issues]
+    n, d = len(actors), len(issues)
+    a_index = {a: k for k, a in enumerate(actors)}
+    i_index = {i: k for k, i in enumerate(issues)}
+
+    quantities: list[Quantity] = []
+    slots: list[tuple[str, int, int]] = []  # (array, actor, issue)
+    for st in scenario.stances:
+        i, j = a_index[st.actor], i_index[st.issue]
+        cap = st.capability or scenario.actors[i].capability
+        for name, qty in (("position", st.position), ("salience", st.salience), ("capability", cap)):
+            quantities.append(qty)  # type: ignore[arg-type]
+            slots.append((name, i, j))
+    ref_slots = [(j, iss.reference) for j, iss in enumerate(scenario.issues) if iss.reference]
+    quantities += [q for _, q in ref_slots]  # type: ignore[misc]
+
+    values = sample_quantities(quantities, draws, seed)
+    arrays = {name: np.zeros((draws, n, d)) for name in ("position", "salience", "capability")}
+    mask = np.zeros((draws, n, d), dtype=bool)
+    for col, (name, i, j) in enumerate(slots):
+        arrays[name][:, i, j] = values[:, col]
+        mask[:, i, j] = True
+    arrays["salience"] /= scenario.salience_scale
+    reference = np.full((draws, d), np.nan)
+    for k, (j, _) in enumerate(ref_slots):
+        reference[:, j] = values[:, len(slots) + k]
+    return Batch(
+        actors=tuple(actors),
+        issues=tuple(issues),
+        capability=arrays["capability"],
+        position=arrays["position"],
+        salience=arrays["salience"],
+        mask=mask,
+        low=np.array([i.low for i in scenario.issues]),
+        high=np.array([i.high for i in scenario.issues]),
+        reference=reference,
+        seed=seed,
+        scenario_sha256=scenario.sha256(),
+        actor_names=tuple(a.name for a in scenario.actors),
+        issue_names=tuple(i.name for i in scenario.issues),
+    )
+
+
+def batch_from_arrays(
+    position: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    *,
+    low: np.ndarray | float | None = None,
+    high: np.ndarray | float | None = None,
+    reference: np.ndarray | None = None,
+    mask: np.ndarray | None = None,
+) -> Batch:
+    """A Batch straight from arrays (tests, benchmarks, sweeps).
+
+    ``position`` is (B, N, D); ``salience`` broadcasts to it; ``capability`` is (B, N, D) or
+    (B, N), the latter shared by every issue. The scale defaults to the positions' range.
+    """
+    position = np.asarray(position, dtype=float)
+    if position.ndim != 3:
+        raise ValueError(f"position must be (B, N, D), got shape {position.shape}")
+    b, n, d = position.shape
+    salience = np.broadcast_to(np.asarray(salience, dtype=float), position.shape)
+    capability = np.asarray(capability, dtype=float)
+    if capability.ndim == 2:
+        capability = capability[..., None]
+    capability = np.broadcast_to(capability, position.shape)
+    low_a = position.min(axis=(0, 1)) if low is None else np.broadcast_to(low, (d,))
+    high_a = position.max(axis=(0, 1)) if high is None else np.broadcast_to(high, (d,))
+    ref = np.full((b, d), np.nan) if reference is None else np.broadcast_to(reference, (b, d))
+    return Batch(
+        actors=tuple(f"A{k}" for k in range(n)),
+        issues=tuple(f"D{k}" for k in range(d)),
+        capability=capability,
+        position=position,
+        salience=salience,
+        mask=np.ones((b, n, d), bool) if mask is None else np.broadcast_to(mask, (b, n, d)),
+        low=np.asarray(low_a, dtype=float),
+        high=np.asarray(high_a, dtype=float),
+        reference=np.asarray(ref, dtype=float),
+    )

@@ -1,0 +1,86 @@
+"""Errors raised at the boundary, each naming where the bad value sits.
+
+Every problem with an input carries a location (file, line, field path), the offending value and
+what would have been allowed. The CLI prints them and exits with status 2; the Python API raises
+:class:`InputError`. Inside the package, code trusts its (already validated) inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Path = tuple[str | int, ...]
+
+
+def format_path(path: Path) -> str:
+    """Render a field path as ``stances[3].position``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "<document>"
+
+
+def show_value(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where, what, and what would be allowed."""
+
+    message: str
+    path: Path = ()
+    line: int | None = None
+    value: Any = field(default=None, compare=False)
+    has_value: bool = False
+
+    def render(self, file: str | None) -> str:
+        where = file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        field_part = f" {format_path(self.path)}:" if self.path else ""
+        got = f" (got {show_value(self.value)})" if self.has_value else ""
+        return f"{where}:{field_part} {self.message}{got}"
+
+
+def problem(message: str, path: Path = (), *, value: Any = ..., line: int | None = None) -> Problem:
+    """Build a :class:`Problem`; pass ``value`` to have it shown as ``(got ...)``."""
+    if value is ...:
+        return Problem(message, tuple(path), line)
+    return Problem(message, tuple(path), line, value, True)
+
+
+class InputError(Exception):
+    """Bad input: one or more problems, each with its location."""
+
+    def __init__(self, problems: Sequence[Problem], file: str | None = None) -> None:
+        self.problems = list(problems)
+        self.file = file
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return "\n".join(p.render(self.file) for p in self.problems)
+
+    def located(self, file: str | None, lines: dict[Path, int] | None = None) -> InputError:
+        """Attach a file name and (where known) line numbers to every problem."""
+        lines = lines or {}
+        placed = []
+        for p in self.problems:
+            line = p.line
+            if line is None:
+                for cut in range(len(p.path), -1, -1):
+                    if p.path[:cut] in lines:
+                        line = lines[p.path[:cut]]
+                        break
+            placed.append(Problem(p.message, p.path, line, p.value, p.has_value))
+        return InputError(placed, file if file is not None else self.file)
+
+
+class ModelError(Exception):
+    """A model cannot run on the given batch (e.g. Nash without a status quo)."""

@@ -1,0 +1,1 @@
+"""Views: render results (terminal tables, reports); they never compute a model."""

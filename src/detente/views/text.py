@@ -1,0 +1,55 @@
+"""Terminal rendering of negotiation results with rich."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from detente.results import NegotiationResult
+from detente.scenario.schema import Scenario
+
+
+def _scale(scenario: Scenario, issue_id: str) -> str:
+    issue = scenario.issue(issue_id)
+    lo = f"{issue.low:g}" + (f" {issue.low_label}" if issue.low_label else "")
+    hi = f"{issue.high:g}" + (f" {issue.high_label}" if issue.high_label else "")
+    return f"{lo} … {hi}"
+
+
+def render_negotiation(console: Console, scenario: Scenario, result: NegotiationResult) -> None:
+    """Forecast per round and issue (median and weighted mean), then the forecast line."""
+    traj = result.trajectory
+    t = int(traj.turns[0])
+    issues = result.batch.issues
+    median, mean = result.median_path()[0], result.mean_path()[0]
+    console.print(f"[bold]{scenario.name}[/] — model [bold]{result.model}[/]", highlight=False)
+    table = Table()
+    table.add_column("round", justify="right")
+    for d in issues:
+        table.add_column(f"{d}\nmedian", justify="right")
+        table.add_column(f"{d}\nmean", justify="right")
+    for k in range(t + 1):
+        row = ["input" if k == 0 else str(k)]
+        for j in range(len(issues)):
+            row += [f"{median[k, j]:.3f}", f"{mean[k, j]:.3f}"]
+        table.add_row(*row)
+    console.print(table)
+    forecast = Table(title="Forecast", title_justify="left")
+    forecast.add_column("issue")
+    forecast.add_column("scale")
+    forecast.add_column("forecast", justify="right")
+    if result.batch.draws > 1:
+        forecast.add_column(f"p05 – p95 over {result.batch.draws} draws", justify="right")
+    summary = result.draw_summary() if result.batch.draws > 1 else {}
+    for j, d in enumerate(issues):
+        row = [d, _scale(scenario, d), f"{traj.forecast[0, j]:.3f}"]
+        if summary:
+            row.append(f"{summary[d]['p05']:.3f} – {summary[d]['p95']:.3f}")
+        forecast.add_row(*row)
+    console.print(forecast)
+    p = result.provenance()
+    console.print(
+        f"[dim]stop: {traj.stop_reason[0]} after {t} round(s) · scenario "
+        f"{(p['scenario_sha256'] or '')[:12]} · seed {p['seed']} · detente {p['version']}[/]",
+        highlight=False,
+    )
