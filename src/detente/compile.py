@@ -93,7 +93,8 @@ def inverse_cdf(q: Quantity, u: np.ndarray) -> np.ndarray:
     mean, sd = q.mean, q.sd
     if sd == 0:
         return np.full_like(u, mean)
-    plo, phi = special.ndtr((lo - mean) / sd), special.ndtr((hi - mean) / sd)  # type: ignore[operator]
+    plo = special.ndtr((lo - mean) / sd)  # type: ignore[operator]
+    phi = special.ndtr((hi - mean) / sd)  # type: ignore[operator]
     x = mean + sd * special.ndtri(plo + u * (phi - plo))  # type: ignore[operator]
     return np.clip(x, lo, hi)  # guards only against round-off at the truncation points
 
@@ -113,7 +114,8 @@ def compile_scenario(scenario: Scenario, draws: int = 1, seed: int | None = 0) -
     for st in scenario.stances:
         i, j = a_index[st.actor], i_index[st.issue]
         cap = st.capability or scenario.actors[i].capability
-        for name, qty in (("position", st.position), ("salience", st.salience), ("capability", cap)):
+        triple = (("position", st.position), ("salience", st.salience), ("capability", cap))
+        for name, qty in triple:
             quantities.append(qty)  # type: ignore[arg-type]
             slots.append((name, i, j))
     ref_slots = [(j, iss.reference) for j, iss in enumerate(scenario.issues) if iss.reference]

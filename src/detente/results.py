@@ -65,7 +65,7 @@ class NegotiationResult:
             "probabilities": None if probs is None else _floats(probs[0, : t + 1]),
             "mean": _floats(self.mean_path()[0, : t + 1]),
             "median": _floats(self.median_path()[0, : t + 1]),
-            "forecast": {d: float(v) for d, v in zip(issues, self.trajectory.forecast[0])},
+            "forecast": dict(zip(issues, map(float, self.trajectory.forecast[0]), strict=True)),
             "provenance": self.provenance(),
         }
         if self.batch.draws > 1:

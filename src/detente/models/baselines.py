@@ -118,14 +118,15 @@ class MedianModel:
 
 
 def nash_1d(x: np.ndarray, w: np.ndarray, present: np.ndarray, d: np.ndarray,
-            utility: str = "linear", iterations: int = 80) -> np.ndarray:
+            utility: str = "linear", iterations: int = 200) -> np.ndarray:
     """Weighted Nash bargaining solution on one issue (MODELS.md §1.3), batched over rows.
 
-    Maximises sum_i w_i log(u_i(o) - u_i(d)) over F = {o : u_i(o) >= u_i(d) for every present i},
-    which for distance utilities is the interval ∩_i [x_i - |d - x_i|, x_i + |d - x_i|]. The
-    objective is concave on F, so a golden-section search on F is exact to round-off. If F is the
-    single point d (some actor's ideal is d, so it can only lose), the answer is d.
-    x, w, present: (B, N); d: (B,).
+    Maximises f(o) = sum_i w_i log(u_i(o) - u_i(d)) over F = {o : u_i(o) >= u_i(d) for every
+    present i}, which for distance utilities is the interval ∩_i [x_i - |d - x_i|, x_i + |d - x_i|].
+    f is concave on F, so its maximiser is where the left derivative is >= 0 >= the right one;
+    bisection on those one-sided derivatives finds it to round-off, kinks at ideal points
+    included (linear utility has one at every x_i). If F is the single point d (some actor's
+    ideal is d, so it can only lose), the answer is d. x, w, present: (B, N); d: (B,).
     """
     reach = np.abs(d[:, None] - x)
     lo = np.where(present, x - reach, -np.inf).max(axis=1)
@@ -133,23 +134,27 @@ def nash_1d(x: np.ndarray, w: np.ndarray, present: np.ndarray, d: np.ndarray,
     lo, hi = np.minimum(lo, d), np.maximum(hi, d)
     live = (w > 0) & present
 
-    def objective(o: np.ndarray) -> np.ndarray:
-        dist_o, dist_d = np.abs(o[:, None] - x), reach
+    def slopes(o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Left and right derivatives of f at o."""
+        off = o[:, None] - x
         if utility == "quadratic":
-            dist_o, dist_d = dist_o**2, dist_d**2
-        gain = dist_d - dist_o
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(live, w * np.log(np.maximum(gain, 0.0)), 0.0)
-        return terms.sum(axis=1)
+            gain = reach**2 - off**2
+            left = right = -2.0 * off
+        else:
+            gain = reach - np.abs(off)
+            left, right = np.where(off > 0, -1.0, 1.0), np.where(off >= 0, -1.0, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # gain is 0 only when F = {d}
+            scale = np.where(live, w / gain, 0.0)
+            return (scale * left).sum(axis=1), (scale * right).sum(axis=1)
 
-    g = (np.sqrt(5.0) - 1.0) / 2.0
     a, b = lo.copy(), hi.copy()
     for _ in range(iterations):
-        c, e = b - g * (b - a), a + g * (b - a)
-        left = objective(c) >= objective(e)
-        a, b = np.where(left, a, c), np.where(left, e, b)
-    out = 0.5 * (a + b)
-    return np.where(hi - lo <= 0, d, out)
+        m = 0.5 * (a + b)
+        left, right = slopes(m)
+        go_right, go_left = right > 0, left < 0
+        a = np.where(go_right, m, np.where(go_left, a, m))
+        b = np.where(go_left & ~go_right, m, np.where(go_right, b, m))
+    return np.where(hi - lo <= 0, d, 0.5 * (a + b))
 
 
 class NashModel:
@@ -165,7 +170,7 @@ class NashModel:
                 "model 'nash' needs a status quo (disagreement point) on every issue; "
                 f"give issues[].reference for: {', '.join(missing)}")
         w = model_weights(batch, options.weights)
-        b, n, dims = batch.shape
+        b, _, dims = batch.shape
         forecast = np.empty((b, dims))
         for j in range(dims):  # issues are bargained separately (see docstring of nash_1d)
             forecast[:, j] = nash_1d(batch.position[:, :, j], w[:, :, j], batch.mask[:, :, j],

@@ -104,19 +104,20 @@ def eum_options(given: dict[str, Any] | None = None) -> EUMOptions:
 
 # -- the pieces of one round ---------------------------------------------------------------------
 
-def vote_margins(x: np.ndarray, w: np.ndarray, r: np.ndarray, R: np.ndarray) -> np.ndarray:
+def vote_margins(x: np.ndarray, w: np.ndarray, r: np.ndarray | None, R: np.ndarray) -> np.ndarray:
     """M[b, i, j] = sum_k max(0, w_k [(|x_k - x_j|/R)^r_k - (|x_k - x_i|/R)^r_k]).
 
     The support i gets against j from voters closer to i (Scholz eq. 31's numerator; with the
     voters' own exponents r_k it is the variant of Scholz's code, MODELS.md §2.4).
     """
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]  # [b, k, a]
-    wv = w[:, :, None] * dist ** r[:, :, None]
+    wv = w[:, :, None] * (dist if r is None else dist ** r[:, :, None])
     diff = wv[:, :, None, :] - wv[:, :, :, None]  # [b, k, i, j] = wv[k, j] - wv[k, i]
-    return np.maximum(diff, 0.0).sum(axis=1)
+    np.maximum(diff, 0.0, out=diff)
+    return diff.sum(axis=1)
 
 
-def win_probability(x: np.ndarray, w: np.ndarray, r: np.ndarray, R: np.ndarray,
+def win_probability(x: np.ndarray, w: np.ndarray, r: np.ndarray | None, R: np.ndarray,
                     variant: str) -> np.ndarray:
     """P[b, i, j]: probability that i prevails over j (MODELS.md §2.4, Scholz eqs. 30-31).
 
@@ -125,7 +126,7 @@ def win_probability(x: np.ndarray, w: np.ndarray, r: np.ndarray, R: np.ndarray,
     ``signed_clip`` nets the votes before clipping at 0 (Masad 2014). P = 0 when x_i = x_j.
     """
     if variant != "all_pairs_risk":
-        r = np.ones_like(r)
+        r = None
     m = vote_margins(x, w, r, R)
     pair_total = m + np.swapaxes(m, 1, 2)
     if variant == "all_pairs_risk":
@@ -141,28 +142,53 @@ def win_probability(x: np.ndarray, w: np.ndarray, r: np.ndarray, R: np.ndarray,
     return np.where(x[:, :, None] == x[:, None, :], 0.0, p)
 
 
-def _u(base: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """2 - 4 base^e, the utility form of eqs. 15-16 and 22-24 (base clipped at 0 for round-off)."""
-    return 2.0 - 4.0 * np.maximum(base, 0.0) ** e
+def _u(base: np.ndarray, e: np.ndarray | None) -> np.ndarray:
+    """2 - 4 base^e, the utility form of eqs. 15-16 and 22-24 (e = None means e = 1)."""
+    if e is None:
+        return 2.0 - 4.0 * base
+    return 2.0 - 4.0 * np.maximum(base, 0.0) ** e  # clip guards round-off only
 
 
-def challenge_eu(x: np.ndarray, s: np.ndarray, p: np.ndarray, e: np.ndarray, R: np.ndarray,
-                 q: float, mu: np.ndarray) -> np.ndarray:
-    """E[b, i, j]: expected utility of i challenging j, priced with exponents e[b, i, j] (eq. 25).
+def _status_quo_terms(x: np.ndarray, d: np.ndarray, R: np.ndarray, q: float, mu: np.ndarray,
+                      e: np.ndarray | None, usq: np.ndarray | float) -> np.ndarray:
+    """Q U_sq + (1 - Q)[T U_b + (1 - T) U_w] for challenger i (rows), target j (columns)."""
+    terms = q * usq
+    if q < 1.0:
+        gap = np.abs(x - mu[:, None])[:, :, None]
+        better = gap < np.abs(x[:, :, None] - x[:, None, :])
+        spread = 0.25 * (gap / R[:, None, None] + d)
+        terms = terms + (1.0 - q) * np.where(better, _u(0.5 - spread, e), _u(0.5 + spread, e))
+    return terms
 
-    E = s_j [P_ij U_s + (1 - P_ij) U_f] + (1 - s_j) U_s - Q U_sq - (1 - Q)[T U_b + (1 - T) U_w],
-    the leading salience being the responder's (A1); T = 1 iff |x_i - mu| < |x_i - x_j| (§2.3).
+
+def dyad_eus(x: np.ndarray, s: np.ndarray, p: np.ndarray, r: np.ndarray | None, R: np.ndarray,
+             q: float, mu: np.ndarray, perspective: str = "evaluator"
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides of every dyad: a[m, p] = E^m(U_mp) and b[m, p] = E(U_pm) (eqs. 5-7, 25).
+
+    E(i challenges j) = s_j [P_ij U_s + (1 - P_ij) U_f] + (1 - s_j) U_s - Q U_sq
+    - (1 - Q)[T U_b + (1 - T) U_w], the leading salience being the responder's (A1) and
+    T = 1 iff |x_i - mu| < |x_i - x_j| (§2.3). ``a`` is priced with m's exponent. Under the
+    ``evaluator`` perspective m also prices p's challenge with its own exponent (Scholz's code);
+    under ``own`` p's challenge carries p's exponent, so b = a transposed. ``r = None`` means
+    every exponent is 1. Because distances are symmetric, U_s and U_f under m's exponent serve
+    both sides: U_s(d_pm; r_m) is the transpose of U_s(d_mp; r_m).
     """
     d = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
-    us, uf = _u(0.5 - 0.5 * d, e), _u(0.5 + 0.5 * d, e)
-    sj = s[:, None, :]
-    eu = sj * (p * us + (1.0 - p) * uf) + (1.0 - sj) * us - q * _u(np.full_like(d, 0.5), e)
-    if q < 1.0:
-        d_mu = (np.abs(x - mu[:, None]) / R[:, None])[:, :, None]
-        better = np.abs(x - mu[:, None])[:, :, None] < np.abs(x[:, :, None] - x[:, None, :])
-        ub, uw = _u(0.5 - 0.25 * (d_mu + d), e), _u(0.5 + 0.25 * (d_mu + d), e)
-        eu = eu - (1.0 - q) * np.where(better, ub, uw)
-    return eu
+    e_row = None if r is None else np.broadcast_to(r[:, :, None], d.shape)
+    us, uf = _u(0.5 - 0.5 * d, e_row), _u(0.5 + 0.5 * d, e_row)
+    s_col = s[:, None, :]
+    a = s_col * (p * us + (1.0 - p) * uf) + (1.0 - s_col) * us
+    usq = 0.0 if r is None else _u(np.full(r.shape, 0.5), r)  # eq. 24, per evaluator
+    a -= _status_quo_terms(x, d, R, q, mu, e_row, usq if r is None else usq[:, :, None])
+    if perspective == "own" or r is None:
+        return a, np.swapaxes(a, 1, 2)
+    # E_t[i, j] = E(i challenges j) priced with the target's exponent r_j; b = E_t transposed
+    us_t, uf_t = np.swapaxes(us, 1, 2), np.swapaxes(uf, 1, 2)
+    e_col = np.broadcast_to(r[:, None, :], d.shape)
+    e_t = s_col * (p * us_t + (1.0 - p) * uf_t) + (1.0 - s_col) * us_t
+    e_t -= _status_quo_terms(x, d, R, q, mu, e_col, usq[:, None, :])  # type: ignore[index]
+    return a, np.swapaxes(e_t, 1, 2)
 
 
 def risk_exponents(x: np.ndarray, w: np.ndarray, s: np.ndarray, R: np.ndarray, mu: np.ndarray,
@@ -173,11 +199,10 @@ def risk_exponents(x: np.ndarray, w: np.ndarray, s: np.ndarray, R: np.ndarray, m
     R_i = (2 Sec_i - Sec_max - Sec_min) / (Sec_max - Sec_min); r_i = (1 - R_i/3) / (1 + R_i/3).
     If every security is equal, r = 1 (A16).
     """
-    ones = np.ones_like(x)
     if opts.risk == "off":
-        return ones
-    p = win_probability(x, w, ones, R, opts.probability)
-    e1 = challenge_eu(x, s, p, np.ones_like(p), R, opts.q, mu)
+        return np.ones_like(x)
+    p = win_probability(x, w, None, R, opts.probability)
+    e1, _ = dyad_eus(x, s, p, None, R, opts.q, mu)
     n = x.shape[1]
     off = ~np.eye(n, dtype=bool)
     sec = np.where(off, e1, 0.0).sum(axis=1 if opts.security == "adversary" else 2)
@@ -266,12 +291,7 @@ def eum_round(x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray,
     R = np.where(live, R, 1.0)
     r = risk_exponents(x, w, s, R, mu, opts)
     p = win_probability(x, w, r, R, opts.probability)
-    a = challenge_eu(x, s, p, np.broadcast_to(r[:, :, None], p.shape), R, opts.q, mu)
-    if opts.perspective == "own":
-        b = np.swapaxes(a, 1, 2)
-    else:  # the mover prices the proposer's challenge with its own exponent
-        b = np.swapaxes(challenge_eu(x, s, p, np.broadcast_to(r[:, None, :], p.shape), R,
-                                     opts.q, mu), 1, 2)
+    a, b = dyad_eus(x, s, p, r, R, opts.q, mu, opts.perspective)
     kind, target = offers(x, a, b, opts)
     pick, new = choose_offer(x, a, b, kind, target, opts)
     if opts.update == "sequential":
@@ -294,13 +314,27 @@ def _sequential(x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray, opts
     return x, picks
 
 
+BLOCK = 128  # problems per block: keeps the (block, N, N, N) vote tensor in cache
+
+
 def run_eum(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
             opts: EUMOptions) -> dict[str, np.ndarray]:
     """Run the model on B independent one-issue problems: x0, c, s (B, N); scale (B,) = high-low.
 
     Returns positions (B, T+1, N), risk exponents (B, T, N), proposer accepted (B, T, N; -1 for
-    none), turns (B,) and the stop flag (B,) telling whether ``median_stable`` fired.
+    none), turns (B,) and the stop flag (B,) telling whether ``median_stable`` fired. The batch
+    is processed in blocks so that intermediate arrays stay in cache; results do not depend on
+    the block size.
     """
+    n = x0.shape[1]
+    block = max(1, BLOCK * 1000 // n**3)
+    parts = [_run_block(x0[k:k + block], c[k:k + block], s[k:k + block], scale[k:k + block],
+                        opts) for k in range(0, x0.shape[0], block)]
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+
+def _run_block(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
+               opts: EUMOptions) -> dict[str, np.ndarray]:
     b, n = x0.shape
     t_max = opts.rounds
     xs = np.empty((b, t_max + 1, n))
@@ -348,7 +382,7 @@ class EUMModel:
 
     def run(self, batch: Batch, options: EUMOptions) -> Trajectory:
         if not batch.complete:
-            b, n, d = np.nonzero(~batch.mask)
+            _, n, d = np.nonzero(~batch.mask)
             raise ModelError(
                 "model 'eum' needs every actor to hold a position on every issue; missing: "
                 f"actor {batch.actors[n[0]]!r} on issue {batch.issues[d[0]]!r}")

@@ -137,7 +137,7 @@ def read_ktab_csv(text: str, file: str | None = None) -> Scenario:
     if len(rows) < 2:
         parse.fail("a KTAB CSV needs a title line, a header line and actor rows", line=1)
         parse.raise_if_any()
-    (l1, title), (l2, header) = rows[0], rows[1]
+    (l1, title), (_, header) = rows[0], rows[1]
     if len(title) < 4:
         parse.fail("line 1 must be: scenario name, description, number of actors, number of "
                    "dimensions", line=l1, value=",".join(title))

@@ -84,7 +84,8 @@ def problems_from_validation(err: ValidationError, root: type[BaseModel]) -> lis
     """Translate pydantic's errors into located, readable problems."""
     out = []
     for e in err.errors():
-        loc: Path = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc: Path = tuple(
+            p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         kind = e["type"]
         if kind == "extra_forbidden":
             allowed = _allowed_fields(root, loc[:-1])
@@ -105,8 +106,8 @@ def validate_document(
 ) -> Any:
     """Validate a parsed document as ``root``; problems come back located in ``file``."""
     if not isinstance(data, dict):
-        raise InputError([problem("the document must be a mapping of fields", value=type(data).__name__)],
-                         file)
+        raise InputError(
+            [problem("the document must be a mapping of fields", value=type(data).__name__)], file)
     try:
         return root.model_validate(data)
     except ValidationError as err:

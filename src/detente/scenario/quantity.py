@@ -15,8 +15,8 @@ triangular, the midpoint of a uniform, the mean of a (truncated) normal or of a 
 
 from __future__ import annotations
 
-import math
 import datetime as dt
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator

@@ -177,7 +177,8 @@ def check_scenario(s: Scenario) -> list[Problem]:
     out += _duplicates(s.actors, "id", "actors")
     out += _duplicates(s.sources, "id", "sources")
     if len(s.actors) < 2:
-        out.append(problem("a scenario needs at least two actors", ("actors",), value=len(s.actors)))
+        out.append(problem("a scenario needs at least two actors", ("actors",),
+                           value=len(s.actors)))
     issues = {i.id: i for i in s.issues}
     actors = {a.id: a for a in s.actors}
     for k, issue in enumerate(s.issues):
@@ -250,7 +251,8 @@ def _check_evidence(s: Scenario) -> list[Problem]:
         for j, c in enumerate(q.cite):
             if c.source not in known:
                 out.append(problem(
-                    f"citation names an unknown source (defined: {', '.join(sorted(known)) or 'none'})",
+                    "citation names an unknown source "
+                    f"(defined: {', '.join(sorted(known)) or 'none'})",
                     (*path, "cite", j, "source"), value=c.source))
         if s.require_evidence and not q.has_evidence:
             out.append(problem(

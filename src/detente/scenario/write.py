@@ -1,4 +1,4 @@
-"""Writing a Scenario back to YAML or JSON: compact (plain numbers where no more is said), atomic."""
+"""Writing a Scenario back to YAML or JSON: compact (plain numbers where nothing more is said)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,143 @@
+"""Compile step (sampling, draw 0, reproducibility) and the baseline models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detente.compile import batch_from_arrays, compile_scenario, inverse_cdf
+from detente.errors import ModelError
+from detente.models.baselines import MeanModel, NashModel, NashOptions, nash_1d, weighted_median
+from detente.results import negotiate
+from detente.scenario import Quantity, load_scenario
+
+from .conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def minimal():
+    return load_scenario(FIXTURES / "minimal.yaml")
+
+
+def test_draw_zero_is_the_point_estimate(minimal):
+    b = compile_scenario(minimal, draws=50, seed=3)
+    one = compile_scenario(minimal)
+    np.testing.assert_array_equal(b.position[0], one.position[0])
+    assert b.position[0, 1, 0] == 80.0  # midpoint of uniform(70, 90)
+    assert b.capability[0, 1, 0] == 1.0  # mode of the triangular
+    assert b.salience[0, 2, 0] == pytest.approx(2 / 7)  # mean of beta(2, 5)
+
+
+def test_same_seed_same_draws_and_prefix_property(minimal):
+    a = compile_scenario(minimal, draws=200, seed=11)
+    b = compile_scenario(minimal, draws=200, seed=11)
+    c = compile_scenario(minimal, draws=20, seed=11)
+    d = compile_scenario(minimal, draws=200, seed=12)
+    np.testing.assert_array_equal(a.position, b.position)
+    np.testing.assert_array_equal(a.position[:20], c.position)
+    assert not np.array_equal(a.position, d.position)
+
+
+def test_samples_respect_their_distributions(minimal):
+    b = compile_scenario(minimal, draws=20_001, seed=0)
+    pos_b = b.position[1:, 1, 0]
+    assert pos_b.min() >= 70 and pos_b.max() <= 90
+    assert pos_b.mean() == pytest.approx(80, abs=0.2)
+    normal = b.position[1:, 2, 1]
+    assert normal.min() >= 0 and normal.max() <= 20
+    assert normal.mean() == pytest.approx(10, abs=0.1)
+    tri = b.capability[1:, 1, 0]
+    assert tri.mean() == pytest.approx((0.5 + 1 + 2) / 3, abs=0.01)
+    sal = b.salience[1:, 2, 0]
+    assert sal.mean() == pytest.approx(2 / 7, abs=0.005)
+    certain = b.capability[:, 0, 0]
+    assert np.all(certain == 2.0)
+
+
+def test_triangular_inverse_cdf_quantiles():
+    q = Quantity(dist="triangular", lo=0, mode=2, hi=10)
+    u = np.array([0.0, 0.2, 1.0])
+    np.testing.assert_allclose(inverse_cdf(q, u), [0, 2, 10])
+
+
+def test_mask_and_salience_scale():
+    b = compile_scenario(load_scenario(FIXTURES / "partial.yaml"))
+    assert b.mask.sum() == 5 and not b.mask[0, 2, 1]
+    assert b.weights()[0, 2, 1] == 0
+
+
+def test_mean_model_is_the_weighted_mean(minimal):
+    r = negotiate(minimal, "mean")
+    b = r.batch
+    w = b.capability * b.salience
+    want = (w * b.position).sum(1) / w.sum(1)
+    np.testing.assert_allclose(r.trajectory.forecast, want)
+
+
+def _condorcet_scan(x: np.ndarray, w: np.ndarray) -> float:
+    """Oracle: the position no other position beats in the pairwise weighted vote (§1.2)."""
+    for cand in sorted(set(x)):
+        if all(np.sum(w * (np.abs(x - other) - np.abs(x - cand))) >= -1e-12
+               for other in set(x)):
+            return cand
+    raise AssertionError("no Condorcet winner")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), st.floats(0.01, 5)), min_size=2, max_size=9))
+def test_weighted_median_is_the_condorcet_winner(pairs):
+    x = np.array([p for p, _ in pairs], float)
+    w = np.array([v for _, v in pairs])
+    assert weighted_median(x[:, None], w[:, None])[0] == _condorcet_scan(x, w)
+
+
+def test_nash_symmetric_and_closed_form():
+    # two equal actors at 0 and 10, status quo 20: u1 gain 20 - o, u2 gain o on [0, 10] -> o = 10
+    x = np.array([[0.0, 10.0]])
+    out = nash_1d(x, np.ones((1, 2)), np.ones((1, 2), bool), np.array([20.0]))
+    assert out[0] == pytest.approx(10.0, abs=1e-9)
+    # quadratic: first-order condition o = sum (w/g) x / sum (w/g) (MODELS.md §1.3)
+    x = np.array([[2.0, 6.0, 9.0]])
+    w = np.array([[1.0, 2.0, 0.5]])
+    d = np.array([30.0])
+    o = nash_1d(x, w, np.ones((1, 3), bool), d, "quadratic")[0]
+    g = (d[0] - x[0]) ** 2 - (o - x[0]) ** 2
+    assert o == pytest.approx(np.sum(w[0] / g * x[0]) / np.sum(w[0] / g), abs=1e-7)
+
+
+def test_nash_returns_status_quo_when_an_actor_sits_on_it():
+    x = np.array([[3.0, 7.0, 5.0]])
+    out = nash_1d(x, np.ones((1, 3)), np.ones((1, 3), bool), np.array([5.0]))
+    assert out[0] == 5.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 100), min_size=2, max_size=6), st.floats(0, 100),
+       st.integers(0, 5), st.floats(1.5, 10))
+def test_nash_is_individually_rational_and_moves_toward_the_stronger(xs, d, who, factor):
+    x = np.array([xs])
+    n = x.shape[1]
+    who %= n
+    w = np.ones((1, n))
+    present = np.ones((1, n), bool)
+    o = nash_1d(x, w, present, np.array([d]))[0]
+    assert np.all(np.abs(o - x[0]) <= np.abs(d - x[0]) + 1e-6)  # nobody worse than disagreement
+    w2 = w.copy()
+    w2[0, who] *= factor
+    o2 = nash_1d(x, w2, present, np.array([d]))[0]
+    assert abs(o2 - x[0, who]) <= abs(o - x[0, who]) + 1e-6
+
+
+def test_nash_needs_reference():
+    b = compile_scenario(load_scenario(FIXTURES / "partial.yaml"))
+    with pytest.raises(ModelError, match="status quo"):
+        NashModel().run(b, NashOptions())
+
+
+def test_static_models_on_batches():
+    rng = np.random.default_rng(0)
+    b = batch_from_arrays(rng.uniform(0, 10, (4, 5, 2)), 0.5, np.ones((4, 5)))
+    t = MeanModel().run(b, MeanModel.Options())
+    assert t.forecast.shape == (4, 2) and t.positions.shape == (4, 1, 5, 2)
