@@ -189,3 +189,15 @@ def test_missing_stance_is_refused():
     batch = compile_scenario(load_scenario(FIXTURES / "partial.yaml"))
     with pytest.raises(ModelError, match="every actor to hold a position"):
         EUMModel().run(batch, EUMOptions())
+
+
+def test_block_size_and_threads_do_not_change_results(monkeypatch):
+    from detente.models import eum
+
+    rng = np.random.default_rng(9)
+    batch = batch_from_arrays(rng.uniform(0, 10, (9, 5, 1)), rng.uniform(0.1, 1, (9, 5, 1)),
+                              rng.uniform(0.1, 1, (9, 5)), low=0, high=10)
+    whole = EUMModel().run(batch, EUMOptions(rounds=4)).positions
+    monkeypatch.setattr(eum, "BLOCK", 1)  # many blocks of 8 problems, on the thread pool
+    split = EUMModel().run(batch, EUMOptions(rounds=4)).positions
+    np.testing.assert_array_equal(whole, split)

@@ -1,0 +1,66 @@
+"""Speed of the negotiation kernels (issue 2, item 8). Run: ``make bench`` or
+``.venv/bin/python benchmarks/bench_negotiation.py``.
+
+Prints wall times (best of several repeats) and ratios against baselines measured in the same
+run: one batched call of K draws against K separate single-draw calls. The Velev/Masad
+replication's 5.4 s for the emissions case (PEERS.md §2.5, same kind of machine) is shown for
+scale only; it was not measured here.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from detente.compile import batch_from_arrays, compile_scenario
+from detente.models.eum import EUMModel, EUMOptions
+from detente.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+PEER_VELEV_S = 5.4
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def random_case(n: int, draws: int = 1, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    return batch_from_arrays(rng.uniform(0, 100, (draws, n, 1)), rng.uniform(0.1, 1, (draws, n, 1)),
+                             rng.uniform(1, 10, (draws, n)), low=0, high=100)
+
+
+def main(quick: bool = False) -> None:
+    model, opts = EUMModel(), EUMOptions(rounds=10)
+    scenario = load_scenario(ROOT / "scenarios" / "bdm1994-emissions.yaml")
+    one = compile_scenario(scenario)
+    model.run(one, opts)  # warm-up
+    t1 = best_of(lambda: model.run(one, opts), 20)
+    print(f"eum, emissions case (10 actors), 10 rounds, one draw: {t1 * 1e3:.2f} ms "
+          f"(Velev/Masad peer: {PEER_VELEV_S} s, x{PEER_VELEV_S / t1:,.0f})")
+
+    k = 1000 if quick else 10_000
+    many = compile_scenario(scenario, draws=k, seed=1)
+    tk = best_of(lambda: model.run(many, opts), 1 if quick else 3)
+    print(f"eum, emissions case, {k:,} draws in one call: {tk:.2f} s "
+          f"({tk / k * 1e6:.0f} us per draw; {k * t1 / tk:.1f}x faster than {k:,} single calls "
+          f"at the single-call time measured above)")
+
+    print("eum, random actors on 0-100, 10 rounds, one draw: time against N")
+    for n in (10, 25, 50, 100) if quick else (10, 25, 50, 100, 200):
+        case = random_case(n)
+        tn = best_of(lambda c=case: model.run(c, opts), 3)
+        print(f"  N = {n:4d}: {tn * 1e3:9.1f} ms")
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv)
