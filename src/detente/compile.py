@@ -57,7 +57,8 @@ class Batch:
         return bool(self.mask.all())
 
 
-def sample_quantities(quantities: list[Quantity], draws: int, seed: int | None) -> np.ndarray:
+def sample_quantities(quantities: list[Quantity], draws: int,
+                      seed: int | np.random.SeedSequence | None) -> np.ndarray:
     """Values of each quantity for every draw, shape (draws, Q); row 0 holds point estimates."""
     q = len(quantities)
     out = np.empty((draws, q))
@@ -186,3 +187,150 @@ def batch_from_arrays(
         high=np.asarray(high_a, dtype=float),
         reference=np.asarray(ref, dtype=float),
     )
+
+
+# -- the war part ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LeverArrays:
+    """One lever, compiled: its schedule and, per draw, the size of each effect."""
+
+    id: str
+    start: int
+    end: int | None
+    effects: tuple[tuple[str, str, np.ndarray], ...]  # (param, "add" | "mul", (B,) value)
+    credibility: np.ndarray | None = None  # (B,) for a deadline lever, else None
+    every: int | None = None
+
+
+@dataclass(frozen=True)
+class WarInputs:
+    """Everything the war kernel needs, one (B,) array per parameter (MODELS.md §5.2).
+
+    ``params`` maps dotted paths (``R.cost``, ``guarantees``) to (B,) arrays; ``levers`` holds
+    the levers switched on in this variant; ``terms_low`` / ``terms_high`` (B, D) are U's and R's
+    positions, between which a share x of the stakes maps onto issue terms.
+    """
+
+    params: dict[str, np.ndarray]
+    levers: tuple[LeverArrays, ...]
+    horizon: int
+    steps: int
+    issues: tuple[str, ...]
+    terms_low: np.ndarray
+    terms_high: np.ndarray
+    hypothesis: str
+    seed: int | None
+    scenario_sha256: str | None
+
+    @property
+    def runs(self) -> int:
+        return int(next(iter(self.params.values())).shape[0])
+
+
+def compile_war(scenario: Scenario, hypothesis: str | None = None,
+                levers: tuple[str, ...] | list[str] = (), runs: int = 1000,
+                seed: int | None = 0) -> WarInputs:
+    """Draw the war parameters of ``runs`` runs under ``hypothesis`` with ``levers`` on.
+
+    Every war parameter and every lever effect of the scenario is sampled, whichever levers are
+    switched on and whichever hypothesis holds, always in the same column order: so a run's
+    draws are the same in every variant, and lever comparisons use common random numbers.
+    A hypothesis replaces parameter values (same uniforms, other distribution) and scales
+    lever effects.
+    """
+    from detente.scenario.war import parameter_quantities
+
+    war = scenario.war
+    if war is None:
+        raise InputError([problem("this scenario has no `war` section", ("war",))])
+    if runs < 1:
+        raise InputError([problem("runs must be at least 1", ("runs",), value=runs)])
+    hyp = None
+    if hypothesis not in (None, "baseline"):
+        names = [h.id for h in scenario.hypotheses]
+        if hypothesis not in names:
+            raise InputError([problem(f"unknown hypothesis (defined: baseline, {', '.join(names)})",
+                                      ("hypothesis",), value=hypothesis)])
+        hyp = scenario.hypotheses[names.index(hypothesis)]
+    lever_ids = [lv.id for lv in scenario.levers]
+    for lid in levers:
+        if lid not in lever_ids:
+            raise InputError([problem(f"unknown lever (defined: {', '.join(lever_ids) or 'none'})",
+                                      ("lever",), value=lid)])
+    base = {k: v for k, v in parameter_quantities(war).items() if v is not None}
+    if hyp is not None:
+        base.update(hyp.parameters)
+    slots: list[tuple[str, ...]] = [("param", k) for k in sorted(base)]
+    quantities = [base[k] for k in sorted(base)]
+    for lv in scenario.levers:
+        for j, eff in enumerate(lv.effects):
+            slots.append(("effect", lv.id, str(j)))
+            quantities.append(eff.add if eff.add is not None else eff.mul)  # type: ignore[arg-type]
+        if lv.deadline is not None:
+            slots.append(("credibility", lv.id))
+            quantities.append(lv.deadline.credibility)
+    # independent streams for the war parameters and for uncertain lever scales; the issue
+    # positions below use ``seed`` itself, as `detente run --draws` does
+    streams = np.random.SeedSequence(seed).spawn(2)
+    values = sample_quantities(quantities, runs, streams[0])
+    column = {slot: values[:, k] for k, slot in enumerate(slots)}
+    params = {k: column[("param", k)] for k in base}
+    for side in ("R", "U"):
+        params.setdefault(f"{side}.capacity", np.full(runs, np.inf))
+    scale = {lid: (q.point() if not q.uncertain else None) for lid, q in
+             (hyp.lever_scale.items() if hyp else [])}
+    compiled = []
+    for lv in scenario.levers:
+        if lv.id not in levers:
+            continue
+        factor = scale.get(lv.id, 1.0)
+        if factor is None:  # an uncertain scale: sample it with the lever's own stream
+            factor = sample_quantities([hyp.lever_scale[lv.id]], runs, streams[1])[:, 0]  # type: ignore[union-attr]
+        effects = []
+        for j, eff in enumerate(lv.effects):
+            size = column[("effect", lv.id, str(j))]
+            if eff.add is not None:
+                effects.append((eff.param, "add", size * factor))
+            else:  # scale the change, not the multiplier: mul 0.8 at half strength is 0.9
+                effects.append((eff.param, "mul", 1.0 + (size - 1.0) * factor))
+        cred = column.get(("credibility", lv.id))
+        compiled.append(LeverArrays(lv.id, lv.start, lv.end, tuple(effects), cred,
+                                    lv.deadline.every if lv.deadline else None))
+    negotiation = compile_scenario(scenario, draws=runs, seed=seed)
+    r, u = negotiation.actors.index(war.R), negotiation.actors.index(war.U)
+    return WarInputs(
+        params=params,
+        levers=tuple(compiled),
+        horizon=war.horizon,
+        steps=war.front.steps,
+        issues=negotiation.issues,
+        terms_low=negotiation.position[:, u, :],
+        terms_high=negotiation.position[:, r, :],
+        hypothesis=hypothesis or "baseline",
+        seed=seed,
+        scenario_sha256=negotiation.scenario_sha256,
+    )
+
+
+WAR_DEFAULTS: dict[str, float] = {
+    "R.effectiveness": 1.0, "U.effectiveness": 1.0, "R.recruitment": 0.0, "U.recruitment": 0.0,
+    "R.lethality": 0.0, "U.lethality": 0.0, "R.casualty_cost": 0.0, "U.casualty_cost": 0.0,
+    "R.collapse": 0.0, "U.collapse": 0.0, "R.capacity": np.inf, "U.capacity": np.inf,
+    "guarantees": 0.0, "guarantee_value": 0.0, "breakdown.base": 0.0,
+    "breakdown.guarantee_effect": 0.0, "deadline_belief.a": 1.0, "deadline_belief.b": 1.0,
+    "R.forces": 100.0, "U.forces": 100.0,
+}
+
+
+def war_inputs_from_values(values: dict[str, float | np.ndarray], runs: int, steps: int,
+                           horizon: int, levers: tuple[LeverArrays, ...] = ()) -> WarInputs:
+    """WarInputs straight from numbers (tests, benchmarks, theory checks): unnamed parameters
+    take neutral defaults; ``R.cost``, ``U.cost``, ``front.start`` and the four belief counts
+    must be given."""
+    merged = {**WAR_DEFAULTS, **values}
+    params = {k: np.broadcast_to(np.asarray(v, dtype=float), (runs,)).copy()
+              for k, v in merged.items()}
+    return WarInputs(params=params, levers=levers, horizon=horizon, steps=steps, issues=("x",),
+                     terms_low=np.zeros((runs, 1)), terms_high=np.ones((runs, 1)),
+                     hypothesis="baseline", seed=None, scenario_sha256=None)

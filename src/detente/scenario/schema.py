@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from detente.errors import InputError, Path, Problem, problem
 from detente.scenario.quantity import Citation, Quantity, Source, Strict
+from detente.scenario.war import Hypothesis, Lever, War, check_war
 
 Id = str
 
@@ -107,6 +108,9 @@ class Scenario(Strict):
     issues: tuple[Issue, ...] = Field(min_length=1)
     actors: tuple[Actor, ...]
     stances: tuple[Stance, ...]
+    war: War | None = Field(None, description="Bargaining while fighting (MODELS.md §5).")
+    levers: tuple[Lever, ...] = ()
+    hypotheses: tuple[Hypothesis, ...] = ()
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
@@ -219,6 +223,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
                 "stances[].capability", (*at, "capability")))
     if not out:
         out += _check_totals(s)
+    out += check_war(s.war, s.levers, s.hypotheses, set(actors), set(seen), list(issues))
     out += _check_evidence(s)
     return out
 
@@ -258,6 +263,15 @@ def _check_evidence(s: Scenario) -> list[Problem]:
             out.append(problem(
                 "require_evidence is on: this number needs `cite` or `assumption`", path,
                 value=q.point()))
+    for kind, records in (("levers", s.levers), ("hypotheses", s.hypotheses)):
+        for k, rec in enumerate(records):
+            for j, c in enumerate(rec.cite):
+                if c.source not in known:
+                    out.append(problem("citation names an unknown source",
+                                       (kind, k, "cite", j, "source"), value=c.source))
+            if s.require_evidence and not rec.cite and rec.assumption is None:
+                out.append(problem("require_evidence is on: this needs `cite` or `assumption`",
+                                   (kind, k), value=rec.id))
     return out
 
 
