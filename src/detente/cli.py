@@ -191,6 +191,96 @@ def import_(
               highlight=False)
 
 
+RunsOpt = Annotated[int, typer.Option(help="Monte Carlo runs.", min=1, max=2_000_000)]
+SeedOpt = Annotated[int, typer.Option(help="Seed of the random generator.", min=0)]
+HorizonOpt = Annotated[int | None, typer.Option(help="Weeks to simulate (default: the "
+                                                "scenario's horizon).", min=1, max=1040)]
+WarOptionOpt = Annotated[list[str] | None, typer.Option(
+    "--option", "-O", help="War-kernel option key=value, e.g. variant=powell (repeat).")]
+
+
+@app.command()
+@reports_input_errors
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario with a `war` section.")],
+    runs: RunsOpt = 10_000,
+    seed: SeedOpt = 0,
+    hypothesis: Annotated[str | None, typer.Option(help="Hypothesis id (default: baseline).")]
+    = None,
+    lever: Annotated[list[str] | None, typer.Option("--lever", "-l", help="Lever to switch on "
+                                                    "(repeat).")] = None,
+    horizon: HorizonOpt = None,
+    option: WarOptionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate bargaining while fighting: chance of agreement, end modes, duration, terms."""
+    from detente.analysis.compare import simulate_summary, war_options
+
+    sc = _load(scenario, None)
+    opts = war_options(parse_pairs(option))
+    with _spinner(not as_json and runs >= 50_000, f"simulating {runs:,} runs"):
+        summary = simulate_summary(sc, hypothesis, lever or [], runs, seed, opts, horizon)
+    if as_json:
+        print_json(summary)
+        return
+    from detente.views.war_text import render_simulation
+
+    render_simulation(out, summary, sc)
+
+
+@app.command()
+@reports_input_errors
+def compare(
+    scenario: Annotated[Path, typer.Argument(help="Scenario with levers and hypotheses.")],
+    hypothesis: Annotated[str, typer.Option(help="'all', or a comma list of hypothesis ids "
+                                            "('baseline' = the scenario as written).")] = "all",
+    levers: Annotated[str, typer.Option(help="'all', or a comma list of lever ids.")] = "all",
+    runs: RunsOpt = 5_000,
+    seed: SeedOpt = 0,
+    horizon: HorizonOpt = None,
+    option: WarOptionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare each lever with the baseline under each hypothesis (common random numbers)."""
+    from detente.analysis.compare import compare as run_compare
+    from detente.analysis.compare import resolve_names, war_options
+
+    sc = _load(scenario, None)
+    opts = war_options(parse_pairs(option))
+    hyps = resolve_names(hypothesis, [h.id for h in sc.hypotheses], "hypothesis", ["baseline"])
+    if hypothesis == "all" and sc.hypotheses:
+        hyps = [h.id for h in sc.hypotheses]
+    names = resolve_names(levers, [lv.id for lv in sc.levers], "levers")
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True, disable=as_json or runs < 2_000) as bar:
+        task = bar.add_task("comparing levers", total=len(hyps) * (len(names) + 1))
+        result = run_compare(sc, hyps, names, runs, seed, opts, horizon,
+                             progress=lambda label: bar.update(task, advance=1,
+                                                               description=label))
+    if as_json:
+        print_json(result)
+        return
+    from detente.views.war_text import render_comparison
+
+    render_comparison(out, result, sc)
+
+
+class _spinner:
+    """A status spinner on stderr for long runs (a view concern, never inside a kernel)."""
+
+    def __init__(self, show: bool, label: str) -> None:
+        self.status = err.status(label) if show else None
+
+    def __enter__(self) -> None:
+        if self.status is not None:
+            self.status.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario language."""

@@ -42,7 +42,7 @@ def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str
     inputs = compile_war(scenario, hypothesis, tuple(levers), runs, seed)
     if horizon is not None:
         inputs = _with_horizon(inputs, horizon)
-    outcome = simulate(inputs, options, np.random.default_rng(np.random.SeedSequence(seed)))
+    outcome = simulate(inputs, options, seed)
     return WarRun(inputs, outcome, tuple(levers))
 
 
@@ -98,7 +98,7 @@ def paired_delta(with_lever: WarOutcome, baseline: WarOutcome, week: int) -> dic
     d = with_lever.in_force[:, week - 1].astype(float) - baseline.in_force[:, week - 1]
     mean = float(d.mean())
     half = 1.96 * float(d.std(ddof=1)) / np.sqrt(d.size) if d.size > 1 else float("nan")
-    return {"mean": mean, "ci95": [mean - half, mean + half]}
+    return {"mean": mean, "ci95": [float(mean - half), float(mean + half)]}
 
 
 def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str], runs: int,
@@ -149,3 +149,24 @@ def resolve_names(requested: str | None, available: Sequence[str], what: str,
         raise InputError([problem(f"unknown {what} (defined: {', '.join(every) or 'none'})",
                                   (what,), value=u) for u in unknown])
     return names
+
+
+def simulate_summary(scenario: Scenario, hypothesis: str | None, levers: Sequence[str], runs: int,
+                     seed: int, options: WarOptions, horizon: int | None = None
+                     ) -> dict[str, Any]:
+    """One variant's outcome distribution and agreement curve: the object of `simulate --json`."""
+    run = run_variant(scenario, hypothesis, levers, runs, seed, options, horizon)
+    return {
+        "hypothesis": hypothesis or "baseline",
+        "levers": list(levers),
+        "horizon": run.inputs.horizon,
+        **summarize(run),
+        "agreement_curve": [float(v) for v in agreement_curve(run.outcome)],
+        "provenance": {
+            "scenario_sha256": scenario.sha256(),
+            "version": __version__,
+            "seed": seed,
+            "runs": runs,
+            "options": options_dict(options),
+        },
+    }

@@ -61,7 +61,8 @@ class Front(Strict):
 class Breakdown(Strict):
     """Post-agreement hazard h = base * exp(-guarantee_effect * guarantees) (MODELS.md §5.9)."""
 
-    base: Quantity = Field(default_factory=lambda: q(0.0), description="Weekly hazard, no guarantees.")
+    base: Quantity = Field(default_factory=lambda: q(0.0),
+                           description="Weekly hazard without guarantees.")
     guarantee_effect: Quantity = Field(default_factory=lambda: q(0.0), description="gamma >= 0.")
 
 

@@ -5,14 +5,20 @@ the proposer makes an offer that each side accepts when it is worth at least its
 fighting on under its own beliefs; otherwise a battle moves the front one step, casualties and
 costs accrue, beliefs update, and termination (victory, collapse, exhaustion) is checked.
 
-Randomness comes from one ``numpy.random.Generator`` that the caller seeds. Every week draws the
-same number of uniforms whatever the state, so two variants run with the same seed see the same
-battles, breakdowns and deadline draws: lever comparisons use common random numbers.
+Runs are simulated in fixed blocks of RUN_BLOCK (small enough to stay in cache), on a thread pool.
+Randomness comes from the seed the caller passes: per block, one stream for the war itself (every
+week draws the same number of uniforms whatever the state) and one stream per deadline lever,
+keyed by the lever's id. So two variants run with the same seed see the same battles, breakdowns
+and deadline draws whichever levers are on (lever comparisons use common random numbers), and
+results do not depend on the number of threads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields, replace
 from typing import Literal
 
 import numpy as np
@@ -26,6 +32,10 @@ END_MODES = ("fighting", "agreement", "victory_R", "victory_U", "collapse_R", "c
 FIGHTING, AGREEMENT, VICTORY_R, VICTORY_U, COLLAPSE_R, COLLAPSE_U, EXHAUSTED_R, EXHAUSTED_U, \
     HORIZON = range(len(END_MODES))
 FORCE_FLOOR = 0.1  # a side whose forces fall below this share of their start is exhausted
+_BATTLE_KEYS = ("R.effectiveness", "U.effectiveness", "R.lethality", "U.lethality",
+                "R.recruitment", "U.recruitment", "R.cost", "U.cost", "R.casualty_cost",
+                "U.casualty_cost", "R.collapse", "U.collapse")
+RUN_BLOCK = 8192  # runs per block; part of the random-stream layout, so changing it changes draws
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,7 @@ class WarOutcome:
     front: np.ndarray
     cost_R: np.ndarray
     cost_U: np.ndarray
+    tough: np.ndarray  # (B,) the powell variant's private type of R (False elsewhere)
 
 
 def _effective(inputs: WarInputs, t: int, enforced: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -121,10 +132,50 @@ def battle_probability(p: dict[str, np.ndarray], forces_r: np.ndarray, forces_u:
     return a / (a + b)
 
 
-def simulate(inputs: WarInputs, options: WarOptions, rng: np.random.Generator) -> WarOutcome:
-    """Run every run of ``inputs`` for up to ``inputs.horizon`` weeks."""
-    if options.variant == "fearon":
-        return _simulate_fearon(inputs, options, rng)
+def streams(entropy: int, lever_ids: list[str], block: int = 0
+            ) -> tuple[np.random.Generator, dict[str, np.random.Generator]]:
+    """Block ``block``'s generator for the war and one per deadline lever, from one entropy."""
+    core = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(0, block)))
+    per_lever = {lid: np.random.default_rng(np.random.SeedSequence(
+        entropy, spawn_key=(1, zlib.crc32(lid.encode()), block))) for lid in lever_ids}
+    return core, per_lever
+
+
+def _block(inputs: WarInputs, sl: slice) -> WarInputs:
+    """The runs ``sl`` of ``inputs``."""
+    levers = tuple(replace(lv, effects=tuple((p, op, v[sl]) for p, op, v in lv.effects),
+                           credibility=None if lv.credibility is None else lv.credibility[sl])
+                   for lv in inputs.levers)
+    return replace(inputs, params={k: v[sl] for k, v in inputs.params.items()}, levers=levers,
+                   terms_low=inputs.terms_low[sl], terms_high=inputs.terms_high[sl])
+
+
+def simulate(inputs: WarInputs, options: WarOptions, seed: int | None) -> WarOutcome:
+    """Run every run of ``inputs`` for up to ``inputs.horizon`` weeks (MODELS.md §5.3)."""
+    entropy = np.random.SeedSequence(seed).entropy
+    lever_ids = [lv.id for lv in inputs.levers if lv.credibility is not None]
+    starts = list(range(0, inputs.runs, RUN_BLOCK))
+
+    def one(index: int) -> WarOutcome:
+        sl = slice(starts[index], starts[index] + RUN_BLOCK)
+        rng, lever_rng = streams(entropy, lever_ids, index)  # type: ignore[arg-type]
+        part = _block(inputs, sl)
+        if options.variant == "fearon":
+            return _simulate_fearon(part, options, rng)
+        return _simulate_block(part, options, rng, lever_rng)
+
+    if len(starts) > 1:  # numpy releases the GIL in its loops: blocks use every core
+        with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
+            parts = list(pool.map(one, range(len(starts))))
+    else:
+        parts = [one(0)]
+    return WarOutcome(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                         for f in fields(WarOutcome)})
+
+
+def _simulate_block(inputs: WarInputs, options: WarOptions, rng: np.random.Generator,
+                    lever_rng: dict[str, np.random.Generator]) -> WarOutcome:
+    """One block of runs, week by week."""
     b, n, horizon = inputs.runs, inputs.steps, inputs.horizon
     par = inputs.params
     k = np.rint(par["front.start"]).astype(float)
@@ -139,19 +190,20 @@ def simulate(inputs: WarInputs, options: WarOptions, rng: np.random.Generator) -
     breakdowns = np.zeros(b, dtype=int)
     cost_r, cost_u = np.zeros(b), np.zeros(b)
     cas_r, cas_u = np.zeros(b), np.zeros(b)
-    in_force = np.zeros((b, horizon), dtype=bool)
-    front = np.empty((b, horizon + 1))
-    front[:, 0] = k
+    in_force = np.zeros((horizon, b), dtype=bool)  # week-major: each week writes one row
+    front = np.empty((horizon + 1, b))
+    front[0] = k
     due = {lv.id: np.full(b, lv.start) for lv in inputs.levers if lv.credibility is not None}
     threatened = {lid: np.ones(b, dtype=bool) for lid in due}
     enforced = {lid: np.zeros(b, dtype=bool) for lid in due}
     tough = rng.random(b) < options.tough_prior
     mu = np.full(b, options.tough_prior)
     for t in range(horizon):
-        u = rng.random((5 + len(due), b))  # battle, breakdown, collapse R, collapse U, spare, deadlines
-        for j, lv in enumerate(lv for lv in inputs.levers if lv.id in due):
+        u = rng.random((4, b))  # battle, breakdown, collapse of R, collapse of U
+        for lv in (lv for lv in inputs.levers if lv.id in due):
+            draw = lever_rng[lv.id].random(b)
             hit = threatened[lv.id] & (due[lv.id] == t) & (status != AGREEMENT)
-            win = hit & (u[5 + j] < lv.credibility)  # type: ignore[operator]
+            win = hit & (draw < lv.credibility)  # type: ignore[operator]
             enforced[lv.id] |= win
             dl_a += win
             dl_b += hit & ~win
@@ -164,9 +216,10 @@ def simulate(inputs: WarInputs, options: WarOptions, rng: np.random.Generator) -
         # agreements in force may break down (MODELS.md §5.9)
         hazard = p["breakdown.base"] * np.exp(-par["breakdown.guarantee_effect"] * p["guarantees"])
         broke = (status == AGREEMENT) & (u[1] < hazard)
-        status = np.where(broke, FIGHTING, status)
-        breakdowns += broke
-        share = np.where(broke, np.nan, share)
+        if broke.any():
+            status[broke] = FIGHTING
+            breakdowns += broke
+            share[broke] = np.nan
         fighting = status == FIGHTING
         # values of fighting on, offers, acceptance
         credibility = dl_a / (dl_a + dl_b)
@@ -174,59 +227,77 @@ def simulate(inputs: WarInputs, options: WarOptions, rng: np.random.Generator) -
                                                                                  threatened)
         c_u = p["U.cost"] + p["U.casualty_cost"] * cas_u
         bonus = p["guarantee_value"] * p["guarantees"]
-        p_true = battle_probability(p, forces_r, forces_u, options)
+        # offers only where the war goes on: most runs are settled after a few months
+        idx = np.flatnonzero(fighting)
+        beliefs = {s: [belief[s][0][idx], belief[s][1][idx]] for s in "RU"}
+        x, accept = np.zeros(b), np.zeros(b, dtype=bool)
         if options.variant == "powell":
-            x, accept = _powell_offer(options, k, n, belief, c_r, c_u, bonus, tough, mu, p,
-                                      forces_r, forces_u)
+            p_idx = {key: v[idx] for key, v in p.items()}
+            x[idx], accept[idx], mu[idx] = _powell_offer(
+                options, k[idx], n, beliefs, c_r[idx], c_u[idx], bonus[idx], tough[idx],
+                mu[idx], p_idx, forces_r[idx], forces_u[idx])
         else:
-            x, accept = _offer(options, t, k, n, belief, c_r, c_u, bonus)
+            x[idx], accept[idx] = _offer(options, t, k[idx], n, beliefs, c_r[idx], c_u[idx],
+                                         bonus[idx])
         settle = fighting & accept
-        status = np.where(settle, AGREEMENT, status)
-        share = np.where(settle, x, share)
-        first = np.where(settle & (first < 0), t, first)
-        end_week = np.where(settle, t, end_week)
-        fight = status == FIGHTING
-        # the battle (MODELS.md §5.4) and its costs
-        if options.variant == "powell" and options.powell_uncertainty == "power":
-            p_true = _typed_probability(p, forces_r, forces_u, options, tough)
-        r_wins = u[0] < p_true
-        step = np.where(r_wins, 1.0, -1.0)
-        k = np.where(fight, k + step, k)
-        for s in "RU":
-            belief[s][0] += fight & r_wins
-            belief[s][1] += fight & ~r_wins
-        if options.variant == "powell" and options.powell_uncertainty == "power":
-            mu = np.where(fight, _bayes_power(mu, p, forces_r, forces_u, options, r_wins), mu)
-        cas_r = np.where(fight, p["U.lethality"] * forces_u, 0.0)
-        cas_u = np.where(fight, p["R.lethality"] * forces_r, 0.0)
-        forces_r = np.where(fight, np.maximum(forces_r + p["R.recruitment"] - cas_r, 0.0), forces_r)
-        forces_u = np.where(fight, np.maximum(forces_u + p["U.recruitment"] - cas_u, 0.0), forces_u)
-        cost_r += np.where(fight, p["R.cost"] + p["R.casualty_cost"] * cas_r, 0.0)
-        cost_u += np.where(fight, p["U.cost"] + p["U.casualty_cost"] * cas_u, 0.0)
-        # termination (MODELS.md §5.8), first cause wins
-        ends = [
-            (k >= n, VICTORY_R, 1.0),
-            (k <= 0, VICTORY_U, 0.0),
-            (u[2] < p["R.collapse"], COLLAPSE_R, 0.0),
-            (u[3] < p["U.collapse"], COLLAPSE_U, 1.0),
-            ((cost_r >= par["R.capacity"]) | (forces_r < FORCE_FLOOR * start_r), EXHAUSTED_R,
-             None),
-            ((cost_u >= par["U.capacity"]) | (forces_u < FORCE_FLOOR * start_u), EXHAUSTED_U,
-             None),
-        ]
-        for cond, mode, value in ends:
-            stop = (status == FIGHTING) & fight & cond
-            status = np.where(stop, mode, status)
-            # an exhausted side settles on the line where the front stands
-            share = np.where(stop, k / n if value is None else value, share)
-            end_week = np.where(stop, t + 1, end_week)
-        in_force[:, t] = status == AGREEMENT
-        front[:, t + 1] = k
+        status[settle] = AGREEMENT
+        share[settle] = x[settle]
+        first[settle & (first < 0)] = t
+        end_week[settle] = t
+        # the battle (MODELS.md §5.4), its costs and the end of the war, for runs still fighting
+        f = np.flatnonzero(status == FIGHTING)
+        cas_r[:] = 0.0
+        cas_u[:] = 0.0
+        if f.size:
+            pf = {key: p[key][f] for key in _BATTLE_KEYS}
+            fr, fu, kf = forces_r[f], forces_u[f], k[f]
+            if options.variant == "powell" and options.powell_uncertainty == "power":
+                p_true = _typed_probability(pf, fr, fu, options, tough[f])
+                mu[f] = _bayes_power(mu[f], pf, fr, fu, options, u[0][f] < p_true)
+            else:
+                p_true = battle_probability(pf, fr, fu, options)
+            r_wins = u[0][f] < p_true
+            kf = kf + np.where(r_wins, 1.0, -1.0)
+            for s in "RU":
+                belief[s][0][f] += r_wins
+                belief[s][1][f] += ~r_wins
+            cr, cu = pf["U.lethality"] * fu, pf["R.lethality"] * fr
+            fr = np.maximum(fr + pf["R.recruitment"] - cr, 0.0)
+            fu = np.maximum(fu + pf["U.recruitment"] - cu, 0.0)
+            cost_r[f] += pf["R.cost"] + pf["R.casualty_cost"] * cr
+            cost_u[f] += pf["U.cost"] + pf["U.casualty_cost"] * cu
+            k[f], forces_r[f], forces_u[f], cas_r[f], cas_u[f] = kf, fr, fu, cr, cu
+            # termination (MODELS.md §5.8), the first cause listed wins
+            ended = np.select(
+                [kf >= n, kf <= 0, u[2][f] < pf["R.collapse"], u[3][f] < pf["U.collapse"],
+                 (cost_r[f] >= par["R.capacity"][f]) | (fr < FORCE_FLOOR * start_r[f]),
+                 (cost_u[f] >= par["U.capacity"][f]) | (fu < FORCE_FLOOR * start_u[f])],
+                [VICTORY_R, VICTORY_U, COLLAPSE_R, COLLAPSE_U, EXHAUSTED_R, EXHAUSTED_U],
+                FIGHTING)
+            stop = ended != FIGHTING
+            if stop.any():
+                g = f[stop]
+                status[g] = ended[stop]
+                # victory and collapse hand everything to one side; an exhausted side settles
+                # on the line where the front stands
+                e = ended[stop]
+                won_all = (e == VICTORY_R) | (e == COLLAPSE_U)
+                lost_all = (e == VICTORY_U) | (e == COLLAPSE_R)
+                share[g] = np.where(won_all, 1.0, np.where(lost_all, 0.0, kf[stop] / n))
+                end_week[g] = t + 1
+        in_force[t] = status == AGREEMENT
+        front[t + 1] = k
+        if not (status == FIGHTING).any() and not (
+                (status == AGREEMENT) & (hazard > 0)).any():
+            in_force[t + 1:] = status == AGREEMENT  # nothing can change any more
+            front[t + 2:] = k
+            break
+    in_force, front = in_force.T, front.T
     end_mode = np.where(status == FIGHTING, HORIZON, status)
     end_week = np.where(end_mode == HORIZON, horizon, end_week)
     terms = inputs.terms_low + share[:, None] * (inputs.terms_high - inputs.terms_low)
     return WarOutcome(end_mode, end_week, first, share, terms, in_force, breakdowns, front,
-                      cost_r, cost_u)
+                      cost_r, cost_u, tough)
 
 
 def _offer(options: WarOptions, t: int, k: np.ndarray, n: int, belief: dict, c_r: np.ndarray,
@@ -275,13 +346,13 @@ def _bayes_power(mu: np.ndarray, p: dict[str, np.ndarray], forces_r: np.ndarray,
 def _powell_offer(options: WarOptions, k: np.ndarray, n: int, belief: dict, c_r: np.ndarray,
                   c_u: np.ndarray, bonus: np.ndarray, tough: np.ndarray, mu: np.ndarray,
                   p: dict[str, np.ndarray], forces_r: np.ndarray, forces_u: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """U, uninformed, screens R's private type with its offer (Powell 2004, two types).
 
     U compares offering the tough type's reservation value (both types accept) with offering the
     soft type's (only the soft type accepts; a refusal reveals toughness, so U's belief mu jumps
     to 1 — under cost uncertainty refusals are the only lesson, "skimming"). R accepts iff the
-    offer reaches its own type's value of fighting on.
+    offer reaches its own type's value of fighting on. Returns (offer, accepted, updated mu).
     """
     s = options.type_spread
     p_u = belief["U"][0] / (belief["U"][0] + belief["U"][1])
@@ -303,8 +374,8 @@ def _powell_offer(options: WarOptions, k: np.ndarray, n: int, belief: dict, c_r:
     x = np.where(pay_all >= pay_screen, w_tough, w_soft)
     own = np.where(tough, w_tough, w_soft)
     accept = x >= own - 1e-12
-    mu[:] = np.where(~accept & (x < w_tough), 1.0, mu)  # only the tough type refuses w_soft
-    return x, accept
+    mu = np.where(~accept & (x < w_tough), 1.0, mu)  # only the tough type refuses w_soft
+    return x, accept, mu
 
 
 def _simulate_fearon(inputs: WarInputs, options: WarOptions, rng: np.random.Generator
@@ -330,4 +401,4 @@ def _simulate_fearon(inputs: WarInputs, options: WarOptions, rng: np.random.Gene
     zeros = np.zeros(b)
     return WarOutcome(mode, np.zeros(b, dtype=int), np.where(war, -1, 0), share, terms, in_force,
                       np.zeros(b, dtype=int), front, np.where(war, c_r, 0.0),
-                      np.where(war, u[0] * c_bar, zeros))
+                      np.where(war, u[0] * c_bar, zeros), np.zeros(b, dtype=bool))

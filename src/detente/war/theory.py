@@ -12,19 +12,21 @@ def gamblers_ruin(k: np.ndarray, n: int, p: np.ndarray) -> tuple[np.ndarray, np.
     (R wins). With ω = (1 - p)/p:
         P_R(k) = (1 - ω^k)/(1 - ω^n),  D(k) = k/(1 - 2p) - n/(1 - 2p) P_R(k)   (p != 1/2)
         P_R(k) = k/n,                  D(k) = k (n - k)                       (p = 1/2)
-    ω^k is evaluated in log space so that p near 0 or 1 neither overflows nor loses precision.
+    ω^k is evaluated as expm1 of a non-positive exponent only: for ω > 1 the mirror identity
+    P_R(k; p) = 1 - P_R(n - k; 1 - p) is used, so p near 0 or 1 neither overflows nor loses
+    precision.
     """
     k = np.asarray(k, dtype=float)
     p = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
     lw = np.log1p(-p) - np.log(p)  # log ω
     fair = np.abs(p - 0.5) < 1e-7
-    safe = np.where(fair, 1.0, lw)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        up = np.exp((k - n) * safe) * np.expm1(-k * safe) / np.expm1(-n * safe)  # ω > 1
-        down = np.expm1(k * safe) / np.expm1(n * safe)  # ω < 1
-        win = np.where(fair, k / n, np.where(safe > 0, up, down))
-        denom = np.where(fair, 1.0, 1.0 - 2.0 * p)
-        duration = np.where(fair, k * (n - k), (k - n * win) / denom)
+    up = lw > 0
+    s = np.where(fair, -1.0, -np.abs(lw))
+    a = np.where(up, n - k, k)
+    q = np.expm1(a * s) / np.expm1(n * s)
+    win = np.where(fair, k / n, np.where(up, 1.0 - q, q))
+    denom = np.where(fair, 1.0, 1.0 - 2.0 * p)
+    duration = np.where(fair, k * (n - k), (k - n * win) / denom)
     return win, np.maximum(duration, 0.0)
 
 

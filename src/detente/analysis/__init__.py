@@ -1,0 +1,1 @@
+"""Lever and hypothesis comparison over the war kernel."""
