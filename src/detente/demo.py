@@ -5,11 +5,14 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from detente.analysis.compare import compare, simulate_summary, war_options
 from detente.results import negotiate
-from detente.scenario import load_scenario
+from detente.scenario import Scenario, load_scenario
+from detente.views.war_text import render_comparison, render_simulation
 
 BDM_FORECAST = 8.35  # Bueno de Mesquita (1994) p. 98, dominant outcome
 ACTUAL_OUTCOME = 8.833  # years, as quoted by Scholz et al. (2011)
@@ -64,9 +67,44 @@ def emissions_comparison(console: Console) -> None:
     console.print(path)
 
 
+def flagship_negotiation(console: Console, scenario: Scenario, draws: int) -> None:
+    """Where each negotiation model puts the deal on each issue, with Monte Carlo bands."""
+    console.rule(f"[bold]{scenario.name}: the talking")
+    results = {m: negotiate(scenario, m, draws=draws, seed=0) for m in ("mean", "median", "eum")}
+    table = Table(title=f"Negotiation forecast per issue (0 = Ukraine's terms, 100 = Russia's; "
+                  f"p05–p95 over {draws:,} draws of the uncertain inputs)", title_justify="left")
+    table.add_column("issue")
+    for m in results:
+        table.add_column(m, justify="right")
+    for j, issue in enumerate(scenario.issues):
+        row = [issue.name]
+        for r in results.values():
+            f = r.trajectory.forecast[:, j]
+            lo, hi = np.percentile(f, [5, 95])
+            row.append(f"{f[0]:.0f} ({lo:.0f}–{hi:.0f})")
+        table.add_row(*row)
+    console.print(table)
+    console.print("  mean: capability x salience compromise; median: weighted median voter; "
+                  "eum: expected-utility model after 10 rounds (median).", highlight=False)
+
+
+def flagship_war(console: Console, scenario: Scenario, runs: int) -> None:
+    """The fighting: the simulated war as written, then every lever under both hypotheses."""
+    console.rule(f"[bold]{scenario.name}: the fighting")
+    opts = war_options()
+    render_simulation(console, simulate_summary(scenario, None, (), runs, 0, opts), scenario)
+    console.print()
+    hypotheses = [h.id for h in scenario.hypotheses]
+    result = compare(scenario, hypotheses, [lv.id for lv in scenario.levers], runs, 0, opts)
+    render_comparison(console, result, scenario)
+
+
 def main() -> None:
-    console = Console(width=110)
+    console = Console(width=120)
     emissions_comparison(console)
+    flagship = load_scenario(scenarios_dir() / "ukraine-2025.yaml")
+    flagship_negotiation(console, flagship, draws=1000)
+    flagship_war(console, flagship, runs=10_000)
 
 
 if __name__ == "__main__":
