@@ -74,8 +74,8 @@ def print_json(obj: Any) -> None:
 
 FormatOpt = Annotated[
     str | None,
-    typer.Option("--format", "-f", help="Input format: yaml, json, bdm-csv, ktab-csv, decide "
-                 "(default: detected)."),
+    typer.Option("--format", "-f", help="Input format: yaml, json, bdm-csv, ktab-csv, ktab-xml, "
+                 "decide (default: detected)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 

@@ -38,6 +38,7 @@ class Batch:
     scenario_sha256: str | None = None
     actor_names: tuple[str, ...] = field(default=())
     issue_names: tuple[str, ...] = field(default=())
+    accommodation: np.ndarray | None = None  # (N, N) ideal-adjustment weights, None = identity
 
     @property
     def draws(self) -> int:
@@ -132,9 +133,18 @@ def compile_scenario(scenario: Scenario, draws: int = 1, seed: int | None = 0) -
     reference = np.full((draws, d), np.nan)
     for k, (j, _) in enumerate(ref_slots):
         reference[:, j] = values[:, len(slots) + k]
+    accommodation = None
+    if scenario.accommodation:
+        accommodation = np.zeros((n, n))
+        named = {p.actor for p in scenario.accommodation}
+        for actor in set(actors) - named:  # actors not named keep ideal = position
+            accommodation[a_index[actor], a_index[actor]] = 1.0
+        for pair in scenario.accommodation:
+            accommodation[a_index[pair.actor], a_index[pair.toward]] += pair.weight
     return Batch(
         actors=tuple(actors),
         issues=tuple(issues),
+        accommodation=accommodation,
         capability=arrays["capability"],
         position=arrays["position"],
         salience=arrays["salience"],

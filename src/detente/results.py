@@ -107,13 +107,14 @@ def negotiate(
     seed: int | None = 0,
 ) -> NegotiationResult:
     """Compile ``scenario`` into ``draws`` draws and run ``model`` on them in one call."""
-    given = dict(options or {})
+    given = {**scenario.model_options.get(model, {}), **(options or {})}
     if rounds is not None:
-        m = get_model(model)
-        if "rounds" not in getattr(m.Options, "__dataclass_fields__", {}):
+        fields = getattr(get_model(model).Options, "__dataclass_fields__", {})
+        name = next((f for f in ("rounds", "max_turns") if f in fields), None)
+        if name is None:
             raise InputError([problem(f"model {model!r} has no rounds (it is not dynamic)",
                                       ("rounds",), value=rounds)])
-        given["rounds"] = rounds
+        given[name] = rounds
     opts = model_options(model, given)
     batch = compile_scenario(scenario, draws=draws, seed=seed)
     trajectory = get_model(model).run(batch, opts)

@@ -284,3 +284,141 @@ def read_decide(text: str, file: str | None = None) -> Scenario:
         "stances": stances,
     }
     return validate_document(doc, file, lines)
+
+
+# -- KTAB XML -------------------------------------------------------------------------------------
+
+class _Node:
+    """An XML element with the line it starts on (ElementTree keeps no line numbers)."""
+
+    def __init__(self, tag: str, line: int) -> None:
+        self.tag, self.line, self.text, self.children = tag, line, "", []
+
+    def find(self, tag: str) -> _Node | None:
+        return next((c for c in self.children if c.tag == tag), None)
+
+    def all(self, tag: str) -> list[_Node]:
+        return [c for c in self.children if c.tag == tag]
+
+
+def _parse_xml(text: str, parse: _Rows) -> _Node | None:
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    root = _Node("#document", 1)
+    stack = [root]
+
+    def start(tag: str, _attrs: dict[str, str]) -> None:
+        node = _Node(tag, parser.CurrentLineNumber)
+        stack[-1].children.append(node)
+        stack.append(node)
+
+    def end(_tag: str) -> None:
+        stack.pop()
+
+    def chars(data: str) -> None:
+        stack[-1].text += data
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler = chars
+    try:
+        parser.Parse(text.encode(), True)
+    except expat.ExpatError as err:
+        parse.fail(f"malformed XML: {expat.ErrorString(err.code)}", line=err.lineno)
+        return None
+    return root.find("Scenario") or (parse.fail("the root element must be <Scenario>", line=1)
+                                     or None)
+
+
+def read_ktab_xml(text: str, file: str | None = None) -> Scenario:
+    """KTAB's XML scenario (PEERS.md §1.1): model parameters, dimensions, actors and the
+    ideal-adjustment pairs. The nine parameters become the scenario's ``smp`` options."""
+    from detente.models.base import parse_options
+    from detente.models.smp import SMPOptions
+
+    parse = _Rows(file)
+    sc = _parse_xml(text, parse)
+    parse.raise_if_any()
+    assert sc is not None
+    name = (sc.find("name").text.strip() if sc.find("name") else "") or "ktab"  # type: ignore[union-attr]
+    desc = sc.find("desc")
+    options: dict[str, Any] = {}
+    params = sc.find("ModelParameters")
+    for node in params.children if params else []:
+        options[node.tag] = node.text.strip()
+    seed = sc.find("prngSeed")
+    if seed is not None and seed.text.strip():
+        try:
+            options["seed"] = int(seed.text.strip(), 0 if seed.text.strip().startswith("0x")
+                                  else 10) % 2**63
+        except ValueError:
+            parse.fail("prngSeed must be a decimal or 0x-hex integer", line=seed.line,
+                       value=seed.text.strip())
+    try:
+        parse_options(SMPOptions, options)
+    except InputError as err:
+        for p in err.problems:
+            node = params.find(str(p.path[-1])) if params else None
+            parse.fail(f"<ModelParameters>: {p.message}", line=node.line if node else None,
+                       value=p.value)
+    dims = sc.find("Dimensions")
+    dim_names = [d.text.strip() for d in dims.all("dName")] if dims else []
+    actors_node = sc.find("Actors")
+    actor_nodes = actors_node.all("Actor") if actors_node else []
+    if not actor_nodes:
+        parse.fail("<Actors> with at least one <Actor> is required", line=sc.line)
+    parse.raise_if_any()
+    n_dims = len(dim_names) or len(actor_nodes[0].find("Position").all("dCoord")  # type: ignore[union-attr]
+                                   if actor_nodes[0].find("Position") else [])
+    dim_names = dim_names or [f"Dim{j}" for j in range(n_dims)]
+    issues = [{"id": slug(d), "name": d, "low": 0.0, "high": 100.0} for d in dim_names]
+    actors, stances, lines = [], [], {}
+    for k, node in enumerate(actor_nodes):
+        actor_name = (node.find("name").text.strip() if node.find("name") else "")  # type: ignore[union-attr]
+        if not actor_name:
+            parse.fail("<Actor> needs a <name>", line=node.line)
+            continue
+        cap_node = node.find("capability")
+        cap = parse.number(cap_node.text if cap_node else "", cap_node.line if cap_node else
+                           node.line, f"capability of {actor_name}")
+        description = node.find("description")
+        actors.append({"id": slug(actor_name), "name": actor_name, "capability": cap,
+                       "description": (description.text.strip() or None) if description else None})
+        lines[("actors", k)] = node.line
+        coords = node.find("Position").all("dCoord") if node.find("Position") else []  # type: ignore[union-attr]
+        sals = node.find("Salience").all("dSal") if node.find("Salience") else []  # type: ignore[union-attr]
+        if len(coords) != n_dims or len(sals) != n_dims:
+            parse.fail(f"actor {actor_name!r} needs {n_dims} <dCoord> and {n_dims} <dSal> "
+                       f"values, found {len(coords)} and {len(sals)}", line=node.line)
+            continue
+        for j in range(n_dims):
+            pos = parse.number(coords[j].text, coords[j].line,
+                               f"<dCoord> {j + 1} of {actor_name}")
+            sal = parse.number(sals[j].text, sals[j].line, f"<dSal> {j + 1} of {actor_name}")
+            lines[("stances", len(stances))] = coords[j].line
+            stances.append({"actor": slug(actor_name), "issue": issues[j]["id"], "position": pos,
+                            "salience": sal})
+    pairs = []
+    adjust = sc.find("IdealAdjustment")
+    for k, pair in enumerate(adjust.all("iaPair") if adjust else []):
+        fields = {f: pair.find(f) for f in ("adjustingIdeal", "referencePos", "adjust")}
+        if any(v is None for v in fields.values()):
+            parse.fail("<iaPair> needs <adjustingIdeal>, <referencePos> and <adjust>",
+                       line=pair.line)
+            continue
+        weight = parse.number(fields["adjust"].text, fields["adjust"].line, "adjust")  # type: ignore[union-attr]
+        lines[("accommodation", k)] = pair.line
+        pairs.append({"actor": slug(fields["adjustingIdeal"].text),  # type: ignore[union-attr]
+                      "toward": slug(fields["referencePos"].text), "weight": weight})  # type: ignore[union-attr]
+    parse.raise_if_any()
+    doc = {
+        "name": name,
+        "description": desc.text.strip() or None if desc else None,
+        "salience_scale": 100,
+        "issues": issues,
+        "actors": actors,
+        "stances": stances,
+        "model_options": {"smp": options} if options else {},
+        "accommodation": pairs,
+    }
+    return validate_document(doc, file, lines)

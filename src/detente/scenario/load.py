@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from detente.errors import InputError, Path, Problem, problem
 from detente.scenario.schema import Scenario
 
-FORMATS = ("yaml", "json", "bdm-csv", "ktab-csv", "decide")
+FORMATS = ("yaml", "json", "bdm-csv", "ktab-csv", "ktab-xml", "decide")
 
 
 # -- line numbers --------------------------------------------------------------------------------
@@ -155,6 +155,8 @@ def detect_format(path: FilePath, text: str) -> str:
         return "yaml"
     if suffix == ".json":
         return "json"
+    if suffix == ".xml":
+        return "ktab-xml"
     head = [ln.strip() for ln in text.splitlines() if ln.strip()][:3]
     first = head[0] if head else ""
     if first.lstrip("'\"").startswith("#"):
@@ -180,6 +182,7 @@ def _importer(fmt: str) -> Callable[..., Scenario]:
     return {
         "bdm-csv": importers.read_bdm_csv,
         "ktab-csv": importers.read_ktab_csv,
+        "ktab-xml": importers.read_ktab_xml,
         "decide": importers.read_decide,
     }[fmt]
 

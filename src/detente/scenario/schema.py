@@ -91,6 +91,14 @@ class Stance(Strict):
     )
 
 
+class Accommodation(Strict):
+    """KTAB's ideal adjustment: ``actor``'s ideal moves toward ``toward``'s position each turn."""
+
+    actor: Id
+    toward: Id
+    weight: float = Field(ge=0.0, le=1.0)
+
+
 class Scenario(Strict):
     """A negotiation written down: who, on what, wanting what, how much, with what evidence."""
 
@@ -109,6 +117,12 @@ class Scenario(Strict):
     actors: tuple[Actor, ...]
     stances: tuple[Stance, ...]
     war: War | None = Field(None, description="Bargaining while fighting (MODELS.md §5).")
+    model_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Options per model name (e.g. smp: {PCEModel: MarkovIncentive}); options "
+                    "given on the command line override them.")
+    accommodation: tuple[Accommodation, ...] = Field(
+        (), description="Ideal-adjustment pairs (KTAB); actors not named keep ideal = position.")
     levers: tuple[Lever, ...] = ()
     hypotheses: tuple[Hypothesis, ...] = ()
 
@@ -224,7 +238,24 @@ def check_scenario(s: Scenario) -> list[Problem]:
     if not out:
         out += _check_totals(s)
     out += check_war(s.war, s.levers, s.hypotheses, set(actors), set(seen), list(issues))
+    out += _check_accommodation(s, set(actors))
     out += _check_evidence(s)
+    return out
+
+
+def _check_accommodation(s: Scenario, actors: set[str]) -> list[Problem]:
+    out = []
+    totals: dict[str, float] = {}
+    for k, pair in enumerate(s.accommodation):
+        for field in ("actor", "toward"):
+            if getattr(pair, field) not in actors:
+                out.append(problem("actor is not defined", ("accommodation", k, field),
+                                   value=getattr(pair, field)))
+        totals[pair.actor] = totals.get(pair.actor, 0.0) + pair.weight
+    for actor, total in totals.items():
+        if total > 1 + 1e-12:
+            out.append(problem(f"the adjustment weights of actor {actor!r} sum to more than 1",
+                               ("accommodation",), value=total))
     return out
 
 

@@ -16,9 +16,43 @@ def _scale(scenario: Scenario, issue_id: str) -> str:
     return f"{lo} … {hi}"
 
 
+def render_outcome_probabilities(console: Console, result: NegotiationResult) -> None:
+    """For models with a PCE (smp): the most likely outcome per turn and the final positions."""
+    traj = result.trajectory
+    t = int(traj.turns[0])
+    issues = result.batch.issues
+    reps = traj.diagnostics["option_probabilities"][0]
+    turns = Table(title="Most likely outcome per turn (PCE over distinct positions)",
+                  title_justify="left")
+    turns.add_column("turn", justify="right")
+    turns.add_column("P(most likely)", justify="right")
+    for d in issues:
+        turns.add_column(d, justify="right")
+    for k in range(t + 1):
+        best = int(reps[k].argmax())
+        turns.add_row(str(k), f"{reps[k, best]:.4f}",
+                      *(f"{traj.positions[0, k, best, j]:.2f}" for j in range(len(issues))))
+    console.print(turns)
+    final = Table(title=f"Positions after turn {t} and the chance each is the group's choice",
+                  title_justify="left")
+    final.add_column("actor")
+    for d in issues:
+        final.add_column(d, justify="right")
+    final.add_column("probability", justify="right")
+    for i, actor in enumerate(result.batch.actors):
+        final.add_row(actor, *(f"{traj.positions[0, t, i, j]:.2f}" for j in range(len(issues))),
+                      f"{traj.probabilities[0, t, i]:.4f}")
+    console.print(final)
+
+
 def render_negotiation(console: Console, scenario: Scenario, result: NegotiationResult) -> None:
     """Forecast per round and issue (median and weighted mean), then the forecast line."""
     traj = result.trajectory
+    if traj.probabilities is not None:
+        console.print(f"[bold]{scenario.name}[/] — model [bold]{result.model}[/]", highlight=False)
+        render_outcome_probabilities(console, result)
+        _forecast_table(console, scenario, result)
+        return
     t = int(traj.turns[0])
     issues = result.batch.issues
     median, mean = result.median_path()[0], result.mean_path()[0]
@@ -34,6 +68,13 @@ def render_negotiation(console: Console, scenario: Scenario, result: Negotiation
             row += [f"{median[k, j]:.3f}", f"{mean[k, j]:.3f}"]
         table.add_row(*row)
     console.print(table)
+    _forecast_table(console, scenario, result)
+
+
+def _forecast_table(console: Console, scenario: Scenario, result: NegotiationResult) -> None:
+    traj = result.trajectory
+    t = int(traj.turns[0])
+    issues = result.batch.issues
     forecast = Table(title="Forecast", title_justify="left")
     forecast.add_column("issue")
     forecast.add_column("scale")
