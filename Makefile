@@ -24,6 +24,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_negotiation.py
 	$(BIN)/python benchmarks/bench_war.py
+	$(BIN)/python benchmarks/bench_smp.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

@@ -484,7 +484,8 @@ def run_smp(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
     pos, ideal = pos0.copy(), pos0.copy()
     current = state(pos, ideal, sal, cap, opts)
     history = [pos]
-    probs = [outcome_distribution(current, cap, opts)]
+    shown, reps = outcome_distribution(current, cap, opts)
+    probs, rep_probs = [shown], [reps]
     running = np.ones(b, dtype=bool)
     turns = np.zeros(b, dtype=int)
     first_change = np.zeros(b)
@@ -492,30 +493,55 @@ def run_smp(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
     unconverged = np.zeros(b, dtype=bool)
     for t in range(1, opts.max_turns + 1):
         uniforms = rng.random((b, n))
-        new, new_ideal, flag = smp_turn(current, sal, cap, accommodation, opts, uniforms)
-        new = np.where(running[:, None, None], new, pos)
-        ideal = np.where(running[:, None, None], new_ideal, ideal)
+        everyone = bool(running.all())
+        live = slice(None) if everyone else np.flatnonzero(running)  # stopped draws cost nothing
+        sub = current if everyone else State(*(getattr(current, f)[live] for f in _STATE))
+        new_live, ideal_live, flag = smp_turn(sub, sal[live], cap[live], accommodation, opts,
+                                              uniforms[live])
+        if everyone:
+            new, ideal = new_live, ideal_live
+        else:
+            new, ideal = pos.copy(), ideal.copy()
+            new[live], ideal[live] = new_live, ideal_live
         change = np.sqrt(((new - pos) ** 2).sum(axis=2)).sum(axis=1)
         if t == 1:
             first_change = change
-        ratio = np.where(running, change / (first_change + 1e-4), ratio)
-        unconverged |= flag & running
-        turns += running
+        ratio[live] = change[live] / (first_change[live] + 1e-4)
+        unconverged[live] |= flag
+        turns[live] += 1
         pos = new
-        current = state(pos, ideal, sal, cap, opts)
+        next_live = state(pos[live], ideal[live], sal[live], cap[live], opts)
+        shown_live, reps_live = outcome_distribution(next_live, cap[live], opts)
+        if everyone:
+            current = next_live
+            probs.append(shown_live)
+            rep_probs.append(reps_live)
+        else:
+            current = State(*(_scatter(getattr(current, f), live, getattr(next_live, f))
+                              for f in _STATE))
+            probs.append(_scatter(probs[-1], live, shown_live))
+            rep_probs.append(_scatter(rep_probs[-1], live, reps_live))
         history.append(pos)
-        probs.append(outcome_distribution(current, cap, opts))
         running &= ~((t >= 2) & (ratio < opts.stop_ratio))
         if not running.any():
             break
     return {
         "positions": np.stack(history, axis=1),
-        "probabilities": np.stack([p for p, _ in probs], axis=1),
-        "option_probabilities": np.stack([q for _, q in probs], axis=1),
+        "probabilities": np.stack(probs, axis=1),
+        "option_probabilities": np.stack(rep_probs, axis=1),
         "turns": turns,
         "fractional_change": ratio,
         "markov_unconverged": unconverged,
     }
+
+
+_STATE = ("pos", "ideal", "delta", "risk", "own")
+
+
+def _scatter(whole: np.ndarray, rows: np.ndarray, part: np.ndarray) -> np.ndarray:
+    out = whole.copy()
+    out[rows] = part
+    return out
 
 
 class SMPModel:

@@ -1,0 +1,122 @@
+"""Speed of the smp kernel against KTAB (issue 4, item 6). Run: ``make bench`` or
+``.venv/bin/python benchmarks/bench_smp.py [--quick]``.
+
+KTAB's figures are its -O2 wall times on the same kind of machine (PEERS.md §1.5, quiet runs
+in the reference README), not re-measured here. The KTAB sample CSVs are read from
+``../shared/reference/ktab`` (the two parity cases also ship in ``tests/fixtures/ktab``). For
+160 actors KTAB's own ``dummyData-a160.csv`` is not shipped, so the 80-actor sample is extended
+with 80 seeded actors drawn from the same ranges (capability 0.4-5.1, position 40-85, salience
+8-78).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from detente.compile import Batch, compile_scenario
+from detente.models.smp import SMPModel, SMPOptions
+from detente.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "reference" / "ktab"
+FIXTURES = ROOT / "tests" / "fixtures" / "ktab"
+KTAB_O2_SECONDS = {"SOE-Pol-Comp": 0.58, "dummyData_6Dim": 3.34, "dummyData-a040": 7.56,
+                   "dummyData-a080": 85.0}
+
+
+def case_path(name: str) -> Path | None:
+    for folder in (FIXTURES, SHARED):
+        if (folder / f"{name}.csv").exists():
+            return folder / f"{name}.csv"
+    return None
+
+
+def extended(batch: Batch, n: int, seed: int = 160) -> Batch:
+    """``batch`` with seeded extra actors drawn from the sample's own ranges."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(seed)
+    extra = n - batch.position.shape[1]
+    pos = rng.uniform(40, 85, (1, extra, 1))
+    sal = rng.uniform(0.08, 0.78, (1, extra, 1))
+    cap = np.broadcast_to(rng.uniform(0.4, 5.1, (1, extra, 1)), (1, extra, 1))
+    cat = lambda a, b: np.concatenate([a, b], axis=1)  # noqa: E731
+    return replace(batch, actors=batch.actors + tuple(f"X{k}" for k in range(extra)),
+                   position=cat(batch.position, pos), salience=cat(batch.salience, sal),
+                   capability=cat(batch.capability, cap),
+                   mask=np.ones((1, n, 1), dtype=bool))
+
+
+def timed(batch: Batch, repeat: int) -> tuple[float, int]:
+    model, opts = SMPModel(), SMPOptions()
+    best, turns = float("inf"), 0
+    for _ in range(repeat):
+        t = time.perf_counter()
+        traj = model.run(batch, opts)
+        best = min(best, time.perf_counter() - t)
+        turns = int(traj.turns[0])
+    return best, turns
+
+
+def main(quick: bool = False) -> None:
+    print("smp against KTAB -O2 (same results; KTAB times from the reference runs)")
+    print(f"{'case':<17} {'N x D':>7} {'turns':>5} {'detente s':>10} {'KTAB s':>8} {'speed-up':>9} "
+          f"{'ms/turn':>8}")
+    a080 = None
+    for name, ktab in KTAB_O2_SECONDS.items():
+        path = case_path(name)
+        if path is None:
+            print(f"{name:<17} (input not found; skipped)")
+            continue
+        batch = compile_scenario(load_scenario(path))
+        if name == "dummyData-a080":
+            a080 = batch
+        seconds, turns = timed(batch, 1 if quick or batch.shape[1] >= 80 else 3)
+        n, d = batch.shape[1], batch.shape[2]
+        print(f"{name:<17} {f'{n}x{d}':>7} {turns:>5} {seconds:>10.3f} {ktab:>8.2f} "
+              f"{ktab / seconds:>8.0f}x {1000 * seconds / max(turns, 1):>8.1f}")
+    path = case_path("SOE-Pol-Comp")
+    if path is not None:
+        from detente.compile import batch_from_arrays
+
+        base = compile_scenario(load_scenario(path))
+        draws = 200
+        rng = np.random.default_rng(1)
+        pos = np.clip(np.repeat(base.position, draws, 0) + rng.normal(0, 2, (draws, 13, 2)), 0,
+                      100)
+        many = batch_from_arrays(pos, np.repeat(base.salience, draws, 0),
+                                 np.repeat(base.capability, draws, 0), low=0, high=100)
+        seconds, _ = timed(many, 1)
+        print(f"SOE-Pol-Comp, {draws} Monte Carlo draws (positions +/- 2) in one call: "
+              f"{seconds:.2f} s = {1000 * seconds / draws:.1f} ms per draw "
+              f"({KTAB_O2_SECONDS['SOE-Pol-Comp'] * draws / seconds:.0f}x KTAB per run)")
+    if a080 is not None:
+        sizes = (10, 20, 40, 80, 160)
+        print("\ntime per turn against N (1 dimension; prefixes of the 80-actor sample, "
+              "extended to 160):")
+        print(f"{'N':>5} {'turns':>5} {'seconds':>8} {'ms/turn':>9} {'ratio to N/2':>13}")
+        previous = None
+        for n in sizes:
+            if quick and n > 80:
+                break
+            if n <= 80:
+                from dataclasses import replace
+
+                sub = replace(a080, actors=a080.actors[:n], position=a080.position[:, :n],
+                              salience=a080.salience[:, :n], capability=a080.capability[:, :n],
+                              mask=a080.mask[:, :n])
+            else:
+                sub = extended(a080, n)
+            seconds, turns = timed(sub, 1)
+            per_turn = seconds / max(turns, 1)
+            ratio = "" if previous is None else f"{per_turn / previous:.1f}x"
+            print(f"{n:>5} {turns:>5} {seconds:>8.2f} {1000 * per_turn:>9.1f} {ratio:>13}")
+            previous = per_turn
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv)
