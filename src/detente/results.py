@@ -29,7 +29,10 @@ class NegotiationResult:
     trajectory: Trajectory
 
     def weights(self) -> np.ndarray:
-        return self.batch.weights()
+        """Capability x salience weights, one row per trajectory row (repetitions repeat a draw)."""
+        w = self.batch.weights()
+        per_draw = self.trajectory.positions.shape[0] // w.shape[0]
+        return np.repeat(w, per_draw, axis=0) if per_draw > 1 else w
 
     def mean_path(self) -> np.ndarray:
         """Capability x salience weighted mean per turn and issue, (B, T+1, D)."""
@@ -68,8 +71,28 @@ class NegotiationResult:
             "forecast": dict(zip(issues, map(float, self.trajectory.forecast[0]), strict=True)),
             "provenance": self.provenance(),
         }
-        if self.batch.draws > 1:
+        if self.batch.draws > 1 or self.trajectory.forecast.shape[0] > 1:
             out["draws"] = {"forecast": self.draw_summary()}
+        diag = self.trajectory.diagnostics
+        if "voting_positions" in diag:  # the exchange model
+            start = self.trajectory.positions[0, :1]
+            out["voting_positions"] = _floats(np.concatenate([start, diag["voting_positions"][0]]))
+            out["voting_outcome"] = _floats(diag["voting_outcome"][0])
+            out["exchanges"] = diag["exchanges"][0].tolist()
+            out["ties"] = int(diag["ties"][0])
+            if int(diag["repetitions"]) > 1:
+                out["ensemble"] = self.ensemble_summary()
+        return out
+
+    def ensemble_summary(self) -> dict[str, Any]:
+        """Mean and sample sd over repetitions of the preference and voting outcomes."""
+        diag = self.trajectory.diagnostics
+        out: dict[str, Any] = {"repetitions": int(diag["repetitions"])}
+        for key, name in (("preference_outcome", "preference"), ("voting_outcome", "voting")):
+            values = diag[key]
+            out[name] = {d: {"mean": _floats(values[:, :, j].mean(0)),
+                             "sd": _floats(values[:, :, j].std(0, ddof=1))}
+                         for j, d in enumerate(self.batch.issues)}
         return out
 
     def draw_summary(self) -> dict[str, dict[str, float]]:

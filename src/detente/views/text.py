@@ -45,9 +45,42 @@ def render_outcome_probabilities(console: Console, result: NegotiationResult) ->
     console.print(final)
 
 
+def render_exchanges(console: Console, result: NegotiationResult, top: int = 10) -> None:
+    """Per-issue outcome by round (preference and voting) and the largest exchanges."""
+    traj = result.trajectory
+    diag = traj.diagnostics
+    issues = result.batch.issues
+    table = Table(title="Outcome by round: preference (start of round) / voting (after its "
+                  "exchanges)", title_justify="left")
+    table.add_column("round", justify="right")
+    for d in issues:
+        table.add_column(d, justify="right")
+    pref, vote = diag["preference_outcome"][0], diag["voting_outcome"][0]
+    for k in range(pref.shape[0]):
+        cells = [f"{pref[k, j]:.2f}" + (f" / {vote[k, j]:.2f}" if k < vote.shape[0] else "")
+                 for j in range(len(issues))]
+        table.add_row(str(k), *cells)
+    console.print(table)
+    realised = [(r + 1, e) for r, rnd in enumerate(diag["exchanges"][0]) for e in rnd]
+    realised.sort(key=lambda item: -item[1]["gain"])
+    ex = Table(title=f"Largest of {len(realised)} realised exchanges", title_justify="left")
+    for col in ("round", "gain", "actor gives", "on", "move", "actor gives", "on", "move"):
+        ex.add_column(col)
+    for r, e in realised[:top]:
+        i, j = e["i"], e["j"]
+        ex.add_row(str(r), f"{e['gain']:.3f}", i["actor"], i["supply"], f"{i['move']:+.2f}",
+                   j["actor"], j["supply"], f"{j['move']:+.2f}")
+    console.print(ex)
+
+
 def render_negotiation(console: Console, scenario: Scenario, result: NegotiationResult) -> None:
     """Forecast per round and issue (median and weighted mean), then the forecast line."""
     traj = result.trajectory
+    if "voting_positions" in traj.diagnostics:
+        console.print(f"[bold]{scenario.name}[/] — model [bold]{result.model}[/]", highlight=False)
+        render_exchanges(console, result)
+        _forecast_table(console, scenario, result)
+        return
     if traj.probabilities is not None:
         console.print(f"[bold]{scenario.name}[/] — model [bold]{result.model}[/]", highlight=False)
         render_outcome_probabilities(console, result)

@@ -1,0 +1,153 @@
+"""Stokman's exchange model: decide parity as ensembles (MODELS.md §4.6) and invariants."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from detente.cli import app
+from detente.compile import compile_scenario
+from detente.errors import InputError
+from detente.models.exchange import ExchangeModel, ExchangeOptions
+from detente.results import negotiate
+from detente.scenario import load_scenario
+
+from .conftest import FIXTURES
+
+DECIDE = FIXTURES / "decide"
+runner = CliRunner()
+CASES = {"sample_data": "sample_data.txt", "copenhagen": "copenhagen.csv"}
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def ensemble(request):
+    case = request.param
+    expected = json.loads((DECIDE / f"{case}.expected.json").read_text())
+    batch = compile_scenario(load_scenario(DECIDE / CASES[case]))
+    traj = ExchangeModel().run(batch, ExchangeOptions(rounds=10, repetitions=30, seed=0))
+    return expected, batch, traj
+
+
+def test_ensemble_means_within_three_standard_errors(ensemble):
+    """Every issue and round: |mean - decide's mean| <= 3 combined standard errors + 0.05."""
+    expected, _, traj = ensemble
+    diag = traj.diagnostics
+    for j, issue in enumerate(expected["issues"]):
+        for kind, ours in (("preference_mds", diag["preference_outcome"]),
+                           ("voting_mds", diag["voting_outcome"])):
+            peer = expected["ensemble"][kind][issue["name"]]
+            rounds = len(peer["mean"])
+            values = ours[:, :rounds, j]
+            se = np.sqrt(np.square(peer["sd"]) / 30 + values.var(axis=0, ddof=1) / 30)
+            gap = np.abs(values.mean(axis=0) - np.array(peer["mean"]))
+            assert np.all(gap <= 3 * se + 0.05), (issue["name"], kind, gap, 3 * se + 0.05)
+
+
+def test_at_least_95_percent_of_runs_inside_decides_range(ensemble):
+    expected, _, traj = ensemble
+    diag = traj.diagnostics
+    inside = total = 0
+    for j, issue in enumerate(expected["issues"]):
+        for kind, ours in (("preference_mds", diag["preference_outcome"]),
+                           ("voting_mds", diag["voting_outcome"])):
+            peer = expected["ensemble"][kind][issue["name"]]
+            values = ours[:, :len(peer["mean"]), j]
+            inside += np.sum((values >= np.array(peer["min"]) - 1e-9)
+                             & (values <= np.array(peer["max"]) + 1e-9))
+            total += values.size
+    assert inside / total >= 0.95
+
+
+def test_round_zero_is_the_weighted_mean(ensemble):
+    _, batch, traj = ensemble
+    w = batch.weights()[0]
+    mean = (w * batch.position[0]).sum(0) / w.sum(0)
+    np.testing.assert_allclose(traj.diagnostics["preference_outcome"][0, 0], mean, atol=1e-9)
+
+
+def test_equal_gain_and_moves_on_the_scale():
+    result = negotiate(load_scenario(DECIDE / "copenhagen.csv"), "exchange", {"rounds": 4})
+    for rnd in result.trajectory.diagnostics["exchanges"][0]:
+        for e in rnd:
+            assert e["i"]["gain"] == pytest.approx(e["j"]["gain"], rel=1e-9)
+            assert e["gain"] > 1e-10
+            for side in (e["i"], e["j"]):
+                assert 0 - 1e-9 <= side["voting"] <= 100 + 1e-9
+                assert side["supply"] != side["demand"]
+    pos = result.trajectory.positions
+    assert np.all((pos >= -1e-9) & (pos <= 100 + 1e-9))
+
+
+def test_positions_move_part_way_toward_votes():
+    """§4.3 step 8: x' = (1 - w) x0 + w y with w = 0.4 (1 - s) + 0.1."""
+    scenario = load_scenario(DECIDE / "sample_data.txt")
+    result = negotiate(scenario, "exchange", {"rounds": 1})
+    traj, batch = result.trajectory, result.batch
+    x0, x1 = traj.positions[0, 0], traj.positions[0, 1]
+    y = traj.diagnostics["voting_positions"][0, 0]
+    w = 0.4 * (1 - batch.salience[0]) + 0.1
+    moved = ~np.isclose(x0, y)
+    np.testing.assert_allclose(x1[moved], ((1 - w) * x0 + w * y)[moved], atol=1e-9)
+    np.testing.assert_allclose(x1[~moved], x0[~moved])
+
+
+def test_missing_rows_never_trade(shared):
+    scenario = load_scenario(shared / "decide" / "cop21.csv")
+    batch = compile_scenario(scenario)
+    absent = {(batch.actors[i], batch.issues[d]) for i, d in zip(*np.nonzero(~batch.mask[0]),
+                                                                   strict=True)}
+    assert len(absent) == 14
+    result = negotiate(scenario, "exchange", {"rounds": 3})
+    for rnd in result.trajectory.diagnostics["exchanges"][0]:
+        for e in rnd:
+            for side in (e["i"], e["j"]):
+                assert (side["actor"], side["supply"]) not in absent
+                assert (side["actor"], side["demand"]) not in absent
+
+
+def test_seeded_and_reproducible():
+    scenario = load_scenario(DECIDE / "sample_data.txt")
+    a = negotiate(scenario, "exchange", {"seed": 3, "rounds": 3}).trajectory.positions
+    b = negotiate(scenario, "exchange", {"seed": 3, "rounds": 3}).trajectory.positions
+    c = negotiate(scenario, "exchange", {"seed": 4, "rounds": 3}).trajectory.positions
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)  # ties are broken by the seeded coin
+
+
+@pytest.mark.parametrize("p", [0.25, 0.5, 1.0])
+def test_randomised_variant_stays_valid(p):
+    result = negotiate(load_scenario(DECIDE / "copenhagen.csv"), "exchange",
+                       {"p": p, "rounds": 4, "repetitions": 4})
+    pos = result.trajectory.positions
+    assert np.all((pos >= -1e-9) & (pos <= 100 + 1e-9))
+    assert pos.shape[0] == 4
+
+
+def test_json_has_voting_positions_and_exchanges():
+    result = runner.invoke(app, ["run", str(DECIDE / "copenhagen.csv"), "-m", "exchange",
+                                 "-O", "repetitions=3", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert len(out["voting_positions"]) == out["turns"] + 1 == 11
+    assert len(out["exchanges"]) == 10 and out["exchanges"][0]
+    assert set(out["exchanges"][0][0]) == {"gain", "i", "j"}
+    assert out["mean"][0] == pytest.approx([61.58, 58.14, 30.71, 52.24, 51.95, 57.62, 64.62],
+                                           abs=0.01)
+    assert out["ensemble"]["repetitions"] == 3
+
+
+def test_bad_options():
+    with pytest.raises(InputError, match=r"must lie in \[0, 1\]"):
+        negotiate(load_scenario(DECIDE / "copenhagen.csv"), "exchange", {"p": 2})
+
+
+def test_decide_position_outside_its_scale_is_named(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("#A\ta\n#A\tb\n#P\tp\n#M\tp\t0\tlow\n#M\tp\t10\thigh\n"
+                    "#D\ta\tp\t5\t0.5\t1\n#D\tb\tp\t12\t0.5\t1\n")
+    r = runner.invoke(app, ["validate", str(path)])
+    assert r.exit_code == 2
+    assert "bad.txt:7" in r.output and "must lie in [0, 10]" in r.output
