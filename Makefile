@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_negotiation.py
 	$(BIN)/python benchmarks/bench_war.py
 	$(BIN)/python benchmarks/bench_smp.py
+	$(BIN)/python benchmarks/bench_exchange.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

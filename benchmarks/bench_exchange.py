@@ -1,0 +1,64 @@
+"""Speed of the exchange model against decide (issue 5, item 5). Run: ``make bench`` or
+``.venv/bin/python benchmarks/bench_exchange.py [--quick]``.
+
+decide's figures are its wall times for 10 rounds and one repetition on the same kind of machine
+(reference README: quiet runs, about 1.1 s of each is Python start-up), not re-measured here.
+Inputs come from ``tests/fixtures/decide`` or ``../shared/reference/decide``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from detente.compile import compile_scenario
+from detente.models.exchange import ExchangeModel, ExchangeOptions
+from detente.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDERS = (ROOT / "tests" / "fixtures" / "decide", ROOT.parent / "shared" / "reference" / "decide")
+DECIDE_SECONDS = {"sample_data.txt": 6.97, "copenhagen.csv": 9.15, "cop21.csv": 27.7}
+
+
+def find(name: str) -> Path | None:
+    return next((f / name for f in FOLDERS if (f / name).exists()), None)
+
+
+def timed(batch, opts: ExchangeOptions) -> float:
+    t = time.perf_counter()
+    ExchangeModel().run(batch, opts)
+    return time.perf_counter() - t
+
+
+def main(quick: bool = False) -> None:
+    model_reps = 5 if quick else 30
+    print("exchange model (Equal Gain, 10 rounds) against decide (1 repetition, 10 rounds)")
+    print(f"{'case':<16} {'N x D':>6} {'1 rep s':>8} {'decide s':>9} {'speed-up':>9} "
+          f"{f'{model_reps} reps s':>10} {'per rep':>8} {'speed-up':>9}")
+    for name, peer in DECIDE_SECONDS.items():
+        path = find(name)
+        if path is None:
+            print(f"{name:<16} (input not found; skipped)")
+            continue
+        batch = compile_scenario(load_scenario(path))
+        one = min(timed(batch, ExchangeOptions()) for _ in range(1 if quick else 3))
+        many = timed(batch, ExchangeOptions(repetitions=model_reps))
+        per = many / model_reps
+        n, d = batch.shape[1], batch.shape[2]
+        print(f"{name:<16} {f'{n}x{d}':>6} {one:>8.3f} {peer:>9.2f} {peer / one:>8.0f}x "
+              f"{many:>10.2f} {per:>8.3f} {peer / per:>8.0f}x")
+    path = find("copenhagen.csv")
+    if path is not None:
+        batch = compile_scenario(load_scenario(path))
+        reps = 20 if quick else 100
+        start = time.perf_counter()
+        for p in (0.0, 0.5, 1.0):
+            t = timed(batch, ExchangeOptions(p=p, repetitions=reps))
+            print(f"copenhagen, randomised Equal Gain p = {p}: {reps} repetitions in {t:.2f} s")
+        print(f"p-sweep over 3 values x {reps} repetitions: {time.perf_counter() - start:.1f} s "
+              f"(decide: 26.4 s for 3 values x 5 repetitions)")
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv)
