@@ -21,3 +21,54 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared/reference is not present")
     return SHARED
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+ARTIFACTS = ROOT / "build" / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (`make test` installs it when missing)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    path = CHROMIUM if shutil.os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if path is None:
+        pytest.fail("chromium is not installed: run `make test` (it installs Debian's chromium)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The dashboard on a free loopback port, in a background thread."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from detente.web.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app([SCENARIOS]), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

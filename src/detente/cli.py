@@ -6,6 +6,7 @@ problem on stderr and exits with status 2.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -279,6 +280,66 @@ class _spinner:
     def __exit__(self, *exc: object) -> None:
         if self.status is not None:
             self.status.__exit__(*exc)
+
+
+@app.command()
+@reports_input_errors
+def report(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")]
+    = Path("report.html"),
+    runs: Annotated[int, typer.Option(help="Runs per war variant.", min=10, max=200_000)]
+    = 5_000,
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws of the negotiation models.",
+                                       min=1, max=10_000)] = 200,
+    seed: SeedOpt = 0,
+    fmt: FormatOpt = None,
+) -> None:
+    """Write a self-contained HTML report (opens offline; Plotly.js inlined)."""
+    from detente.analysis.report_data import report_data
+    from detente.report import render_report
+    from detente.scenario.write import write_text_atomic
+
+    sc = _load(scenario, fmt)
+    with _spinner(True, "computing the report"):
+        data = report_data(sc, runs=runs, seed=seed, draws=draws)
+    write_text_atomic(output, render_report(data))
+    err.print(f"wrote {output.resolve()} ({output.stat().st_size / 1e6:.1f} MB)", highlight=False)
+
+
+@app.command()
+@reports_input_errors
+def serve(
+    scenarios: Annotated[list[Path] | None, typer.Argument(
+        help="Scenario files or folders to serve (default: ./scenarios).")] = None,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.", min=1, max=65535)] = 8000,
+    token: Annotated[str | None, typer.Option(envvar="DETENTE_TOKEN", help="Access token; "
+                                              "required to bind anything but loopback.")] = None,
+) -> None:
+    """Serve the dashboard and its JSON API (OpenAPI at /openapi.json)."""
+    import ipaddress
+
+    from detente.errors import problem
+
+    loopback = host == "localhost"
+    with contextlib.suppress(ValueError):  # a host name other than localhost is not loopback
+        loopback = loopback or ipaddress.ip_address(host).is_loopback
+    if not loopback and not token:
+        raise InputError([problem("binding an address other than loopback needs an access "
+                                  "token (--token or DETENTE_TOKEN)", ("host",), value=host)])
+    folders = scenarios or [Path("scenarios")]
+    for f in folders:
+        if not f.exists():
+            raise InputError([problem("no such file or folder", ("scenarios",), value=str(f))])
+    import uvicorn
+
+    from detente.web.app import create_app
+
+    app_ = create_app(folders, token)
+    err.print(f"detente dashboard on http://{host}:{port}/"
+              + (" (token required for POST requests)" if token else ""), highlight=False)
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 @app.command()

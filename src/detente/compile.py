@@ -240,14 +240,14 @@ class WarInputs:
 
 def compile_war(scenario: Scenario, hypothesis: str | None = None,
                 levers: tuple[str, ...] | list[str] = (), runs: int = 1000,
-                seed: int | None = 0) -> WarInputs:
+                seed: int | None = 0, strength: dict[str, float] | None = None) -> WarInputs:
     """Draw the war parameters of ``runs`` runs under ``hypothesis`` with ``levers`` on.
 
     Every war parameter and every lever effect of the scenario is sampled, whichever levers are
     switched on and whichever hypothesis holds, always in the same column order: so a run's
     draws are the same in every variant, and lever comparisons use common random numbers.
     A hypothesis replaces parameter values (same uniforms, other distribution) and scales
-    lever effects.
+    lever effects; ``strength`` scales them further (a user's what-if, 1 = as written).
     """
     from detente.scenario.war import parameter_quantities
 
@@ -297,6 +297,7 @@ def compile_war(scenario: Scenario, hypothesis: str | None = None,
         factor = scale.get(lv.id, 1.0)
         if factor is None:  # an uncertain scale: sample it with the lever's own stream
             factor = sample_quantities([hyp.lever_scale[lv.id]], runs, streams[1])[:, 0]  # type: ignore[union-attr]
+        factor = factor * (strength or {}).get(lv.id, 1.0)
         effects = []
         for j, eff in enumerate(lv.effects):
             size = column[("effect", lv.id, str(j))]

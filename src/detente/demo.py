@@ -99,12 +99,27 @@ def flagship_war(console: Console, scenario: Scenario, runs: int) -> None:
     render_comparison(console, result, scenario)
 
 
+def flagship_report(console: Console, scenario: Scenario, runs: int) -> Path:
+    """Write the flagship's HTML report next to the checkout's build folder."""
+    from detente.analysis.report_data import report_data
+    from detente.report import render_report
+    from detente.scenario.write import write_text_atomic
+
+    out = scenarios_dir().parent / "build" / "ukraine-2025-report.html"
+    out.parent.mkdir(exist_ok=True)
+    write_text_atomic(out, render_report(report_data(scenario, runs=runs, seed=0, draws=200)))
+    return out
+
+
 def main() -> None:
     console = Console(width=120)
     emissions_comparison(console)
     flagship = load_scenario(scenarios_dir() / "ukraine-2025.yaml")
     flagship_negotiation(console, flagship, draws=1000)
     flagship_war(console, flagship, runs=10_000)
+    path = flagship_report(console, flagship, runs=5_000)
+    console.rule("[bold]Report")
+    console.print(f"The flagship report (opens offline in any browser): {path}", highlight=False)
 
 
 if __name__ == "__main__":

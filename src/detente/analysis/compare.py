@@ -38,8 +38,9 @@ def war_options(given: dict[str, Any] | None = None) -> WarOptions:
 
 
 def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str], runs: int,
-                seed: int, options: WarOptions, horizon: int | None = None) -> WarRun:
-    inputs = compile_war(scenario, hypothesis, tuple(levers), runs, seed)
+                seed: int, options: WarOptions, horizon: int | None = None,
+                strength: dict[str, float] | None = None) -> WarRun:
+    inputs = compile_war(scenario, hypothesis, tuple(levers), runs, seed, strength)
     if horizon is not None:
         inputs = _with_horizon(inputs, horizon)
     outcome = simulate(inputs, options, seed)
@@ -87,6 +88,14 @@ def summarize(run: WarRun, checkpoints: Sequence[int] = CHECKPOINTS) -> dict[str
         "share_R": {"mean": float(np.nanmean(out.share)) if ended.any() else None},
         "terms": terms,
     }
+
+
+def distribution(values: np.ndarray, bins: int = 20) -> dict[str, list[float]]:
+    """A histogram as plain data (for reports and the dashboard)."""
+    if values.size == 0:
+        return {"edges": [], "counts": []}
+    counts, edges = np.histogram(values, bins=bins)
+    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
 
 
 def paired_delta(with_lever: WarOutcome, baseline: WarOutcome, week: int) -> dict[str, Any]:
@@ -152,16 +161,18 @@ def resolve_names(requested: str | None, available: Sequence[str], what: str,
 
 
 def simulate_summary(scenario: Scenario, hypothesis: str | None, levers: Sequence[str], runs: int,
-                     seed: int, options: WarOptions, horizon: int | None = None
-                     ) -> dict[str, Any]:
+                     seed: int, options: WarOptions, horizon: int | None = None,
+                     strength: dict[str, float] | None = None) -> dict[str, Any]:
     """One variant's outcome distribution and agreement curve: the object of `simulate --json`."""
-    run = run_variant(scenario, hypothesis, levers, runs, seed, options, horizon)
+    run = run_variant(scenario, hypothesis, levers, runs, seed, options, horizon, strength)
     return {
         "hypothesis": hypothesis or "baseline",
         "levers": list(levers),
         "horizon": run.inputs.horizon,
         **summarize(run),
         "agreement_curve": [float(v) for v in agreement_curve(run.outcome)],
+        "durations": distribution(run.outcome.end_week.astype(float)),
+        "shares": distribution(run.outcome.share[~np.isnan(run.outcome.share)]),
         "provenance": {
             "scenario_sha256": scenario.sha256(),
             "version": __version__,

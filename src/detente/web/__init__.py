@@ -1,0 +1,1 @@
+"""The local dashboard (FastAPI) and the plotting script it shares with the HTML report."""

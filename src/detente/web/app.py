@@ -1,0 +1,275 @@
+"""The local dashboard: a FastAPI app with a documented JSON API and one page.
+
+Scenarios are served only from the folders the app was started with, looked up by name in a
+registry built at start-up (a request can never name a path). Every numeric parameter is
+bounded, request bodies are limited in size, and errors come back as JSON naming the field.
+With an access token set, every state-changing (POST) request must carry it.
+"""
+
+
+import hmac
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from detente import __version__
+from detente.errors import InputError, ModelError, format_path
+from detente.scenario import load_scenario
+from detente.scenario.schema import Scenario
+
+MAX_BODY = 64 * 1024
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+
+
+class ErrorBody(BaseModel):
+    error: str
+    field: str | None = None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body is not valid JSON"},
+    401: {"model": ErrorBody, "description": "Missing or wrong access token"},
+    404: {"model": ErrorBody, "description": "Unknown scenario"},
+    413: {"model": ErrorBody, "description": "Request body too large"},
+    422: {"model": ErrorBody, "description": "A field has a value that is not allowed"},
+}
+
+
+def discover(folders: Sequence[Path]) -> dict[str, Path]:
+    """Scenario files directly inside ``folders``, by name (file stem); later folders lose ties."""
+    found: dict[str, Path] = {}
+    for folder in folders:
+        for path in sorted(folder.iterdir()) if folder.is_dir() else [folder]:
+            if path.is_file() and path.suffix.lower() in SCENARIO_SUFFIXES:
+                found.setdefault(path.stem, path.resolve())
+    return found
+
+
+class LimitBody:
+    """ASGI middleware: refuse request bodies over ``limit`` bytes with a JSON 413."""
+
+    def __init__(self, app: Any, limit: int = MAX_BODY) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+
+        async def limited() -> dict:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise ApiError(413, f"request body over {self.limit} bytes", "body")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def _too_large(send: Any, limit: int) -> None:
+    body = ErrorBody(error=f"request body over {limit} bytes", field="body").model_dump_json()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body.encode()})
+
+
+def create_app(folders: Sequence[Path], token: str | None = None) -> FastAPI:
+    """The dashboard app serving the scenarios found in ``folders``."""
+    from detente.models import REGISTRY
+
+    paths = discover(folders)
+    if not paths:
+        raise InputError([_no_scenarios(folders)])
+    cache: dict[str, Scenario] = {}
+
+    def scenario(name: str) -> Scenario:
+        if name not in paths:
+            raise ApiError(404, f"unknown scenario (available: {', '.join(paths)})", "scenario")
+        if name not in cache:
+            cache[name] = load_scenario(paths[name])
+        return cache[name]
+
+    names = tuple(paths)
+    models = tuple(sorted(REGISTRY))
+    ScenarioName = Literal[names]  # type: ignore[valid-type]
+    ModelName = Literal[models]  # type: ignore[valid-type]
+
+    class Strict(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+    NegotiateRequest = create_model(
+        "NegotiateRequest", __base__=Strict,
+        scenario=(ScenarioName, Field(description="Scenario name (see /api/scenarios).")),
+        model=(ModelName, "eum"),
+        draws=(int, Field(1, ge=1, le=500, description="Monte Carlo draws.")),
+        rounds=(int | None, Field(None, ge=1, le=100)),
+        seed=(int, Field(0, ge=0, le=2**31 - 1)),
+    )
+
+    class LeverSetting(Strict):
+        id: str = Field(min_length=1, max_length=64, description="Lever id of the scenario.")
+        strength: float = Field(1.0, ge=0.0, le=3.0, description="Scales the lever's effects.")
+
+    SimulateRequest = create_model(
+        "SimulateRequest", __base__=Strict,
+        scenario=(ScenarioName, Field(description="Scenario name with a war part.")),
+        hypothesis=(str, Field("baseline", min_length=1, max_length=64)),
+        levers=(list[LeverSetting], Field(default_factory=list, max_length=20)),
+        runs=(int, Field(2000, ge=100, le=20_000)),
+        horizon=(int | None, Field(None, ge=1, le=520)),
+        seed=(int, Field(0, ge=0, le=2**31 - 1)),
+    )
+
+    app = FastAPI(title="detente dashboard API", version=__version__,
+                  description="Run negotiation models and the war simulator on the scenarios "
+                              "this server was started with.")
+
+    def check_token(request: Request) -> None:
+        if token is None:
+            return
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given, f"Bearer {token}"):
+            raise ApiError(401, "this server needs the header 'Authorization: Bearer <token>'",
+                           "authorization")
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(ErrorBody(error=exc.message, field=exc.field).model_dump(),
+                            status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(ErrorBody(error=str(exc.detail), field=None).model_dump(),
+                            status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        loc = tuple(p for p in first["loc"] if p != "body")
+        return JSONResponse(ErrorBody(error=str(first["msg"]),
+                                      field=format_path(loc) if loc else None).model_dump(),
+                            status_code=422)
+
+    @app.exception_handler(InputError)
+    async def bad_input(_: Request, exc: InputError) -> JSONResponse:
+        first = exc.problems[0]
+        return JSONResponse(ErrorBody(error=first.message, field=format_path(first.path)
+                                      or None).model_dump(), status_code=422)
+
+    @app.exception_handler(ModelError)
+    async def model_error(_: Request, exc: ModelError) -> JSONResponse:
+        return JSONResponse(ErrorBody(error=str(exc), field="model").model_dump(),
+                            status_code=422)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard() -> str:
+        return resources.files("detente.web").joinpath("static/dashboard.html").read_text(
+            encoding="utf-8")
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        import plotly
+
+        return FileResponse(Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+                            media_type="text/javascript")
+
+    @app.get("/static/plots.js", include_in_schema=False)
+    def plots_js() -> FileResponse:
+        path = Path(str(resources.files("detente.web").joinpath("static/plots.js")))
+        return FileResponse(path, media_type="text/javascript")
+
+    @app.get("/api/scenarios", responses=ERRORS)
+    def list_scenarios() -> list[dict[str, Any]]:
+        """The scenarios this server serves, with their levers and hypotheses."""
+        out = []
+        for name in paths:
+            sc = scenario(name)
+            out.append({"name": name, "title": sc.name, "war": sc.war is not None,
+                        "levers": [lv.id for lv in sc.levers],
+                        "hypotheses": [h.id for h in sc.hypotheses]})
+        return out
+
+    @app.get("/api/scenarios/{name}", responses=ERRORS)
+    def describe(name: str) -> dict[str, Any]:
+        """One scenario: actors, issues, stances with evidence, levers and hypotheses."""
+        from detente.analysis.report_data import scenario_overview
+
+        sc = scenario(name)
+        return {**scenario_overview(sc),
+                "levers": [{"id": lv.id, "name": lv.name, "description": lv.description,
+                            "start": lv.start} for lv in sc.levers],
+                "hypotheses": [{"id": h.id, "name": h.name, "description": h.description}
+                               for h in sc.hypotheses],
+                "war": sc.war is not None}
+
+    @app.get("/api/models", responses=ERRORS)
+    def list_models() -> list[dict[str, str]]:
+        """The negotiation models."""
+        return [{"name": n, "summary": REGISTRY[n].summary} for n in models]
+
+    @app.post("/api/negotiate", responses=ERRORS)
+    def negotiate_endpoint(body: NegotiateRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
+        """Run a negotiation model; positions per round (draw 0) and the forecast."""
+        from detente.results import negotiate
+
+        check_token(request)
+        result = negotiate(scenario(body.scenario), body.model, draws=body.draws,  # type: ignore[attr-defined]
+                           seed=body.seed, rounds=body.rounds)  # type: ignore[attr-defined]
+        data = result.to_dict()
+        keep = ("model", "options", "dimensions", "actors", "turns", "positions", "mean",
+                "median", "forecast", "provenance", "draws", "probabilities")
+        return {k: data[k] for k in keep if k in data}
+
+    @app.post("/api/simulate", responses=ERRORS)
+    def simulate_endpoint(body: SimulateRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
+        """Simulate the war under a hypothesis with levers on (each at a chosen strength)."""
+        from detente.analysis.compare import simulate_summary, war_options
+
+        check_token(request)
+        sc = scenario(body.scenario)  # type: ignore[attr-defined]
+        if sc.war is None:
+            raise ApiError(422, "this scenario has no war part", "scenario")
+        known = [h.id for h in sc.hypotheses]
+        if body.hypothesis != "baseline" and body.hypothesis not in known:  # type: ignore[attr-defined]
+            raise ApiError(422, f"unknown hypothesis (defined: baseline, {', '.join(known)})",
+                           "hypothesis")
+        ids = [lv.id for lv in sc.levers]
+        for k, setting in enumerate(body.levers):  # type: ignore[attr-defined]
+            if setting.id not in ids:
+                raise ApiError(422, f"unknown lever (defined: {', '.join(ids)})",
+                               f"levers[{k}].id")
+        chosen = [s.id for s in body.levers]  # type: ignore[attr-defined]
+        if len(set(chosen)) != len(chosen):
+            raise ApiError(422, "a lever is listed twice", "levers")
+        strength = {s.id: s.strength for s in body.levers}  # type: ignore[attr-defined]
+        return simulate_summary(sc, body.hypothesis, chosen, body.runs, body.seed,  # type: ignore[attr-defined]
+                                war_options(), body.horizon, strength)  # type: ignore[attr-defined]
+
+    app.add_middleware(LimitBody)
+    return app
+
+
+def _no_scenarios(folders: Sequence[Path]) -> Any:
+    from detente.errors import problem
+
+    return problem(f"no scenario files (.yaml, .yml, .json) in {', '.join(map(str, folders))}",
+                   ("scenarios",))

@@ -1,0 +1,182 @@
+"""The dashboard's JSON API, its OpenAPI schema under schemathesis, and the page in a browser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from detente.web.app import create_app
+
+from .conftest import ARTIFACTS, SCENARIOS
+
+APP = create_app([SCENARIOS])
+client = TestClient(APP)
+
+
+def test_lists_scenarios_and_models():
+    names = {s["name"] for s in client.get("/api/scenarios").json()}
+    assert names == {"bdm1994-emissions", "ukraine-2025"}
+    models = {m["name"] for m in client.get("/api/models").json()}
+    assert {"mean", "eum", "smp", "exchange"} <= models
+
+
+def test_describe_has_evidence_levers_and_hypotheses():
+    sc = client.get("/api/scenarios/ukraine-2025").json()
+    assert len(sc["levers"]) == 7 and len(sc["hypotheses"]) == 2
+    assert sc["stances"][0]["position_evidence"]
+
+
+def test_negotiate_and_simulate():
+    r = client.post("/api/negotiate", json={"scenario": "bdm1994-emissions", "model": "eum",
+                                            "rounds": 8})
+    assert r.status_code == 200
+    assert r.json()["median"][1][0] == pytest.approx(8.4159, abs=1e-4)
+    base = client.post("/api/simulate", json={"scenario": "ukraine-2025", "runs": 1000,
+                                              "hypothesis": "pressure-works"}).json()
+    lever = client.post("/api/simulate", json={
+        "scenario": "ukraine-2025", "runs": 1000, "hypothesis": "pressure-works",
+        "levers": [{"id": "oil-sanctions", "strength": 1.0}]}).json()
+    stronger = client.post("/api/simulate", json={
+        "scenario": "ukraine-2025", "runs": 1000, "hypothesis": "pressure-works",
+        "levers": [{"id": "oil-sanctions", "strength": 3.0}]}).json()
+    assert base["p_agreement"]["26"] < lever["p_agreement"]["26"] < stronger["p_agreement"]["26"]
+    assert len(base["agreement_curve"]) == 104
+
+
+@pytest.mark.parametrize(("path", "body", "status", "field"), [
+    ("/api/simulate", {"scenario": "nowhere"}, 422, "scenario"),
+    ("/api/simulate", {"scenario": "ukraine-2025", "levers": [{"id": "nukes"}]}, 422,
+     "levers[0].id"),
+    ("/api/simulate", {"scenario": "ukraine-2025", "runs": 10**9}, 422, "runs"),
+    ("/api/simulate", {"scenario": "ukraine-2025", "levers": [{"id": "tomahawks",
+                                                               "strength": -1}]}, 422,
+     "levers[0].strength"),
+    ("/api/simulate", {"scenario": "ukraine-2025", "hypothesis": "magic"}, 422, "hypothesis"),
+    ("/api/simulate", {"scenario": "bdm1994-emissions"}, 422, "scenario"),
+    ("/api/negotiate", {"scenario": "ukraine-2025", "model": "nash"}, 422, "model"),
+    ("/api/negotiate", {"scenario": "ukraine-2025", "draws": 0}, 422, "draws"),
+    ("/api/negotiate", {"scenario": "ukraine-2025", "colour": "red"}, 422, "colour"),
+])
+def test_bad_requests_name_the_field(path, body, status, field):
+    r = client.post(path, json=body)
+    assert r.status_code == status, r.text
+    assert r.json()["field"] == field and r.json()["error"]
+
+
+def test_oversized_body_and_unknown_routes():
+    r = client.post("/api/simulate", content=b'{"scenario": "' + b"x" * 70_000 + b'"}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["field"] == "body"
+    r = client.get("/api/scenarios/..%2F..%2Fetc%2Fpasswd")
+    assert r.status_code == 404 and "error" in r.json()
+    r = client.get("/api/scenarios/passwd")
+    assert r.status_code == 404 and r.json()["field"] == "scenario"
+
+
+def test_token_guards_state_changing_requests():
+    guarded = TestClient(create_app([SCENARIOS], token="s3cret"))
+    body = {"scenario": "bdm1994-emissions", "model": "mean"}
+    assert guarded.post("/api/negotiate", json=body).status_code == 401
+    ok = guarded.post("/api/negotiate", json=body, headers={"authorization": "Bearer s3cret"})
+    assert ok.status_code == 200
+    assert guarded.get("/api/scenarios").status_code == 200
+
+
+def test_serve_refuses_open_address_without_token():
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    r = CliRunner().invoke(app, ["serve", str(SCENARIOS), "--host", "0.0.0.0"])
+    assert r.exit_code == 2 and "needs an access token" in r.output
+
+
+def test_static_files_are_not_in_the_schema():
+    schema = client.get("/openapi.json").json()
+    assert not any(p.startswith("/static") for p in schema["paths"])
+    assert client.get("/static/plotly.min.js").status_code == 200
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_schema_fuzz(case):
+    """schemathesis over every operation: no 5xx, documented statuses and bodies."""
+    case.call_and_validate(checks=[not_a_server_error, status_code_conformance,
+                                   content_type_conformance, response_schema_conformance])
+
+
+# -- in a real browser ----------------------------------------------------------------------------
+
+def _p26(page, selector: str) -> float:
+    # the annotation is SVG text inside the plot's svg layers
+    text = " ".join(page.locator(f"{selector} svg.main-svg").all_text_contents())
+    found = re.search(r"P\(deal in force at week 26\) = ([0-9.]+)%", text)
+    assert found, text
+    return float(found.group(1))
+
+
+def test_dashboard_reacts_to_a_lever(browser, live_server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server + "/")
+    page.wait_for_selector("body[data-ready=yes]", timeout=60_000)
+    page.wait_for_selector("#agreement-plot svg.main-svg")
+    page.select_option("#hypothesis", "pressure-works")
+    page.wait_for_function("document.body.dataset.simulations === '2'", timeout=60_000)
+    before = _p26(page, "#agreement-plot")
+    page.check("#lever-oil-sanctions")
+    page.wait_for_function("document.body.dataset.simulations === '3'", timeout=60_000)
+    after = _p26(page, "#agreement-plot")
+    assert after > before + 1.0  # percentage points, read from the plot's SVG
+    assert page.locator("#negotiation-plot svg.main-svg").count() >= 1
+    assert page.locator("#negotiation-plot .scatterlayer .trace").count() >= 5
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+    assert not errors
+    page.close()
+
+
+def test_report_renders_offline(browser, tmp_path):
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    out = tmp_path / "report.html"
+    r = CliRunner().invoke(app, ["report", str(SCENARIOS / "ukraine-2025.yaml"), "-o", str(out),
+                                 "--runs", "500", "--draws", "20"])
+    assert r.exit_code == 0, r.output
+    assert "<script src=" not in out.read_text()  # everything is inlined
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    remote: list[str] = []
+    page.on("request", lambda req: remote.append(req.url)
+            if not req.url.startswith(("file:", "data:")) else None)
+    page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:")
+               else route.continue_())  # offline: any network request fails
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(out.as_uri())
+    page.wait_for_selector("body[data-rendered=yes]", timeout=60_000)
+    assert page.locator("#forest svg.main-svg").count() >= 1
+    assert page.locator("#agreement .scatterlayer .trace").count() == 3
+    assert page.locator("svg.main-svg").count() > 40
+    assert "Provenance" in page.content()
+    assert remote == []
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=False)
+    page.locator("#war").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "report-war.png"), full_page=False)
+    assert not errors
+    page.close()
+
