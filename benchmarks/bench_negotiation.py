@@ -10,11 +10,10 @@ scale only; it was not measured here.
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from timing import best_of
 
 from detente.compile import batch_from_arrays, compile_scenario
 from detente.models.eum import EUMModel, EUMOptions
@@ -23,14 +22,6 @@ from detente.scenario import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 PEER_VELEV_S = 5.4
 
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def random_case(n: int, draws: int = 1, seed: int = 1):

@@ -9,9 +9,10 @@ what batching and threads buy, not a figure from another machine.
 from __future__ import annotations
 
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
+
+from timing import best_of
 
 from detente.compile import compile_war
 from detente.scenario import load_scenario
@@ -19,14 +20,6 @@ from detente.war.kernel import WarOptions, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main(quick: bool = False) -> None:
