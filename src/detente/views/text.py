@@ -33,6 +33,16 @@ def render_outcome_probabilities(console: Console, result: NegotiationResult) ->
         turns.add_row(str(k), f"{reps[k, best]:.4f}",
                       *(f"{traj.positions[0, k, best, j]:.2f}" for j in range(len(issues))))
     console.print(turns)
+    actors = result.batch.actors
+    if len(actors) <= 12:  # every actor's position, turn by turn, while it still fits
+        path = Table(title="Positions per turn", title_justify="left")
+        path.add_column("turn", justify="right")
+        for a in actors:
+            path.add_column(a, justify="right")
+        for k in range(t + 1):
+            path.add_row(str(k), *("(" + ", ".join(f"{v:.1f}" for v in traj.positions[0, k, i])
+                                   + ")" for i in range(len(actors))))
+        console.print(path)
     final = Table(title=f"Positions after turn {t} and the chance each is the group's choice",
                   title_justify="left")
     final.add_column("actor")
