@@ -28,6 +28,7 @@ import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -66,7 +67,7 @@ class ExchangeOptions:
         bounded("repetitions", self.repetitions, 1, 100_000)
 
 
-@dataclass
+@dataclass(slots=True)
 class Party:
     """One actor's side of an exchange: it supplies (moves) on one issue and demands the other."""
 
@@ -101,6 +102,8 @@ class Party:
 
 class Round:
     """The positions, weights and outcomes every exchange of one round is computed from."""
+
+    __slots__ = ("c", "cs", "outcome", "s", "total", "weight", "x")
 
     def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray) -> None:
         cs = np.where(present, c * s, 0.0)
@@ -144,6 +147,8 @@ class Round:
 
 class Exchange:
     """A candidate exchange between two actors on an issue pair (§4.3 steps 3-6)."""
+
+    __slots__ = ("gain", "i", "j", "p", "q", "randomised", "rnd", "updates", "valid")
 
     def __init__(self, rnd: Round, a: int, b: int, p: int, q: int) -> None:
         s = rnd.s
@@ -328,6 +333,9 @@ class Exchange:
             self.calculate(rng, p_random)
 
 
+by_gain = attrgetter("gain")
+
+
 def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, opts:
               ExchangeOptions, rng: np.random.Generator) -> dict[str, Any]:
     """One round on the 0-100 scale: returns voting positions, new positions and exchanges."""
@@ -352,7 +360,7 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
     snapshots: list[Realised] = []
     ties = 0
     while pool:
-        pool.sort(key=lambda e: e.gain, reverse=True)  # stable: ties keep their order
+        pool.sort(key=by_gain, reverse=True)  # stable: ties keep their order
         top = pool.pop(0)
         if pool and abs(top.gain - pool[0].gain) <= TIE * max(1.0, top.gain):  # step 7 tie
             ties += 1
