@@ -52,6 +52,15 @@ def reports_input_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@contextlib.contextmanager
+def located_in(path: Path) -> Any:
+    """Problems found after loading (no war part, unknown lever...) name the scenario file."""
+    try:
+        yield
+    except InputError as e:
+        raise e.located(str(path)) if e.file is None else e from None
+
+
 def parse_pairs(pairs: list[str] | None) -> dict[str, str]:
     """``key=value`` strings from ``--option`` into a mapping."""
     result = {}
@@ -108,7 +117,8 @@ def run(
     from detente.results import negotiate
 
     sc = _load(scenario, fmt)
-    result = negotiate(sc, model, parse_pairs(option), rounds=rounds, draws=draws, seed=seed)
+    with located_in(scenario):
+        result = negotiate(sc, model, parse_pairs(option), rounds=rounds, draws=draws, seed=seed)
     if as_json:
         print_json(result.to_dict())
         return
@@ -219,7 +229,8 @@ def simulate(
 
     sc = _load(scenario, None)
     opts = war_options(parse_pairs(option))
-    with _spinner(not as_json and runs >= 50_000, f"simulating {runs:,} runs"):
+    with _spinner(not as_json and runs >= 50_000, f"simulating {runs:,} runs"), located_in(
+            scenario):
         summary = simulate_summary(sc, hypothesis, lever or [], runs, seed, opts, horizon)
     if as_json:
         print_json(summary)
@@ -248,13 +259,16 @@ def compare(
 
     sc = _load(scenario, None)
     opts = war_options(parse_pairs(option))
-    hyps = resolve_names(hypothesis, [h.id for h in sc.hypotheses], "hypothesis", ["baseline"])
+    with located_in(scenario):
+        hyps = resolve_names(hypothesis, [h.id for h in sc.hypotheses], "hypothesis",
+                             ["baseline"])
+        names = resolve_names(levers, [lv.id for lv in sc.levers], "levers")
     if hypothesis == "all" and sc.hypotheses:
         hyps = [h.id for h in sc.hypotheses]
-    names = resolve_names(levers, [lv.id for lv in sc.levers], "levers")
     from rich.progress import Progress
 
-    with Progress(console=err, transient=True, disable=as_json or runs < 2_000) as bar:
+    with Progress(console=err, transient=True, disable=as_json or runs < 2_000) as bar, \
+            located_in(scenario):
         task = bar.add_task("comparing levers", total=len(hyps) * (len(names) + 1))
         result = run_compare(sc, hyps, names, runs, seed, opts, horizon,
                              progress=lambda label: bar.update(task, advance=1,
@@ -301,7 +315,7 @@ def report(
     from detente.scenario.write import write_text_atomic
 
     sc = _load(scenario, fmt)
-    with _spinner(True, "computing the report"):
+    with _spinner(True, "computing the report"), located_in(scenario):
         data = report_data(sc, runs=runs, seed=seed, draws=draws)
     write_text_atomic(output, render_report(data))
     err.print(f"wrote {output.resolve()} ({output.stat().st_size / 1e6:.1f} MB)", highlight=False)
