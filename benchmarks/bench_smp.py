@@ -51,8 +51,9 @@ def extended(batch: Batch, n: int, seed: int = 160) -> Batch:
                    mask=np.ones((1, n, 1), dtype=bool))
 
 
-def timed(batch: Batch, repeat: int) -> tuple[float, int]:
-    model, opts = SMPModel(), SMPOptions()
+def timed(batch: Batch, repeat: int, engine: str = "auto") -> tuple[float, int]:
+    model, opts = SMPModel(), SMPOptions(engine=engine)
+    model.run(batch, opts)  # warm-up: numba's cached code is loaded on the first call
     best, turns = float("inf"), 0
     for _ in range(repeat):
         t = time.perf_counter()
@@ -63,9 +64,10 @@ def timed(batch: Batch, repeat: int) -> tuple[float, int]:
 
 
 def main(quick: bool = False) -> None:
-    print("smp against KTAB -O2 (same results; KTAB times from the reference runs)")
-    print(f"{'case':<17} {'N x D':>7} {'turns':>5} {'detente s':>10} {'KTAB s':>8} {'speed-up':>9} "
-          f"{'ms/turn':>8}")
+    print("smp against KTAB -O2 (same results; KTAB times from the reference runs; detente times "
+          "in-process, best of 3)")
+    print(f"{'case':<17} {'N x D':>7} {'turns':>5} {'numpy s':>8} {'compiled s':>11} "
+          f"{'KTAB s':>8} {'speed-up':>9} {'ms/turn':>8}")
     a080 = None
     for name, ktab in KTAB_O2_SECONDS.items():
         path = case_path(name)
@@ -75,10 +77,12 @@ def main(quick: bool = False) -> None:
         batch = compile_scenario(load_scenario(path))
         if name == "dummyData-a080":
             a080 = batch
-        seconds, turns = timed(batch, 1 if quick or batch.shape[1] >= 80 else 3)
+        repeat = 1 if quick or batch.shape[1] >= 80 else 3
+        slow, _ = timed(batch, repeat, "numpy")
+        seconds, turns = timed(batch, repeat, "compiled")
         n, d = batch.shape[1], batch.shape[2]
-        print(f"{name:<17} {f'{n}x{d}':>7} {turns:>5} {seconds:>10.3f} {ktab:>8.2f} "
-              f"{ktab / seconds:>8.0f}x {1000 * seconds / max(turns, 1):>8.1f}")
+        print(f"{name:<17} {f'{n}x{d}':>7} {turns:>5} {slow:>8.3f} {seconds:>11.4f} {ktab:>8.2f} "
+              f"{ktab / seconds:>8.0f}x {1000 * seconds / max(turns, 1):>8.2f}")
     path = case_path("SOE-Pol-Comp")
     if path is not None:
         from detente.compile import batch_from_arrays
@@ -90,13 +94,13 @@ def main(quick: bool = False) -> None:
                       100)
         many = batch_from_arrays(pos, np.repeat(base.salience, draws, 0),
                                  np.repeat(base.capability, draws, 0), low=0, high=100)
-        seconds, _ = timed(many, 1)
+        seconds, _ = timed(many, 1, "numpy")
         print(f"SOE-Pol-Comp, {draws} Monte Carlo draws (positions +/- 2) in one call: "
               f"{seconds:.2f} s = {1000 * seconds / draws:.1f} ms per draw "
               f"({KTAB_O2_SECONDS['SOE-Pol-Comp'] * draws / seconds:.0f}x KTAB per run)")
     if a080 is not None:
         sizes = (10, 20, 40, 80, 160)
-        print("\ntime per turn against N (1 dimension; prefixes of the 80-actor sample, "
+        print("\ncompiled: time per turn against N (1 dimension; prefixes of the 80-actor sample, "
               "extended to 160):")
         print(f"{'N':>5} {'turns':>5} {'seconds':>8} {'ms/turn':>9} {'ratio to N/2':>13}")
         previous = None
@@ -111,7 +115,7 @@ def main(quick: bool = False) -> None:
                               mask=a080.mask[:, :n])
             else:
                 sub = extended(a080, n)
-            seconds, turns = timed(sub, 1)
+            seconds, turns = timed(sub, 1, "compiled")
             per_turn = seconds / max(turns, 1)
             ratio = "" if previous is None else f"{per_turn / previous:.1f}x"
             print(f"{n:>5} {turns:>5} {seconds:>8.2f} {1000 * per_turn:>9.1f} {ratio:>13}")

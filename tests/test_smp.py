@@ -183,3 +183,41 @@ def test_held_back_cases_run_and_stop_where_ktab_stops(shared):
                         ("SOE-Competitive", 35)):
         result = negotiate(load_scenario(shared / "ktab" / f"{case}.csv"), "smp")
         assert result.trajectory.turns[0] == turns, case
+
+
+def _random_ktab_case(seed: int, n: int, d: int):
+    rng = np.random.default_rng(seed)
+    sal = rng.uniform(0.05, 1.0, (1, n, d))
+    sal = sal / sal.sum(axis=2, keepdims=True) * rng.uniform(0.5, 0.99, (1, n, 1))
+    return batch_from_arrays(rng.uniform(0, 100, (1, n, d)).round(2), sal,
+                             rng.uniform(10, 200, (1, n)), low=0, high=100)
+
+
+@pytest.mark.parametrize("case", ["dummyData_3Dim", "SOE-Pol-Comp"])
+def test_compiled_turn_equals_the_numpy_kernel_on_ktab_cases(case):
+    from detente.models import smp_fast
+
+    assert smp_fast.AVAILABLE, "make test installs the fast extra (numba)"
+    batch = compile_scenario(load_scenario(KTAB / f"{case}.csv"))
+    fast = SMPModel().run(batch, SMPOptions(engine="compiled"))
+    slow = SMPModel().run(batch, SMPOptions(engine="numpy"))
+    assert fast.turns[0] == slow.turns[0]
+    np.testing.assert_allclose(fast.positions, slow.positions, atol=1e-12)
+    np.testing.assert_allclose(fast.probabilities, slow.probabilities, atol=1e-10)
+
+
+@pytest.mark.parametrize(("seed", "n", "d"), [(1, 5, 1), (2, 9, 2), (3, 14, 3), (4, 25, 1)])
+def test_compiled_turn_equals_the_numpy_kernel_on_random_cases(seed, n, d):
+    batch = _random_ktab_case(seed, n, d)
+    opts = dict(max_turns=30)
+    fast = SMPModel().run(batch, SMPOptions(engine="compiled", **opts))
+    slow = SMPModel().run(batch, SMPOptions(engine="numpy", **opts))
+    assert fast.turns[0] == slow.turns[0]
+    np.testing.assert_allclose(fast.positions, slow.positions, atol=1e-9)
+    np.testing.assert_allclose(fast.probabilities, slow.probabilities, atol=1e-8)
+
+
+def test_compiled_engine_refuses_other_parameters():
+    batch = compile_scenario(load_scenario(KTAB / "dummyData_3Dim.csv"))
+    with pytest.raises(ModelError, match="engine=compiled"):
+        SMPModel().run(batch, SMPOptions(engine="compiled", PCEModel="MarkovUniform"))

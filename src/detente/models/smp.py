@@ -41,6 +41,10 @@ class SMPOptions:
     reading for the two non-default bargaining models (§3.9). ``enforce_limits`` refuses inputs
     outside KTAB's limits (3-250 actors, an actor's saliences summing to at most 1); switched
     off, such inputs run and the run says so. ``seed`` drives Stochastic state transitions.
+    ``engine``: 'compiled' runs the default configuration as compiled loops (needs the ``fast``
+    extra, numba), 'numpy' the array kernel, 'auto' the compiled loops for a single draw in the
+    default configuration when numba is installed (the first call in a process loads numba's
+    cached code, about 0.5 s) and the numpy kernel otherwise.
     """
 
     VictoryProbModel: VictoryProbModel = "Linear"
@@ -59,6 +63,7 @@ class SMPOptions:
     enforce_limits: bool = True
     markov_max_iterations: int = 10_000
     seed: int = 0
+    engine: Literal["auto", "numpy", "compiled"] = "auto"
 
     def check(self) -> None:
         bounded("max_turns", self.max_turns, 1, 10_000)
@@ -479,6 +484,8 @@ def run_smp(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
     Returns positions (B, T+1, N, D), probabilities (B, T+1, N), representative probabilities
     (B, T+1, N), turns (B,), the last fractional change (B,) and a Markov-non-convergence flag.
     """
+    if compiled_applies(opts, accommodation, pos0.shape[0]):
+        return _run_compiled(pos0, sal, cap, opts)
     b, n, _ = pos0.shape
     rng = np.random.default_rng(opts.seed)
     pos, ideal = pos0.copy(), pos0.copy()
@@ -536,6 +543,45 @@ def run_smp(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
 
 
 _STATE = ("pos", "ideal", "delta", "risk", "own")
+DEFAULTS = SMPOptions()
+_NINE = ("VictoryProbModel", "PCEModel", "StateTransitions", "VotingRule", "BigRAdjust",
+         "BigRRange", "ThirdPartyCommit", "InterVecBrgn", "BargnModel")
+
+
+def compiled_applies(opts: SMPOptions, accommodation: np.ndarray | None, draws: int = 1
+                     ) -> bool:
+    """Whether the compiled turn runs this call: KTAB's defaults without ideal adjustment, and
+    under 'auto' a single draw (batches of draws are faster on the vectorised numpy kernel)."""
+    from detente.models import smp_fast
+
+    if opts.engine == "numpy":
+        return False
+    fits = accommodation is None and all(getattr(opts, k) == getattr(DEFAULTS, k)
+                                         for k in _NINE)
+    if opts.engine == "compiled" and not (fits and smp_fast.AVAILABLE):
+        raise ModelError("engine=compiled needs numba (pip install 'detente[fast]') and KTAB's "
+                         "default parameters without ideal adjustment")
+    return fits and smp_fast.AVAILABLE and (opts.engine == "compiled" or draws == 1)
+
+
+def _run_compiled(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
+                  ) -> dict[str, np.ndarray]:
+    """Each problem through the compiled loops, padded to a common number of turns."""
+    from detente.models import smp_fast
+
+    runs = [smp_fast.run_one(np.ascontiguousarray(pos0[k]), np.ascontiguousarray(sal[k]),
+                             np.ascontiguousarray(cap[k]), opts.max_turns, opts.stop_ratio)
+            for k in range(pos0.shape[0])]
+    longest = max(r[3] for r in runs)
+    pad = lambda a: np.concatenate([a, np.repeat(a[-1:], longest + 1 - len(a), 0)])  # noqa: E731
+    return {
+        "positions": np.stack([pad(r[0]) for r in runs]),
+        "probabilities": np.stack([pad(r[1]) for r in runs]),
+        "option_probabilities": np.stack([pad(r[2]) for r in runs]),
+        "turns": np.array([r[3] for r in runs]),
+        "fractional_change": np.array([r[4] for r in runs]),
+        "markov_unconverged": np.zeros(len(runs), dtype=bool),
+    }
 
 
 def _scatter(whole: np.ndarray, rows: np.ndarray, part: np.ndarray) -> np.ndarray:
