@@ -53,6 +53,9 @@ class ExchangeOptions:
     duplicate_tie: 'peer' keeps decide's quirk of leaving a second reference to the runner-up in
         the list after a tie is decided for the leader, which can let that exchange be realised
         twice; 'fixed' breaks the tie without it.
+    engine: 'compiled' runs each round as compiled loops (the ``fast`` extra, numba; coin flips
+        then come from numba's generator, seeded per round), 'python' the reference
+        implementation here, 'auto' the compiled one when numba is installed.
     """
 
     rounds: int = 10
@@ -60,6 +63,7 @@ class ExchangeOptions:
     repetitions: int = 1
     seed: int = 0
     duplicate_tie: Literal["peer", "fixed"] = "peer"
+    engine: Literal["auto", "python", "compiled"] = "auto"
 
     def check(self) -> None:
         bounded("rounds", self.rounds, 1, 1000)
@@ -414,14 +418,52 @@ def weighted_outcome(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.nd
     return (cs * np.where(present, x, 0.0)).sum(axis=-2) / cs.sum(axis=-2)
 
 
+def use_compiled(opts: ExchangeOptions) -> bool:
+    from detente.models import exchange_fast
+
+    if opts.engine == "compiled" and not exchange_fast.AVAILABLE:
+        from detente.errors import ModelError
+
+        raise ModelError("engine=compiled needs numba (pip install 'detente[fast]')")
+    return opts.engine != "python" and exchange_fast.AVAILABLE
+
+
+def compiled_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
+                   opts: ExchangeOptions, seed: int) -> dict[str, Any] | None:
+    """A round through the compiled loops; None if a move history overflowed."""
+    from detente.models import exchange_fast
+
+    ok, voting, new, rows, ties = exchange_fast.run_round(
+        np.ascontiguousarray(x), np.ascontiguousarray(s), np.ascontiguousarray(c),
+        np.ascontiguousarray(present), float(opts.p), opts.duplicate_tie == "peer", seed)
+    if not ok:
+        return None
+    realised = []
+    for row in rows:
+        sides = []
+        for base in (0, 7):
+            a, sup, dem = (int(row[base]), int(row[base + 1]), int(row[base + 2]))
+            sides.append(Party(a, sup, dem, row[base + 3], row[base + 3], x[a, dem], s[a, sup],
+                               s[a, dem], c[a, sup], move=row[base + 5], y=row[base + 4],
+                               eu=row[base + 6]))
+        realised.append(Realised(sides[0], sides[1], float(row[14])))
+    return {"voting": voting, "new": new, "exchanges": realised, "ties": int(ties)}
+
+
 def run_exchange(x0: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
                  opts: ExchangeOptions, seed: int) -> dict[str, Any]:
     """One run of ``opts.rounds`` rounds on the 0-100 scale (positions (N, D))."""
-    rng = np.random.default_rng(seed)
+    compiled = use_compiled(opts)
+    round_seeds = np.random.SeedSequence(seed).generate_state(opts.rounds)
     x = x0.copy()
     positions, voting, exchanges, ties = [x.copy()], [], [], 0
-    for _ in range(opts.rounds):
-        out = run_round(x, s, c, present, opts, rng)
+    for r in range(opts.rounds):
+        out = compiled_round(x, s, c, present, opts, int(round_seeds[r])) if compiled else None
+        if out is None:
+            # the same Mersenne Twister stream numba draws from in the compiled round, so both
+            # engines give the same numbers for the same seed
+            stream = np.random.RandomState(int(round_seeds[r]))
+            out = run_round(x, s, c, present, opts, stream)  # type: ignore[arg-type]
         voting.append(out["voting"])
         exchanges.append(out["exchanges"])
         ties += out["ties"]
