@@ -143,7 +143,8 @@ def nash_1d(x: np.ndarray, w: np.ndarray, present: np.ndarray, d: np.ndarray,
         else:
             gain = reach - np.abs(off)
             left, right = np.where(off > 0, -1.0, 1.0), np.where(off >= 0, -1.0, 1.0)
-        with np.errstate(divide="ignore", invalid="ignore"):  # gain is 0 only when F = {d}
+        # gain vanishes only at the edges of F (or when F = {d}), where the slope is infinite
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             scale = np.where(live, w / gain, 0.0)
             return (scale * left).sum(axis=1), (scale * right).sum(axis=1)
 
