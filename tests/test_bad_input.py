@@ -118,6 +118,14 @@ def test_zero_total_capability(tmp_path):
     _fails(_write(tmp_path, text), "total capability", "must be > 0")
 
 
+def test_issue_without_weight(tmp_path):
+    text = MINIMAL
+    for before in ("position: 5, salience: 0.3", "position: 15, salience: 0.4",
+                   "hi: 20}, salience: 0.5"):
+        text = text.replace(before, before.rsplit(" ", 1)[0] + " 0")
+    _fails(_write(tmp_path, text), "issues[1].id", "capability x salience", "'money'")
+
+
 def test_undefined_actor(tmp_path):
     text = MINIMAL.replace("{actor: C, issue: money", "{actor: Z, issue: money")
     _fails(_write(tmp_path, text), "stances[5].actor", "actor is not defined", "'Z'",

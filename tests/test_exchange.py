@@ -183,3 +183,18 @@ def test_decide_position_outside_its_scale_is_named(tmp_path):
     r = runner.invoke(app, ["validate", str(path)])
     assert r.exit_code == 2
     assert "bad.txt:7" in r.output and "must lie in [0, 10]" in r.output
+
+
+@pytest.mark.parametrize("engine", ["python", "compiled"])
+def test_weightless_pairs_do_not_trade(tmp_path, engine):
+    """Zero salience or power on an issue: no weight there, so no exchange on it (no crash)."""
+    path = tmp_path / "zero.txt"
+    path.write_text("#A\ta\n#A\tb\n#A\tc\n#P\tp\n#P\tq\n"
+                    "#D\ta\tp\t10\t0.5\t1\n#D\ta\tq\t80\t0\t1\n#D\tb\tp\t90\t0.6\t1\n"
+                    "#D\tb\tq\t20\t0.4\t1\n#D\tc\tp\t50\t0.5\t1\n#D\tc\tq\t50\t0.5\t0\n")
+    result = negotiate(load_scenario(path), "exchange", {"engine": engine, "rounds": 3})
+    for rnd in result.trajectory.diagnostics["exchanges"][0]:
+        for e in rnd:
+            for side in (e["i"], e["j"]):
+                assert (side["actor"], side["supply"]) not in {("a", "q"), ("c", "q")}
+                assert (side["actor"], side["demand"]) not in {("a", "q"), ("c", "q")}

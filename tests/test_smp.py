@@ -59,7 +59,6 @@ def test_probabilities_of_distinct_positions_sum_to_one():
 
 def test_monte_carlo_batch_is_one_call(tmp_path):
     """Rows of a batched run equal single runs; draw 0 equals the deterministic run."""
-    text = (KTAB / "dummyData_3Dim.csv").read_text()
     scenario = load_scenario(KTAB / "dummyData_3Dim.csv")
     batch = compile_scenario(scenario)
     rng = np.random.default_rng(2)
@@ -72,7 +71,6 @@ def test_monte_carlo_batch_is_one_call(tmp_path):
         one = batch_from_arrays(pos[k:k + 1], batch.salience, batch.capability, low=0, high=100)
         alone = SMPModel().run(one, SMPOptions(max_turns=6, stop_ratio=0.0))
         np.testing.assert_allclose(out.positions[k], alone.positions[0], atol=1e-12)
-    del text
 
 
 def test_uncertain_inputs_run_as_draws(tmp_path):

@@ -40,10 +40,6 @@ class Trajectory:
         return int(self.positions.shape[1] - 1)
 
 
-class Options(Protocol):
-    """Marker for a model's frozen options dataclass."""
-
-
 class NegotiationModel(Protocol):
     """A negotiation kernel: arrays in, arrays out; never reads files or prints."""
 

@@ -346,9 +346,10 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
     rnd = Round(x, s, c, present)
     left = x <= rnd.outcome[None, :]  # step 1
     d = x.shape[1]
+    trades = present & (c * s > 0)  # a pair without weight cannot trade on that issue (§0.2)
     pool: list[Exchange] = []
     for p, q in itertools.combinations(range(d), 2):  # step 2
-        both = present[:, p] & present[:, q]
+        both = trades[:, p] & trades[:, q]
         group = np.where(both, left[:, p] * 1 + left[:, q] * 2, -1)  # 0 A, 1 B, 2 C, 3 D
         for g_i, g_j in ((0, 3), (1, 2)):
             for a in np.flatnonzero(group == g_i):

@@ -239,17 +239,16 @@ def _calculate(F, IV, H, P, upd, gains, valid, e, p_random, x0, cs, total, weigh
 
 
 @_jit
-def _record(F, upd, P, e, issue, done, side_done):  # type: ignore[no-untyped-def]
+def _record(upd, P, e, issue, actor, y, start):  # type: ignore[no-untyped-def]
+    """Record a realised voting position for exchange e's outcomes on ``issue`` (step 7)."""
     slot = 0 if P[e, 0] == issue else 1
-    actor = done
-    seen = upd[e, slot, actor[0]]
-    y, start = actor[1], actor[2]
+    seen = upd[e, slot, actor]
     if math.isnan(seen):
-        upd[e, slot, actor[0]] = y
+        upd[e, slot, actor] = y
     elif start <= seen:
-        upd[e, slot, actor[0]] = min(seen, y)
+        upd[e, slot, actor] = min(seen, y)
     else:
-        upd[e, slot, actor[0]] = max(seen, y)
+        upd[e, slot, actor] = max(seen, y)
 
 
 @_jit
@@ -274,8 +273,7 @@ def _recalculate(F, IV, H, P, upd, gains, valid, e, d, p_random, x0, cs, total, 
         ra, rd = IV[d, realised, ACTOR], IV[d, realised, DEMAND]
         if (ra == IV[e, 0, ACTOR] and rd == IV[e, 0, DEMAND]) or (
                 ra == IV[e, 1, ACTOR] and rd == IV[e, 1, DEMAND]):
-            info = (IV[d, other, ACTOR], F[d, other, Y], F[d, other, START])
-            _record(F, upd, P, e, rd, info, other)
+            _record(upd, P, e, rd, IV[d, other, ACTOR], F[d, other, Y], F[d, other, START])
             if not again:
                 _pop(IV, e, 0)
                 _pop(IV, e, 1)
@@ -308,7 +306,7 @@ def run_round(x, s, c, present, p_random, duplicate_peer, seed):  # type: ignore
         for q in range(p + 1, d_n):
             ga = np.zeros(4, dtype=np.int64)
             for k in range(n):
-                if present[k, p] and present[k, q]:
+                if cs[k, p] > 0 and cs[k, q] > 0:  # weightless pairs do not trade
                     g = (1 if x[k, p] <= outcome[p] else 0) + (2 if x[k, q] <= outcome[q] else 0)
                     ga[g] += 1
             count += ga[0] * ga[3] + ga[1] * ga[2]
@@ -326,7 +324,7 @@ def run_round(x, s, c, present, p_random, duplicate_peer, seed):  # type: ignore
         for q in range(p + 1, d_n):
             group = np.full(n, -1)
             for k in range(n):
-                if present[k, p] and present[k, q]:
+                if cs[k, p] > 0 and cs[k, q] > 0:  # weightless pairs do not trade
                     group[k] = (1 if x[k, p] <= outcome[p] else 0) + (
                         2 if x[k, q] <= outcome[q] else 0)
             for gi, gj in ((0, 3), (1, 2)):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
@@ -638,8 +638,3 @@ def _accommodation(batch: Batch) -> np.ndarray | None:
 
 register(SMPModel())
 
-
-def smp_options_from(mapping: dict[str, Any] | None) -> SMPOptions:
-    from detente.models.base import parse_options
-
-    return parse_options(SMPOptions, mapping)

@@ -262,7 +262,7 @@ def _check_accommodation(s: Scenario, actors: set[str]) -> list[Problem]:
 def _check_totals(s: Scenario) -> list[Problem]:
     out = []
     for k, issue in enumerate(s.issues):
-        total = 0.0
+        total = weighted = 0.0
         holders = 0
         for st in s.stances:
             if st.issue != issue.id:
@@ -270,6 +270,7 @@ def _check_totals(s: Scenario) -> list[Problem]:
             holders += 1
             cap = st.capability or s.actors[[a.id for a in s.actors].index(st.actor)].capability
             total += cap.point()  # type: ignore[union-attr]
+            weighted += cap.point() * st.salience.point()  # type: ignore[union-attr]
         if holders == 0:
             out.append(problem("no actor holds a position on this issue", ("issues", k, "id"),
                                value=issue.id))
@@ -277,6 +278,11 @@ def _check_totals(s: Scenario) -> list[Problem]:
             out.append(problem(
                 "total capability of the actors on this issue must be > 0",
                 ("issues", k, "id"), value=issue.id))
+        elif weighted <= 0:
+            out.append(problem(
+                "no actor has both capability and salience on this issue (capability x salience "
+                "must sum to > 0: it weighs every model's outcome)", ("issues", k, "id"),
+                value=issue.id))
     return out
 
 

@@ -284,8 +284,4 @@ def check_war(war: War | None, levers: tuple[Lever, ...], hypotheses: tuple[Hypo
 
 def _field_path(path: str) -> tuple[str, ...]:
     parts = path.split(".")
-    if parts[0] in ("R", "U"):
-        return ("sides", *parts)
-    if parts[0] == "front":
-        return tuple(parts)
-    return tuple(parts)
+    return ("sides", *parts) if parts[0] in ("R", "U") else tuple(parts)
