@@ -15,6 +15,10 @@ and the others recalculated from the realised voting positions; at the end of th
 positions give the voting outcome, and each actor that exchanged moves its own position part of
 the way toward its vote.
 
+Engines: binary floating point (a Python reference and compiled loops that give the same
+numbers) and 28-digit decimals (``engine="decimal"``), which reproduce decide-exchange-model's
+arithmetic exactly, rounding included, and with it the frequencies of its paths.
+
 A round is a sequential greedy process, so this kernel is a loop over exchanges (with array
 bookkeeping per round) and the batch axis (Monte Carlo draws, repetitions) is a loop of
 independent runs, each with its own seeded tie-breaking stream.
@@ -28,6 +32,7 @@ import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from operator import attrgetter
 from typing import Any, ClassVar, Literal
 
@@ -38,6 +43,9 @@ from detente.models.base import Trajectory, bounded, register
 
 SALIENCE_WEIGHT = 0.4  # §4.3 step 8
 FIXED_WEIGHT = 0.1
+TIE_DECIMAL = Decimal("1e-20")  # decide's absolute tie threshold on 28-digit gains
+DECIMAL_SALIENCE_WEIGHT = Decimal(SALIENCE_WEIGHT)  # decide builds them from the floats
+DECIMAL_FIXED_WEIGHT = Decimal(FIXED_WEIGHT)
 TIE = 1e-12  # relative: decide's Decimal ties (|ΔG| < 1e-20) are mathematical ties; in floats
 # two equal gains reached by different paths differ by round-off, so ties are judged relatively
 
@@ -53,9 +61,16 @@ class ExchangeOptions:
     duplicate_tie: 'peer' keeps decide's quirk of leaving a second reference to the runner-up in
         the list after a tie is decided for the leader, which can let that exchange be realised
         twice; 'fixed' breaks the tie without it.
-    engine: 'compiled' runs each round as compiled loops (the ``fast`` extra, numba; coin flips
-        then come from numba's generator, seeded per round), 'python' the reference
-        implementation here, 'auto' the compiled one when numba is installed.
+    engine: 'compiled' runs each round as compiled loops (the ``fast`` extra, numba), 'python'
+        the reference implementation here, both in binary floating point and drawing the same
+        coins, so they give the same numbers; 'auto' the compiled one when numba is installed.
+        'decimal' runs the Python implementation in 28-digit decimal arithmetic with decide's
+        order of operations and decide's input reading, which reproduces decide's rounding:
+        where two gains tie exactly, or a capped move leaves the outcome exactly on a partner's
+        position, which way the case goes depends on the last digit of a rounded number, so
+        only this engine gives decide's path frequencies and ensembles (MODELS.md §4.6); the
+        float engines follow the same rules but settle those cases by their own round-off.
+        About 2-3 times slower than 'python'.
     """
 
     rounds: int = 10
@@ -63,7 +78,7 @@ class ExchangeOptions:
     repetitions: int = 1
     seed: int = 0
     duplicate_tie: Literal["peer", "fixed"] = "peer"
-    engine: Literal["auto", "python", "compiled"] = "auto"
+    engine: Literal["auto", "python", "compiled", "decimal"] = "auto"
 
     def check(self) -> None:
         bounded("rounds", self.rounds, 1, 1000)
@@ -91,10 +106,11 @@ class Party:
     eu_max: float | None = None
     nbs0: float = 0.0
     nbs1: float = 0.0
+    tiny: Any = 1e-10  # smallest real move, in the round's number type
 
     def move_ok(self, move: float) -> bool:
         """§4.3 step 6: a move must be real, keep the actor on the scale, and not reverse."""
-        if abs(move) > 100 or abs(move) <= 1e-10:
+        if abs(move) > 100 or abs(move) <= self.tiny:
             return False
         if not 0 <= self.x + move <= 100:
             return False
@@ -105,19 +121,43 @@ class Party:
 
 
 class Round:
-    """The positions, weights and outcomes every exchange of one round is computed from."""
+    """The positions, weights and outcomes every exchange of one round is computed from, and
+    the arithmetic of the exchange formulas (binary floating point, fastest order)."""
 
     __slots__ = ("c", "cs", "outcome", "s", "total", "weight", "x")
+    zero = 0.0
+    tiny = 1e-10
 
     def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray) -> None:
         cs = np.where(present, c * s, 0.0)
         xs = np.where(present, x, 0.0)
-        self.outcome = (cs * xs).sum(axis=0) / cs.sum(axis=0)  # O_d
+        self.outcome = ((cs * xs).sum(axis=0) / cs.sum(axis=0)).tolist()  # O_d
         # the per-exchange arithmetic is scalar: plain floats are far faster than numpy scalars
         self.x, self.s, self.c = x.tolist(), s.tolist(), c.tolist()
         self.cs = cs.tolist()
         self.weight = cs.sum(axis=0).tolist()  # W_d
         self.total = (cs * xs).sum(axis=0).tolist()  # Σ c s x per issue
+
+    @staticmethod
+    def num(value: float) -> Any:
+        return value
+
+    @staticmethod
+    def tied(a: Any, b: Any) -> bool:
+        """Equal gains: judged relatively, as two gains equal in exact arithmetic but reached by
+        different paths differ by round-off in floats."""
+        return abs(a - b) <= TIE * max(1.0, a)
+
+    @staticmethod
+    def transfer(ratio: Any, num: Any, den: Any) -> Any:
+        """The partner's exchange ratio from one's own (§4.3 step 5): ratio · num / den."""
+        return ratio * num / den
+
+    @staticmethod
+    def next_position(salience: Any, start: Any, vote: Any) -> Any:
+        """§4.3 step 8: x + w (y - x), w = 0.4 (1 - s) + 0.1."""
+        w = SALIENCE_WEIGHT * (1 - salience) + FIXED_WEIGHT
+        return (1 - w) * start + w * vote
 
     def shift(self, actor: int, issue: int, move: float) -> float:
         """ΔO on ``issue`` when ``actor`` moves by ``move`` (§4.2)."""
@@ -149,6 +189,84 @@ class Round:
         return (target * self.weight[issue] - total) / cs[actor][issue]
 
 
+class DecimalRound:
+    """The arithmetic of ``Round`` in 28-digit decimal arithmetic, every formula in the order of
+    operations decide-exchange-model uses (Python ``decimal``, default context).
+
+    Exact ties between two exchanges' gains and an outcome landing exactly on a partner's
+    position happen often (a capped move puts the outcome on that position by construction).
+    Which way such a case goes then depends on the last digit of a rounded result, so only the
+    same arithmetic in the same order reproduces the peer's choices, and with them the
+    frequencies of its paths (MODELS.md §4.6). Positions are summed in actor order; decide sums
+    them in the order of its ``#D`` rows, the same order for files listed actor by actor.
+    """
+
+    __slots__ = ("c", "denominator", "outcome", "s", "slot", "terms", "x")
+    zero = Decimal(0)
+    tiny = Decimal.from_float(1e-10)  # exact: compares as decide's Decimal-with-float test
+
+    def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray) -> None:
+        n, d_n = x.shape
+        self.x = [[Decimal(v) for v in row] for row in x.tolist()]
+        self.s = [[as_written(v) for v in row] for row in s.tolist()]
+        self.c = [[as_written(v) for v in row] for row in c.tolist()]
+        actors = [[k for k in range(n) if present[k, d]] for d in range(d_n)]
+        # x s c of every actor on an issue, in summation order; a sum with some positions
+        # replaced recomputes only their terms (the same numbers, added in the same order)
+        self.slot = [{k: at for at, k in enumerate(ks)} for ks in actors]
+        self.terms = [[self.x[k][d] * self.s[k][d] * self.c[k][d] for k in ks]
+                      for d, ks in enumerate(actors)]
+        self.denominator = [sum((self.s[k][d] * self.c[k][d] for k in ks), Decimal(0))
+                            for d, ks in enumerate(actors)]
+        self.outcome = [self.outcome_with(d, {}, -1, self.zero) for d in range(d_n)]
+
+    @staticmethod
+    def num(value: float) -> Decimal:
+        return Decimal(value)
+
+    @staticmethod
+    def tied(a: Decimal, b: Decimal) -> bool:
+        return bool(abs(a - b) < TIE_DECIMAL)
+
+    @staticmethod
+    def transfer(ratio: Decimal, num: Decimal, den: Decimal) -> Decimal:
+        return (num / den) * ratio
+
+    @staticmethod
+    def next_position(salience: Decimal, start: Decimal, vote: Decimal) -> Decimal:
+        toward = (1 - salience) * DECIMAL_SALIENCE_WEIGHT
+        return (toward * vote + DECIMAL_FIXED_WEIGHT * vote
+                + (1 - toward - DECIMAL_FIXED_WEIGHT) * start)
+
+    def shift(self, actor: int, issue: int, move: Decimal) -> Decimal:
+        return abs(move) * self.s[actor][issue] * self.c[actor][issue] / self.denominator[issue]
+
+    def move_for(self, actor: int, issue: int, delta_outcome: Decimal) -> Decimal:
+        return (delta_outcome * self.denominator[issue]
+                / (self.c[actor][issue] * self.s[actor][issue]))
+
+    def _weighted_sum(self, issue: int, positions: dict[int, Decimal]) -> Decimal:
+        """Σ x s c on ``issue`` with ``positions`` replacing some actors' positions."""
+        terms, slot = self.terms[issue].copy(), self.slot[issue]
+        for k, v in positions.items():
+            if k in slot:
+                terms[slot[k]] = v * self.s[k][issue] * self.c[k][issue]
+        return sum(terms, Decimal(0))
+
+    def outcome_with(self, issue: int, updates: dict[int, Decimal], actor: int,
+                     position: Decimal) -> Decimal:
+        if self.denominator[issue] == 0:
+            return self.zero
+        positions = {**updates, actor: position}
+        return self._weighted_sum(issue, positions) / self.denominator[issue]
+
+    def move_to_outcome(self, issue: int, updates: dict[int, Decimal], actor: int,
+                        from_x: Decimal, target: Decimal) -> Decimal:
+        total = self._weighted_sum(issue, {actor: from_x, **updates})
+        return ((target * self.denominator[issue] - total)
+                / (self.s[actor][issue] * self.c[actor][issue]))
+
+
 class Exchange:
     """A candidate exchange between two actors on an issue pair (§4.3 steps 3-6)."""
 
@@ -170,7 +288,7 @@ class Exchange:
         r = self.rnd
         return Party(actor, supply, demand, r.x[actor][supply], r.x[actor][supply],
                      r.x[actor][demand], r.s[actor][supply], r.s[actor][demand],
-                     r.c[actor][supply])
+                     r.c[actor][supply], tiny=r.tiny)
 
     def partner(self, party: Party) -> Party:
         return self.j if party is self.i else self.i
@@ -185,12 +303,12 @@ class Exchange:
         r, i, j = self.rnd, self.i, self.j
         # first try: j moves all the way to i's position on p
         dp = r.shift(j.actor, j.supply, i.demand_x - j.x)
-        dq = dp * (j.s_sup + i.s_dem) / (j.s_dem + i.s_sup)
+        dq = r.transfer(dp, j.s_sup + i.s_dem, j.s_dem + i.s_sup)
         i.move = r.move_for(i.actor, i.supply, dq)
         j.move = abs(i.demand_x - j.x)
         if abs(i.move) > abs(j.demand_x - i.x):  # i would overshoot: i moves fully instead
             dq = r.shift(i.actor, i.supply, j.demand_x - i.x)
-            dp = dq * (i.s_sup + j.s_dem) / (i.s_dem + j.s_sup)
+            dp = r.transfer(dq, i.s_sup + j.s_dem, i.s_dem + j.s_sup)
             i.move = abs(j.demand_x - i.x)
             j.move = r.move_for(j.actor, j.supply, dp)
         if i.x > j.demand_x:
@@ -202,7 +320,7 @@ class Exchange:
         i.y, j.y = i.x + i.move, j.x + j.move
         self.gain = abs(dq * i.s_sup - dp * i.s_dem)  # = G_j by construction (§4.3 step 5)
         i.eu = j.eu = self.gain
-        self.valid = i.move_ok(i.move) and j.move_ok(j.move) and self.gain >= 1e-10
+        self.valid = i.move_ok(i.move) and j.move_ok(j.move) and self.gain >= r.tiny
         if not self.valid:
             return
         self._cap(i)
@@ -225,7 +343,7 @@ class Exchange:
             return
         delta = abs(r.move_to_outcome(party.supply, updates, party.actor, party.x, target))
         d_own = r.shift(party.actor, party.supply, delta)
-        d_other = d_own * (party.s_sup + other.s_dem) / (party.s_dem + other.s_sup)
+        d_other = r.transfer(d_own, party.s_sup + other.s_dem, party.s_dem + other.s_sup)
         other.move = abs(r.move_for(other.actor, other.supply, d_other))
         party.move = delta
         if other.x > party.demand_x:
@@ -242,15 +360,16 @@ class Exchange:
 
     def _randomise(self, rng: np.random.Generator, p_random: float) -> None:
         """Randomised Equal Gain (§4.4): one party's gain is pushed up or down by p·z."""
-        u, v, z = rng.random(3)
+        u, v, z_draw = rng.random(3)
         self._maximum_gains()
         a = self.i if u < 0.5 else self.j
         b = self.partner(a)
         r = self.rnd
+        pz = r.num(p_random) * r.num(z_draw)
         if v < 0.5:
-            gain_a = self.gain + p_random * z * ((a.eu_max or 0.0) - self.gain)
+            gain_a = self.gain + pz * ((r.zero if a.eu_max is None else a.eu_max) - self.gain)
         else:
-            gain_a = self.gain - p_random * z * self.gain
+            gain_a = self.gain - pz * self.gain
         # a moves fully to b's position on its supply issue; b's move follows from gain_a
         d_a = r.shift(a.actor, a.supply, a.x - b.demand_x)
         d_b = (gain_a + d_a * a.s_sup) / a.s_dem
@@ -343,8 +462,9 @@ by_gain = attrgetter("gain")
 def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, opts:
               ExchangeOptions, rng: np.random.Generator) -> dict[str, Any]:
     """One round on the 0-100 scale: returns voting positions, new positions and exchanges."""
-    rnd = Round(x, s, c, present)
-    left = x <= rnd.outcome[None, :]  # step 1
+    rnd = (DecimalRound if opts.engine == "decimal" else Round)(x, s, c, present)
+    left = np.array([[x[k, d] <= rnd.outcome[d] for d in range(x.shape[1])]  # step 1
+                     for k in range(x.shape[0])], dtype=bool).reshape(x.shape)
     d = x.shape[1]
     trades = present & (c * s > 0)  # a pair without weight cannot trade on that issue (§0.2)
     pool: list[Exchange] = []
@@ -367,7 +487,7 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
     while pool:
         pool.sort(key=by_gain, reverse=True)  # stable: ties keep their order
         top = pool.pop(0)
-        if pool and abs(top.gain - pool[0].gain) <= TIE * max(1.0, top.gain):  # step 7 tie
+        if pool and rnd.tied(top.gain, pool[0].gain):  # step 7 tie
             ties += 1
             runner_up = pool[0]
             if rng.random() >= 0.5:
@@ -399,8 +519,7 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
     new = voting.copy()
     for e in realised:  # step 8
         for party in (e.i, e.j):
-            w = SALIENCE_WEIGHT * (1 - party.s_sup) + FIXED_WEIGHT
-            new[party.actor, party.supply] = (1 - w) * party.start + w * party.y
+            new[party.actor, party.supply] = rnd.next_position(party.s_sup, party.start, party.y)
     return {"voting": voting, "new": new, "exchanges": snapshots, "ties": ties}
 
 
@@ -426,7 +545,7 @@ def use_compiled(opts: ExchangeOptions) -> bool:
         from detente.errors import ModelError
 
         raise ModelError("engine=compiled needs numba (pip install 'detente[fast]')")
-    return opts.engine != "python" and exchange_fast.AVAILABLE
+    return opts.engine in ("auto", "compiled") and exchange_fast.AVAILABLE
 
 
 def compiled_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
@@ -470,18 +589,38 @@ def run_exchange(x0: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarr
         ties += out["ties"]
         x = out["new"]
         positions.append(x.copy())
-    return {"positions": np.stack(positions), "voting": np.stack(voting),
-            "exchanges": exchanges, "ties": ties}
+    return {"positions": np.stack(positions).astype(float),
+            "voting": np.stack(voting).astype(float), "exchanges": exchanges, "ties": ties}
+
+
+def to_percent(position: np.ndarray, low: np.ndarray, high: np.ndarray, exact: bool
+               ) -> np.ndarray:
+    """Positions on decide's 0-100 scale; ``exact``: as decide rescales them, in decimals
+    (distance to the low end times the step 100 / (high - low))."""
+    if not exact:
+        return 100.0 * (position - low) / (high - low)
+    lows = [as_written(v) for v in low.tolist()]
+    steps = [100 / (as_written(hi) - lo) for lo, hi in zip(lows, high.tolist(), strict=True)]
+    return np.array([[(as_written(v) - lo) * step
+                      for v, lo, step in zip(row, lows, steps, strict=True)]
+                     for row in position.tolist()], dtype=object)
+
+
+def as_written(value: float) -> Decimal:
+    """The decimal a number was written as (decide reads its input as decimals): the shortest
+    decimal that reads back as the same float, exact for inputs of up to 15 digits."""
+    return Decimal(repr(float(value)))
 
 
 def exchange_record(e: Realised, low: np.ndarray, span: np.ndarray, actors: tuple[str, ...],
                     issues: tuple[str, ...]) -> dict[str, Any]:
     """A realised exchange as plain data, positions on the issues' own scales."""
     def side(party: Party) -> dict[str, Any]:
-        scale = lambda v: float(low[party.supply] + v * span[party.supply] / 100)  # noqa: E731
+        scale = lambda v: float(low[party.supply] + float(v) * span[party.supply] / 100)  # noqa: E731
         return {"actor": actors[party.actor], "supply": issues[party.supply],
                 "demand": issues[party.demand], "start": scale(party.x),
-                "voting": scale(party.y), "move": float(party.move * span[party.supply] / 100),
+                "voting": scale(party.y),
+                "move": float(float(party.move) * span[party.supply] / 100),
                 "gain": float(party.eu)}
     return {"gain": float(e.gain), "i": side(e.i), "j": side(e.j)}
 
@@ -514,7 +653,8 @@ class ExchangeModel:
         span = batch.high - batch.low
         reps = options.repetitions
         seeds = np.random.SeedSequence(options.seed).generate_state(b * reps)
-        jobs = [(100.0 * (batch.position[k] - batch.low) / span,  # decide's 0-100 scale
+        jobs = [(to_percent(batch.position[k], batch.low, batch.high,
+                            options.engine == "decimal"),
                  batch.salience[k], batch.capability[k], batch.mask[k], options,
                  int(seeds[k * reps + r]), batch.low, span, batch.actors, batch.issues)
                 for k in range(b) for r in range(reps)]
