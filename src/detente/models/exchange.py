@@ -477,10 +477,13 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
                     e = Exchange(rnd, int(a), int(b), p, q)
                     e.calculate(rng, opts.p)
                     pool.append(e)
-    involving: dict[int, set[int]] = {}  # actor -> ids of the exchanges it takes part in
+    # (actor, issue) -> ids of the exchanges in which that actor trades on that issue: only
+    # those can be changed by a realised exchange (step 7 matches actor and issue)
+    involving: dict[tuple[int, int], set[int]] = {}
     for e in pool:
         for actor in (e.i.actor, e.j.actor):
-            involving.setdefault(actor, set()).add(id(e))
+            for issue in (e.p, e.q):
+                involving.setdefault((actor, issue), set()).add(id(e))
     realised: list[Exchange] = []
     snapshots: list[Realised] = []
     ties = 0
@@ -500,7 +503,8 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
         # decide may recalculate a realised exchange (through a duplicate reference left by a
         # tie), which changes the object but not the votes already cast: record it now
         snapshots.append(Realised(replace(top.i, moves=[]), replace(top.j, moves=[]), top.gain))
-        affected = involving[top.i.actor] | involving[top.j.actor]
+        affected = set().union(*(involving[(actor, issue)] for actor in (top.i.actor, top.j.actor)
+                                 for issue in (top.p, top.q)))
         kept = []
         for e in pool:  # in list order, so random draws (p > 0) come in the same order
             if not e.valid:
