@@ -31,23 +31,30 @@ def timed(batch, opts: ExchangeOptions) -> float:
     return time.perf_counter() - t
 
 
+ENGINES = (("compiled", "auto"), ("python", "python"), ("decimal", "decimal"))
+
+
 def main(quick: bool = False) -> None:
     model_reps = 5 if quick else 30
-    print("exchange model (Equal Gain, 10 rounds) against decide (1 repetition, 10 rounds)")
-    print(f"{'case':<16} {'N x D':>6} {'1 rep s':>8} {'decide s':>9} {'speed-up':>9} "
-          f"{f'{model_reps} reps s':>10} {'per rep':>8} {'speed-up':>9}")
+    print("exchange model (Equal Gain, 10 rounds) against decide (1 repetition, 10 rounds);")
+    print("engines: compiled and python (binary floats, same numbers), decimal (decide's")
+    print("arithmetic digit for digit); repetitions run on a process pool")
+    print(f"{'case':<16} {'N x D':>6} {'engine':>9} {'1 rep s':>8} {'decide s':>9} "
+          f"{'speed-up':>9} {f'{model_reps} reps s':>10} {'per rep':>8} {'speed-up':>9}")
     for name, peer in DECIDE_SECONDS.items():
         path = find(name)
         if path is None:
             print(f"{name:<16} (input not found; skipped)")
             continue
         batch = compile_scenario(load_scenario(path))
-        one = min(timed(batch, ExchangeOptions()) for _ in range(1 if quick else 3))
-        many = timed(batch, ExchangeOptions(repetitions=model_reps))
-        per = many / model_reps
         n, d = batch.shape[1], batch.shape[2]
-        print(f"{name:<16} {f'{n}x{d}':>6} {one:>8.3f} {peer:>9.2f} {peer / one:>8.0f}x "
-              f"{many:>10.2f} {per:>8.3f} {peer / per:>8.0f}x")
+        for label, engine in ENGINES:
+            one = min(timed(batch, ExchangeOptions(engine=engine))
+                      for _ in range(1 if quick else 3))
+            many = timed(batch, ExchangeOptions(repetitions=model_reps, engine=engine))
+            per = many / model_reps
+            print(f"{name:<16} {f'{n}x{d}':>6} {label:>9} {one:>8.3f} {peer:>9.2f} "
+                  f"{peer / one:>8.0f}x {many:>10.2f} {per:>8.3f} {peer / per:>8.0f}x")
     path = find("copenhagen.csv")
     if path is not None:
         batch = compile_scenario(load_scenario(path))

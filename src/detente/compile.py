@@ -39,6 +39,9 @@ class Batch:
     actor_names: tuple[str, ...] = field(default=())
     issue_names: tuple[str, ...] = field(default=())
     accommodation: np.ndarray | None = None  # (N, N) ideal-adjustment weights, None = identity
+    # per issue, the actors in the order the scenario lists their stances (empty: actor order);
+    # it changes nothing but the order of sums, which a peer's rounding can depend on
+    stance_order: tuple[tuple[int, ...], ...] = ()
 
     @property
     def draws(self) -> int:
@@ -156,6 +159,8 @@ def compile_scenario(scenario: Scenario, draws: int = 1, seed: int | None = 0) -
         scenario_sha256=scenario.sha256(),
         actor_names=tuple(a.name for a in scenario.actors),
         issue_names=tuple(i.name for i in scenario.issues),
+        stance_order=tuple(tuple(i for name, i, j in slots[::3] if j == issue)
+                           for issue in range(d)),
     )
 
 

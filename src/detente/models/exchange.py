@@ -197,20 +197,23 @@ class DecimalRound:
     position happen often (a capped move puts the outcome on that position by construction).
     Which way such a case goes then depends on the last digit of a rounded result, so only the
     same arithmetic in the same order reproduces the peer's choices, and with them the
-    frequencies of its paths (MODELS.md §4.6). Positions are summed in actor order; decide sums
-    them in the order of its ``#D`` rows, the same order for files listed actor by actor.
+    frequencies of its paths (MODELS.md §4.6). Sums over actors run in ``order`` (per issue,
+    the order in which the scenario lists the stances: decide sums in the order of its ``#D``
+    rows).
     """
 
     __slots__ = ("c", "denominator", "outcome", "s", "slot", "terms", "x")
     zero = Decimal(0)
     tiny = Decimal.from_float(1e-10)  # exact: compares as decide's Decimal-with-float test
 
-    def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray) -> None:
+    def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
+                 order: tuple[tuple[int, ...], ...] = ()) -> None:
         n, d_n = x.shape
         self.x = [[Decimal(v) for v in row] for row in x.tolist()]
         self.s = [[as_written(v) for v in row] for row in s.tolist()]
         self.c = [[as_written(v) for v in row] for row in c.tolist()]
-        actors = [[k for k in range(n) if present[k, d]] for d in range(d_n)]
+        actors = [[k for k in (order[d] if order else range(n)) if present[k, d]]
+                  for d in range(d_n)]
         # x s c of every actor on an issue, in summation order; a sum with some positions
         # replaced recomputes only their terms (the same numbers, added in the same order)
         self.slot = [{k: at for at, k in enumerate(ks)} for ks in actors]
@@ -460,9 +463,12 @@ by_gain = attrgetter("gain")
 
 
 def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, opts:
-              ExchangeOptions, rng: np.random.Generator) -> dict[str, Any]:
-    """One round on the 0-100 scale: returns voting positions, new positions and exchanges."""
-    rnd = (DecimalRound if opts.engine == "decimal" else Round)(x, s, c, present)
+              ExchangeOptions, rng: np.random.Generator,
+              order: tuple[tuple[int, ...], ...] = ()) -> dict[str, Any]:
+    """One round on the 0-100 scale: returns voting positions, new positions and exchanges.
+    ``order``: per issue, the order of sums over actors (used by the decimal engine)."""
+    rnd = DecimalRound(x, s, c, present, order) if opts.engine == "decimal" else Round(
+        x, s, c, present)
     left = np.array([[x[k, d] <= rnd.outcome[d] for d in range(x.shape[1])]  # step 1
                      for k in range(x.shape[0])], dtype=bool).reshape(x.shape)
     d = x.shape[1]
@@ -575,7 +581,8 @@ def compiled_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndar
 
 
 def run_exchange(x0: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
-                 opts: ExchangeOptions, seed: int) -> dict[str, Any]:
+                 opts: ExchangeOptions, seed: int, order: tuple[tuple[int, ...], ...] = ()
+                 ) -> dict[str, Any]:
     """One run of ``opts.rounds`` rounds on the 0-100 scale (positions (N, D))."""
     compiled = use_compiled(opts)
     round_seeds = np.random.SeedSequence(seed).generate_state(opts.rounds)
@@ -587,7 +594,7 @@ def run_exchange(x0: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarr
             # the same Mersenne Twister stream numba draws from in the compiled round, so both
             # engines give the same numbers for the same seed
             stream = np.random.RandomState(int(round_seeds[r]))
-            out = run_round(x, s, c, present, opts, stream)  # type: ignore[arg-type]
+            out = run_round(x, s, c, present, opts, stream, order)  # type: ignore[arg-type]
         voting.append(out["voting"])
         exchanges.append(out["exchanges"])
         ties += out["ties"]
@@ -631,8 +638,8 @@ def exchange_record(e: Realised, low: np.ndarray, span: np.ndarray, actors: tupl
 
 def _repetition(job: tuple[Any, ...]) -> dict[str, Any]:
     """One repetition, with its exchanges turned into plain records (picklable)."""
-    x, s, c, present, opts, seed, low, span, actors, issues = job
-    out = run_exchange(x, s, c, present, opts, seed)
+    x, s, c, present, opts, seed, low, span, actors, issues, order = job
+    out = run_exchange(x, s, c, present, opts, seed, order)
     out["exchanges"] = [[exchange_record(e, low, span, actors, issues) for e in rnd]
                         for rnd in out["exchanges"]]
     return out
@@ -660,7 +667,8 @@ class ExchangeModel:
         jobs = [(to_percent(batch.position[k], batch.low, batch.high,
                             options.engine == "decimal"),
                  batch.salience[k], batch.capability[k], batch.mask[k], options,
-                 int(seeds[k * reps + r]), batch.low, span, batch.actors, batch.issues)
+                 int(seeds[k * reps + r]), batch.low, span, batch.actors, batch.issues,
+                 batch.stance_order)
                 for k in range(b) for r in range(reps)]
         runs = _map(jobs)
         to_scale = lambda v: batch.low + v * span / 100  # noqa: E731
