@@ -86,29 +86,33 @@ class ExchangeOptions:
         bounded("repetitions", self.repetitions, 1, 100_000)
 
 
+Number = float | Decimal
+
+
 @dataclass(slots=True)
 class Party:
-    """One actor's side of an exchange: it supplies (moves) on one issue and demands the other."""
+    """One actor's side of an exchange: it supplies (moves) on one issue and demands the other.
+    Numbers are floats, or decimals in the decimal engine."""
 
     actor: int
     supply: int
     demand: int
-    x: float  # current position on the supply issue (moves within a round)
-    start: float  # round-start position on the supply issue
-    demand_x: float  # own position on the demand issue
-    s_sup: float
-    s_dem: float
-    c_sup: float
-    move: float = 0.0
-    y: float = math.nan  # voting position on the supply issue
-    moves: list[float] = field(default_factory=list)
-    eu: float = 0.0
-    eu_max: float | None = None
-    nbs0: float = 0.0
-    nbs1: float = 0.0
-    tiny: Any = 1e-10  # smallest real move, in the round's number type
+    x: Number  # current position on the supply issue (moves within a round)
+    start: Number  # round-start position on the supply issue
+    demand_x: Number  # own position on the demand issue
+    s_sup: Number
+    s_dem: Number
+    c_sup: Number
+    move: Number = 0.0
+    y: Number = math.nan  # voting position on the supply issue
+    moves: list[Number] = field(default_factory=list)
+    eu: Number = 0.0
+    eu_max: Number | None = None
+    nbs0: Number = 0.0
+    nbs1: Number = 0.0
+    tiny: Number = 1e-10  # smallest real move, in the round's number type
 
-    def move_ok(self, move: float) -> bool:
+    def move_ok(self, move: Number) -> bool:
         """§4.3 step 6: a move must be real, keep the actor on the scale, and not reverse."""
         if abs(move) > 100 or abs(move) <= self.tiny:
             return False
