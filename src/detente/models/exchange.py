@@ -118,9 +118,12 @@ class Party:
             return False
         if not 0 <= self.x + move <= 100:
             return False
-        if sum(self.moves) > 100:
+        moves = self.moves
+        if len(moves) == 1 and moves[0] == move:  # the checks below hold for one real move
+            return True
+        if sum(moves) > 100:
             return False
-        lo, hi = min(self.moves), max(self.moves)
+        lo, hi = min(moves), max(moves)
         return (lo < 0 and hi < 0) or (lo > 0 and hi > 0)
 
 
