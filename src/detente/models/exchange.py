@@ -108,8 +108,6 @@ class Party:
     moves: list[Number] = field(default_factory=list)
     eu: Number = 0.0
     eu_max: Number | None = None
-    nbs0: Number = 0.0
-    nbs1: Number = 0.0
     tiny: Number = 1e-10  # smallest real move, in the round's number type
 
     def move_ok(self, move: Number) -> bool:
@@ -184,6 +182,14 @@ class Round:
                 total += cs[k][issue] * (v - x[k][issue])
         total += cs[actor][issue] * (position - x[actor][issue])
         return total / self.weight[issue]
+
+    def crosses(self, issue: int, updates: dict[int, Any], actor: int, from_x: Any, to_x: Any,
+                target: Any) -> bool:
+        """Does moving ``actor`` from ``from_x`` to ``to_x`` carry the outcome (with the
+        recorded positions) across ``target``? On it counts as on either side (§4.3 step 6)."""
+        before = target - self.outcome_with(issue, updates, actor, from_x)
+        after = target - self.outcome_with(issue, updates, actor, to_x)
+        return not ((before >= 0 and after >= 0) or (before <= 0 and after <= 0))
 
     def move_to_outcome(self, issue: int, updates: dict[int, float], actor: int, from_x: float,
                         target: float) -> float:
@@ -270,6 +276,8 @@ class DecimalRound:
         positions = {**updates, actor: position}
         return self._weighted_sum(issue, positions) / self.denominator[issue]
 
+    crosses = Round.crosses
+
     def move_to_outcome(self, issue: int, updates: dict[int, Decimal], actor: int,
                         from_x: Decimal, target: Decimal) -> Decimal:
         total = self._weighted_sum(issue, {actor: from_x, **updates})
@@ -345,11 +353,8 @@ class Exchange:
         partner's move follows from the equal-gain rate."""
         r, other = self.rnd, self.partner(party)
         updates = self.recorded(party.supply)
-        party.nbs0 = r.outcome_with(party.supply, updates, party.actor, party.x)
-        party.nbs1 = r.outcome_with(party.supply, updates, party.actor, party.y)
         target = other.demand_x
-        if (target - party.nbs0 >= 0 and target - party.nbs1 >= 0) or (
-                target - party.nbs0 <= 0 and target - party.nbs1 <= 0):
+        if not r.crosses(party.supply, updates, party.actor, party.x, party.y, target):
             return
         delta = abs(r.move_to_outcome(party.supply, updates, party.actor, party.x, target))
         d_own = r.shift(party.actor, party.supply, delta)
@@ -366,7 +371,6 @@ class Exchange:
         self.gain = abs(d_other * other.s_sup - d_own * other.s_dem)
         party.eu = other.eu = self.gain
         self.valid = other.move_ok(other.move) and party.move_ok(party.move)
-        party.nbs1 = r.outcome_with(party.supply, updates, party.actor, party.y)
 
     def _randomise(self, rng: np.random.Generator, p_random: float) -> None:
         """Randomised Equal Gain (§4.4): one party's gain is pushed up or down by p·z."""
@@ -398,18 +402,15 @@ class Exchange:
         a.y, b.y = a.x + a.move, b.x + b.move
         self.valid = a.move_ok(a.move) and b.move_ok(b.move)
         self.randomised = True
-        for party in (a, b):
-            updates = self.recorded(party.supply)
-            party.nbs0 = self.rnd.outcome_with(party.supply, updates, party.actor, party.x)
-            party.nbs1 = self.rnd.outcome_with(party.supply, updates, party.actor, party.y)
 
     def _maximum_gains(self) -> None:
         """The largest gain each party could get with the other pushed to its limit (§4.4)."""
         r, i, j = self.rnd, self.i, self.j
-        di = abs(i.nbs0 - r.outcome_with(i.supply, self.recorded(i.supply), i.actor,
-                                         i.y if i.demand_x == i.y else j.demand_x))
-        dj = abs(j.nbs0 - r.outcome_with(j.supply, self.recorded(j.supply), j.actor,
-                                         j.y if j.demand_x == j.y else i.demand_x))
+        book_i, book_j = self.recorded(i.supply), self.recorded(j.supply)
+        di = abs(r.outcome_with(i.supply, book_i, i.actor, i.x) - r.outcome_with(
+            i.supply, book_i, i.actor, i.y if i.demand_x == i.y else j.demand_x))
+        dj = abs(r.outcome_with(j.supply, book_j, j.actor, j.x) - r.outcome_with(
+            j.supply, book_j, j.actor, j.y if j.demand_x == j.y else i.demand_x))
         loss_i, gain_j = dj * j.s_sup, dj * i.s_dem
         loss_j, gain_i = di * i.s_sup, di * j.s_dem
         if gain_j > gain_i:
@@ -518,16 +519,12 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
         snapshots.append(Realised(replace(top.i, moves=[]), replace(top.j, moves=[]), top.gain))
         affected = set().union(*(involving[(actor, issue)] for actor in (top.i.actor, top.j.actor)
                                  for issue in (top.p, top.q)))
-        kept = []
-        for e in pool:  # in list order, so random draws (p > 0) come in the same order
-            if not e.valid:
-                continue
-            if id(e) in affected:
+        # in list order, so random draws (p > 0) come in the same order; a second reference to
+        # one exchange is recalculated again only if the first left it valid
+        for e in [e for e in pool if e.valid and id(e) in affected]:
+            if e.valid:
                 e.recalculate(top, rng, opts.p)
-                if not e.valid:
-                    continue
-            kept.append(e)
-        pool = kept
+        pool = [e for e in pool if e.valid]
         realised.append(top)
     voting = x.copy()
     for e in realised:  # later exchanges carry the accumulated positions
