@@ -35,11 +35,12 @@ def ensemble(request):
 
 @pytest.fixture(scope="module", params=list(CASES))
 def float_ensemble(request):
-    """The same with the default (binary floating point) engine."""
+    """The same with the fast (binary floating point) engine."""
     case = request.param
     expected = json.loads((DECIDE / f"{case}.expected.json").read_text())
     batch = compile_scenario(load_scenario(DECIDE / CASES[case]))
-    return expected, ExchangeModel().run(batch, ExchangeOptions(repetitions=30, seed=0))
+    options = ExchangeOptions(repetitions=30, seed=0, engine="auto")
+    return expected, ExchangeModel().run(batch, options)
 
 
 def _gaps(expected, traj, k_se: float, slack: float) -> list[tuple[str, str, int]]:
@@ -230,7 +231,7 @@ def test_decide_position_outside_its_scale_is_named(tmp_path):
     assert "bad.txt:7" in r.output and "must lie in [0, 10]" in r.output
 
 
-@pytest.mark.parametrize("engine", ["python", "compiled"])
+@pytest.mark.parametrize("engine", ["python", "compiled", "decimal"])
 def test_weightless_pairs_do_not_trade(tmp_path, engine):
     """Zero salience or power on an issue: no weight there, so no exchange on it (no crash)."""
     path = tmp_path / "zero.txt"

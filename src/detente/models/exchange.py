@@ -61,16 +61,17 @@ class ExchangeOptions:
     duplicate_tie: 'peer' keeps decide's quirk of leaving a second reference to the runner-up in
         the list after a tie is decided for the leader, which can let that exchange be realised
         twice; 'fixed' breaks the tie without it.
-    engine: 'compiled' runs each round as compiled loops (the ``fast`` extra, numba), 'python'
-        the reference implementation here, both in binary floating point and drawing the same
-        coins, so they give the same numbers; 'auto' the compiled one when numba is installed.
-        'decimal' runs the Python implementation in 28-digit decimal arithmetic with decide's
-        order of operations and decide's input reading, which reproduces decide's rounding:
-        where two gains tie exactly, or a capped move leaves the outcome exactly on a partner's
-        position, which way the case goes depends on the last digit of a rounded number, so
-        only this engine gives decide's path frequencies and ensembles (MODELS.md §4.6); the
-        float engines follow the same rules but settle those cases by their own round-off.
-        About 2-3 times slower than 'python'.
+    engine: 'decimal' (default) computes in 28-digit decimals with decide's order of
+        operations and decide's input reading, which reproduces decide's numbers digit for
+        digit, rounding included. Rounding matters because the model meets knife edges all the
+        time: two gains that tie exactly, an outcome that a capped move left exactly on a
+        partner's position; which way such a case goes depends on the last digit of a rounded
+        number, so only this engine has decide's path frequencies and ensembles (MODELS.md
+        §4.6, docs/exchange-parity.md). 'compiled' (compiled loops, the ``fast`` extra, numba)
+        and 'python' (the reference implementation here) follow the same rules in binary
+        floating point, draw the same coins and give each other's numbers; they are 20-50 times
+        faster than 'decimal' but settle those knife edges by their own round-off. 'auto' is
+        'compiled' when numba is installed, else 'python'.
     """
 
     rounds: int = 10
@@ -78,7 +79,7 @@ class ExchangeOptions:
     repetitions: int = 1
     seed: int = 0
     duplicate_tie: Literal["peer", "fixed"] = "peer"
-    engine: Literal["auto", "python", "compiled", "decimal"] = "auto"
+    engine: Literal["decimal", "auto", "compiled", "python"] = "decimal"
 
     def check(self) -> None:
         bounded("rounds", self.rounds, 1, 1000)
