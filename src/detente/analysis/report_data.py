@@ -14,6 +14,10 @@ from detente.results import negotiate
 from detente.scenario.schema import Scenario, iter_quantities
 
 REPORT_MODELS = ("mean", "median", "eum", "smp", "exchange")
+# Model options for runs over many Monte Carlo draws (report, dashboard): the exchange model's
+# float engine follows the same rules 20-50x faster; decide's decimal rounding is only needed
+# to reproduce decide's ensembles (docs/exchange-parity.md).
+DRAW_OPTIONS: dict[str, dict[str, str]] = {"exchange": {"engine": "auto"}}
 
 
 def evidence_of(q: Any) -> list[dict[str, Any]]:
@@ -57,7 +61,7 @@ def negotiation_runs(scenario: Scenario, draws: int, seed: int) -> dict[str, Any
     out: dict[str, Any] = {}
     for model in REPORT_MODELS:
         try:
-            result = negotiate(scenario, model, draws=draws, seed=seed)
+            result = negotiate(scenario, model, DRAW_OPTIONS.get(model), draws=draws, seed=seed)
         except (ModelError, InputError) as err:
             out[model] = {"skipped": str(err).splitlines()[0]}
             continue

@@ -229,10 +229,12 @@ def create_app(folders: Sequence[Path], token: str | None = None) -> FastAPI:
     @app.post("/api/negotiate", responses=ERRORS)
     def negotiate_endpoint(body: NegotiateRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
         """Run a negotiation model; positions per round (draw 0) and the forecast."""
+        from detente.analysis.report_data import DRAW_OPTIONS
         from detente.results import negotiate
 
         check_token(request)
-        result = negotiate(scenario(body.scenario), body.model, draws=body.draws,  # type: ignore[attr-defined]
+        result = negotiate(scenario(body.scenario), body.model,  # type: ignore[attr-defined]
+                           DRAW_OPTIONS.get(body.model), draws=body.draws,  # type: ignore[attr-defined]
                            seed=body.seed, rounds=body.rounds)  # type: ignore[attr-defined]
         data = result.to_dict()
         keep = ("model", "options", "dimensions", "actors", "turns", "positions", "mean",
