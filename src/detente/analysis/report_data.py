@@ -15,7 +15,7 @@ from detente.scenario.schema import Scenario, iter_quantities
 
 REPORT_MODELS = ("mean", "median", "eum", "smp", "exchange")
 # Model options for runs over many Monte Carlo draws (report, dashboard): the exchange model's
-# float engine follows the same rules 20-50x faster; decide's decimal rounding is only needed
+# float engine follows the same rules 15-25x faster; decide's decimal rounding is only needed
 # to reproduce decide's ensembles (docs/exchange-parity.md).
 DRAW_OPTIONS: dict[str, dict[str, str]] = {"exchange": {"engine": "auto"}}
 

@@ -69,8 +69,9 @@ class ExchangeOptions:
         number, so only this engine has decide's path frequencies and ensembles (MODELS.md
         §4.6, docs/exchange-parity.md). 'compiled' (compiled loops, the ``fast`` extra, numba)
         and 'python' (the reference implementation here) follow the same rules in binary
-        floating point, draw the same coins and give each other's numbers; they are 20-50 times
-        faster than 'decimal' but settle those knife edges by their own round-off. 'auto' is
+        floating point, draw the same coins and give each other's numbers ('compiled' is 15-25
+        times faster than 'decimal', 'python' twice as fast), but settle those knife edges by
+        their own round-off. 'auto' is
         'compiled' when numba is installed, else 'python'.
     """
 
