@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from timing import best_of
+
 from detente.compile import compile_scenario
 from detente.models.exchange import ExchangeModel, ExchangeOptions
 from detente.scenario import load_scenario
@@ -25,10 +27,9 @@ def find(name: str) -> Path | None:
     return next((f / name for f in FOLDERS if (f / name).exists()), None)
 
 
-def timed(batch, opts: ExchangeOptions) -> float:
-    t = time.perf_counter()
-    ExchangeModel().run(batch, opts)
-    return time.perf_counter() - t
+def timed(batch, opts: ExchangeOptions, repeat: int = 1) -> float:
+    """Best of ``repeat`` runs of the model on ``batch``, in seconds."""
+    return best_of(lambda: ExchangeModel().run(batch, opts), repeat)
 
 
 ENGINES = (("decimal", "decimal"), ("compiled", "auto"), ("python", "python"))
@@ -49,8 +50,7 @@ def main(quick: bool = False) -> None:
         batch = compile_scenario(load_scenario(path))
         n, d = batch.shape[1], batch.shape[2]
         for label, engine in ENGINES:
-            one = min(timed(batch, ExchangeOptions(engine=engine))
-                      for _ in range(1 if quick else 3))
+            one = timed(batch, ExchangeOptions(engine=engine), 1 if quick else 3)
             many = timed(batch, ExchangeOptions(repetitions=model_reps, engine=engine))
             per = many / model_reps
             print(f"{name:<16} {f'{n}x{d}':>6} {label:>9} {one:>8.3f} {peer:>9.2f} "
