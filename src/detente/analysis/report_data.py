@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from detente import __version__
 from detente.analysis.compare import compare, simulate_summary, war_options
 from detente.errors import InputError, ModelError
-from detente.results import negotiate
+from detente.results import NegotiationResult, negotiate
 from detente.scenario.schema import Scenario, iter_quantities
 
-REPORT_MODELS = ("mean", "median", "eum", "smp", "exchange")
+# Every registered model the report shows: the one-round forecasts first, then the dynamic ones.
+REPORT_MODELS = ("mean", "median", "nash", "eum", "smp", "exchange")
 # Model options for runs over many Monte Carlo draws (report, dashboard): the exchange model's
 # float engine follows the same rules 15-25x faster; decide's decimal rounding is only needed
 # to reproduce decide's ensembles (docs/exchange-parity.md).
@@ -53,7 +56,52 @@ def scenario_overview(scenario: Scenario) -> dict[str, Any]:
                     "points": {str(k): v for k, v in i.points.items()}} for i in scenario.issues],
         "stances": stances,
         "values": len(list(iter_quantities(scenario))),
+        **levers_and_hypotheses(scenario),
+        **{part: parameter_rows(getattr(scenario, part)) for part in ("war", "talks")
+           if getattr(scenario, part, None) is not None},
     }
+
+
+def quantity_row(path: str, q: Any) -> dict[str, Any]:
+    """One uncertain number as a table row: point (draw 0), distribution, support, evidence."""
+    lo, hi = q.support()
+    return {"path": path, "point": q.point(), "dist": q.dist,
+            "support": [lo if np.isfinite(lo) else None, hi if np.isfinite(hi) else None],
+            "evidence": evidence_of(q)}
+
+
+def parameter_rows(part: Any) -> list[dict[str, Any]]:
+    """Every number of the war (or talks) part, by its dotted path, with its evidence."""
+    from detente.errors import format_path
+
+    return [quantity_row(format_path(path), q) for path, q in iter_quantities(part)]
+
+
+def _record_evidence(record: Any) -> list[dict[str, Any]]:
+    if record.assumption is not None:
+        return [{"assumption": record.assumption}]
+    return [c.model_dump(mode="json") for c in record.cite]
+
+
+def levers_and_hypotheses(scenario: Scenario) -> dict[str, Any]:
+    """Levers (what each changes, from when) and hypotheses (which parameters each sets)."""
+    levers = [{
+        "id": lv.id, "name": lv.name, "description": lv.description, "start": lv.start,
+        "end": lv.end, "evidence": _record_evidence(lv),
+        "effects": [{"param": e.param, "add": None if e.add is None else quantity_row("add", e.add),
+                     "mul": None if e.mul is None else quantity_row("mul", e.mul)}
+                    for e in lv.effects],
+        "deadline": None if lv.deadline is None else {
+            "credibility": quantity_row("credibility", lv.deadline.credibility),
+            "every": lv.deadline.every},
+    } for lv in scenario.levers]
+    hypotheses = [{
+        "id": h.id, "name": h.name, "description": h.description,
+        "evidence": _record_evidence(h),
+        "parameters": [quantity_row(k, q) for k, q in h.parameters.items()],
+        "lever_scale": [quantity_row(k, q) for k, q in h.lever_scale.items()],
+    } for h in scenario.hypotheses]
+    return {"levers": levers, "hypotheses": hypotheses}
 
 
 def negotiation_runs(scenario: Scenario, draws: int, seed: int) -> dict[str, Any]:
@@ -69,7 +117,29 @@ def negotiation_runs(scenario: Scenario, draws: int, seed: int) -> dict[str, Any
         out[model] = {key: data[key] for key in ("turns", "positions", "mean", "median",
                                                  "forecast", "options")}
         out[model]["draws"] = data.get("draws")
+        out[model]["one_round"] = result.trajectory.max_turns == 0
+        out[model]["forecast_draws"] = forecast_draws(result)
+        if not out[model]["one_round"]:
+            out[model]["bands"] = mean_path_bands(result)
     return out
+
+
+def forecast_draws(result: NegotiationResult) -> dict[str, list[float]]:
+    """Each issue's forecast in every Monte Carlo draw (row 0: the point estimates), 4 decimals."""
+    f = np.round(result.trajectory.forecast, 4)  # (B, D)
+    return {d: f[:, j].tolist() for j, d in enumerate(result.batch.issues)}
+
+
+def mean_path_bands(result: NegotiationResult) -> dict[str, dict[str, list[float]]]:
+    """The capability x salience weighted mean position per round: 5/50/95 % across draws.
+
+    ``mean_path`` is (B, T+1, D); a draw that stopped early repeats its final state
+    (:class:`~detente.models.base.Trajectory`), so every round has all B draws.
+    """
+    path = result.mean_path()
+    q = np.round(np.percentile(path, [5, 50, 95], axis=0), 4)  # (3, T+1, D)
+    return {d: {"p05": q[0, :, j].tolist(), "p50": q[1, :, j].tolist(),
+                "p95": q[2, :, j].tolist()} for j, d in enumerate(result.batch.issues)}
 
 
 def report_data(scenario: Scenario, runs: int = 5000, seed: int = 0,

@@ -10,32 +10,101 @@ function detenteLayout(title, extra) {
     title: {text: title, font: {size: 14}},
     margin: {l: 55, r: 20, t: 40, b: 45},
     height: 320,
-    legend: {orientation: "h", y: -0.25},
+    legend: {orientation: "h", y: -0.25, traceorder: "normal"},
     font: {family: "system-ui, sans-serif", size: 12},
   }, extra || {});
 }
 
-// Actor positions by round on one issue, with the model's forecast as a dashed line.
+// An axis on the issue's own scale: numbered ticks at its ends and labelled points, and the
+// meaning of each end written under it (annotations: Plotly hides long tick labels at the edges).
+function issueAxis(issue, title) {
+  const ticks = [issue.low, ...Object.keys(issue.points || {}).map(Number), issue.high];
+  const pad = 0.02 * (issue.high - issue.low);
+  return {title: {text: title, standoff: 4}, range: [issue.low - pad, issue.high + pad],
+    tickvals: ticks, ticktext: ticks.map(v => String(v)), zeroline: false};
+}
+
+function short(text, limit) {
+  limit = limit || 34;
+  return !text ? "" : text.length <= limit ? text : text.slice(0, limit - 1) + "…";
+}
+
+function scaleEnds(issue, axis) {
+  const note = (x, text, anchor) => ({xref: axis === "y" ? "paper" : "x",
+    yref: axis === "y" ? "y" : "paper", x: axis === "y" ? 0 : x, y: axis === "y" ? x : 1,
+    xanchor: axis === "y" ? "left" : anchor, yanchor: axis === "y" ? (anchor === "left" ? "bottom" : "top") : "bottom",
+    text: short(text), hovertext: text || undefined, showarrow: false,
+    font: {size: 10, color: "#555"}});
+  return [note(issue.low, issue.low_label ? "◀ " + issue.low_label : "", "left"),
+          note(issue.high, issue.high_label ? issue.high_label + " ▶" : "", "right")];
+}
+
+function percentile(sorted, q) {
+  if (!sorted.length) return NaN;
+  const at = q * (sorted.length - 1), lo = Math.floor(at), hi = Math.ceil(at);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+
+// Every model's forecast on one issue, side by side on the issue's scale: a violin over the
+// Monte Carlo draws, the point estimate (draw 0) as a diamond, the 5-95 % range as a bar.
+function plotForecasts(div, runs, scenario, issueIndex) {
+  const issue = scenario.issues[issueIndex];
+  const models = Object.keys(runs).filter(m => !runs[m].skipped);
+  const traces = [];
+  models.forEach((m, k) => {
+    const values = runs[m].forecast_draws ? runs[m].forecast_draws[issue.id] : [runs[m].forecast[issue.id]];
+    const color = DETENTE_COLORS[k % DETENTE_COLORS.length];
+    const sorted = [...values].sort((a, b) => a - b);
+    const p05 = percentile(sorted, 0.05), p95 = percentile(sorted, 0.95);
+    traces.push({type: "violin", orientation: "h", x: values, y: values.map(() => m), name: m,
+      legendgroup: m, showlegend: false, line: {color: color, width: 1}, fillcolor: color,
+      opacity: 0.35, points: false, spanmode: "hard", width: 0.8, meanline: {visible: false},
+      hoverinfo: "x", scalemode: "width"});
+    traces.push({type: "scatter", mode: "markers", x: [values[0]], y: [m], name: m,
+      legendgroup: m, showlegend: false, marker: {symbol: "diamond", size: 11, color: color,
+        line: {color: "black", width: 1}},
+      error_x: {type: "data", symmetric: false, array: [p95 - values[0]],
+        arrayminus: [values[0] - p05], color: color, thickness: 2, width: 6},
+      hovertemplate: `${m}: %{x:.3g} (5-95 %: ${p05.toFixed(3)}–${p95.toFixed(3)})<extra></extra>`});
+  });
+  Plotly.newPlot(div, traces, detenteLayout(`Forecasts: ${issue.name}`, {
+    xaxis: issueAxis(issue, "forecast on the issue's scale"),
+    yaxis: {automargin: true, categoryorder: "array", categoryarray: [...models].reverse()},
+    height: Math.max(260, 70 + 40 * models.length), violinmode: "overlay",
+    margin: {l: 80, r: 20, t: 56, b: 50}, annotations: scaleEnds(issue, "x"),
+  }), {displayModeBar: false, responsive: true});
+}
+
+// Actor positions by round on one issue (draw 0), the 5-95 % band across draws of the
+// weighted mean position, and the model's forecast as a dashed line.
 function plotTrajectory(div, run, scenario, issueIndex, modelName) {
   const issue = scenario.issues[issueIndex];
   const rounds = run.positions.map((_, t) => t);
-  const traces = scenario.actors.map((actor, a) => ({
+  const traces = [];
+  const band = run.bands && run.bands[issue.id];
+  if (band) {
+    const r = band.p05.map((_, t) => t);
+    traces.push({x: r, y: band.p05, mode: "lines", line: {width: 0}, showlegend: false,
+      hoverinfo: "skip", name: "p05"});
+    traces.push({x: r, y: band.p95, mode: "lines", line: {width: 0}, fill: "tonexty",
+      fillcolor: "rgba(0,0,0,0.12)", name: "weighted mean, 5-95 % of draws",
+      hovertemplate: "round %{x}: p95 %{y:.3g}<extra></extra>"});
+  }
+  scenario.actors.forEach((actor, a) => traces.push({
     x: rounds, y: run.positions.map(step => step[a][issueIndex]), mode: "lines+markers",
     name: actor.name, line: {color: DETENTE_COLORS[a % DETENTE_COLORS.length]},
   }));
   const forecast = run.forecast[issue.id];
-  traces.push({x: [0, rounds[rounds.length - 1]], y: [forecast, forecast], mode: "lines",
+  const last = Math.max(rounds[rounds.length - 1], band ? band.p05.length - 1 : 0, 1);
+  traces.push({x: [0, last], y: [forecast, forecast], mode: "lines",
     name: "forecast", line: {dash: "dash", color: "black"}});
-  const end = (value, label, anchor) => ({xref: "paper", yref: "y", x: 0, y: value,
-    xanchor: "left", yanchor: anchor, text: label || "", showarrow: false,
-    font: {size: 9, color: "#666"}});
+  const axis = issueAxis(issue, "position");
   Plotly.newPlot(div, traces, detenteLayout(`${modelName}: ${issue.name}`, {
-    xaxis: {title: {text: "round"}}, yaxis: {title: {text: "position"},
-      range: [issue.low, issue.high]},
+    xaxis: {title: {text: "round"}}, yaxis: axis, height: 380,
+    margin: {l: 60, r: 20, t: 40, b: 45},
     annotations: [{xref: "paper", yref: "y", x: 1, y: forecast, xanchor: "right",
       text: `forecast ${forecast.toFixed(2)}`, showarrow: false, font: {size: 11},
-      bgcolor: "rgba(255,255,255,0.8)"}, end(issue.low, issue.low_label, "bottom"),
-      end(issue.high, issue.high_label, "top")],
+      bgcolor: "rgba(255,255,255,0.8)"}, ...scaleEnds(issue, "y")],
   }), {displayModeBar: false, responsive: true});
 }
 
@@ -71,18 +140,37 @@ function plotEndModes(div, summaries) {
   }), {displayModeBar: false, responsive: true});
 }
 
-// Weeks until the final state, as overlaid histograms.
+// Weeks until the final state: small multiples, one row per variant, each with the first
+// variant (the baseline) as a grey outline so that no distribution hides another.
 function plotDurations(div, summaries) {
-  const traces = Object.keys(summaries).map((name, k) => {
-    const d = summaries[name].durations;
-    const mids = d.counts.map((_, i) => (d.edges[i] + d.edges[i + 1]) / 2);
+  const names = Object.keys(summaries);
+  const share = d => {
     const total = d.counts.reduce((a, b) => a + b, 0) || 1;
-    return {type: "bar", name: name, x: mids, y: d.counts.map(c => c / total), opacity: 0.6,
-      marker: {color: DETENTE_COLORS[k % DETENTE_COLORS.length]}};
+    return {x: d.counts.map((_, i) => (d.edges[i] + d.edges[i + 1]) / 2),
+            y: d.counts.map(c => c / total), w: d.edges.length > 1 ? d.edges[1] - d.edges[0] : 1};
+  };
+  const base = share(summaries[names[0]].durations);
+  const traces = [];
+  names.forEach((name, k) => {
+    const axis = k === 0 ? "" : String(k + 1);
+    const h = share(summaries[name].durations);
+    traces.push({type: "bar", name: name, x: h.x, y: h.y, width: h.w * 0.95, xaxis: "x" + axis,
+      yaxis: "y" + axis, marker: {color: DETENTE_COLORS[k % DETENTE_COLORS.length]}, opacity: 0.8});
+    if (k > 0) traces.push({type: "scatter", mode: "lines", line: {shape: "hvh", color: "#555",
+      width: 1.5}, x: base.x, y: base.y, xaxis: "x" + axis, yaxis: "y" + axis,
+      name: names[0] + " (outline)", showlegend: k === 1});
   });
-  Plotly.newPlot(div, traces, detenteLayout("Weeks until the final state", {
-    barmode: "overlay", xaxis: {title: {text: "weeks"}}, yaxis: {title: {text: "share of runs"}},
-  }), {displayModeBar: false, responsive: true});
+  const layout = detenteLayout("Weeks until the final state", {
+    grid: {rows: names.length, columns: 1, pattern: "independent", roworder: "top to bottom"},
+    height: 120 + 110 * names.length, bargap: 0.05,
+  });
+  names.forEach((name, k) => {
+    const axis = k === 0 ? "" : String(k + 1);
+    layout["xaxis" + axis] = {matches: k ? "x" : undefined,
+      title: k === names.length - 1 ? {text: "weeks"} : undefined};
+    layout["yaxis" + axis] = {title: {text: name, font: {size: 10}}, rangemode: "tozero"};
+  });
+  Plotly.newPlot(div, traces, layout, {displayModeBar: false, responsive: true});
 }
 
 // Settlement terms per issue: mean with its 5-95 % band, per variant.
