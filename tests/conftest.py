@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,9 +49,9 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="session")
-def live_server():
-    """The dashboard on a free loopback port, in a background thread."""
+@contextlib.contextmanager
+def serving(folders: list[Path], token: str | None = None) -> Iterator[str]:
+    """The dashboard for ``folders`` on a free loopback port, in a background thread."""
     import socket
     import threading
     import time
@@ -61,7 +63,7 @@ def live_server():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app([SCENARIOS]), host="127.0.0.1",
+    server = uvicorn.Server(uvicorn.Config(create_app(folders, token), host="127.0.0.1",
                                            port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -72,3 +74,10 @@ def live_server():
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The dashboard on the repository's scenarios."""
+    with serving([SCENARIOS]) as url:
+        yield url

@@ -104,23 +104,29 @@ def levers_and_hypotheses(scenario: Scenario) -> dict[str, Any]:
     return {"levers": levers, "hypotheses": hypotheses}
 
 
+def negotiation_run(scenario: Scenario, model: str, draws: int, seed: int) -> dict[str, Any]:
+    """One model over ``draws`` Monte Carlo draws: trajectory (draw 0), forecast per draw and,
+    for a dynamic model, the 5-95 % band of the weighted mean path. Raises ModelError."""
+    result = negotiate(scenario, model, DRAW_OPTIONS.get(model), draws=draws, seed=seed)
+    data = result.to_dict()
+    out = {key: data[key] for key in ("turns", "positions", "mean", "median", "forecast",
+                                      "options")}
+    out["draws"] = data.get("draws")
+    out["one_round"] = result.trajectory.max_turns == 0
+    out["forecast_draws"] = forecast_draws(result)
+    if not out["one_round"]:
+        out["bands"] = mean_path_bands(result)
+    return out
+
+
 def negotiation_runs(scenario: Scenario, draws: int, seed: int) -> dict[str, Any]:
-    """Each negotiation model's trajectory per issue (draw 0) and its forecast band."""
+    """Every report model's run; a model that cannot run says why (``skipped``)."""
     out: dict[str, Any] = {}
     for model in REPORT_MODELS:
         try:
-            result = negotiate(scenario, model, DRAW_OPTIONS.get(model), draws=draws, seed=seed)
+            out[model] = negotiation_run(scenario, model, draws, seed)
         except (ModelError, InputError) as err:
             out[model] = {"skipped": str(err).splitlines()[0]}
-            continue
-        data = result.to_dict()
-        out[model] = {key: data[key] for key in ("turns", "positions", "mean", "median",
-                                                 "forecast", "options")}
-        out[model]["draws"] = data.get("draws")
-        out[model]["one_round"] = result.trajectory.max_turns == 0
-        out[model]["forecast_draws"] = forecast_draws(result)
-        if not out[model]["one_round"]:
-            out[model]["bands"] = mean_path_bands(result)
     return out
 
 

@@ -23,6 +23,7 @@ from detente import __version__
 from detente.errors import InputError, ModelError, format_path
 from detente.scenario import load_scenario
 from detente.scenario.schema import Scenario
+from detente.web import editor, forecast
 
 MAX_BODY = 64 * 1024
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
@@ -266,6 +267,8 @@ def create_app(folders: Sequence[Path], token: str | None = None) -> FastAPI:
         return simulate_summary(sc, body.hypothesis, chosen, body.runs, body.seed,  # type: ignore[attr-defined]
                                 war_options(), body.horizon, strength)  # type: ignore[attr-defined]
 
+    app.include_router(forecast.router(scenario, models, check_token))
+    app.include_router(editor.router(folders, paths, check_token))
     app.add_middleware(LimitBody)
     return app
 

@@ -1,0 +1,167 @@
+"""The report, the dashboard and its scenario editor in a real browser (Debian's chromium).
+
+Each test checks one of issue 18's fixes by reading what the page drew: Plotly's figure state
+(``div.data``, ``div.layout``) and the SVG it rendered.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from detente.cli import app
+
+from .conftest import FIXTURES, ROOT, SCENARIOS, serving
+
+pytestmark = pytest.mark.e2e
+DOCS = ROOT / "docs"
+
+
+def _report(tmp_path_factory, name: str, *extra: str):
+    out = tmp_path_factory.mktemp("report") / f"{name}.html"
+    r = CliRunner().invoke(app, ["report", str(SCENARIOS / f"{name}.yaml"), "-o", str(out),
+                                 "--draws", "20", *extra])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def ukraine_report(tmp_path_factory):
+    return _report(tmp_path_factory, "ukraine-2025", "--runs", "300")
+
+
+def _open(browser, url: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    return page, errors
+
+
+def _figure(page, div: str, expr: str):
+    return page.evaluate(f"(() => {{ const gd = document.getElementById('{div}'); return {expr}; }})()")
+
+
+def test_report_draws_nash_and_one_round_forecasts_on_the_issue_scale(browser, tmp_path_factory):
+    out = _report(tmp_path_factory, "bdm1994-emissions")
+    page, errors = _open(browser, out.as_uri())
+    page.wait_for_selector("body[data-rendered=yes]", timeout=60_000)
+    violins = _figure(page, "forecast-0", "gd.data.filter(t => t.type === 'violin').map(t => t.name)")
+    assert {"mean", "median", "nash", "eum", "exchange"} <= set(violins)
+    assert page.locator("#skipped-nash").count() == 0
+    lo, hi = _figure(page, "forecast-0", "gd.layout.xaxis.range")
+    assert lo < 4 < 4.5 and 9.5 < 10 < hi < 10.5  # the issue's scale, 4..10 years, not -1..1
+    nash = _figure(page, "forecast-0", "gd.data.find(t => t.type === 'scatter' && t.name === 'nash').x[0]")
+    assert nash == pytest.approx(10.0)  # Nash with the status quo at 10 years (a fixed point)
+    assert page.locator("#forecast-0 .violinlayer path").count() >= 4  # drawn, not just data
+    assert not errors
+    page.close()
+
+
+def test_report_says_why_nash_is_missing_and_draws_bands_and_tables(browser, ukraine_report):
+    page, errors = _open(browser, ukraine_report.as_uri())
+    page.wait_for_selector("body[data-rendered=yes]", timeout=60_000)
+    assert "status quo" in page.locator("#skipped-nash").inner_text()
+    lo, hi = _figure(page, "forecast-2", "gd.layout.xaxis.range")
+    assert lo < 0 and 100 < hi < 110
+    # the 5-95 % band of the weighted mean: a filled trace with p95 >= p05 in every round
+    band = _figure(page, "neg-eum-0", "gd.data.filter(t => t.fill === 'tonexty').length")
+    assert band == 1
+    p05, p95 = _figure(page, "neg-eum-0", "[gd.data[0].y, gd.data[1].y]")
+    assert all(a <= b for a, b in zip(p05, p95, strict=True)) and any(a < b for a, b in zip(p05, p95, strict=True))
+    assert page.locator("#neg-eum-0 .scatterlayer path.js-fill").count() >= 1
+    assert page.locator("#levers-table tr").count() == 1 + 7
+    assert page.locator("#hypotheses-table tr").count() == 1 + 2
+    cited = page.locator("#war-table td[title*='para']")
+    assert cited.count() >= 5  # hover shows source, paragraph and paraphrase
+    assert "front.start" in page.locator("#war-table").inner_text()
+    # durations as small multiples, one panel per variant (baseline + 2 hypotheses)
+    panels = _figure(page, "durations", "Object.keys(gd._fullLayout).filter(k => /^yaxis\\d*$/.test(k)).length")
+    assert panels == 3
+    DOCS.mkdir(exist_ok=True)
+    page.locator("#forecasts").scroll_into_view_if_needed()
+    page.screenshot(path=str(DOCS / "report.png"))
+    assert not errors
+    page.close()
+
+
+def _visible_error(page) -> str:
+    page.wait_for_selector("#error-banner:not([hidden])", timeout=60_000)
+    return page.locator("#error-banner").inner_text()
+
+
+def test_dashboard_clears_plots_and_shows_the_error_banner(browser, live_server):
+    page, errors = _open(browser, live_server + "/")
+    page.wait_for_selector("body[data-ready=yes]", timeout=60_000)
+    page.wait_for_selector("#agreement-plot svg.main-svg")
+    # a switch to a scenario without a war leaves no war plot behind
+    page.select_option("#scenario", "bdm1994-emissions")
+    page.wait_for_function("(document.querySelector('#negotiation-plot .gtitle') || {})"
+                           ".textContent?.includes('emission standard')", timeout=60_000)
+    page.wait_for_function("!document.querySelector('#agreement-plot svg')", timeout=10_000)
+    assert page.locator("#endmode-plot svg, #terms-plot svg").count() == 0
+    assert page.locator("#error-banner").is_hidden()
+    # a model that cannot run: the banner says why and the stale plot is gone
+    page.select_option("#scenario", "ukraine-2025")
+    page.wait_for_selector("#agreement-plot svg.main-svg", timeout=60_000)
+    page.select_option("#model", "nash")
+    assert "status quo" in _visible_error(page)
+    assert page.locator("#negotiation-plot svg").count() == 0
+    page.screenshot(path=str(ROOT / "build" / "dashboard-error.png"))
+    # a bad request (runs out of bounds) clears the war plots and names the field
+    page.fill("#runs", "1000000000")
+    page.click("#simulate")
+    page.wait_for_function("!document.querySelector('#agreement-plot svg')", timeout=60_000)
+    assert "runs" in _visible_error(page)
+    # one-round models are drawn as their forecast distribution on the issue's scale
+    page.fill("#runs", "1000")
+    page.select_option("#model", "median")
+    page.wait_for_selector("#negotiation-plot .violinlayer path", timeout=60_000)
+    assert "status quo" not in page.locator("#error-banner").inner_text()
+    assert not errors
+    page.close()
+
+
+@pytest.fixture
+def editor_server(tmp_path):
+    shutil.copy(FIXTURES / "minimal.yaml", tmp_path / "minimal.yaml")
+    with serving([tmp_path]) as url:
+        yield url, tmp_path
+
+
+def test_editor_shows_inline_errors_and_saves_a_file_that_runs(browser, editor_server):
+    from detente.scenario import load_scenario
+
+    url, folder = editor_server
+    page, errors = _open(browser, url + "/")
+    page.wait_for_selector("#editor[data-checked]", timeout=60_000)
+    salience = page.locator('#editor input[data-field="stances[0].salience"]')
+    salience.fill("1.5")
+    salience.dispatch_event("change")
+    note = page.locator('#editor .field-error[data-for="stances[0].salience"]')
+    note.wait_for(timeout=30_000)
+    assert "salience" in note.inner_text() and "1.5" in note.inner_text()
+    # the message sits in the same table cell as the field it names
+    assert page.locator('#editor td:has(input[data-field="stances[0].salience"]) .field-error').count() == 1
+    DOCS.mkdir(exist_ok=True)
+    page.locator("#editor").scroll_into_view_if_needed()
+    page.screenshot(path=str(DOCS / "dashboard.png"))
+    page.fill("#editor-name", "../outside")
+    page.click("#editor-save")
+    page.wait_for_selector("#editor-message.bad", timeout=30_000)
+    assert "invalid file name" in page.locator("#editor-message").inner_text()
+    salience.fill("0.6")
+    salience.dispatch_event("change")
+    page.wait_for_function("!document.querySelector('#editor .field-error')", timeout=30_000)
+    page.fill("#editor-name", "minimal-edited")
+    page.select_option("#editor-model", "median")
+    page.click("#editor-save")
+    page.wait_for_selector("#editor[data-runs='1']", timeout=60_000)
+    saved = load_scenario(folder / "minimal-edited.yaml")
+    assert saved.stances[0].salience.point() == pytest.approx(0.6)
+    assert [p.name for p in folder.parent.iterdir() if p.name == "outside.yaml"] == []
+    assert page.locator("#editor-plot .violinlayer path").count() >= 1
+    assert not errors
+    page.close()
