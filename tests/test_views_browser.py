@@ -96,6 +96,9 @@ def test_dashboard_clears_plots_and_shows_the_error_banner(browser, live_server)
     page, errors = _open(browser, live_server + "/")
     page.wait_for_selector("body[data-ready=yes]", timeout=60_000)
     page.wait_for_selector("#agreement-plot svg.main-svg")
+    page.wait_for_selector("#negotiation-plot .scatterlayer path.js-fill")  # eum with its band
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "dashboard.png"))
     # a switch to a scenario without a war leaves no war plot behind
     page.select_option("#scenario", "bdm1994-emissions")
     page.wait_for_function("(document.querySelector('#negotiation-plot .gtitle') || {})"
@@ -147,7 +150,7 @@ def test_editor_shows_inline_errors_and_saves_a_file_that_runs(browser, editor_s
     assert page.locator('#editor td:has(input[data-field="stances[0].salience"]) .field-error').count() == 1
     DOCS.mkdir(exist_ok=True)
     page.locator("#editor").scroll_into_view_if_needed()
-    page.screenshot(path=str(DOCS / "dashboard.png"))
+    page.screenshot(path=str(DOCS / "editor.png"))
     page.fill("#editor-name", "../outside")
     page.click("#editor-save")
     page.wait_for_selector("#editor-message.bad", timeout=30_000)

@@ -3,6 +3,7 @@
 "use strict";
 
 const EDITOR = {doc: null, timer: null};
+const DEFAULTS = {low: "0 (default)", high: "100 (default)"};  // the scenario language's
 
 const GRIDS = {
   actors: {title: "Actors", columns: [["id", "text"], ["name", "text"], ["capability", "quantity"]],
@@ -33,6 +34,10 @@ function pointOf(q) {
   if (q.value !== undefined) return q.value;
   if (q.mode !== undefined) return q.mode;
   if (q.mean !== undefined) return q.mean;
+  if (q.dist === "beta") {
+    const lo = q.lo ?? 0, hi = q.hi ?? 1;
+    return lo + (hi - lo) * q.a / (q.a + q.b);
+  }
   return q.lo !== undefined && q.hi !== undefined ? (q.lo + q.hi) / 2 : "";
 }
 
@@ -70,6 +75,7 @@ function drawGrid(part) {
       input.type = "text";
       input.value = kind === "quantity" ? pointOf(row[key]) : (row[key] ?? "");
       input.dataset.field = `${part}[${k}].${key}`;
+      if (key in DEFAULTS) input.placeholder = DEFAULTS[key];
       input.setAttribute("aria-label", `${part} ${k + 1} ${key}`);
       if (kind === "quantity" && row[key] && typeof row[key] === "object" && row[key].dist) {
         input.title = `${row[key].dist} distribution: the grid edits its point value`;
