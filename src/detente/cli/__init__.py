@@ -85,7 +85,7 @@ def print_json(obj: Any) -> None:
 FormatOpt = Annotated[
     str | None,
     typer.Option("--format", "-f", help="Input format: yaml, json, bdm-csv, ktab-csv, ktab-xml, "
-                 "decide (default: detected)."),
+                 "decide, grid-csv, grid-xlsx (default: detected)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
@@ -188,7 +188,8 @@ def validate(
 @app.command("import")
 @reports_input_errors
 def import_(
-    file: Annotated[Path, typer.Argument(help="A peer's file: BDM CSV, KTAB CSV, decide rows.")],
+    file: Annotated[Path, typer.Argument(help="A peer's file: BDM CSV, KTAB CSV, decide rows, "
+                                         "an actors x issues table (CSV, XLSX).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Scenario file to write "
                                          "(.yaml or .json).")],
     fmt: FormatOpt = None,
