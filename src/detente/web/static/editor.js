@@ -73,7 +73,8 @@ function drawGrid(part) {
       const td = document.createElement("td");
       const input = document.createElement("input");
       input.type = "text";
-      input.value = kind === "quantity" ? pointOf(row[key]) : (row[key] ?? "");
+      const point = kind === "quantity" ? pointOf(row[key]) : (row[key] ?? "");
+      input.value = typeof point === "number" ? String(Number(point.toPrecision(6))) : point;
       input.dataset.field = `${part}[${k}].${key}`;
       if (key in DEFAULTS) input.placeholder = DEFAULTS[key];
       input.setAttribute("aria-label", `${part} ${k + 1} ${key}`);
@@ -220,6 +221,7 @@ function startEditor(root, scenarios, models) {
 #editor .field-error{color:#a00;font-size:12px;max-width:260px;font-weight:600}
 #editor .bad{color:#a00;font-weight:600} #editor .good{color:#1a6b1a}
 #editor-grids{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:12px}
+#editor-grids>div{overflow-x:auto}
 #editor .bar{display:flex;gap:10px;align-items:center;flex-wrap:wrap}
 #editor .bar label{display:inline;margin:0}
 </style>
