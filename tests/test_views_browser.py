@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from detente.cli import app
 
-from .conftest import FIXTURES, ROOT, SCENARIOS, serving
+from .conftest import ARTIFACTS, FIXTURES, SCENARIOS, serving
 
 pytestmark = pytest.mark.e2e
-DOCS = ROOT / "docs"
+SHOTS = ARTIFACTS  # docs/report.png, dashboard.png, editor.png are copies of these
 
 
 def _report(tmp_path_factory, name: str, *extra: str):
@@ -86,9 +86,8 @@ def test_report_says_why_nash_is_missing_and_draws_bands_and_tables(browser, ukr
     panels = _figure(page, "durations",
                      "Object.keys(gd._fullLayout).filter(k => /^yaxis\\d*$/.test(k)).length")
     assert panels == 3
-    DOCS.mkdir(exist_ok=True)
     page.locator("#forecasts").scroll_into_view_if_needed()
-    page.screenshot(path=str(DOCS / "report.png"))
+    page.screenshot(path=str(SHOTS / "views-report.png"))
     assert not errors
     page.close()
 
@@ -103,8 +102,7 @@ def test_dashboard_clears_plots_and_shows_the_error_banner(browser, live_server)
     page.wait_for_selector("body[data-ready=yes]", timeout=60_000)
     page.wait_for_selector("#agreement-plot svg.main-svg")
     page.wait_for_selector("#negotiation-plot .scatterlayer path.js-fill")  # eum with its band
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "dashboard.png"))
+    page.screenshot(path=str(SHOTS / "views-dashboard.png"))
     # a switch to a scenario without a war leaves no war plot behind
     page.select_option("#scenario", "bdm1994-emissions")
     page.wait_for_function("(document.querySelector('#negotiation-plot .gtitle') || {})"
@@ -118,7 +116,7 @@ def test_dashboard_clears_plots_and_shows_the_error_banner(browser, live_server)
     page.select_option("#model", "nash")
     assert "status quo" in _visible_error(page)
     assert page.locator("#negotiation-plot svg").count() == 0
-    page.screenshot(path=str(ROOT / "build" / "dashboard-error.png"))
+    page.screenshot(path=str(SHOTS / "views-dashboard-error.png"))
     # a bad request (runs out of bounds) clears the war plots and names the field
     page.fill("#runs", "1000000000")
     page.click("#simulate")
@@ -155,9 +153,8 @@ def test_editor_shows_inline_errors_and_saves_a_file_that_runs(browser, editor_s
     # the message sits in the same table cell as the field it names
     cell = '#editor td:has(input[data-field="stances[0].salience"]) .field-error'
     assert page.locator(cell).count() == 1
-    DOCS.mkdir(exist_ok=True)
     page.locator("#editor").scroll_into_view_if_needed()
-    page.screenshot(path=str(DOCS / "editor.png"))
+    page.screenshot(path=str(SHOTS / "views-editor.png"))
     page.fill("#editor-name", "../outside")
     page.click("#editor-save")
     page.wait_for_selector("#editor-message.bad", timeout=30_000)

@@ -96,7 +96,7 @@ def router(folders: Sequence[Path], served: Mapping[str, Path],
         "RunRequest", __base__=Strict,
         name=(str, Field(min_length=1, max_length=64, description="A saved file's name.")),
         model=(Literal[tuple(sorted(REGISTRY))], "eum"),  # type: ignore[valid-type]
-        draws=(int, Field(100, ge=1, le=500)),
+        draws=(int, Field(100, ge=1, le=200, description="Monte Carlo draws.")),
         seed=(int, Field(0, ge=0, le=2**31 - 1)),
     )
 

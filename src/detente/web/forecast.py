@@ -27,7 +27,8 @@ def router(scenario: Callable[[str], Scenario], models: Sequence[str],
         scenario=(str, Field(min_length=1, max_length=128,
                              description="Scenario name (see /api/scenarios).")),
         model=(Literal[tuple(models)], "eum"),  # type: ignore[valid-type]
-        draws=(int, Field(100, ge=1, le=500, description="Monte Carlo draws.")),
+        draws=(int, Field(100, ge=1, le=200, description="Monte Carlo draws (at most 200: the "
+                                                               "exchange model takes seconds).")),
         seed=(int, Field(0, ge=0, le=2**31 - 1)),
     )
     api = APIRouter()
