@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from detente.compile import batch_from_arrays, compile_scenario, inverse_cdf
 from detente.errors import ModelError
-from detente.models.baselines import MeanModel, NashModel, NashOptions, nash_1d, weighted_median
-from detente.results import negotiate
+from detente.models.baselines import MeanModel, NashModel, nash_1d, weighted_median
+from detente.options import MeanOptions, NashOptions
+from detente.runtime import negotiate
 from detente.scenario import Quantity, load_scenario
 
 from .conftest import FIXTURES
@@ -139,5 +140,5 @@ def test_nash_needs_reference():
 def test_static_models_on_batches():
     rng = np.random.default_rng(0)
     b = batch_from_arrays(rng.uniform(0, 10, (4, 5, 2)), 0.5, np.ones((4, 5)))
-    t = MeanModel().run(b, MeanModel.Options())
+    t = MeanModel().run(b, MeanOptions())
     assert t.forecast.shape == (4, 2) and t.positions.shape == (4, 1, 5, 2)

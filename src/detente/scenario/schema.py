@@ -240,6 +240,25 @@ def check_scenario(s: Scenario) -> list[Problem]:
     out += check_war(s.war, s.levers, s.hypotheses, set(actors), set(seen), list(issues))
     out += _check_accommodation(s, set(actors))
     out += _check_evidence(s)
+    out += _check_model_options(s)
+    return out
+
+
+def _check_model_options(s: Scenario) -> list[Problem]:
+    """Options given in the scenario for each model, against the model's declaration."""
+    from detente.options import parse_options
+    from detente.registry import MODELS
+
+    out: list[Problem] = []
+    for name, given in s.model_options.items():
+        if name not in MODELS:
+            out.append(problem(f"unknown model (available: {', '.join(sorted(MODELS))})",
+                               ("model_options", name), value=name))
+            continue
+        try:
+            parse_options(MODELS[name].options, given, prefix=("model_options", name))
+        except InputError as err:
+            out += err.problems
     return out
 
 
