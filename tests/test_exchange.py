@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from detente.cli import app
 from detente.compile import compile_scenario
 from detente.errors import InputError
-from detente.models.exchange import ExchangeModel, ExchangeOptions, run_round, to_percent
-from detente.runtime import negotiate
+from detente.models.exchange import ExchangeOptions, run_round, to_percent
+from detente.runtime import negotiate, run_arrays
+from detente.runtime.backends import Processes
 from detente.scenario import load_scenario
-from detente.seeds import Streams
 
 from .conftest import FIXTURES
 
@@ -31,7 +31,7 @@ def ensemble(request):
     expected = json.loads((DECIDE / f"{case}.expected.json").read_text())
     batch = compile_scenario(load_scenario(DECIDE / CASES[case]))
     options = ExchangeOptions(rounds=10, repetitions=30, engine="decimal")
-    return expected, batch, ExchangeModel().run(batch, options, Streams.from_seed(0))
+    return expected, batch, run_arrays("exchange", batch, options, 0, Processes(2))
 
 
 @pytest.fixture(scope="module", params=list(CASES))
@@ -41,7 +41,7 @@ def float_ensemble(request):
     expected = json.loads((DECIDE / f"{case}.expected.json").read_text())
     batch = compile_scenario(load_scenario(DECIDE / CASES[case]))
     options = ExchangeOptions(repetitions=30, engine="auto")
-    return expected, ExchangeModel().run(batch, options, Streams.from_seed(0))
+    return expected, run_arrays("exchange", batch, options, 0, Processes(2))
 
 
 def _gaps(expected, traj, k_se: float, slack: float) -> list[tuple[str, str, int]]:
@@ -111,9 +111,8 @@ def test_decimal_engine_reproduces_decides_numbers_digit_for_digit(case):
 def test_engines_give_the_same_numbers():
     """The compiled round and the Python reference draw the same coin stream."""
     batch = compile_scenario(load_scenario(DECIDE / "copenhagen.csv"))
-    seed = Streams.from_seed(5)
-    a = ExchangeModel().run(batch, ExchangeOptions(repetitions=3, engine="compiled"), seed)
-    b = ExchangeModel().run(batch, ExchangeOptions(repetitions=3, engine="python"), seed)
+    a = run_arrays("exchange", batch, ExchangeOptions(repetitions=3, engine="compiled"), 5)
+    b = run_arrays("exchange", batch, ExchangeOptions(repetitions=3, engine="python"), 5)
     np.testing.assert_array_equal(a.positions, b.positions)
     np.testing.assert_array_equal(a.diagnostics["ties"], b.diagnostics["ties"])
     assert a.diagnostics["ties"].sum() > 0  # ties happened, so the coin stream was exercised
@@ -121,9 +120,8 @@ def test_engines_give_the_same_numbers():
 
 def test_engines_agree_with_randomised_gains():
     batch = compile_scenario(load_scenario(DECIDE / "sample_data.txt"))
-    seed = Streams.from_seed(2)
-    a = ExchangeModel().run(batch, ExchangeOptions(rounds=4, p=0.5, engine="compiled"), seed)
-    b = ExchangeModel().run(batch, ExchangeOptions(rounds=4, p=0.5, engine="python"), seed)
+    a = run_arrays("exchange", batch, ExchangeOptions(rounds=4, p=0.5, engine="compiled"), 2)
+    b = run_arrays("exchange", batch, ExchangeOptions(rounds=4, p=0.5, engine="python"), 2)
     np.testing.assert_allclose(a.positions, b.positions, atol=1e-9)
 
 

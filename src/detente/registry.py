@@ -27,6 +27,8 @@ class ModelSpec:
         on the number of workers.
     threads: whether blocks may share a process (numpy releases the GIL); GIL-bound kernels get
         parallelism only from process or dask workers.
+    repeats: the batch axis is draws x repetitions (option ``repetitions``): the runner repeats
+        each draw's row, draw-major, so repetitions spread over blocks and workers too.
     """
 
     name: str
@@ -36,6 +38,7 @@ class ModelSpec:
     kernel: str
     block: int = 1024
     threads: bool = True
+    repeats: bool = False
 
     def load(self) -> Any:
         module, _, attr = self.kernel.partition(":")
@@ -56,8 +59,8 @@ MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
               "(multi-dimensional)", "negotiation", opt.SMPOptions,
               "detente.models.smp:SMPModel", 64),
     ModelSpec("exchange", "Stokman's exchange model (Equal Gain; randomised with p > 0)",
-              "negotiation", opt.ExchangeOptions, "detente.models.exchange:ExchangeModel", 4,
-              threads=False),
+              "negotiation", opt.ExchangeOptions, "detente.models.exchange:ExchangeModel", 2,
+              threads=False, repeats=True),
     ModelSpec("war", "Bargaining while fighting (Smith & Stam, Powell, Fearon variants)", "war",
               opt.WarOptions, "detente.war.kernel:WarModel", 8192),
 )}

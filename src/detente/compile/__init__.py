@@ -61,6 +61,15 @@ class Batch:
     def complete(self) -> bool:
         return bool(self.mask.all())
 
+    def repeat(self, times: int) -> Batch:
+        """Each draw's row ``times`` times, draw-major (draws x repetitions)."""
+        def rep(a: np.ndarray) -> np.ndarray:
+            return np.repeat(a, times, axis=0)
+
+        return replace(self, capability=rep(self.capability), position=rep(self.position),
+                       salience=rep(self.salience), mask=rep(self.mask),
+                       reference=rep(self.reference))
+
     def take(self, rows: slice) -> Batch:
         """The draws ``rows`` of this batch (the runner's blocks)."""
         return replace(self, capability=self.capability[rows], position=self.position[rows],

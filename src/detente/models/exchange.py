@@ -613,48 +613,45 @@ def _repetition(job: tuple[Any, ...]) -> dict[str, Any]:
 
 
 class ExchangeModel:
-    """Stokman's exchange model (MODELS.md §4): draws x repetitions of ``rounds`` rounds.
+    """Stokman's exchange model (MODELS.md §4): one run of ``rounds`` rounds per batch row.
 
-    Returns rows for every (draw, repetition) pair, draw-major (row = draw * R + repetition),
-    with ``diagnostics["repetitions"]`` = R; the Results type reshapes them into separate
-    ``draw`` and ``repetition`` dimensions. Each pair breaks its ties with its own stream,
-    keyed by the draw's index in the experiment and the repetition (so ``--seed`` changes them
-    and a draw's numbers do not depend on the block it ran in).
+    The runner gives this kernel one row per (draw, repetition) pair, draw-major (row = draw * R
+    + repetition, R = ``options.repetitions``); the Results type reshapes the rows into separate
+    ``draw`` and ``repetition`` dimensions. Each pair breaks its ties with its own stream, keyed
+    by its draw and repetition in the experiment (so ``--seed`` changes them and a pair's numbers
+    do not depend on the block it ran in).
     """
 
     def run(self, batch: Batch, options: ExchangeOptions, streams: Streams | None = None
             ) -> Trajectory:
         streams = streams or Streams.from_seed(0)
-        b = batch.draws
+        rows = batch.draws
         span = batch.high - batch.low
         reps = options.repetitions
         runs = []
-        for k in range(b):
+        for k in range(rows):
+            draw, rep = divmod(streams.offset + k, reps)
+            seed = int(streams.sequence("exchange.ties", draw, rep).generate_state(1)[0])
             start = to_percent(batch.position[k], batch.low, batch.high,
                                options.engine == "decimal")
-            for r in range(reps):
-                seed = int(streams.sequence("exchange.ties", streams.offset + k, r)
-                           .generate_state(1)[0])
-                runs.append(_repetition((start, batch.salience[k], batch.capability[k],
-                                         batch.mask[k], options, seed, batch.low, span,
-                                         batch.actors, batch.issues, batch.stance_order)))
+            runs.append(_repetition((start, batch.salience[k], batch.capability[k],
+                                     batch.mask[k], options, seed, batch.low, span,
+                                     batch.actors, batch.issues, batch.stance_order)))
         to_scale = lambda v: batch.low + v * span / 100  # noqa: E731
         positions = to_scale(np.stack([r["positions"] for r in runs]))  # (B*R, T+1, N, D)
         voting = to_scale(np.stack([r["voting"] for r in runs]))  # (B*R, T, N, D)
-        mask = np.repeat(batch.mask, reps, axis=0)
-        cap = np.repeat(batch.capability, reps, axis=0)
-        sal = np.repeat(batch.salience, reps, axis=0)
+        mask, cap, sal = batch.mask, batch.capability, batch.salience
         voting_outcome = weighted_outcome(voting, sal[:, None], cap[:, None], mask[:, None])
         preference = weighted_outcome(positions, sal[:, None], cap[:, None], mask[:, None])
-        records = np.empty((b * reps, options.rounds), dtype=object)
+        records = np.empty((rows, options.rounds), dtype=object)
         for row, r in enumerate(runs):
             for t, rnd in enumerate(r["exchanges"]):
                 records[row, t] = rnd
         return Trajectory(
             positions=positions,
             forecast=preference[:, -1],
-            turns=np.full(b * reps, options.rounds),
-            stop_reason=np.full(b * reps, "rounds", dtype=object),
+            turns=np.full(rows, options.rounds),
+            stop_reason=np.full(rows, "rounds", dtype=object),
             diagnostics={"voting_positions": voting, "voting_outcome": voting_outcome,
                          "preference_outcome": preference,
                          "exchanges": records,

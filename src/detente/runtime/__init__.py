@@ -83,7 +83,11 @@ def run(experiment: Experiment, backend: Backend | None = None,
         payload = compile_scenario(experiment.scenario, draws=experiment.draws,
                                    seed=streams.sequence("sampling"))
         size = payload.draws
-    output, n_blocks = run_payload(spec, payload, size, opts, streams, backend, progress)
+    work = payload
+    if spec.repeats and opts.repetitions > 1:  # type: ignore[attr-defined]
+        work = payload.repeat(opts.repetitions)  # type: ignore[attr-defined]
+    output, n_blocks = run_payload(spec, work, work.draws if spec.kind != "war" else size, opts,
+                                   streams, backend, progress)
     provenance = {
         "scenario_sha256": experiment.scenario.sha256(),
         "model": spec.name,
@@ -116,6 +120,8 @@ def run_arrays(model: str, payload: Any, options: Options | Mapping[str, Any] | 
     spec = get_spec(model)
     opts = options if isinstance(options, Options) else parse_options(spec.options,
                                                                        dict(options or {}))
+    if spec.repeats and opts.repetitions > 1:  # type: ignore[attr-defined]
+        payload = payload.repeat(opts.repetitions)  # type: ignore[attr-defined]
     size = payload.runs if spec.kind == "war" else payload.draws
     out, _ = run_payload(spec, payload, size, opts, Streams.from_seed(seed),
                          backend or InProcess())
