@@ -194,8 +194,13 @@ class Results:
             if fmt == "csv":
                 frame.to_csv(path, index=False)
             else:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
+                try:
+                    import pyarrow as pa
+                    import pyarrow.parquet as pq
+                except ImportError:
+                    raise InputError([problem("Parquet output needs pyarrow (pip install "
+                                              "'detente[store]')", ("out",), value=str(path))]
+                                     ) from None
 
                 table = pa.Table.from_pandas(frame, preserve_index=False)
                 table = table.replace_schema_metadata(

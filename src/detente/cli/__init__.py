@@ -437,10 +437,10 @@ def serve(
 
 @app.command()
 def schema() -> None:
-    """Print the JSON Schema of the scenario language."""
-    from detente.scenario.schema import Scenario
+    """Print the JSON Schema of the scenario language (model options included)."""
+    from detente.scenario.schema import json_schema
 
-    print_json(Scenario.model_json_schema())
+    print_json(json_schema())
 
 
 # Command groups that live in their own modules register themselves here (one line each);

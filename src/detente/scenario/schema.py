@@ -147,6 +147,26 @@ class Scenario(Strict):
         )
 
 
+def json_schema() -> dict[str, Any]:
+    """The scenario language's JSON Schema, with each model's declared options under
+    ``model_options`` (types, allowed values, bounds, defaults and their sources)."""
+    from detente.registry import MODELS
+
+    schema = Scenario.model_json_schema()
+    defs = schema.setdefault("$defs", {})
+    props = {}
+    for name, spec in MODELS.items():
+        sub = spec.options.model_json_schema()
+        title = f"{spec.options.__name__}"
+        defs[title] = {k: v for k, v in sub.items() if k != "$defs"}
+        props[name] = {"$ref": f"#/$defs/{title}"}
+    schema["properties"]["model_options"] = {
+        "type": "object", "properties": props, "additionalProperties": False,
+        "description": Scenario.model_fields["model_options"].description,
+    }
+    return schema
+
+
 def iter_quantities(node: Any, path: Path = ()) -> Iterator[tuple[Path, Quantity]]:
     """Every :class:`Quantity` in a record tree, with its field path."""
     if isinstance(node, Quantity):
@@ -332,6 +352,7 @@ def _check_evidence(s: Scenario) -> list[Problem]:
 
 
 __all__ = [
+    "json_schema",
     "Actor",
     "Citation",
     "Issue",

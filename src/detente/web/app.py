@@ -222,9 +222,12 @@ def create_app(folders: Sequence[Path], token: str | None = None) -> FastAPI:
                 "war": sc.war is not None}
 
     @app.get("/api/models", responses=ERRORS)
-    def list_models() -> list[dict[str, str]]:
+    def list_models() -> list[dict[str, Any]]:
         """The negotiation models."""
-        return [{"name": n, "summary": MODELS[n].summary} for n in models]
+        from detente.options import describe
+
+        return [{"name": n, "summary": MODELS[n].summary,
+                 "options": describe(MODELS[n].options)} for n in models]
 
     @app.post("/api/negotiate", responses=ERRORS)
     def negotiate_endpoint(body: NegotiateRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
