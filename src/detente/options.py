@@ -17,10 +17,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from detente.errors import InputError, Path, Problem, problem
 
 
-def option(default: Any, description: str, *, source: str | None = None, **bounds: Any) -> Any:
-    """A declared option: default, description, bounds (ge/le/gt/lt), the default's source."""
-    extra = {"source": source} if source else None
-    return Field(default, description=description, json_schema_extra=extra, **bounds)
+def option(default: Any, description: str, *, source: str | None = None,
+           requires: dict[str, list[Any]] | None = None, **bounds: Any) -> Any:
+    """A declared option: default, description, bounds (ge/le/gt/lt), the default's source, and
+    ``requires``: the values other options must have for this one to matter (a setting that
+    changes nothing because of another value is warned about, never silently ignored)."""
+    extra: dict[str, Any] = {}
+    if source:
+        extra["source"] = source
+    if requires:
+        extra["requires"] = requires
+    return Field(default, description=description, json_schema_extra=extra or None, **bounds)
 
 
 class Options(BaseModel):
@@ -31,6 +38,19 @@ class Options(BaseModel):
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+    def inert(self, given: Any) -> list[str]:
+        """Warnings for options in ``given`` that change nothing because of another option."""
+        out = []
+        for name in given:
+            field = type(self).model_fields.get(name)
+            extra = field.json_schema_extra if field is not None else None
+            needs = extra.get("requires", {}) if isinstance(extra, dict) else {}
+            for other, values in needs.items():
+                if getattr(self, other) not in values:
+                    out.append(f"option {name!r} changes nothing unless {other} is "
+                               f"{' or '.join(map(str, values))} (it is {getattr(self, other)})")
+        return out
 
 
 Weights = Literal["cs", "c", "s", "equal"]
@@ -108,9 +128,10 @@ class EUMOptions(Options):
     rounds: int = option(10, "rounds (the cap under median_stable)", source="Scholz et al. 2011",
                          ge=1, le=10_000)
     stable_eps: float = option(0.5, "median moves less than this to count as stable",
-                               source="schelling", ge=0.0)
+                               source="schelling", requires={"stop": ["median_stable"]},
+                               ge=0.0)
     stable_k: int = option(2, "consecutive stable rounds that stop the run", source="schelling",
-                           ge=1, le=1000)
+                           requires={"stop": ["median_stable"]}, ge=1, le=1000)
 
     @model_validator(mode="before")
     @classmethod
@@ -149,14 +170,17 @@ class SMPOptions(Options):
                                ge=0.0, le=1.0)
     rcvr_estimate: Literal["peer", "probability"] = option(
         "peer", "InitRcvrInterp: KTAB's behaviour or the corrected reading (§3.9)",
-        source="MODELS.md §3.9")
+        source="MODELS.md §3.9", requires={"BargnModel": ["InitRcvrInterp"]})
     pwcomp_receiver_capability: Literal["peer", "receiver"] = option(
         "peer", "PWCompInterp: KTAB's behaviour or the corrected reading (§3.9)",
-        source="MODELS.md §3.9")
+        source="MODELS.md §3.9", requires={"BargnModel": ["PWCompInterp"]})
     enforce_limits: bool = option(True, "refuse inputs outside KTAB's limits (3-250 actors, "
                                   "saliences summing to at most 1)", source="KTAB")
     markov_max_iterations: int = option(10_000, "cap on the Markov PCE iterations",
-                                        source="detente (KTAB has none)", ge=1, le=1_000_000)
+                                        source="detente (KTAB has none)",
+                                        requires={"PCEModel": ["MarkovIncentive",
+                                                               "MarkovUniform"]},
+                                        ge=1, le=1_000_000)
     engine: Literal["auto", "numpy", "compiled"] = option(
         "auto", "'compiled' loops (numba, default configuration only), the 'numpy' kernel, or "
         "'auto' (compiled for a single draw when it applies)", source="detente")
@@ -196,13 +220,16 @@ class WarOptions(Options):
         "csf", "contest-success function on forces x effectiveness, or fixed odds",
         source="MODELS.md §5.4")
     csf_exponent: float = option(1.0, "exponent m of the contest-success function",
-                                 source="Tullock/Hirshleifer", ge=0.0, le=10.0)
+                                 source="Tullock/Hirshleifer", requires={"battle": ["csf"]},
+                                 ge=0.0, le=10.0)
     powell_uncertainty: Literal["cost", "power"] = option(
-        "cost", "powell: R's private type is in its costs or in its power", source="Powell 2004")
+        "cost", "powell: R's private type is in its costs or in its power", source="Powell 2004",
+        requires={"variant": ["powell"]})
     type_spread: float = option(0.5, "powell: tough/soft types scale costs by (1 -/+ spread)",
-                                source="detente", ge=0.0, le=0.99)
+                                source="detente", requires={"variant": ["powell"]},
+                                ge=0.0, le=0.99)
     tough_prior: float = option(0.5, "powell: prior that R is the tough type", source="detente",
-                                ge=0.0, le=1.0)
+                                requires={"variant": ["powell"]}, ge=0.0, le=1.0)
 
 
 def allowed_text(decl: dict[str, Any]) -> str:

@@ -41,6 +41,7 @@ class Results:
     provenance: dict[str, Any]
     inputs: Any
     output: Any
+    warnings: tuple[str, ...] = ()
 
     # -- the old names, kept because they read well ----------------------------------------
     @property
@@ -128,6 +129,7 @@ class Results:
             "mean": _floats(self.mean_path()[0, : t + 1]),
             "median": _floats(self.median_path()[0, : t + 1]),
             "forecast": dict(zip(issues, map(float, traj.forecast[0]), strict=True)),
+            "warnings": list(self.warnings),
             "provenance": self.provenance,
         }
         if batch.draws > 1:

@@ -32,6 +32,7 @@ class WarRun:
     outcome: WarOutcome
     levers: tuple[str, ...]
     provenance: dict[str, Any] | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def war_options(given: dict[str, Any] | None = None) -> WarOptions:
@@ -44,9 +45,10 @@ def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str
     """One variant through the runner (the same seed gives every variant the same streams)."""
     from detente.runtime import Experiment, run
 
-    res = run(Experiment(scenario, "war", options.as_dict(), hypothesis, tuple(levers), runs,
+    res = run(Experiment(scenario, "war", options.model_dump(mode="json", exclude_unset=True),
+                         hypothesis, tuple(levers), runs,
                          horizon=horizon, seed=seed, strength=strength), backend)
-    return WarRun(res.inputs, res.outcome, tuple(levers), res.provenance)
+    return WarRun(res.inputs, res.outcome, tuple(levers), res.provenance, res.warnings)
 
 
 def agreement_curve(outcome: WarOutcome) -> np.ndarray:
@@ -108,7 +110,8 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
         base = run_variant(scenario, hyp, (), runs, seed, options, horizon, backend=backend)
         if progress:
             progress(f"{hyp}: baseline")
-        entry: dict[str, Any] = {"baseline": summarize(base), "levers": {}}
+        entry: dict[str, Any] = {"baseline": summarize(base), "levers": {},
+                                 "warnings": list(base.warnings)}
         weeks = [w for w in CHECKPOINTS if w <= base.inputs.horizon]
         for lever in levers:
             alt = run_variant(scenario, hyp, (lever,), runs, seed, options, horizon,
@@ -116,6 +119,11 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
             if progress:
                 progress(f"{hyp}: {lever}")
             summary = summarize(alt)
+            notes = [w for w in alt.warnings if w not in base.warnings]
+            if _unchanged(alt.outcome, base.outcome):
+                notes.append(f"lever {lever!r} changed no run's outcome under {hyp!r} (same "
+                             "agreements, weeks and terms in every run)")
+            entry["warnings"] += notes
             entry["levers"][lever] = {
                 "p_agreement": summary["p_agreement"],
                 "delta_p_agreement": {str(w): paired_delta(alt.outcome, base.outcome, w)
@@ -136,6 +144,12 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
         "workers": base.provenance["workers"] if base.provenance else None,
     }
     return result
+
+
+def _unchanged(a: WarOutcome, b: WarOutcome) -> bool:
+    """True when two variants' runs ended identically (common random numbers make it exact)."""
+    return (np.array_equal(a.in_force, b.in_force) and np.array_equal(a.end_week, b.end_week)
+            and np.allclose(a.terms, b.terms, equal_nan=True))
 
 
 def resolve_names(requested: str | None, available: Sequence[str], what: str,
@@ -167,5 +181,6 @@ def simulate_summary(scenario: Scenario, hypothesis: str | None, levers: Sequenc
         "agreement_curve": [float(v) for v in agreement_curve(run.outcome)],
         "durations": distribution(run.outcome.end_week.astype(float)),
         "shares": distribution(run.outcome.share[~np.isnan(run.outcome.share)]),
+        "warnings": list(run.warnings),
         "provenance": run.provenance,
     }

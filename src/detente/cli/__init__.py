@@ -178,6 +178,7 @@ def run(
         result = run_experiment(experiment, backend, bar)
     if out_file is not None:
         write_results(result, out_file)
+    warn(result.warnings)
     if as_json:
         print_json(result.to_dict())
         return
@@ -215,6 +216,12 @@ def _option_line(o: dict[str, Any]) -> str:
     allowed = (" | ".join(map(str, o["choices"])) if "choices" in o
                else allowed_text(o).removeprefix("must ").removeprefix("lie ").removeprefix("be "))
     return f"{o['name']}={o['default']} ({allowed})"
+
+
+def warn(warnings: Any) -> None:
+    """Settings that changed nothing, on stderr (``--json`` carries them too)."""
+    for w in warnings:
+        err.print(f"warning: {w}", highlight=False, markup=False, soft_wrap=True)
 
 
 def write_results(result: Any, path: Path) -> None:
@@ -307,6 +314,7 @@ def simulate(
         opts = war_options(parse_pairs(option))
         summary = simulate_summary(sc, hypothesis, lever or [], runs, seed, opts, horizon,
                                    backend=backend)
+    warn(summary["warnings"])
     if as_json:
         print_json(summary)
         return
@@ -352,6 +360,7 @@ def compare(
                              progress=lambda label: bar.update(task, advance=1,
                                                                description=label),
                              backend=backend)
+    warn(w for entry in result["hypotheses"].values() for w in entry["warnings"])
     if as_json:
         print_json(result)
         return

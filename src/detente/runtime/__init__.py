@@ -101,7 +101,24 @@ def run(experiment: Experiment, backend: Backend | None = None,
         "workers": backend.workers,
         "blocks": n_blocks,
     }
-    return Results(spec.kind, spec.name, opts, provenance, payload, output)
+    return Results(spec.kind, spec.name, opts, provenance, payload, output,
+                   tuple(_warnings(experiment, opts, payload, output)))
+
+
+def _warnings(experiment: Experiment, opts: Options, payload: Any, output: Any) -> list[str]:
+    """Settings that changed nothing because of another value (never silent no-ops)."""
+    given = {**experiment.scenario.model_options.get(experiment.model, {}),
+             **dict(experiment.options)}
+    out = opts.inert(given)
+    if experiment.spec.kind == "war":
+        from detente.war.diagnostics import inert_settings, settled_at_once
+
+        hyp = next((h for h in experiment.scenario.hypotheses
+                    if h.id == experiment.hypothesis), None)
+        out += inert_settings(payload, experiment.hypothesis or "baseline",
+                              hyp.parameters if hyp else ())
+        out += settled_at_once(output.end_week, output.first_agreement)
+    return out
 
 
 def run_payload(spec: ModelSpec, payload: Any, size: int, opts: Options, streams: Streams,

@@ -352,7 +352,6 @@ def _check_evidence(s: Scenario) -> list[Problem]:
 
 
 __all__ = [
-    "json_schema",
     "Actor",
     "Citation",
     "Issue",
@@ -362,4 +361,5 @@ __all__ = [
     "Stance",
     "check_scenario",
     "iter_quantities",
+    "json_schema",
 ]
