@@ -24,13 +24,28 @@ app = typer.Typer(
     name="detente",
     help="Model, stress-test and forecast negotiations and the ends of wars.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 out = Console()
 err = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _version(value: bool) -> None:
+    if value:
+        from detente import __version__
+
+        sys.stdout.write(f"detente {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")]
+        = False) -> None:
+    """Model, stress-test and forecast negotiations and the ends of wars."""
 
 
 def reports_input_errors(fn: F) -> F:
