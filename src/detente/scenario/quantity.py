@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Confidence = Literal["low", "medium", "high"]
+Support = Literal["direct", "inferred"]
 
 
 class Strict(BaseModel):
@@ -50,6 +51,16 @@ class Citation(Strict):
     paragraph: int | None = Field(None, ge=1, description="1-based paragraph number.")
     says: str = Field(min_length=1, max_length=400, description="Short paraphrase.")
     confidence: Confidence = "medium"
+    support: Support | None = Field(
+        None,
+        description=(
+            "How the cited passage backs the value: `direct` = the passage itself states the "
+            "claim in `says` and any number the value rests on; `inferred` = the passage states "
+            "the claim in `says` and the value is the analyst's reading of it (a step from the "
+            "text to a number, stated in `says` or the scenario's comments). Default: not stated "
+            "(None), for citations not yet reviewed."
+        ),
+    )
 
 
 DistName = Literal["uniform", "triangular", "normal", "beta"]
