@@ -54,11 +54,12 @@ class Citation(Strict):
     support: Support | None = Field(
         None,
         description=(
-            "How the cited passage backs the value: `direct` = the passage itself states the "
-            "claim in `says` and any number the value rests on; `inferred` = the passage states "
-            "the claim in `says` and the value is the analyst's reading of it (a step from the "
-            "text to a number, stated in `says` or the scenario's comments). Default: not stated "
-            "(None), for citations not yet reviewed."
+            "How the cited passage backs the value. `direct`: the passage states the claim in "
+            "`says`, and the claim fixes the value with no further step (an explicit demand put "
+            "at its end of the issue's scale, a date, a count, the existence of a proposal or a "
+            "policy). `inferred`: the passage states the claim in `says`, and the value is the "
+            "analyst's translation of it into a magnitude the passage does not give. Default: "
+            "not stated (None), for a citation not yet reviewed."
         ),
     )
 
