@@ -15,6 +15,7 @@ The matcher's own tests use sentences we wrote (no corpus needed) and prove it c
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections.abc import Iterator
@@ -199,3 +200,42 @@ def test_direct_citations_point_at_the_best_paragraph(flagship, corpus):
                             f"({scores[c.paragraph - 1]:.2f}) but para {best} matches better "
                             f"({max(scores):.2f})")
     assert not problems, "\n".join(problems)
+
+
+# -- docs/flagship.md: the claim table and the evidence tables -------------------------------------
+
+DOC = ROOT / "docs" / "flagship.md"
+NOTICES = {"apr": range(10, 15)}  # the publisher's subscription lines, no claim
+
+
+def _evidence_status_module():
+    spec = importlib.util.spec_from_file_location("evidence_status",
+                                                  ROOT / "docs" / "evidence_status.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_evidence_tables_are_current(flagship):
+    status = _evidence_status_module()
+    doc = DOC.read_text(encoding="utf-8")
+    assert status.spliced(doc, status.tables(flagship)) == doc, (
+        "docs/flagship.md is behind the scenario: run python docs/evidence_status.py --write")
+
+
+def test_claim_table_has_every_paragraph(corpus):
+    doc = DOC.read_text(encoding="utf-8")
+    missing = [f"{sid} ¶{n}" for sid, paragraphs in corpus.items()
+               for n in range(1, len(paragraphs) + 1)
+               if n not in NOTICES.get(sid, ()) and f"| {sid} ¶{n} |" not in doc]
+    assert not missing
+
+
+def test_flagship_doc_paraphrases(corpus):
+    """The note shares no run of 8 words with any article."""
+    words = lambda s: re.findall(r"[a-z0-9']+", s.lower().replace("’", "'"))  # noqa: E731
+    text = " ".join(words(" ".join(" ".join(p) for p in corpus.values())))
+    said = words(DOC.read_text(encoding="utf-8"))
+    copied = {" ".join(said[k:k + 8]) for k in range(len(said) - 7)
+              if " ".join(said[k:k + 8]) in text}
+    assert not copied
