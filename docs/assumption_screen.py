@@ -21,7 +21,8 @@ import numpy as np
 
 from detente.compile import WarInputs, compile_war
 from detente.scenario import load_scenario
-from detente.war.kernel import WarOptions, simulate
+from detente.runtime import run_arrays
+from detente.war.kernel import WarOptions
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "ukraine-2025.yaml"
 WEEK = 26
@@ -65,7 +66,7 @@ def in_force(scenario, hypothesis: str, levers: tuple[str, ...], runs: int,
     inputs = compile_war(scenario, hypothesis, levers, runs, 0)
     if setting is not None:
         inputs = patched(inputs, *setting)
-    return simulate(inputs, WarOptions(), 0).in_force[:, WEEK].astype(float)
+    return run_arrays("war", inputs, WarOptions(), 0).in_force[:, WEEK].astype(float)
 
 
 def effect(lever_on: np.ndarray, base: np.ndarray) -> tuple[float, float]:
