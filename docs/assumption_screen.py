@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from detente.compile import WarInputs, compile_war
-from detente.scenario import load_scenario
 from detente.runtime import run_arrays
+from detente.scenario import load_scenario
 from detente.war.kernel import WarOptions
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "ukraine-2025.yaml"
