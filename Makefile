@@ -26,7 +26,7 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_negotiation.py
