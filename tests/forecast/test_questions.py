@@ -14,7 +14,7 @@ def test_good_file_loads_with_time_zone_and_bounds() -> None:
     qs = load_questions(FIX / "good.yaml")
     assert [q.id for q in qs] == ["Q-TEST-CEASEFIRE", "Q-TEST-DONETSK"]
     # 23:59 at UTC+1 is still 31 December in UTC
-    assert str(qs[1].resolve_date) == "2026-12-31"
+    assert str(qs[1].resolve_date) == "2031-12-31"
     assert qs[1].bounds.upper.tail == "closed"
 
 

@@ -7,8 +7,8 @@ value, what is allowed) through the scenario loader's machinery.
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
 from collections.abc import Sequence
+from datetime import UTC, date, timedelta
 from pathlib import Path as FilePath
 from typing import Any, Literal
 

@@ -59,7 +59,8 @@ def rps(probs: np.ndarray, outcome: np.ndarray | int, normalised: bool = False) 
 def crps_ensemble(samples: np.ndarray, y: np.ndarray | float, fair: bool = False) -> np.ndarray:
     """CRPS of an m-member ensemble (Gneiting & Raftery 2007): E|X - y| - ½ E|X - X'|.
 
-    The spread term uses sorted samples, Σ_i Σ_j |x_i - x_j| = 2 Σ_i (2i - m - 1) x_(i) (O(m log m));
+    The spread term uses sorted samples, Σ_i Σ_j |x_i - x_j| = 2 Σ_i (2i - m - 1) x_(i)
+    (O(m log m));
     standard divides it by 2m², ``fair`` by 2m(m - 1). samples (n, m) or (m,), y (n,) -> (n,).
     """
     x = np.sort(np.atleast_2d(np.asarray(samples, dtype=float)), axis=-1)
