@@ -22,8 +22,9 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
+# The ledger tests also run against a throwaway PostgreSQL server that .ci/with-postgres starts.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	.ci/with-postgres $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -12,6 +12,7 @@ migrations (``forecast/migrations``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -168,17 +169,24 @@ def open_ledger(ledger: str | Path | None = None) -> Ledger:
     return Ledger(engine, url)
 
 
-def _migrate(engine: sa.Engine) -> None:
-    """Bring the schema to Alembic's head, inside one locked transaction (safe when two
-    processes open a new ledger at once)."""
-    from alembic import command
+@functools.cache
+def _alembic() -> tuple[Any, str | None]:
+    """Alembic's configuration for the packaged migrations and the head revision."""
     from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    target = ScriptDirectory.from_config(cfg).get_current_head()
+    return cfg, ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def _migrate(engine: sa.Engine) -> None:
+    """Bring the schema to Alembic's head, inside one locked transaction (safe when two
+    processes open a new ledger at once)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    cfg, target = _alembic()
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7301975)")
@@ -199,6 +207,7 @@ def verify_chain(rows: list[dict[str, Any]], head_id: int, head_hash: str) -> li
     """
     findings: list[dict[str, Any]] = []
     by_hash = {r["hash"]: r["id"] for r in rows}
+    ids = [r["id"] for r in rows]
     prev_hash, expected = GENESIS, 1
     for r in rows:
         if r["id"] != expected:
@@ -206,7 +215,7 @@ def verify_chain(rows: list[dict[str, Any]], head_id: int, head_hash: str) -> li
             findings.append({"id": r["id"], "problem": "deleted",
                              "detail": f"rows {gone} are missing before row {r['id']}"})
         if entry_hash(r) != r["hash"]:
-            moved = _original_id(r, by_hash)
+            moved = _original_id(r, ids)
             findings.append({"id": r["id"], "problem": "reordered",
                              "detail": f"this is row {moved}'s sealed content, moved"}
                             if moved is not None else
@@ -229,9 +238,7 @@ def verify_chain(rows: list[dict[str, Any]], head_id: int, head_hash: str) -> li
     return findings
 
 
-def _original_id(row: dict[str, Any], by_hash: dict[str, int]) -> int | None:
-    """The id a row was sealed under, if its content is intact but sits at another id."""
-    before = 0 if row["prev_hash"] == GENESIS else by_hash.get(row["prev_hash"])
-    if before is None or before + 1 == row["id"]:
-        return None
-    return before + 1 if entry_hash({**row, "id": before + 1}) == row["hash"] else None
+def _original_id(row: dict[str, Any], ids: list[int]) -> int | None:
+    """The id a row was sealed under, if its content is intact but now sits at another id."""
+    return next((k for k in ids if k != row["id"] and entry_hash({**row, "id": k}) == row["hash"]),
+                None)
