@@ -136,11 +136,7 @@ def verify(
     rows = book.rows()
     head_id, head_hash = book.head()
     findings = verify_chain(rows, head_id, head_hash)
-    reruns = []
-    if rerun:
-        for r in rows:
-            if r["kind"] == "forecast":
-                reruns.append({"id": r["id"], **reproduce(decode(r))})
+    reruns = reproduce([decode(r) for r in rows if r["kind"] == "forecast"]) if rerun else []
     ok = not findings and all(x["status"] == "reproduced" for x in reruns)
     if as_json:
         print_json({"ok": ok, "rows": len(rows), "head": {"id": head_id, "hash": head_hash},
@@ -213,6 +209,10 @@ def score(
         shown = ", ".join(f"{k} {v['mean']:.4f} (n={v['n']})" for k, v in scores.items()
                           if not k.startswith(("interval", "covered")))
         _say(f"  {name}: {shown}")
+        if "covered_0.5" in scores:
+            _say("    interval score / coverage (nominal): " + "; ".join(
+                f"{1 - float(a):.0%}: {scores[f'interval_{a}']['mean']:.3f} / "
+                f"{scores[f'covered_{a}']['mean']:.2f}" for a in ("0.5", "0.2", "0.1")))
     for s in result["skill"]:
         _say(f"  skill {s['model']} vs {s['baseline']} ({s['score']}, n={s['n']}): "
                   f"{s['skill']:+.3f} [{s['skill_low']:+.3f}, {s['skill_high']:+.3f}]; "

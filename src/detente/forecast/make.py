@@ -261,24 +261,39 @@ def status_quo_forecast(q: Question, scenario: Any) -> dict[str, Any] | None:
     return None
 
 
-def reproduce(entry: dict[str, Any]) -> dict[str, Any]:
-    """Re-run a sealed forecast from its stored inputs: ``{"status": "reproduced" | "differs" |
-    "cannot", "detail": ...}``."""
+def reproduce(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Re-run sealed forecasts from their stored inputs, one simulation per distinct inputs:
+    per entry ``{"id", "status": "reproduced" | "differs" | "cannot", "detail"}``."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for e in entries:
+        groups.setdefault(e["inputs_hash"], []).append(e)
+    out = {}
+    for group in groups.values():
+        for e, status in zip(group, _reproduce_group(group), strict=True):
+            out[e["id"]] = {"id": e["id"], **status}
+    return [out[e["id"]] for e in entries]
+
+
+def _reproduce_group(group: list[dict[str, Any]]) -> list[dict[str, str]]:
     from detente.scenario import load_scenario
 
-    inputs = entry["inputs"]
+    inputs = group[0]["inputs"]
     path = Path(inputs["scenario"])
     try:
         scenario = load_scenario(path)
     except InputError as err:
-        return {"status": "cannot", "detail": f"scenario {path}: {err.problems[0].message}"}
+        return [{"status": "cannot", "detail": f"scenario {path}: {err.problems[0].message}"}
+                ] * len(group)
     if scenario.sha256() != inputs["scenario_sha256"]:
-        return {"status": "cannot", "detail": f"scenario {path} changed since the seal"}
-    q = Question.model_validate(entry["question"])
+        return [{"status": "cannot", "detail": f"scenario {path} changed since the seal"}
+                ] * len(group)
+    qs = [Question.model_validate(e["question"]) for e in group]
     setup = Setup(path, None if inputs["hypothesis"] == "baseline" else inputs["hypothesis"],
                   tuple(inputs["levers"]), inputs["runs"], inputs["seed"], inputs["horizon"])
-    created = date.fromisoformat(entry["created_at"][:10])
-    records, _ = make_forecasts([q], scenario, setup, today=min(created, q.close_date))
-    same = records and records[0]["forecast"] == entry["forecast"]
-    return {"status": "reproduced" if same else "differs",
-            "detail": "" if same else "the re-run forecast differs from the sealed one"}
+    first = min(date.fromisoformat(e["created_at"][:10]) for e in group)
+    records, _ = make_forecasts(qs, scenario, setup, today=min(first, *(q.close_date
+                                                                         for q in qs)))
+    made = {r["question"]["id"]: r["forecast"] for r in records}
+    return [{"status": "reproduced", "detail": ""} if made.get(e["question_id"]) == e["forecast"]
+            else {"status": "differs", "detail": "the re-run forecast differs from the sealed one"}
+            for e in group]
