@@ -196,8 +196,19 @@ def score(
     from detente.cli import print_json
     from detente.forecast.evaluate import score_ledger
 
+    from detente.cli import err
+    from detente.forecast.ledger import verify_chain
+
     book = _open(ledger)
-    result = score_ledger(book.entries("forecast"), book.entries("resolution"), seed=seed)
+    findings = verify_chain(book.rows(), *book.head())
+    broken = {f["id"] for f in findings if f["problem"] in ("edited", "reordered")}
+    if findings:
+        err.print(f"warning: the ledger fails verification ({len(findings)} problem(s), see "
+                  "`detente ledger verify`); rows that fail their hash are left out: "
+                  f"{sorted(broken) or 'none'}", highlight=False)
+    rows = [e for e in book.entries() if e["id"] not in broken]
+    result = score_ledger([e for e in rows if e["kind"] == "forecast"],
+                          [e for e in rows if e["kind"] == "resolution"], seed=seed)
     if as_json:
         print_json(result)
         return
