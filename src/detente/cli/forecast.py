@@ -193,10 +193,8 @@ def score(
     as_json: JsonOpt = False,
 ) -> None:
     """Score resolved questions: Brier, log, RPS, CRPS, interval scores; skill vs baselines."""
-    from detente.cli import print_json
+    from detente.cli import err, print_json
     from detente.forecast.evaluate import score_ledger
-
-    from detente.cli import err
     from detente.forecast.ledger import verify_chain
 
     book = _open(ledger)
