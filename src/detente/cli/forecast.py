@@ -258,10 +258,16 @@ def backtest(
     as_json: JsonOpt = False,
 ) -> None:
     """Score negotiation models' point forecasts against observed outcomes (MAE, RMSE, hits)."""
-    from detente.cli import parse_pairs, print_json
+    from detente.cli import err, parse_pairs, print_json
     from detente.forecast.backtest import backtest_deu, backtest_scenario
 
     names = [m.strip() for m in models.split(",") if m.strip()]
+    if fmt == "deu" and outcome:
+        err.print("warning: --outcome has no effect with --format deu (outcomes are the `out` "
+                  "column)", highlight=False)
+    if fmt == "scenario" and capabilities is not None:
+        err.print("warning: --capabilities has no effect with --format scenario (the scenario "
+                  "gives them)", highlight=False)
     if fmt == "deu":
         result = backtest_deu(data, names, capabilities, seed=seed)
     elif fmt == "scenario":

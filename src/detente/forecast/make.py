@@ -165,8 +165,12 @@ def make_forecasts(questions: Sequence[Question], scenario: Any, setup: Setup,
         raise InputError([problem("forecasts need the scenario's as_of date (weeks count from "
                                   "it)", ("as_of",))], str(setup.scenario))
     check_open(questions, today or date.today())
-    records, warnings = [], []
+    records: list[dict[str, Any]] = []
+    warnings: list[str] = []
     war_qs = [q for q in questions if q.simulated_by and q.simulated_by.quantity != "issue_outcome"]
+    if not war_qs and (setup.hypothesis or setup.levers or setup.horizon):
+        warnings.append("--hypothesis, --lever and --horizon change nothing: no question is "
+                        "answered by the war simulation")
     options = war_options({})
     run = (run_variant(scenario, setup.hypothesis, setup.levers, setup.runs, setup.seed, options,
                        setup.horizon) if war_qs else None)
