@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from detente.errors import InputError
 from detente.forecast.ledger import GENESIS, entry_hash, open_ledger, verify_chain
 
 SEALER = Path(__file__).with_name("sealer.py")
@@ -105,3 +106,15 @@ def test_two_processes_sealing_at_once_keep_one_valid_chain(ledger_url: str) -> 
     rows = open_ledger(ledger_url).rows()
     assert {r["model"] for r in rows} == {"a", "b"}
     assert _check(ledger_url) == []
+
+
+def test_sqlite_ledger_runs_in_wal_mode_and_urls_are_read(tmp_path: Path) -> None:
+    from detente.forecast.ledger import database_url
+
+    book = open_ledger(tmp_path / "w.sqlite")
+    with book.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert database_url("postgresql://u@h:5/db") == "postgresql+psycopg://u@h:5/db"
+    assert database_url(tmp_path / "x.sqlite") == f"sqlite:///{tmp_path / 'x.sqlite'}"
+    with pytest.raises(InputError, match="postgresql:// URL"):
+        database_url("mysql://u@h/db")
