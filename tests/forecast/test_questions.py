@@ -27,7 +27,7 @@ def test_bad_file_reports_every_problem_with_line_and_field() -> None:
         ("bad.yaml:9:", "questions[0].close_date", "must not be after resolve_by"),
         ("bad.yaml:17:", "questions[1].bounds.upper.tail", "'open' or 'closed'"),
         ("bad.yaml:20:", "questions[1].resolve_by", "timezone"),
-        ("bad.yaml:21:", "questions[1].ambiguity_rule", "annul|resolve_no"),
+        ("bad.yaml:21:", "questions[1].ambiguity_rule", "allowed: annul, resolve_no"),
     ]
     assert len(text) == len(expect)
     for line, (where, field, what) in zip(text, expect, strict=True):

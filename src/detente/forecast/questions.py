@@ -12,7 +12,15 @@ from datetime import UTC, date, timedelta
 from pathlib import Path as FilePath
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from detente.errors import InputError, Problem, problem
 
@@ -84,11 +92,18 @@ class Question(Strict):
     open_date: date
     close_date: date
     resolve_by: AwareDatetime
-    ambiguity_rule: str = Field(pattern=r"^(annul|resolve_no|fallback: .{5,})$")
+    ambiguity_rule: str = Field(description="annul | resolve_no | 'fallback: <the rule>'")
     status_quo: bool | str | float | None = Field(
         None, description="What holds at open_date: the status-quo baseline's answer.")
     base_rate: BaseRate | None = None
     simulated_by: Simulated | None = None
+
+    @field_validator("ambiguity_rule")
+    @classmethod
+    def _rule(cls, v: str) -> str:
+        if v in ("annul", "resolve_no") or (v.startswith("fallback: ") and len(v) > 15):
+            return v
+        raise ValueError("allowed: annul, resolve_no, or 'fallback: ' followed by the rule")
 
     @model_validator(mode="after")
     def _cross_check(self) -> Question:
