@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_war.py
 	$(BIN)/python benchmarks/bench_smp.py
 	$(BIN)/python benchmarks/bench_exchange.py
+	$(BIN)/python benchmarks/bench_forecast.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
