@@ -116,3 +116,21 @@ def test_shipped_ukraine_questions_load() -> None:
     qs = load_questions(ROOT / "forecasts" / "ukraine-2025.yaml")
     assert len(qs) >= 5
     assert all(q.simulated_by is not None for q in qs)
+
+
+def test_a_reworded_question_must_bump_its_version(tmp_path: Path) -> None:
+    ledger = str(tmp_path / "l.sqlite")
+    args = ["--scenario", str(SCENARIO), "--runs", "20", "--horizon", "300", "--ledger", ledger,
+            "--seal"]
+    assert _cli("forecast", str(FIX / "good.yaml"), *args).exit_code == 0
+    reworded = tmp_path / "q.yaml"
+    reworded.write_text((FIX / "good.yaml").read_text().replace(
+        "holds on 2031-06-30", "holds on 2031-07-01"))
+    res = _cli("forecast", str(reworded), *args)
+    assert res.exit_code == 2
+    assert "q.yaml: questions[0].version: question Q-TEST-CEASEFIRE differs" in res.output
+    assert "event_definition" in res.output
+    bumped = tmp_path / "q2.yaml"
+    bumped.write_text(reworded.read_text().replace(
+        "    text: Is a ceasefire", "    version: 2\n    text: Is a ceasefire"))
+    assert _cli("forecast", str(bumped), *args).exit_code == 0

@@ -81,6 +81,8 @@ def forecast(
     sealed = []
     if seal:
         book = _open(ledger)
+        with located_in(questions):
+            book.check_versions([r["question"] for r in records])
         sealed = [book.append("forecast", r["question"], r["model"], r["options"], r["inputs"],
                               r["forecast"], r["baselines"]) for r in records]
     if as_json:

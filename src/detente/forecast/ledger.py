@@ -56,6 +56,12 @@ def entry_hash(row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical({k: row[k] for k in HASHED}).encode()).hexdigest()
 
 
+def inputs_hash(inputs: dict[str, Any], options: dict[str, Any]) -> str:
+    """SHA-256 of what a forecast is computed from: the inputs (scenario hash, hypothesis,
+    levers, runs, seed, horizon) and the model options."""
+    return hashlib.sha256(canonical({"inputs": inputs, "options": options}).encode()).hexdigest()
+
+
 def database_url(ledger: str | Path) -> str:
     """A ledger argument into a SQLAlchemy URL: a file path means SQLite; ``postgresql://`` is
     read as ``postgresql+psycopg://`` (psycopg 3)."""
@@ -121,7 +127,7 @@ class Ledger:
             "question_version": int(question["version"]),
             "created_at": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "model": model,
             "options": canonical(options), "detente_version": __version__,
-            "inputs_hash": hashlib.sha256(canonical(inputs).encode()).hexdigest(),
+            "inputs_hash": inputs_hash(inputs, options),
             "inputs": canonical(inputs), "question": canonical(question),
             "forecast": canonical(forecast), "baselines": canonical(baselines),
         }
@@ -134,6 +140,20 @@ class Ledger:
             conn.execute(head.update().where(head.c.id == 1)
                          .values(last_id=row["id"], last_hash=row["hash"]))
         return decode(row)
+
+    def check_versions(self, questions: list[dict[str, Any]]) -> None:
+        """A question sealed before under the same id and version must read the same: any
+        wording change bumps the version (MODELS §6.1)."""
+        sealed: dict[tuple[str, int], dict[str, Any]] = {}
+        for e in self.entries("forecast"):
+            sealed[(e["question_id"], e["question_version"])] = e["question"]
+        problems = [problem(f"question {q['id']} differs from its version {q['version']} "
+                            f"sealed before (fields {', '.join(_changed(old, q))}); bump "
+                            "its version", ("questions", k, "version"), value=q["version"])
+                    for k, q in enumerate(questions)
+                    if (old := sealed.get((q["id"], q["version"]))) is not None and old != q]
+        if problems:
+            raise InputError(problems)
 
     def rows(self) -> list[dict[str, Any]]:
         """Every row as stored, in id order (JSON columns left as text)."""
@@ -150,6 +170,10 @@ class Ledger:
     def entries(self, kind: str | None = None) -> list[dict[str, Any]]:
         """Rows with their JSON columns decoded, optionally of one kind."""
         return [decode(r) for r in self.rows() if kind is None or r["kind"] == kind]
+
+
+def _changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
 
 
 def decode(row: dict[str, Any]) -> dict[str, Any]:
