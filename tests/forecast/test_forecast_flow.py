@@ -134,3 +134,26 @@ def test_a_reworded_question_must_bump_its_version(tmp_path: Path) -> None:
     bumped.write_text(reworded.read_text().replace(
         "    text: Is a ceasefire", "    version: 2\n    text: Is a ceasefire"))
     assert _cli("forecast", str(bumped), *args).exit_code == 0
+
+
+def test_a_forged_forecast_with_a_rebuilt_chain_is_caught_by_the_re_run(tmp_path: Path) -> None:
+    from detente.forecast.ledger import canonical, entry_hash, head, open_ledger
+    from detente.forecast.ledger import entries as table
+
+    ledger = str(tmp_path / "l.sqlite")
+    assert _cli("forecast", str(FIX / "good.yaml"), "--scenario", str(SCENARIO), "--runs", "20",
+                "--horizon", "300", "--ledger", ledger, "--seal").exit_code == 0
+    book = open_ledger(ledger)
+    rows = book.rows()
+    rows[0]["forecast"] = canonical({"p": 0.01})  # the forger rewrites row 1 and every later hash
+    prev = rows[0]["prev_hash"]
+    with book.engine.begin() as conn:
+        for r in rows:
+            r["prev_hash"] = prev
+            r["hash"] = prev = entry_hash(r)
+            conn.execute(table.update().where(table.c.id == r["id"]).values(**r))
+        conn.execute(head.update().values(last_hash=prev))
+    res = _cli("ledger", "verify", "--ledger", ledger, "--json")
+    out = json.loads(res.stdout)
+    assert res.exit_code == 1 and out["findings"] == []
+    assert [(x["id"], x["status"]) for x in out["reruns"]] == [(1, "differs"), (2, "reproduced")]
