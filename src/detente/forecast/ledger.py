@@ -111,10 +111,6 @@ class Ledger:
     engine: sa.Engine
     url: str
 
-    @property
-    def is_postgres(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
     def append(self, kind: str, question: dict[str, Any], model: str, options: dict[str, Any],
                inputs: dict[str, Any], forecast: dict[str, Any], baselines: dict[str, Any],
                created_at: datetime | None = None) -> dict[str, Any]:

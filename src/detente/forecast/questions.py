@@ -8,7 +8,7 @@ value, what is allowed) through the scenario loader's machinery.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, timedelta
+from datetime import UTC, date
 from pathlib import Path as FilePath
 from typing import Any, Literal
 
@@ -288,7 +288,3 @@ def validate_questions(raw: Sequence[dict[str, Any]]) -> tuple[tuple[Question, .
         seen.add(q.id)
         out.append(q)
     return tuple(out), problems
-
-
-def days_between(start: date, end: date) -> int:
-    return (end - start) // timedelta(days=1)
