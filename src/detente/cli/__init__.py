@@ -469,6 +469,9 @@ def schema() -> None:
 
 # Command groups that live in their own modules register themselves here (one line each);
 # each module imports only typer at import time, so `detente --help` stays fast.
+from detente.cli import forecast as _forecast  # noqa: E402
+
+_forecast.register(app)
 
 
 def main() -> None:
