@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from detente.cli import app
 from detente.errors import InputError
-from detente.results import negotiate
+from detente.runtime import negotiate
 from detente.scenario import load_scenario
 from detente.scenario.grid import read_grid_csv
 

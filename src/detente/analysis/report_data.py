@@ -12,7 +12,8 @@ import numpy as np
 from detente import __version__
 from detente.analysis.compare import compare, simulate_summary, war_options
 from detente.errors import InputError, ModelError
-from detente.results import NegotiationResult, negotiate
+from detente.results import Results
+from detente.runtime import negotiate
 from detente.scenario.schema import Scenario, iter_quantities
 
 # Every registered model the report shows: the one-round forecasts first, then the dynamic ones.
@@ -130,17 +131,19 @@ def negotiation_runs(scenario: Scenario, draws: int, seed: int) -> dict[str, Any
     return out
 
 
-def forecast_draws(result: NegotiationResult) -> dict[str, list[float]]:
-    """Each issue's forecast in every Monte Carlo draw (row 0: the point estimates), 4 decimals."""
-    f = np.round(result.trajectory.forecast, 4)  # (B, D)
+def forecast_draws(result: Results) -> dict[str, list[float]]:
+    """Each issue's forecast in every Monte Carlo draw (row 0: the point estimates), 4 decimals;
+    for a model that repeats each draw, the mean over its repetitions."""
+    f = np.round(result.forecast_by_draw(), 4)  # (B, D)
     return {d: f[:, j].tolist() for j, d in enumerate(result.batch.issues)}
 
 
-def mean_path_bands(result: NegotiationResult) -> dict[str, dict[str, list[float]]]:
+def mean_path_bands(result: Results) -> dict[str, dict[str, list[float]]]:
     """The capability x salience weighted mean position per round: 5/50/95 % across draws.
 
-    ``mean_path`` is (B, T+1, D); a draw that stopped early repeats its final state
-    (:class:`~detente.models.base.Trajectory`), so every round has all B draws.
+    ``mean_path`` is (B*R, T+1, D) (R repetitions per draw, 1 for most models); a draw that
+    stopped early repeats its final state (:class:`~detente.models.base.Trajectory`), so every
+    round has every row.
     """
     path = result.mean_path()
     q = np.round(np.percentile(path, [5, 50, 95], axis=0), 4)  # (3, T+1, D)
@@ -165,6 +168,6 @@ def report_data(scenario: Scenario, runs: int = 5000, seed: int = 0,
                            for h in hypotheses},
             "comparison": compare(scenario, hypotheses, [lv.id for lv in scenario.levers], runs,
                                   seed, opts),
-            "options": opts.__dict__,
+            "options": opts.as_dict(),
         }
     return data

@@ -1,9 +1,8 @@
-"""Spreadsheet out: a tidy (long) table of results written as CSV, Parquet or XLSX by suffix.
+"""Spreadsheet out: a tidy (long) table written as CSV, Parquet or XLSX by its file suffix.
 
-:func:`write_table` takes any pandas DataFrame, so it serves every kind of result;
-:func:`negotiation_frame` turns a negotiation result into the tidy table: one row per value,
-with the columns ``quantity`` (``position`` or ``forecast``), ``draw``, ``turn``, ``actor``,
-``issue`` and ``value`` (positions in the issue's own units; draw 0 holds the point estimates).
+:func:`write_table` takes any pandas DataFrame, so it serves every kind of result, e.g.
+``write_table(results.to_frame("forecast"), "forecast.xlsx")`` with
+:meth:`detente.results.Results.to_frame` (one row per value: a column per dimension, ``value``).
 """
 
 from __future__ import annotations
@@ -18,41 +17,8 @@ from detente.errors import InputError, problem
 if TYPE_CHECKING:
     import pandas as pd
 
-    from detente.results import NegotiationResult
-
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 XLSX_ROWS = 1_048_576  # a worksheet's row limit, header included
-
-
-def negotiation_frame(result: NegotiationResult) -> pd.DataFrame:
-    """Positions per draw, turn, actor and issue (turns a draw took, not the repeats after its
-    stop), then each draw's forecast per issue (``turn`` and ``actor`` empty).
-
-    ``trajectory.positions`` is (B, T+1, N, D) and ``forecast`` (B, D); ``draw`` is the row
-    of B: a Monte Carlo draw (or, for a model that repeats each draw, one repetition).
-    """
-    import numpy as np
-    import pandas as pd
-
-    traj, batch = result.trajectory, result.batch
-    b, t1, n, d = traj.positions.shape
-    draw, turn, actor, issue = np.meshgrid(np.arange(b), np.arange(t1), np.arange(n),
-                                           np.arange(d), indexing="ij")
-    taken = turn <= traj.turns[draw]
-    actors, issues = np.asarray(batch.actors, dtype=object), np.asarray(batch.issues, dtype=object)
-    positions = pd.DataFrame({
-        "quantity": "position", "draw": draw[taken], "turn": turn[taken],
-        "actor": actors[actor[taken]], "issue": issues[issue[taken]],
-        "value": traj.positions[taken]})
-    fdraw, fissue = np.meshgrid(np.arange(traj.forecast.shape[0]), np.arange(d), indexing="ij")
-    forecasts = pd.DataFrame({
-        "quantity": "forecast", "draw": fdraw.ravel(), "turn": pd.NA, "actor": None,
-        "issue": issues[fissue.ravel()], "value": traj.forecast.ravel()})
-    frame = pd.concat([positions, forecasts], ignore_index=True)
-    frame["turn"] = frame["turn"].astype("Int64")
-    frame["actor"] = frame["actor"].astype("string")
-    frame["issue"] = frame["issue"].astype("string")
-    return frame
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "results") -> Path:

@@ -74,7 +74,7 @@ def target(folder: Path, name: str) -> Path:
 def router(folders: Sequence[Path], served: Mapping[str, Path],
            check_token: Callable[[Request], None]) -> APIRouter:
     """The editor's page script and its API under ``/api/editor``."""
-    from detente.models import REGISTRY
+    from detente.registry import negotiation_models
     from detente.web.app import ERRORS, ApiError
 
     folder = save_folder(folders)
@@ -95,7 +95,7 @@ def router(folders: Sequence[Path], served: Mapping[str, Path],
     RunRequest = create_model(
         "RunRequest", __base__=Strict,
         name=(str, Field(min_length=1, max_length=64, description="A saved file's name.")),
-        model=(Literal[tuple(sorted(REGISTRY))], "eum"),  # type: ignore[valid-type]
+        model=(Literal[tuple(sorted(negotiation_models()))], "eum"),  # type: ignore[valid-type]
         draws=(int, Field(100, ge=1, le=200, description="Monte Carlo draws.")),
         seed=(int, Field(0, ge=0, le=2**31 - 1)),
     )
