@@ -30,6 +30,7 @@ from typing import Any, Literal
 from detente.errors import InputError, Problem, format_path, problem
 from detente.scenario.importers import slug
 from detente.scenario.schema import Scenario
+from detente.scenario.validate import validate_document
 
 SalienceScale = Literal["auto", 1, 100]
 Row = tuple[int, list[Any]]
@@ -197,8 +198,6 @@ def _validate(doc: dict[str, Any], file: str | None, where: dict[tuple, tuple[in
     Returns the scenario (or None), the problems placed at a cell, and those of whole issues
     or the table (placed at the header row).
     """
-    from detente.scenario.load import validate_document
-
     try:
         return validate_document(doc, file), [], []
     except InputError as err:

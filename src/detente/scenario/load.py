@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from detente.errors import InputError, Path, Problem, problem
+from detente.scenario import grid
 from detente.scenario.schema import Scenario
 from detente.scenario.validate import problems_from_validation, validate_document
 
@@ -103,7 +104,7 @@ def detect_format(path: FilePath, text: str) -> str:
     cells = [c.strip().strip('"').lower() for c in first.split(",")]
     if {"actor", "capability", "position", "salience"} <= set(cells):
         return "bdm-csv"
-    if _grid().is_grid_header(cells):
+    if grid.is_grid_header(cells):
         return "grid-csv"
     if len(head) > 1 and head[1].split(",")[0].strip().strip('"').lower() == "actor":
         return "ktab-csv"
@@ -125,14 +126,8 @@ def _importer(fmt: str) -> Callable[..., Scenario]:
         "ktab-csv": importers.read_ktab_csv,
         "ktab-xml": importers.read_ktab_xml,
         "decide": importers.read_decide,
-        "grid-csv": _grid().read_grid_csv,
+        "grid-csv": grid.read_grid_csv,
     }[fmt]
-
-
-def _grid() -> Any:
-    from detente.scenario import grid
-
-    return grid
 
 
 def read_text(path: FilePath) -> str:
@@ -154,7 +149,7 @@ def load_scenario(path: str | FilePath, fmt: str | None = None, **options: Any) 
     """Read and validate a scenario file in any supported format (auto-detected by default)."""
     path = FilePath(path)
     if fmt == "grid-xlsx" or (fmt is None and path.suffix.lower() == ".xlsx"):
-        return _grid().read_grid_xlsx(path, **options)
+        return grid.read_grid_xlsx(path, **options)
     text = read_text(path)
     if fmt is not None and fmt not in FORMATS:
         raise InputError([problem(f"unknown format (allowed: {', '.join(FORMATS)})", value=fmt)],

@@ -270,8 +270,8 @@ def create_app(folders: Sequence[Path], token: str | None = None) -> FastAPI:
         return simulate_summary(sc, body.hypothesis, chosen, body.runs, body.seed,  # type: ignore[attr-defined]
                                 war_options(), body.horizon, strength)  # type: ignore[attr-defined]
 
-    app.include_router(runs.router(scenario, models, check_token))
-    app.include_router(editor.router(folders, paths, check_token))
+    app.include_router(runs.router(scenario, models, check_token, ERRORS))
+    app.include_router(editor.router(folders, paths, check_token, ApiError, ERRORS))
     app.add_middleware(LimitBody)
     return app
 

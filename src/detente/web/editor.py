@@ -59,23 +59,25 @@ def save_folder(folders: Sequence[Path]) -> Path | None:
     return next((f.resolve() for f in folders if f.is_dir()), None)
 
 
-def target(folder: Path, name: str) -> Path:
-    """``folder/name.yaml``, refusing any name that could leave the folder."""
-    from detente.web.app import ApiError
-
+def target(folder: Path, name: str, error: type[Exception]) -> Path:
+    """``folder/name.yaml``, refusing (``error(status, message, field)``) any name that could
+    leave the folder."""
     if not NAME.fullmatch(name):
-        raise ApiError(422, f"invalid file name ({NAME_RULE})", "name")
+        raise error(422, f"invalid file name ({NAME_RULE})", "name")
     path = (folder / f"{name}.yaml").resolve()
     if path.parent != folder:
-        raise ApiError(422, "the file must lie directly inside the served folder", "name")
+        raise error(422, "the file must lie directly inside the served folder", "name")
     return path
 
 
 def router(folders: Sequence[Path], served: Mapping[str, Path],
-           check_token: Callable[[Request], None]) -> APIRouter:
-    """The editor's page script and its API under ``/api/editor``."""
+           check_token: Callable[[Request], None], error: type[Exception],
+           responses: dict[int | str, dict[str, Any]]) -> APIRouter:
+    """The editor's page script and its API under ``/api/editor``; ``error(status, message,
+    field)`` is the app's error, ``responses`` its documented error bodies."""
     from detente.registry import negotiation_models
-    from detente.web.app import ERRORS, ApiError
+
+    ApiError, ERRORS = error, responses
 
     folder = save_folder(folders)
 
@@ -107,7 +109,7 @@ def router(folders: Sequence[Path], served: Mapping[str, Path],
         return folder
 
     def saved(name: str) -> Path:
-        path = target(need_folder(), name)
+        path = target(need_folder(), name, ApiError)
         if not path.is_file():
             raise ApiError(404, "no saved scenario of that name", "name")
         return path
@@ -141,7 +143,7 @@ def router(folders: Sequence[Path], served: Mapping[str, Path],
         from detente.scenario.write import write_scenario
 
         check_token(request)
-        path = target(need_folder(), body.name)
+        path = target(need_folder(), body.name, ApiError)
         if body.name in served:
             raise ApiError(409, "this name is a scenario the dashboard serves; save under "
                                 "another name", "name")

@@ -15,9 +15,10 @@ from detente.scenario.schema import Scenario
 
 
 def router(scenario: Callable[[str], Scenario], models: Sequence[str],
-           check_token: Callable[[Request], None]) -> APIRouter:
-    """``POST /api/forecast``: one model's run with its draws, as in the report."""
-    from detente.web.app import ERRORS
+           check_token: Callable[[Request], None],
+           responses: dict[int | str, dict[str, Any]]) -> APIRouter:
+    """``POST /api/forecast``: one model's run with its draws, as in the report; ``responses``
+    are the app's documented error bodies."""
 
     class Strict(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -33,7 +34,7 @@ def router(scenario: Callable[[str], Scenario], models: Sequence[str],
     )
     api = APIRouter()
 
-    @api.post("/api/forecast", responses=ERRORS)
+    @api.post("/api/forecast", responses=responses)
     def forecast(body: ForecastRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
         """Run a model over Monte Carlo draws: trajectory (draw 0), the forecast in every draw
         and, for a dynamic model, the 5-95 % band of the weighted mean position per round."""
