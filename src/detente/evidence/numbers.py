@@ -125,6 +125,8 @@ def _unit_after(doc: Any, j: int, stop: set[str]) -> tuple[str | None, int]:
         return "percentage point", j + 2
     if low in CURRENCY_WORDS:
         return CURRENCY_WORDS[low], j + 1
+    if low == "cubic" and j + 1 < len(doc) and doc[j + 1].lower_ in MEASURES:
+        return MEASURES[doc[j + 1].lower_] + "3", j + 2  # "cubic metres" -> m3
     if low in MEASURES:
         return MEASURES[low], j + 1
     if t.is_alpha and t.is_lower and low not in stop and low not in _STOP_UNITS and len(low) > 2:

@@ -73,7 +73,9 @@ def _who_name(who: str, stop: set[str], first: bool) -> str | None:
         found.append(re.sub(r"['’]s?$", "", " ".join(words)))
     if not found:
         return None
-    return found[0] if first else found[-1]
+    if first:  # "Bestavian farm leader Petra Hollis told": a full name beats a modifier
+        return next((f for f in found if " " in f), found[0])
+    return found[-1]
 
 
 def _attribution(before: str, after: str, inner: str) -> tuple[bool, str | None, int, bool]:

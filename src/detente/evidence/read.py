@@ -22,9 +22,8 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DATELINE = re.compile(
-    r"^(?:(?:published|updated|posted|date|dated)\s*:?\s*)?(?:on\s+)?"
-    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-    r"(\d{1,2}\s+[A-Z][a-z]+\s+\d{4}|[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4})\.?$", re.IGNORECASE)
+    r"(?:^|[\s,:;—-])(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+    r"(\d{1,2}\s+[A-Z][a-z]+\s+\d{4}|[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4})$")
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,9 @@ def paragraphs_of(text: str) -> tuple[str, ...]:
 
 
 def date_in_text(paragraphs: tuple[str, ...]) -> dt.date | None:
-    """A dateline among the first three paragraphs ("Published 22 August 2025", "2025-08-22")."""
+    """A dateline among the first three paragraphs: a short line that ends with a full date
+    and no full stop
+    ("Published 22 August 2025", "By our reporter, Lutz, 9 September 2026", "2025-08-22")."""
     for para in paragraphs[:3]:
         iso = _ISO_DATE.search(para)
         if iso and len(para) <= 80:
@@ -116,7 +117,7 @@ def date_in_text(paragraphs: tuple[str, ...]) -> dt.date | None:
                 return dt.date(*map(int, iso.groups()))
             except ValueError:
                 continue
-        line = _DATELINE.match(para)
+        line = _DATELINE.search(para) if len(para) <= 80 else None
         if line:
             import dateparser
 
