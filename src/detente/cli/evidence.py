@@ -152,9 +152,14 @@ def _write_suggestions(sc: Any, scenario: Path, located: list[Any], found: list[
     if not accepted:
         cli.err.print(f"warning: no suggestion reached --min-score {min_score:g}; {out} is a "
                       "plain copy of the scenario", highlight=False, soft_wrap=True)
-    new = {s.id: os.path.relpath(s.file, out.resolve().parent) for s in located
-           if not s.declared and s.file is not None}
-    doc = with_citations(scenario_document(sc), accepted, new)
+    here = out.resolve().parent
+    files = {s.id: os.path.relpath(s.file.resolve(), here) for s in located if s.file is not None}
+    doc = scenario_document(sc)
+    for src in doc.get("sources", []):  # the copy may sit elsewhere: paths relative to it
+        if src["id"] in files:
+            src["file"] = files[src["id"]]
+    new = {s.id: files[s.id] for s in located if not s.declared and s.file is not None}
+    doc = with_citations(doc, accepted, new)
     fmt = "json" if out.suffix.lower() == ".json" else "yaml"
     write_text_atomic(out, dump_scenario(Scenario.model_validate(doc), fmt))
     cli.err.print(f"wrote {out}: {len(accepted)} citation(s) added", highlight=False)

@@ -140,7 +140,8 @@ def _description(root: BaseModel, path: FieldPath) -> str:
     node: Any = root
     text = ""
     for part in path:
-        if isinstance(node, BaseModel) and isinstance(part, str) and part in node.model_fields:
+        if isinstance(node, BaseModel) and isinstance(part, str) \
+                and part in type(node).model_fields:
             text = type(node).model_fields[part].description or ""
             node = getattr(node, part)
         elif isinstance(node, dict):
