@@ -68,6 +68,9 @@ def test_support_needs_the_numbers_and_the_terms():
     assert support("a reservoir worth $4.2B", para, nums).support in ("strong", "weak")
     assert support("Bestavia's farmers protest loudly in the capital", para,
                    nums).support == "none"
+    # British and American spellings meet; stems meet ("mobilised" / "mobilization")
+    assert support("no new mobilisation was ordered", "No new mobilization has been ordered.",
+                   []).support == "strong"
 
 
 def test_suggest_ranks_the_paragraph_that_mentions_the_value(tmp_path):

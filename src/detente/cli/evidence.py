@@ -80,13 +80,20 @@ def _render_extraction(ex: Any) -> None:
         table.add_column(col)
     for p in ex.paragraphs:
         rows = [("quote", q.text, q.speaker or "(unnamed)") for q in p.quotes]
-        rows += [("number", n.text, f"{n.value} {n.unit or ''}".strip()) for n in p.numbers]
+        rows += [("number", n.text, f"{_amount(n.value)} {n.unit or ''}".strip())
+                 for n in p.numbers]
         rows += [("date", d.text, (d.date or "unresolved") + (" (partial)" if d.partial else ""))
                  for d in p.dates]
         rows += [(m.kind, m.text, m.id) for m in p.mentions]
         for kind, text, value in rows:
             table.add_row(str(p.number), kind, text, str(value))
     _cli().out.print(table)
+
+
+def _amount(v: Any) -> str:
+    if isinstance(v, tuple):
+        return "–".join(_amount(x) for x in v)
+    return f"{v:,.10g}"
 
 
 def _read_for(scenario: Path, articles: list[Path], date: str | None) -> tuple[Any, Any, Any]:

@@ -1,7 +1,8 @@
 """Content words, normalised: the terms that retrieval and citation checking compare.
 
 A term is a word of three letters or more that is not a spaCy English stopword and not a number,
-lower-cased, with a possessive "'s" removed and reduced by the Snowball English stemmer
+lower-cased, with a possessive "'s" removed, British "-ise/-isation" spelt "-ize/-ization"
+("mobilisation" meets "mobilization"), and reduced by the Snowball English stemmer
 ("exhausted", "exhaustion" -> "exhaust"; "sanctions" -> "sanction").
 """
 
@@ -11,6 +12,7 @@ import functools
 import re
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_BRITISH = re.compile(r"is(ation|ations|e|ed|es|ing)$")
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,6 +35,8 @@ def words(text: str) -> list[str]:
     out = []
     for m in _WORD.finditer(text):
         w = re.sub(r"['’]s$", "", m.group(0).lower()).replace("’", "'")
+        if len(w) > 5:
+            w = _BRITISH.sub(r"iz\1", w)
         if len(w) >= 3 and w not in stop:
             out.append(w)
     return out
