@@ -117,7 +117,7 @@ def find_scenario_mentions(text: str, names: list[Name]) -> list[MentionSpan]:
     return sorted(out, key=lambda m: m.start)
 
 
-_CAP = r"[A-Z](?:[\w'’-]|\.(?=\w))*"
+_CAP = r"[A-Z](?:[\w-]|['’](?!s\b)\w|\.(?=\w))*"  # a possessive "’s" ends a name
 _CAPS = re.compile(rf"\b{_CAP}(?:\s+{_CAP})*")
 
 
@@ -125,6 +125,9 @@ def find_named(text: str, stop: set[str], skip: set[str],
                people: dict[str, str]) -> list[MentionSpan]:
     """People and organisations in one paragraph; ``people`` maps surnames to full names seen."""
     out: list[MentionSpan] = []
+    tokens = text.split()
+    if len(tokens) > 2 and sum(t[:1].isupper() for t in tokens) > 0.6 * len(tokens):
+        return out  # a headline in title case: capitals say nothing about names
     for m in _CAPS.finditer(text):
         words = m.group(0).split()
         start = m.start()
