@@ -197,3 +197,27 @@ def test_aliases_are_optional_and_typed():
            "stances": [{"actor": "a", "issue": "i", "position": 1, "salience": 1}]}
     with pytest.raises(InputError, match="aliases"):
         validate_document(doc, None, {})
+
+
+def test_missing_article_file_exits_2(tmp_path):
+    r = runner.invoke(app, ["evidence", "extract", str(tmp_path / "nope.txt")])
+    assert r.exit_code == 2 and "no such file" in r.stderr
+
+
+def test_quote_text_with_brackets_prints_as_written(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text('"We said [bold]no[/bold] to that plan," said Mira Tolen.\n', encoding="utf-8")
+    r = runner.invoke(app, ["evidence", "extract", str(f)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "[bold]no[/bold]" in r.stdout
+
+
+def test_the_cli_starts_without_loading_the_nlp_stack():
+    import subprocess
+    import sys
+
+    code = ("import sys, detente.cli as c; c.app(['--help'], standalone_mode=False); "
+            "print(sorted(m for m in ('spacy', 'dateparser', 'trafilatura', 'rank_bm25') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**__import__("os").environ, "COLUMNS": "80"})
+    assert out.stdout.strip().splitlines()[-1] == "[]"

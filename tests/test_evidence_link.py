@@ -123,3 +123,19 @@ def test_flagship_citations_all_point_at_existing_paragraphs():
     assert not [c for c in out["checks"] if "does not exist" in c["reason"]]
     assert out["support"]["unchecked"] == 1  # the Treasury press release has no file
     assert out["support"]["strong"] > out["support"]["none"]
+
+
+def test_min_score_without_write_warns():
+    r = runner.invoke(app, ["evidence", "suggest", str(SELVA), "--min-score", "1", "--json"])
+    assert r.exit_code == 0 and "--min-score only applies with --write" in r.stderr
+
+
+def test_corpus_extract_prints_three_articles_numbered_as_citations_count():
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    files = sorted(CORPUS.glob("*.txt"))
+    out = run_json("extract", *map(str, files))
+    assert [a["paragraphs"] for a in out["articles"]] == [15, 14, 16]
+    aug = out["articles"][0]  # the August piece: the $100 billion proposal is paragraph 5
+    assert {"paragraph": 5, "value": 100_000_000_000, "unit": "USD", "text": "$100 billion"} \
+        in aug["numbers"]

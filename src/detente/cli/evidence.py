@@ -71,6 +71,7 @@ def _source_dates(sc: Any, articles: list[Path]) -> dict[str, Any]:
 
 
 def _render_extraction(ex: Any) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     a = ex.article
@@ -86,7 +87,7 @@ def _render_extraction(ex: Any) -> None:
                  for d in p.dates]
         rows += [(m.kind, m.text, m.id) for m in p.mentions]
         for kind, text, value in rows:
-            table.add_row(str(p.number), kind, text, str(value))
+            table.add_row(str(p.number), kind, escape(text), escape(str(value)))
     _cli().out.print(table)
 
 
@@ -117,8 +118,8 @@ def suggest_cmd(
     write: Annotated[Path | None, typer.Option("--write", help="Write a copy of the scenario "
                                                "with the best suggestion of each value that has "
                                                "neither cite nor assumption as a `cite`.")] = None,
-    min_score: Annotated[float, typer.Option(help="Lowest BM25 score --write accepts.",
-                                             min=0.0)] = 2.0,
+    min_score: Annotated[float | None, typer.Option(
+        help="Lowest BM25 score --write accepts (default 2).", min=0.0)] = None,
     date: DateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -127,8 +128,11 @@ def suggest_cmd(
 
     sc, located, read = _read_for(scenario, articles or [], date)
     found = rank(read, gaps(sc), top)
-    written = _write_suggestions(sc, scenario, located, found, write, min_score) if write \
-        else None
+    if min_score is not None and write is None:
+        _cli().err.print("warning: --min-score only applies with --write; nothing is written",
+                         highlight=False)
+    written = _write_suggestions(sc, scenario, located, found, write,
+                                 2.0 if min_score is None else min_score) if write else None
     if as_json:
         _cli().print_json({"scenario": str(scenario), "values": len(found),
                            "gaps": [g.to_dict() for g in found], "written": written})
@@ -174,6 +178,7 @@ def _write_suggestions(sc: Any, scenario: Path, located: list[Any], found: list[
 
 
 def _render_gaps(found: list[Any]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     cli = _cli()
@@ -193,7 +198,7 @@ def _render_gaps(found: list[Any]) -> None:
                                for q in s.quotes])
             table.add_row(g.field if k == 0 else "", now if k == 0 else "",
                           f"{s.source} ¶{s.paragraph} ({s.score:.2f})", ", ".join(s.shared),
-                          extra)
+                          escape(extra))
     cli.out.print(table)
 
 
