@@ -63,10 +63,16 @@ def test_approximation_words_stay_in_the_text_but_not_the_value(tmp_path):
 
 @pytest.mark.parametrize("text", ["Support rose from 10 to 20 percent.",
                                   "Support is 10-20% now.",
-                                  "Support is between 10 and 20 percent."])
+                                  "Support is between 10 and 20 percent.",
+                                  "Support went from 10% to 20% in a year."])
 def test_ranges_are_kept_as_ranges_not_averaged(tmp_path, text):
     (n,) = one_paragraph(tmp_path, text).numbers
     assert n.value == (10, 20) and n.unit == "%"
+
+
+def test_different_units_do_not_make_a_range(tmp_path):
+    p = one_paragraph(tmp_path, "The economy grew 3% to $30 billion.")
+    assert [(n.value, n.unit) for n in p.numbers] == [(3, "%"), (3e10, "USD")]
 
 
 def test_years_days_of_month_and_words_without_units_are_not_numbers(tmp_path):

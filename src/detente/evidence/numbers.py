@@ -178,24 +178,36 @@ def _number_at(doc: Any, i: int, j: int, taken: set[int],
     between = start > 0 and doc[start - 1].lower_ == "between"
     lo_hi: float | tuple[float, float] = value
     end = j
-    if end + 1 < len(doc) and (doc[end].text in ("-", "–", "to") or (
-            between and doc[end].lower_ == "and")):
-        k = end + 1
-        if k < len(doc) and doc[k].text in CURRENCY_SIGNS:
-            k += 1
-        if k < len(doc) and k not in taken and _numeric(doc[k]):
-            k_end = _run(doc, k)
-            second = parse_value([t.text for t in doc[k:k_end]])
-            if second is not None:
-                lo_hi = (value, second)
-                end = k_end
+    second = _second(doc, end, taken, between)  # "10 to 20 percent", "$3bn-$3.5bn"
+    if second is not None:
+        lo_hi, end = (value, second[0]), second[1]
     unit, stop_at = _unit_after(doc, end, stop)
     if currency is not None:
         unit, stop_at = currency, end
+    if second is None and unit is not None:  # "from 10% to 2.5%": the unit comes twice
+        again = _second(doc, stop_at, taken, between)
+        unit_again, stop_again = _unit_after(doc, again[1], stop) if again else (None, 0)
+        if again is not None and unit_again == unit:
+            lo_hi, stop_at = (value, again[0]), stop_again
     if unit is None and _bare_excluded(doc, i, j, value):
         return None
     s, e = doc[start].idx, doc[stop_at - 1].idx + len(doc[stop_at - 1].text)
     return NumberSpan(s, e, lo_hi, unit, doc.text[s:e]), stop_at
+
+
+def _second(doc: Any, end: int, taken: set[int], between: bool) -> tuple[float, int] | None:
+    """The upper end of a range starting at token ``end`` ("to 20", "- $3.5bn", "and 7")."""
+    if end + 1 >= len(doc) or not (doc[end].text in ("-", "–", "to") or (
+            between and doc[end].lower_ == "and")):
+        return None
+    k = end + 1
+    if k < len(doc) and doc[k].text in CURRENCY_SIGNS:
+        k += 1
+    if k >= len(doc) or k in taken or not _numeric(doc[k]):
+        return None
+    k_end = _run(doc, k)
+    value = parse_value([t.text for t in doc[k:k_end]])
+    return None if value is None else (value, k_end)
 
 
 def _bare_excluded(doc: Any, i: int, j: int, value: float) -> bool:

@@ -3,11 +3,16 @@
 Quoted spans are curly (“...”) or straight ("...") pairs. A span counts as a quote when a speech
 verb attributes it in the same sentence ("..., Lavrov said", "Lavrov told Rubio: ...", "according
 to ...") or when it holds at least four words; shorter unattributed spans are scare quotes and
-left out. The speaker is the last capitalised name in the attributing phrase that is not the
-modifier of a role noun ("a Kremlin spokesman" names no one: speaker None); "he"/"she" is the
-previous speaker in the article. A quote split around its attribution (“A,” X said, “B.”) is one
-quote whose span covers both parts. A one-word name is expanded to the fuller form the article
-used before it ("Lavrov" -> "Sergei Lavrov").
+left out.
+
+The speaker: in "..., said X" the last name of the attributing phrase; in "X said ..." its first
+full name (a one-word modifier such as "Bestavian" loses to "Petra Hollis"). A name that modifies
+a role noun ("a Kremlin spokesman") or is an affiliation ("a spokeswoman for the Basin
+Commission") names no one: speaker None. "he"/"she" is the first person the sentence names, else
+the person named last before the quote in the paragraph, else the previous speaker. A quote split
+around its attribution (“A,” X said, “B.”) is one quote whose span covers both parts; an
+unattributed quote in the sentence right after an attributed one (“A,” X said. “B.”) is X's too.
+A one-word name is expanded to the fuller form the article used ("Lavrov" -> "Sergei Lavrov").
 """
 
 from __future__ import annotations
@@ -126,22 +131,26 @@ def find_quotes(text: str, stop: set[str], last_speaker: str | None = None,
         attributed, who, cut, first = _attribution(before, after, inner)
         speaker = _speaker(who, stop, first, _first_name(before, names)
                            or _nearest(text[:start], names) or last_speaker)
-        if attributed and cut and k + 1 < len(found):
-            rest = text[end + cut:found[k + 1][0]]
-            if re.fullmatch(r"\s*[,:;—-]?\s*", rest):  # “A,” X said, “B.”
-                end, inner = found[k + 1][1], f"{inner} {found[k + 1][2]}"
-                k += 1
-        gap = text[out[-1].end:start] if out else ""
-        if not attributed and out and out[-1].attributed and len(gap) <= 120 and re.fullmatch(
-                r"[^“\"]*[.!?]\s*", gap):  # “A,” X said. “B.”: B is X's too
+        if attributed and cut and k + 1 < len(found) and re.fullmatch(
+                r"\s*[,:;—-]?\s*", text[end + cut:found[k + 1][0]]):  # “A,” X said, “B.”
+            end, inner = found[k + 1][1], f"{inner} {found[k + 1][2]}"
+            k += 1
+        if not attributed and _continues(out, text, start):  # “A,” X said. “B.”
             attributed, speaker = True, out[-1].speaker
         if attributed or len(inner.split()) >= 4:
             speaker = expand(speaker, names) if attributed else None
             out.append(QuoteSpan(start, end, speaker, inner, attributed))
-            if speaker is not None:
-                last_speaker = speaker
+            last_speaker = speaker or last_speaker
         k += 1
     return out, last_speaker
+
+
+def _continues(out: list[QuoteSpan], text: str, start: int) -> bool:
+    """Whether a quote at ``start`` opens the sentence after an attributed quote."""
+    if not out or not out[-1].attributed:
+        return False
+    gap = text[out[-1].end:start]
+    return len(gap) <= 120 and re.fullmatch(r"[^“\"]*[.!?]\s*", gap) is not None
 
 
 def _first_name(sentence: str, names: list[str]) -> str | None:
