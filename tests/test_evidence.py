@@ -130,6 +130,15 @@ def test_scenario_mentions_cover_names_aliases_and_inflections():
     assert ("issue", "reservoir", "reservoir") in found  # issue id
 
 
+def test_a_mention_at_the_end_of_a_sentence_leaves_the_full_stop(tmp_path):
+    from detente.scenario import load_scenario
+
+    f = tmp_path / "a.txt"
+    f.write_text("Talks went on with Bestavia. The U.S. watched Aranor's envoy.\n")
+    (p,) = extract(read_article(f), load_scenario(HERE / "selva.yaml")).paragraphs
+    assert [(m.id, m.text) for m in p.mentions] == [("BE", "Bestavia"), ("AR", "Aranor's")]
+
+
 def test_people_and_organisations_without_a_scenario():
     ex = extract(read_article(HERE / "water-treaty-1.txt"))
     found = {(m.kind, m.id) for p in ex.paragraphs for m in p.mentions}

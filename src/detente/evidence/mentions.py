@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_WORD = re.compile(r"[\w]+(?:[.'’][\w]+)*\.?")
+_WORD = re.compile(r"\w+(?:\.\w+)+\.?|\w+(?:['’]\w+)*")  # "U.S." keeps its dots
 ORG_WORDS = {"ministry", "council", "department", "agency", "union", "parliament", "congress",
              "senate", "commission", "committee", "bank", "fund", "organization", "organisation",
              "party", "institute", "university", "company", "corporation", "group", "authority",
