@@ -236,3 +236,13 @@ def test_the_cli_starts_without_loading_the_nlp_stack():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**__import__("os").environ, "COLUMNS": "80"})
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_utf16_and_utf8_with_byte_order_marks_read_alike(tmp_path):
+    text = "Talks resumed on Wednesday.\n\nBestavia asked for 18% of the flow.\n"
+    for codec in ("utf-16", "utf-8-sig"):
+        f = tmp_path / f"{codec}.txt"
+        f.write_bytes(text.encode(codec))
+        a = read_article(f, WED)
+        assert a.paragraphs == ("Talks resumed on Wednesday.",
+                                "Bestavia asked for 18% of the flow.")

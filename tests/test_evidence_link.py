@@ -139,3 +139,13 @@ def test_corpus_extract_prints_three_articles_numbered_as_citations_count():
     aug = out["articles"][0]  # the August piece: the $100 billion proposal is paragraph 5
     assert {"paragraph": 5, "value": 100_000_000_000, "unit": "USD", "text": "$100 billion"} \
         in aug["numbers"]
+
+
+def test_a_scenario_whose_articles_are_missing_warns_and_checks_nothing(tmp_path):
+    lonely = tmp_path / "selva.yaml"
+    shutil.copy(SELVA, lonely)  # without the articles beside it
+    r = runner.invoke(app, ["evidence", "check", str(lonely), "--json"])
+    assert r.exit_code == 0 and "none of its sources has an article file" in r.stderr
+    out = json.loads(r.stdout)
+    assert out["support"]["unchecked"] == out["citations"] == 5
+    assert out["unsupported_values"] == []

@@ -105,6 +105,10 @@ def _read_for(scenario: Path, articles: list[Path], date: str | None) -> tuple[A
     sc = _cli()._load(scenario, None)
     located = locate(sc, scenario, articles)
     read = read_sources(located, sc, day)
+    if not read:
+        _cli().err.print(f"warning: {scenario}: none of its sources has an article file here "
+                         "(sources[].file, relative to the scenario or the working folder); "
+                         "give the articles as arguments", highlight=False, soft_wrap=True)
     _warn_dates(list(read.values()))
     return sc, located, read
 

@@ -61,8 +61,9 @@ def decode(raw: bytes, path: str) -> str:
             except UnicodeDecodeError as e:
                 raise _bad_encoding(path, codec, e) from None
     if b"\x00" in raw[:8192]:
-        raise InputError([problem("this is a binary file, not an article (it holds NUL bytes); "
-                                  "give plain text or HTML")], path)
+        raise InputError([problem("this is a binary file, not an article (it holds NUL bytes; "
+                                  "UTF-16 text needs a byte-order mark); give plain text or "
+                                  "HTML")], path)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
