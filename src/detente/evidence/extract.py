@@ -10,6 +10,7 @@ Character offsets are into the paragraph as :func:`detente.evidence.read.paragra
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +106,16 @@ def stop_words() -> frozenset[str]:
 _CALENDAR = {*MONTHS, *(w.capitalize() for w in WEEKDAYS)}
 
 
+def dates_of(doc: Any, text: str, base: dt.date | None) -> list[DateSpan]:
+    """The DATE spans of a paragraph, resolved against the article date ``base``."""
+    out = []
+    for ent in doc.ents:
+        if ent.label_ == "DATE":
+            span = text[ent.start_char:ent.end_char]
+            out.append(DateSpan(ent.start_char, ent.end_char, *resolve(span, base), span))
+    return out
+
+
 def extract(article: Article, scenario: Any = None) -> Extraction:
     """Everything found in an article, paragraph by paragraph."""
     nlp = pipeline()
@@ -118,14 +129,8 @@ def extract(article: Article, scenario: Any = None) -> Extraction:
     spaced = (p.replace("—", " ") for p in article.paragraphs)
     for number, (text, doc) in enumerate(zip(article.paragraphs, nlp.pipe(spaced),
                                              strict=True), start=1):
-        para = Paragraph(number, text)
-        taken: set[int] = set()
-        for ent in doc.ents:
-            if ent.label_ == "DATE":
-                taken.update(range(ent.start, ent.end))
-                iso, partial = resolve(text[ent.start_char:ent.end_char], article.date)
-                para.dates.append(DateSpan(ent.start_char, ent.end_char, iso, partial,
-                                           text[ent.start_char:ent.end_char]))
+        para = Paragraph(number, text, dates=dates_of(doc, text, article.date))
+        taken = {i for ent in doc.ents if ent.label_ == "DATE" for i in range(ent.start, ent.end)}
         para.numbers = find_numbers(doc, taken, stop)
         named = find_named(text, stop, _CALENDAR, people)  # also collects full names
         para.mentions = find_scenario_mentions(text, names) if names is not None else named
