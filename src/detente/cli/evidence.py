@@ -165,8 +165,9 @@ def _write_suggestions(sc: Any, scenario: Path, located: list[Any], found: list[
                       "listed, not written (a value has either cite or assumption)",
                       highlight=False, soft_wrap=True)
     if not accepted:
-        cli.err.print(f"warning: no suggestion reached --min-score {min_score:g}; {out} is a "
-                      "plain copy of the scenario", highlight=False, soft_wrap=True)
+        cli.err.print(f"warning: no value with neither cite nor assumption has a suggestion "
+                      f"scoring --min-score {min_score:g} or more; {out} is a plain copy of the "
+                      "scenario", highlight=False, soft_wrap=True)
     here = out.resolve().parent
     files = {s.id: os.path.relpath(s.file.resolve(), here) for s in located if s.file is not None}
     doc = scenario_document(sc)
