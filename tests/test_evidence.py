@@ -88,6 +88,9 @@ def test_years_days_of_month_and_words_without_units_are_not_numbers(tmp_path):
     ("Flows fell in January.", "2026-01", True),
     ("Crops failed last year.", "2025", True),
     ("Talks began in 2019.", "2019", True),
+    ("A reply is due by Friday.", "2026-03-06", False),
+    ("They spoke on Friday.", "2026-02-27", False),
+    ("It was set off by Monday's call.", "2026-03-02", False),
 ])
 def test_dates_resolve_against_the_article_date(tmp_path, text, iso, partial):
     (d,) = one_paragraph(tmp_path, text).dates

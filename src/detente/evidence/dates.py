@@ -9,8 +9,10 @@ over a whole article returns false positives). A span resolves against the artic
 * a year ("last year", "since 2014", "late last year") -> ``YYYY``, partial;
 * a week ("last week") -> ISO week ``YYYY-Www``, partial.
 
-"by"/"until"/"before" prefer the future (a deadline), everything else the current period, as
-news uses bare weekdays and months. Without an article date only spans with a year resolve.
+"by"/"until"/"before" prefer the future (a deadline: "by Friday" is the coming Friday); everything
+else prefers the current period, so a bare weekday is the most recent one ("on Friday" in a
+Monday article is three days before), as news uses it. Without an article date only spans with
+a year resolve.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def date_patterns() -> list[dict[str, Any]]:
     part = {"LOWER": {"IN": ["early", "mid", "late"]}}
     dash = {"ORTH": "-", "OP": "?"}
     shapes: list[list[dict[str, Any]]] = [
-        [{"LOWER": {"IN": ["next", "last", "this"]}, "OP": "?"}, {"LOWER": {"IN": WEEKDAYS}}],
+        [{"LOWER": {"IN": ["next", "last", "this", "by", "until", "before"]}, "OP": "?"},
+         {"LOWER": {"IN": WEEKDAYS}}],
         [_month(), day, comma, {**year, "OP": "?"}],
         [day, _month(), {**year, "OP": "?"}],
         [{"LOWER": "the"}, day, {"LOWER": "of"}, _month(), {**year, "OP": "?"}],

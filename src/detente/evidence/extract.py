@@ -110,9 +110,14 @@ def dates_of(doc: Any, text: str, base: dt.date | None) -> list[DateSpan]:
     """The DATE spans of a paragraph, resolved against the article date ``base``."""
     out = []
     for ent in doc.ents:
-        if ent.label_ == "DATE":
-            span = text[ent.start_char:ent.end_char]
-            out.append(DateSpan(ent.start_char, ent.end_char, *resolve(span, base), span))
+        if ent.label_ != "DATE":
+            continue
+        first = ent.start
+        if doc[first].lower_ in ("by", "until", "before") and ent.end < len(doc) \
+                and doc[ent.end].text in ("'s", "’s"):
+            first += 1  # "triggered by Monday's call": a possessive date is not a deadline
+        s, e = doc[first].idx, ent.end_char
+        out.append(DateSpan(s, e, *resolve(text[s:e], base), text[s:e]))
     return out
 
 
