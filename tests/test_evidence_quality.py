@@ -23,7 +23,8 @@ from detente.evidence.score import KINDS, tally
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "tests" / "fixtures" / "evidence"
 CORPUS = ROOT.parent / "shared" / "corpus"
-OWN = ["water-treaty-1.txt", "water-treaty-2.html", "water-treaty-3.txt"]
+OWN = ["water-treaty-1.txt", "water-treaty-2.html", "water-treaty-3.txt",
+       "water-treaty-4.txt"]
 CORPUS_FILES = ["000_1f84c9ea529f6d72.txt", "002_7c745b728caeb8e4.txt",
                 "003_4ea49e6627755330.txt"]
 

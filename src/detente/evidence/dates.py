@@ -25,7 +25,9 @@ from typing import Any
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
-MONTH_ABBR = ("Jan.", "Feb.", "Mar.", "Apr.", "Aug.", "Sept.", "Sep.", "Oct.", "Nov.", "Dec.")
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
+              "Jan.", "Feb.", "Mar.", "Apr.", "Jun.", "Jul.", "Aug.", "Sep.", "Sept.", "Oct.",
+              "Nov.", "Dec.")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _YEAR = r"^(1[89]|20)\d\d$"
 _DAYNUM = r"^([012]?\d|3[01])(st|nd|rd|th)?$"
@@ -45,8 +47,7 @@ def date_patterns() -> list[dict[str, Any]]:
     year = {"TEXT": {"REGEX": _YEAR}}
     comma = {"ORTH": ",", "OP": "?"}
     rel = {"LOWER": {"IN": ["last", "next", "this", "past", "coming"]}}
-    unit = {"LOWER": {"IN": ["week", "month", "year", "weekend", "spring", "summer", "autumn",
-                             "fall", "winter", "decade"]}}
+    unit = {"LOWER": {"IN": ["week", "month", "year", "weekend", "decade"]}}
     deadline = {"LOWER": {"IN": ["by", "until", "till", "before"]}, "OP": "?"}
     edge = [{"LOWER": "the", "OP": "?"}, {"LOWER": {"IN": ["end", "beginning", "start",
                                                            "middle"]}}, {"LOWER": "of"}]
@@ -66,6 +67,8 @@ def date_patterns() -> list[dict[str, Any]]:
         [part, dash, year],
         [part, dash, rel, unit],
         [{"LOWER": {"IN": ["by", "until", "till", "before"]}}, _month(), {**year, "OP": "?"}],
+        [{"LOWER": {"IN": ["by", "until", "till", "before"]}}, _month(), day, comma,
+         {**year, "OP": "?"}],
         [{"LOWER": {"IN": ["spring", "summer", "autumn", "fall", "winter"]}}, {**year}],
         [deadline, *edge, _month(), {**year, "OP": "?"}],
         [deadline, *edge, rel, unit],

@@ -39,7 +39,7 @@ _NAME = re.compile(r"(?:[A-Z][\w'’.-]*)(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|al
 _AFTER_VERB = re.compile(rf"^\s*[,.!?—-]?\s*{SPEECH}\s+(?P<who>[^.;:“\"]{{1,80}})")
 _AFTER_NAME = re.compile(rf"^\s*[,.!?—-]?\s*(?P<who>[^,.;:“\"]{{1,60}}?)\s+(?:has\s+|had\s+)?"
                          rf"{SPEECH}\b")
-_BEFORE = re.compile(rf"(?<![\w’'])(?P<who>[^,.;:“\"]{{1,60}}?)\s+(?:has\s+|had\s+|also\s+)?"
+_BEFORE = re.compile(rf"(?<![\w’'])(?P<who>[^.;:“\"]{{1,80}}?)\s+(?:has\s+|had\s+|also\s+)?"
                      rf"{SPEECH}\b(?P<tail>[^.“\"]{{0,60}}?)[,:]?\s*(?:that\s+)?$")
 _ACCORDING = re.compile(r"according to (?P<who>[^,.;“\"]{1,60}?),?\s*$", re.IGNORECASE)
 _ACCORDING_AFTER = re.compile(r"^\s*[,.]?\s*according to (?P<who>[^,.;“\"]{1,60})",
@@ -94,9 +94,18 @@ def _attribution(before: str, after: str, inner: str) -> tuple[bool, str | None,
             return True, m.group("who").strip(), m.end(), first
     for pattern in (_BEFORE, _ACCORDING):
         m = pattern.search(before)
-        if m and "“" not in m.group(0) and _names_someone(m.group("who")):
-            return True, m.group("who").strip(), 0, True
+        if m and "“" not in m.group(0):
+            who = _subject(m.group("who"))
+            if _names_someone(who):
+                return True, who.strip(), 0, True
     return False, None, 0, False
+
+
+def _subject(who: str) -> str:
+    """The clause right before the verb ("on Thursday, he"), unless it names no one: then the
+    phrase with its apposition ("the minister, Kaveh Duran,")."""
+    last = who.rsplit(",", 1)[-1]
+    return last if _names_someone(last) else who
 
 
 def _names_someone(who: str) -> bool:
