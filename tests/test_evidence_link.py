@@ -149,3 +149,19 @@ def test_a_scenario_whose_articles_are_missing_warns_and_checks_nothing(tmp_path
     out = json.loads(r.stdout)
     assert out["support"]["unchecked"] == out["citations"] == 5
     assert out["unsupported_values"] == []
+
+
+def test_view_text_comes_from_the_file_as_it_is_now(tmp_path):
+    from detente.evidence.view import cited_paragraphs
+
+    for name in ("selva.yaml", "water-treaty-1.txt", "water-treaty-2.html"):
+        shutil.copy(HERE / name, tmp_path / name)
+    article = tmp_path / "water-treaty-1.txt"
+    lines = article.read_text(encoding="utf-8").splitlines()
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("LUTZ"))
+    lines[k] = "LUTZ — The draft now gives Bestavia 21% of the flow."
+    article.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sc = load_scenario(tmp_path / "selva.yaml")
+    (shown,) = cited_paragraphs(sc, tmp_path / "selva.yaml")["stances[0].position"]
+    assert shown["text"] == lines[k]
+    assert [(n["value"], n["unit"]) for n in shown["numbers"]] == [(21, "%")]
