@@ -196,12 +196,12 @@ def _render_gaps(found: list[Any]) -> None:
     for g in found:
         now = "assumption" if g.assumption else "nothing"
         if not g.suggestions:
-            table.add_row(g.field, now, "—", "", "")
+            table.add_row(g.where, now, "—", "", "")
         for k, s in enumerate(g.suggestions):
             extra = "; ".join([n["text"] for n in s.numbers] +
                               [f"“{q['text'][:40]}…” ({q['speaker'] or 'unnamed'})"
                                for q in s.quotes])
-            table.add_row(g.field if k == 0 else "", now if k == 0 else "",
+            table.add_row(g.where if k == 0 else "", now if k == 0 else "",
                           f"{s.source} ¶{s.paragraph} ({s.score:.2f})", ", ".join(s.shared),
                           escape(extra))
     cli.out.print(table)

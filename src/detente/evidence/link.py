@@ -66,11 +66,11 @@ class Gap:
     suggestions: list[Suggestion] = field(default_factory=list)
 
     @property
-    def field(self) -> str:
+    def where(self) -> str:
         return format_path(self.path)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "value": self.value, "assumption": self.assumption,
+        return {"field": self.where, "value": self.value, "assumption": self.assumption,
                 "query": self.query,
                 "suggestions": [s.__dict__ for s in self.suggestions]}
 
