@@ -19,6 +19,7 @@ A value is flagged when it has citations and none of them has support (``none`` 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,7 +88,10 @@ def support(says: str, paragraph: str, paragraph_numbers: list[Any]) -> CiteChec
     missing = [w for s, w in claim.items() if s not in present]
     overlap = len(shared) / len(claim) if claim else 0.0
     nums = numbers_in(says)
-    lost = [n for n in nums if not _number_found(n, paragraph_numbers)]
+    # the paragraph's numbers as the extractor reads them, plus its plain numerals: a year the
+    # extractor sets aside in the paragraph ("in 2022") may be read as a count in the claim
+    numerals = [float(m.replace(",", "")) for m in re.findall(r"\d[\d,]*(?:\.\d+)?", paragraph)]
+    lost = [n for n in nums if not _number_found(n, [*paragraph_numbers, *numerals])]
     if lost:
         verdict, reason = "none", "a number of the claim is not in the paragraph"
     elif overlap >= STRONG and len(shared) >= 2:
