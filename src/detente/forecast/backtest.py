@@ -139,8 +139,8 @@ def run_models(data: DeuData, capability: np.ndarray, models: list[str]) -> dict
     reference point); issues with the same actors present run as one batch."""
     from detente.compile import batch_from_arrays
     from detente.errors import ModelError
-    from detente.models import get_model
-    from detente.results import model_options
+    from detente.registry import model_options
+    from detente.runtime import run_arrays
 
     present = ~np.isnan(data.position) & ~np.isnan(data.salience)
     usable = (present.sum(axis=1) >= 2) & ~np.isnan(data.outcome)
@@ -159,7 +159,7 @@ def run_models(data: DeuData, capability: np.ndarray, models: list[str]) -> dict
                 np.broadcast_to(capability[cols], (take.size, cols.size)),
                 low=SCALE[0], high=SCALE[1], reference=data.reference[take][:, None])
             try:
-                traj = get_model(m).run(batch, model_options(m, {}))
+                traj = run_arrays(m, batch, model_options(m, {}))
             except ModelError:
                 continue
             result[m][take] = traj.forecast[:, 0]
@@ -214,7 +214,7 @@ def backtest_scenario(path: Path, models: list[str], outcomes: dict[str, str],
                       seed: int = 0) -> dict[str, Any]:
     """A scenario with its observed outcomes (e.g. BDM 1994: year = 8.833): each model's
     point forecast (draw 0) against them. Errors are on the issue's own scale."""
-    from detente.results import negotiate
+    from detente.runtime import negotiate
     from detente.scenario import load_scenario
 
     _check_models(models)
@@ -241,9 +241,10 @@ def backtest_scenario(path: Path, models: list[str], outcomes: dict[str, str],
 
 
 def _check_models(models: list[str]) -> None:
-    from detente.models import REGISTRY
+    from detente.registry import negotiation_models
 
-    bad = [m for m in models if m not in REGISTRY]
+    known = negotiation_models()
+    bad = [m for m in models if m not in known]
     if bad or not models:
-        raise InputError([problem(f"unknown model(s) (available: {', '.join(sorted(REGISTRY))})",
+        raise InputError([problem(f"unknown model(s) (available: {', '.join(sorted(known))})",
                                   ("models",), value=",".join(bad))])

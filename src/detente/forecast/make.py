@@ -142,7 +142,7 @@ def _spell_start(in_force: np.ndarray, week: int) -> np.ndarray:
 
 def issue_samples(scenario: Any, model: str, issue: str, setup: Setup) -> np.ndarray:
     """A negotiation model's forecast of one issue across Monte Carlo draws (runs,)."""
-    from detente.results import negotiate
+    from detente.runtime import negotiate
 
     ids = [i.id for i in scenario.issues]
     if issue not in ids:
@@ -159,7 +159,6 @@ def make_forecasts(questions: Sequence[Question], scenario: Any, setup: Setup,
     """One record per question the models can answer (model, options, inputs, forecast,
     baselines), and a warning for each question they cannot (only baselines could answer it)."""
     from detente.analysis.compare import run_variant, war_options
-    from detente.models.base import options_dict
 
     if scenario.as_of is None:
         raise InputError([problem("forecasts need the scenario's as_of date (weeks count from "
@@ -191,7 +190,7 @@ def make_forecasts(questions: Sequence[Question], scenario: Any, setup: Setup,
             event_week, samples = war_arrays(run, q, min(week, horizon))
             forecast = forecast_from_runs(q, scenario.as_of, horizon, event_week, samples)
             levers = "".join(f"+{lv}" for lv in setup.levers)
-            model, opts = f"war[{setup.hypothesis or 'baseline'}{levers}]", options_dict(options)
+            model, opts = f"war[{setup.hypothesis or 'baseline'}{levers}]", options.as_dict()
         records.append({"question": q.model_dump(mode="json"), "model": model, "options": opts,
                         "inputs": inputs, "forecast": forecast,
                         "baselines": baselines(q, scenario, setup)})

@@ -28,6 +28,8 @@ class Issue(Strict):
 
     id: Id = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
     name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = Field((), description="Other names articles use for it "
+                                     "(matched by `detente evidence`).")
     description: str | None = None
     low: float = Field(0.0, description="Lower end of the scale.")
     high: float = Field(100.0, description="Upper end of the scale.")
@@ -71,6 +73,8 @@ class Actor(Strict):
 
     id: Id = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
     name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = Field((), description="Other names articles use for it "
+                                     "(matched by `detente evidence`).")
     description: str | None = None
     group: str | None = None
     capability: Quantity | None = Field(
