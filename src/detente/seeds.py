@@ -49,3 +49,30 @@ class Streams:
     def block_generator(self, key: str) -> np.random.Generator:
         """Stream ``key`` for this block."""
         return self.generator(key, self.block)
+
+
+class RowStream:
+    """A named stream for a kernel that draws arrays whose LAST axis is the run: each call is a
+    fresh generator keyed by (key, block, call number) that fills the array run-major, so run
+    i's values do not depend on how many runs share the block (draw k is the same whatever the
+    number of draws). The n-th call must mean the same thing in every variant (a kernel that
+    draws the same number of times each week), which also keeps common random numbers."""
+
+    def __init__(self, streams: Streams, key: str) -> None:
+        self.streams, self.key, self.calls = streams, key, 0
+
+    def _next(self) -> np.random.Generator:
+        self.calls += 1
+        return self.streams.generator(self.key, self.streams.block, self.calls - 1)
+
+    @staticmethod
+    def _reversed(shape: int | tuple[int, ...]) -> tuple[int, ...]:
+        return ((shape,) if isinstance(shape, int) else tuple(shape))[::-1]
+
+    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        """Uniforms of ``shape`` (runs last), filled run-major."""
+        return self._next().random(self._reversed(shape)).T
+
+    def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        """Standard normals of ``shape`` (runs last), filled run-major."""
+        return self._next().standard_normal(self._reversed(shape)).T
