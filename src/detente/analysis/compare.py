@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from detente import __version__
+from detente.analysis.coupled import CoupledRun, checkpoints, lever_effects
 from detente.compile import WarInputs, compile_war
 from detente.errors import InputError, problem
 from detente.models.base import options_dict, parse_options
@@ -33,13 +34,29 @@ class WarRun:
     levers: tuple[str, ...]
 
 
-def war_options(given: dict[str, Any] | None = None) -> WarOptions:
+def war_options(given: dict[str, Any] | None = None) -> Any:
+    """WarOptions, or the coupled kernel's options when a key only it has is given."""
+    from detente.war.coupled import CoupledOptions
+
+    if set(given or {}) & (set(CoupledOptions.__dataclass_fields__)
+                           - set(WarOptions.__dataclass_fields__)):
+        return parse_options(CoupledOptions, given)
     return parse_options(WarOptions, given)
+
+
+def is_coupled(scenario: Scenario, options: Any) -> bool:
+    """A scenario with `war.talks` runs the coupled kernel unless a §5 variant is asked for."""
+    named = isinstance(options, WarOptions) and options.variant != "smith-stam"
+    return scenario.war is not None and scenario.war.talks is not None and not named
 
 
 def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str], runs: int,
                 seed: int, options: WarOptions, horizon: int | None = None,
-                strength: dict[str, float] | None = None) -> WarRun:
+                strength: dict[str, float] | None = None) -> Any:
+    if is_coupled(scenario, options):
+        from detente.analysis.coupled import run_coupled
+
+        return run_coupled(scenario, hypothesis, levers, runs, seed, options, horizon, strength)
     inputs = compile_war(scenario, hypothesis, tuple(levers), runs, seed, strength)
     if horizon is not None:
         inputs = _with_horizon(inputs, horizon)
@@ -68,6 +85,10 @@ def agreement_curve(outcome: WarOutcome) -> np.ndarray:
 
 def summarize(run: WarRun, checkpoints: Sequence[int] = CHECKPOINTS) -> dict[str, Any]:
     """The distribution of outcomes of one variant, as plain data."""
+    from detente.analysis.coupled import CoupledRun, legacy_summary, summarize_coupled
+
+    if isinstance(run, CoupledRun):
+        return {**legacy_summary(run), "coupled": summarize_coupled(run)}
     out, horizon = run.outcome, run.inputs.horizon
     modes = {m: float(np.mean(out.end_mode == code)) for code, m in enumerate(END_MODES)
              if m != "fighting"}
@@ -110,6 +131,13 @@ def paired_delta(with_lever: WarOutcome, baseline: WarOutcome, week: int) -> dic
     return {"mean": mean, "ci95": [float(mean - half), float(mean + half)]}
 
 
+def _delta(alt: Any, base: Any, week: int) -> dict[str, Any]:
+    if isinstance(base, CoupledRun):
+        d = lever_effects(alt, base, [week])["delta_p_deal"][str(week)]
+        return {"mean": d["mean"], "ci95": d["ci95"]}
+    return paired_delta(alt.outcome, base.outcome, week)
+
+
 def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str], runs: int,
             seed: int, options: WarOptions, horizon: int | None = None,
             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -121,19 +149,24 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
             progress(f"{hyp}: baseline")
         entry: dict[str, Any] = {"baseline": summarize(base), "levers": {}}
         weeks = [w for w in CHECKPOINTS if w <= base.inputs.horizon]
+        if isinstance(base, CoupledRun):
+            weeks = checkpoints(base.inputs.horizon)
         for lever in levers:
             alt = run_variant(scenario, hyp, (lever,), runs, seed, options, horizon)
             if progress:
                 progress(f"{hyp}: {lever}")
             summary = summarize(alt)
+            coupled = isinstance(base, CoupledRun)
             entry["levers"][lever] = {
                 "p_agreement": summary["p_agreement"],
-                "delta_p_agreement": {str(w): paired_delta(alt.outcome, base.outcome, w)
-                                      for w in weeks},
+                "delta_p_agreement": {str(w): _delta(alt, base, w) for w in weeks},
                 "end_mode": summary["end_mode"],
                 "duration_weeks": summary["duration_weeks"],
                 "terms": summary["terms"],
             }
+            if coupled:
+                entry["levers"][lever]["coupled"] = {**summary["coupled"],
+                                                     "effects": lever_effects(alt, base, weeks)}
         result["hypotheses"][hyp] = entry
     result["provenance"] = {
         "scenario_sha256": scenario.sha256(),
@@ -165,6 +198,19 @@ def simulate_summary(scenario: Scenario, hypothesis: str | None, levers: Sequenc
                      strength: dict[str, float] | None = None) -> dict[str, Any]:
     """One variant's outcome distribution and agreement curve: the object of `simulate --json`."""
     run = run_variant(scenario, hypothesis, levers, runs, seed, options, horizon, strength)
+    if isinstance(run, CoupledRun):
+        return {
+            "hypothesis": hypothesis or "baseline",
+            "levers": list(levers),
+            "horizon": run.inputs.horizon,
+            **summarize(run),
+            "agreement_curve": [float(v) for v in run.outcome.deal_in_force.mean(axis=0)],
+            "durations": distribution(run.outcome.end_week.astype(float)),
+            "shares": distribution(np.array([])),
+            "provenance": {"scenario_sha256": scenario.sha256(), "version": __version__,
+                           "seed": seed, "runs": runs, "options": options_dict(options),
+                           "model": "coupled"},
+        }
     return {
         "hypothesis": hypothesis or "baseline",
         "levers": list(levers),
