@@ -208,8 +208,8 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
         front={f: col[f"front.{f}"] for f in ("step", "noise", "band")},
         talks={f: col[f"talks.{f}"] for f in _TALKS},
         economy={f: col[f"economy.{f}"] for f in _ECON},
-        third={f: np.stack([col[f"third_parties.{tp.actor}.{f}"] for tp in war.third_parties],
-                           axis=1).reshape(runs, len(parties)) for f in _TP},
+        third={f: _columns([col[f"third_parties.{tp.actor}.{f}"] for tp in war.third_parties],
+                           runs) for f in _TP},
         aims={f: np.stack([col.get(f"aims.{s}.{f}", np.full(runs, np.nan)) for s in "RU"],
                           axis=1) for f in _AIMS} if (aims.R or aims.U) else {},
         tempo=np.stack([col.get(f"front.tempo.{m}", np.ones(runs)) for m in range(1, 13)],
@@ -217,14 +217,13 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
         month=_months(scenario.as_of, t_max + lookahead),
         fort_at=np.array([f.at for f in cont.fortified]),
         fort_width=np.array([f.width for f in cont.fortified]),
-        fort_factor=np.stack([col[f"front.fortified.{k}"] for k in range(len(cont.fortified))],
-                             axis=1).reshape(runs, len(cont.fortified)),
+        fort_factor=_columns([col[f"front.fortified.{k}"] for k in range(len(cont.fortified))],
+                             runs),
         cadence=np.array([talks.every is not None and t % talks.every == 0
                           for t in range(t_max)], dtype=bool),
         meeting_week=np.array([m.week for m in talks.meetings], dtype=int),
-        meeting_probability=np.stack([col[f"talks.meeting.{k}"] for k in
-                                      range(len(talks.meetings))], axis=1
-                                     ).reshape(runs, len(talks.meetings)),
+        meeting_probability=_columns([col[f"talks.meeting.{k}"] for k in
+                                      range(len(talks.meetings))], runs),
         model=talks.model,
         model_options=talks_model_options(talks.model,
                                           {**scenario.model_options.get(talks.model, {}),
@@ -235,11 +234,16 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
     )
 
 
+def _columns(arrays: list[np.ndarray], runs: int) -> np.ndarray:
+    """(B,) arrays side by side, (B, K); (B, 0) when there are none."""
+    return np.stack(arrays, axis=1) if arrays else np.zeros((runs, 0))
+
+
 def _red_lines(war: Any, col: dict[str, np.ndarray], runs: int) -> dict[str, np.ndarray]:
     out = {}
     for f in ("bound", "softening", "threshold"):
-        arrays = [col[f"red_lines.{rl.actor}.{rl.issue}.{f}"] for rl in war.red_lines]
-        out[f"red_{f}"] = np.stack(arrays, axis=1) if arrays else np.zeros((runs, 0))
+        out[f"red_{f}"] = _columns([col[f"red_lines.{rl.actor}.{rl.issue}.{f}"]
+                                    for rl in war.red_lines], runs)
     return out
 
 

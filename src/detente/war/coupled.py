@@ -63,6 +63,8 @@ from detente.war.theory import gamblers_ruin
 
 __all__ = ["END_MODES", "CoupledOptions", "CoupledOutcome", "simulate_coupled"]
 NO_VETO, RED_LINE, VALUE = 0, 1, 2
+BIG = 1e6  # bounds of the mediator's search on the line between the ideals
+TOL = 1e-12  # equality accepts (§5.3): u_i(y) >= V_i up to round-off
 VETO_REASONS = ("none", "red_line", "value_of_fighting")
 
 
@@ -683,7 +685,7 @@ class _Simulation:
             red = self.crossed(v, y, rows)
             own = self.own_value(v, rows, values, line)
             ideal = self.actor_ideal(v, rows)
-            low = self.m.utility(v, ideal, y, rows) < own
+            low = self.m.utility(v, ideal, y, rows) < own - TOL
             new = refused_by < 0
             refused_by = np.where(new & (red | low), v, refused_by)
             reason = np.where(new & red, RED_LINE, np.where(new & low & ~red, VALUE, reason))
@@ -726,7 +728,7 @@ class _Simulation:
         xr, xu = self.ideal_max[0][rows], self.ideal_max[1][rows]
         fixed, fixval = self.fixed[rows], self.fixval[rows]
         delta = np.where(fixed, 0.0, xr - xu)
-        lo, hi = np.zeros(rows.size), np.ones(rows.size)
+        lo, hi = np.full(rows.size, -BIG), np.full(rows.size, BIG)
         for s, actor in ((0, x.r), (1, x.u)):
             ideal = self.ideal(s, rows)
             w = self.m.w[rows, actor]
@@ -736,7 +738,7 @@ class _Simulation:
             if self.has_aims:
                 conc = np.nan_to_num(x.aims["concession"][rows, s])
                 at = np.where(self.maximal[rows, s], at, np.abs(at - conc))
-            reach = (1.0 - fixed_loss - values[s]) / np.maximum(spread, 1e-12)
+            reach = np.clip((1.0 - fixed_loss - values[s]) / np.maximum(spread, 1e-12), -BIG, BIG)
             lo, hi = np.maximum(lo, at - reach), np.minimum(hi, at + reach)
         for li in range(x.red_actor.size):
             d = x.red_issue[li]
@@ -748,6 +750,7 @@ class _Simulation:
             lo = np.where((dd != 0) & ~upper, np.maximum(lo, s_at), lo)
             hi = np.where((dd != 0) & upper, np.minimum(hi, s_at), hi)
         bias = x.talks["mediator_bias"][rows]
+        lo, hi = np.maximum(lo, -BIG), np.minimum(hi, BIG)
         s_star = np.clip(0.5 * (lo + hi) + bias * 0.5 * (hi - lo), 0.0, 1.0)
         y = np.where(fixed, fixval, xu + s_star[:, None] * (xr - xu))
         return np.where((lo <= hi)[:, None], y, fallback)
@@ -795,7 +798,7 @@ class _Simulation:
             for v in x.veto:
                 own = self.own_value(v, rows, values, line, mask)
                 u = self.m.utility(v, self.actor_ideal(v, rows), y, rows, mask)
-                ok &= (u >= own) & ~self.crossed(v, y, rows, mask)
+                ok &= (u >= own - TOL) & ~self.crossed(v, y, rows, mask)
             g = rows[ok]
             self.partial_on[g, si] = True
             newly = mask[ok]
@@ -828,7 +831,7 @@ class _Simulation:
         iota = np.where(high, x.economy["high_tempo"][f], 1.0)
         k = self.k[f]
         if self.m.lattice:
-            k = k + np.where(wins, 1.0, -1.0) / x.war.steps
+            k = (np.rint(k * x.war.steps) + np.where(wins, 1.0, -1.0)) / x.war.steps
         else:
             edge = p - 0.5
             drift = np.where(np.abs(edge) < x.front["band"][f], 0.0,
