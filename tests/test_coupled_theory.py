@@ -22,6 +22,7 @@ from detente.war.coupled import CoupledOptions, first_passage, simulate_coupled
 from detente.war.kernel import AGREEMENT, END_MODES, VICTORY_R, VICTORY_U
 
 LATTICE = CoupledOptions(front="lattice", battle="bernoulli")
+CONTINUOUS = CoupledOptions()
 
 
 def se_mean(values: np.ndarray) -> float:
@@ -57,7 +58,7 @@ def two_sided(issues: list[dict], r_pos: list[float], u_pos: list[float], *,
     }
 
 
-def run(doc: dict, runs: int, options: CoupledOptions = CoupledOptions(), seed: int = 1,
+def run(doc: dict, runs: int, options: CoupledOptions = CONTINUOUS, seed: int = 1,
         levers: tuple[str, ...] = (), hypothesis: str | None = None, horizon: int | None = None):
     sc = Scenario.model_validate(doc)
     inputs = compile_coupled(sc, hypothesis, levers, runs, seed, horizon=horizon)
@@ -267,7 +268,7 @@ def test_a_battlefield_shift_toward_r_moves_the_proposal_toward_r(pair):
 # -- 7.9.7 symmetry ------------------------------------------------------------------------------
 
 def mirrored(doc: dict) -> dict:
-    """Swap R and U: positions mirrored on every scale, sides and beliefs swapped, front mirrored."""
+    """Swap R and U: positions mirrored, sides and beliefs swapped, the front mirrored."""
     out = copy.deepcopy(doc)
     for s in out["stances"]:
         s["position"] = 100 - s["position"]
