@@ -63,6 +63,7 @@ from detente.war.theory import gamblers_ruin
 
 __all__ = ["END_MODES", "CoupledOptions", "CoupledOutcome", "simulate_coupled"]
 NO_VETO, RED_LINE, VALUE = 0, 1, 2
+REACH = 8.0  # standard deviations: a barrier beyond this is not reached within the look-ahead
 BIG = 1e6  # bounds of the mediator's search on the line between the ideals
 TOL = 1e-12  # equality accepts (§5.3): u_i(y) >= V_i up to round-off
 VETO_REASONS = ("none", "red_line", "value_of_fighting")
@@ -83,7 +84,7 @@ class CoupledOptions:
     battle: Literal["csf", "bernoulli"] = "csf"
     csf_exponent: float = 1.0
     anticipation: Literal["scenario", "on", "off"] = "scenario"
-    grid: int = 8
+    grid: int = 4
     intensity_every: int = 4
 
     def check(self) -> None:
@@ -157,16 +158,35 @@ def first_passage(a: np.ndarray, mu: np.ndarray, sigma: np.ndarray, t: float) ->
 
 def front_outlook(k: np.ndarray, mu: np.ndarray, sigma: np.ndarray, horizon: int, grid: int
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(P(k reaches 1 within H), P(k reaches 0 within H), E[min(T, H)] weeks), each (B,)."""
+    """(P(k reaches 1 within H), P(k reaches 0 within H), E[min(T, H)] weeks), each (B,).
+
+    A barrier more than REACH standard deviations beyond where the drift carries k by the
+    horizon is not reached (probability below 1e-15): only the runs near a barrier are computed.
+    """
     times = np.linspace(0.0, horizon, grid + 1)[1:]
+    reach = REACH * np.maximum(sigma, 1e-9) * np.sqrt(horizon)
+    near_up = np.flatnonzero(1.0 - k - np.maximum(mu, 0.0) * horizon < reach)
+    near_down = np.flatnonzero(k + np.minimum(mu, 0.0) * horizon < reach)
     survival = [np.ones_like(k)]
-    up = down = np.zeros_like(k)
+    up, down = np.zeros_like(k), np.zeros_like(k)
     for tt in times:
-        up, down = first_passage(1.0 - k, mu, sigma, tt), first_passage(k, -mu, sigma, tt)
+        up, down = np.zeros_like(k), np.zeros_like(k)
+        if near_up.size:
+            up[near_up] = first_passage(1.0 - k[near_up], mu[near_up], sigma[near_up], tt)
+        if near_down.size:
+            down[near_down] = first_passage(k[near_down], -mu[near_down], sigma[near_down], tt)
         survival.append(np.clip(1.0 - up - down, 0.0, 1.0))
     weeks = np.trapezoid(np.stack(survival), dx=horizon / grid, axis=0)
     total = np.maximum(up + down, 1.0)
     return up / total, down / total, weeks
+
+
+_BELIEF_FIELDS = ("p_hat", "tempo", "intensity", "cost", "kappa")
+
+
+def take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """values[rows] along the runs axis, without a copy when ``rows`` holds every run in order."""
+    return values if rows.size == values.shape[0] else values[rows]
 
 
 @dataclass
@@ -188,10 +208,14 @@ class _Model:
         self.o = options
         self.span = inputs.high - inputs.low
         w = inputs.salience / np.maximum(inputs.salience.sum(axis=2, keepdims=True), 1e-12)
-        self.w = w / self.span  # (B, N, D) salience weight per issue unit
-        self.ref = np.where(np.isnan(inputs.reference),
-                            0.5 * (inputs.ideal[:, inputs.r] + inputs.ideal[:, inputs.u]),
-                            inputs.reference)
+        w = w / self.span  # (B, N, D) salience weight per issue unit
+        self.w = {a: np.ascontiguousarray(w[:, a]) for a in range(w.shape[1])}  # (B, D) each
+        self.xr = np.ascontiguousarray(inputs.ideal[:, inputs.r])
+        self.xu = np.ascontiguousarray(inputs.ideal[:, inputs.u])
+        line = inputs.line_issue
+        ref = np.where(np.isnan(inputs.reference), 0.5 * (self.xr + self.xu), inputs.reference)
+        self.line_base = np.where(line, self.xu, ref)  # (B, D) freeze terms at k = 0
+        self.line_slope = np.where(line, self.xr - self.xu, 0.0)  # (B, D) their change with k
         self.lattice = options.front == "lattice"
         self.steps = inputs.war.steps
         h = inputs.lookahead
@@ -205,7 +229,7 @@ class _Model:
                 mask: np.ndarray | None = None) -> np.ndarray:
         """u_i(y) = 1 − Σ_d ŵ_id |x̂_id − y_d| / (high_d − low_d) (§7.4), (B',); ``mask`` (B', D)
         restricts the sum to some issues with weights renormalised on them."""
-        w = self.w[rows, actor]
+        w = take(self.w[actor], rows)
         if mask is not None:
             w = np.where(mask, w, 0.0)
             scale = (w * self.span).sum(axis=1)
@@ -215,9 +239,7 @@ class _Model:
     def line_terms(self, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Terms of a freeze at front k: line issues between U's (k = 0) and R's (k = 1) ideals,
         the others at the reference point (else midway), (B', D)."""
-        xr, xu = self.x.ideal[rows, self.x.r], self.x.ideal[rows, self.x.u]
-        moving = xu + np.clip(k, 0, 1)[:, None] * (xr - xu)
-        return np.where(self.x.line_issue, moving, self.ref[rows])
+        return take(self.line_base, rows) + np.clip(k, 0, 1)[:, None] * take(self.line_slope, rows)
 
     def outlook(self, k: np.ndarray, b: _Beliefs, band: np.ndarray, step: np.ndarray,
                 noise: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -241,10 +263,16 @@ def _side_value(m: _Model, side: int, rows: np.ndarray, ideal: np.ndarray,
     up, down, weeks, k_end = outlook
     win_p, lose_p = (up, down) if side == m.x.r else (down, up)
     stale = np.clip(1.0 - up - down, 0.0, 1.0)
-    fix = lambda y: np.where(fixed, fixval, y)  # noqa: E731
-    u_win = m.utility(side, ideal, fix(ideal), rows, mask)
-    u_lose = (opp_ideals[2] * m.utility(side, ideal, fix(opp_ideals[0]), rows, mask)
-              + (1 - opp_ideals[2]) * m.utility(side, ideal, fix(opp_ideals[1]), rows, mask))
+    settled = fixed.any()
+
+    def fix(y: np.ndarray) -> np.ndarray:
+        return np.where(fixed, fixval, y) if settled else y
+
+    u_win = m.utility(side, ideal, fix(ideal), rows, mask) if settled else 1.0
+    u_lose = m.utility(side, ideal, fix(opp_ideals[0]), rows, mask)
+    if opp_ideals[1] is not opp_ideals[0]:  # the opponent may be of the limited type
+        u_lim = m.utility(side, ideal, fix(opp_ideals[1]), rows, mask)
+        u_lose = opp_ideals[2] * u_lose + (1 - opp_ideals[2]) * u_lim
     u_line = m.utility(side, ideal, fix(m.line_terms(k_end, rows)), rows, mask)
     value = win_p * u_win + lose_p * u_lose + stale * u_line
     return value if mask is not None else value - b.kappa * b.cost * weeks
@@ -272,6 +300,7 @@ class _Simulation:
         self.x = inputs
         self.o = options
         self.m = _Model(inputs, options)
+        self.every = np.arange(inputs.runs)
         self.g = streams
         b, t_max, d = inputs.runs, inputs.horizon, len(inputs.issues)
         s, j = inputs.partial.shape[0], inputs.parties.size
@@ -332,7 +361,7 @@ class _Simulation:
         x = self.x
         self.maximal = np.ones((b, 2), dtype=bool)
         self.mu = np.ones((b, 2))  # the opponent's belief that the side is maximal
-        ideal_max = {0: x.ideal[:, x.r], 1: x.ideal[:, x.u]}
+        ideal_max = {0: self.m.xr, 1: self.m.xu}
         self.ideal_max = ideal_max
         self.ideal_lim = dict(ideal_max)
         self.has_aims = bool(x.aims)
@@ -350,6 +379,8 @@ class _Simulation:
 
     def ideal(self, s: int, rows: np.ndarray) -> np.ndarray:
         """Side s's (0 = R, 1 = U) true ideal in runs ``rows``, (B', D)."""
+        if not self.has_aims:
+            return take(self.ideal_max[s], rows)
         return np.where(self.maximal[rows, s][:, None], self.ideal_max[s][rows],
                         self.ideal_lim[s][rows])
 
@@ -434,7 +465,7 @@ class _Simulation:
         a = self.engaged[rows]
         if not self.anticipate or not self.x.parties.size:
             return a
-        th = {k: v[rows] for k, v in self.x.third.items()}
+        th = {k: take(v, rows) for k, v in self.x.third.items()}
         rho = np.clip(th["persistence"], 0.0, 0.999)
         phi = self.phi[rows] + th["frustration_escalation"] * escalation[:, None] / (1 - rho)
         q = np.clip(expit(th["exit_base"] + th["exit_slope"] * phi), 1e-12, 1.0)
@@ -491,7 +522,9 @@ class _Simulation:
         """Side s's (0 = R, 1 = U) value of fighting on in runs ``rows``."""
         actor = self.x.r if s == 0 else self.x.u
         o = 1 - s
-        opp = (self.ideal_max[o][rows], self.ideal_lim[o][rows], self.mu[rows, o])
+        most = self.ideal_max[o][rows]
+        opp = ((most, self.ideal_lim[o][rows], self.mu[rows, o]) if self.has_aims
+               else (most, most, None))
         return _side_value(self.m, actor, rows, self.ideal(s, rows) if ideal is None else ideal,
                            opp, self.fixed[rows], self.fixval[rows],
                            self.outlook(rows, b) if outlook is None else outlook, b, mask)
@@ -541,10 +574,11 @@ class _Simulation:
         rows = np.flatnonzero(self.status == FIGHTING)
         if not rows.size:
             return
-        lo, hi = np.zeros(rows.size, bool), np.ones(rows.size, bool)
-        v_lo = self.value(0, rows, self.beliefs("R", t, rows, p_now, p_exp, lo))
-        v_hi = self.value(0, rows, self.beliefs("R", t, rows, p_now, p_exp, hi))
-        choose = v_hi > v_lo
+        every = self.every
+        lo, hi = np.zeros(every.size, bool), np.ones(every.size, bool)
+        v_lo = self.value(0, every, self.beliefs("R", t, every, p_now, p_exp, lo))
+        v_hi = self.value(0, every, self.beliefs("R", t, every, p_now, p_exp, hi))
+        choose = (v_hi > v_lo)[rows]
         if self.has_aims:
             self._learn_aims(0, rows, choose, t, p_now, p_exp)
         self.high[rows] = choose
@@ -670,9 +704,13 @@ class _Simulation:
         """One talks round in runs ``rows``; returns (B',) whether a whole deal was agreed."""
         x = self.x
         y = self.forecast(rows, p_now)
-        beliefs = [self.beliefs(s, t, rows, p_now, p_exp, self.high[rows]) for s in "RU"]
-        outlooks = [self.outlook(rows, b) for b in beliefs]
-        values = [self.value(s, rows, beliefs[s], outlook=outlooks[s]) for s in (0, 1)]
+        # values on every run (no copies of the state), then the runs in the talks
+        every = self.every
+        beliefs = [self.beliefs(s, t, every, p_now, p_exp, self.high) for s in "RU"]
+        outlooks = [self.outlook(every, b) for b in beliefs]
+        values = [self.value(s, every, beliefs[s], outlook=outlooks[s])[rows] for s in (0, 1)]
+        outlooks = [tuple(o[rows] for o in out) for out in outlooks]
+        beliefs = [_Beliefs(*(getattr(b, f)[rows] for f in _BELIEF_FIELDS)) for b in beliefs]
         if x.proposer == "mediator":
             y = self.mediate(rows, y, values)
         elif x.proposer in ("R", "U"):
@@ -731,7 +769,7 @@ class _Simulation:
         lo, hi = np.full(rows.size, -BIG), np.full(rows.size, BIG)
         for s, actor in ((0, x.r), (1, x.u)):
             ideal = self.ideal(s, rows)
-            w = self.m.w[rows, actor]
+            w = self.m.w[actor][rows]
             fixed_loss = (w * np.abs(ideal - fixval) * fixed).sum(axis=1)
             spread = (w * np.abs(delta)).sum(axis=1)
             at = np.full(rows.size, 1.0 - s)  # where the side's ideal lies on the line
@@ -784,9 +822,7 @@ class _Simulation:
         it is crossed and its restricted utility of the terms beats fighting on for them."""
         x = self.x
         outlooks = [tuple(o[sub] for o in out) for out in outlooks]
-        beliefs = [_Beliefs(*(getattr(b, f)[sub] for f in ("p_hat", "tempo", "intensity",
-                                                             "cost", "kappa")))
-                   for b in beliefs]
+        beliefs = [_Beliefs(*(getattr(b, f)[sub] for f in _BELIEF_FIELDS)) for b in beliefs]
         line = self.m.line_terms(self.k[rows], rows)
         for si in range(x.partial.shape[0]):
             mask = np.broadcast_to(x.partial[si], y.shape) & ~self.fixed[rows]
@@ -806,67 +842,71 @@ class _Simulation:
             self.fixed[g] |= newly
 
     def fight(self, t: int, p_now: dict, u_collapse: np.ndarray) -> None:
-        """A week of war for the runs still fighting (§7.6, §5.4, §5.8)."""
-        x, o = self.x, self.o
+        """A week of war for the runs still fighting (§7.6, §5.4, §5.8); computed on every run
+        and applied where ``on`` (cheaper than gathering the fighting runs)."""
+        x, o, p = self.x, self.o, p_now
         u_battle = self.g["battle"].random(x.runs)
         eps = self.g["battle"].standard_normal(x.runs)
-        f = np.flatnonzero(self.status == FIGHTING)
+        on = self.status == FIGHTING
         for side in "RU":
             self.casualties[side][:] = 0.0
-        if not f.size:
+        if not on.any():
             return
-        pf = {k: v[f] for k, v in p_now.items()}
-        fr, fu = self.forces["R"][f], self.forces["U"][f]
-        eff_u = pf["U.effectiveness"] * self.aid(self.engaged[f], f)
+        fr, fu = self.forces["R"], self.forces["U"]
+        eff_u = p["U.effectiveness"] * self.aid(self.engaged, self.every)
         if o.battle == "bernoulli":
-            p = pf["R.effectiveness"] / (pf["R.effectiveness"] + eff_u)
+            prob = p["R.effectiveness"] / (p["R.effectiveness"] + eff_u)
         else:
-            a = pf["R.effectiveness"] * np.maximum(fr, 1e-9) ** o.csf_exponent
-            p = a / (a + eff_u * np.maximum(fu, 1e-9) ** o.csf_exponent)
-        wins = u_battle[f] < p
+            a = p["R.effectiveness"] * np.maximum(fr, 1e-9) ** o.csf_exponent
+            prob = a / (a + eff_u * np.maximum(fu, 1e-9) ** o.csf_exponent)
+        wins = u_battle < prob
         for side in "RU":
-            self.belief[side][0][f] += wins
-            self.belief[side][1][f] += ~wins
-        high = self.high[f]
-        iota = np.where(high, x.economy["high_tempo"][f], 1.0)
-        k = self.k[f]
+            self.belief[side][0] += wins & on
+            self.belief[side][1] += ~wins & on
+        high = self.high & on
+        iota = np.where(high, x.economy["high_tempo"], 1.0)
+        k = self.k
         if self.m.lattice:
-            k = (np.rint(k * x.war.steps) + np.where(wins, 1.0, -1.0)) / x.war.steps
+            moved = (np.rint(k * x.war.steps) + np.where(wins, 1.0, -1.0)) / x.war.steps
         else:
-            edge = p - 0.5
-            drift = np.where(np.abs(edge) < x.front["band"][f], 0.0,
-                             self.m.tempo_now[f, t] * iota * edge * x.front["step"][f])
-            move = drift + x.front["noise"][f] * eps[f]
+            edge = prob - 0.5
+            drift = np.where(np.abs(edge) < x.front["band"], 0.0,
+                             self.m.tempo_now[:, t] * iota * edge * x.front["step"])
+            move = drift + x.front["noise"] * eps
             for fi in range(x.fort_at.size):
                 inside = (k >= x.fort_at[fi]) & (k < x.fort_at[fi] + x.fort_width[fi])
-                move = np.where(inside & (move > 0), move * x.fort_factor[f, fi], move)
-            k = k + move
-        self.k[f] = k
-        cr = pf["U.lethality"] * fu * iota
-        cu = pf["R.lethality"] * fr * iota
-        self.forces["R"][f] = np.maximum(fr + pf["R.recruitment"] - cr, 0.0)
-        self.forces["U"][f] = np.maximum(fu + pf["U.recruitment"] - cu, 0.0)
-        self.casualties["R"][f], self.casualties["U"][f] = cr, cu
-        self.cost["R"][f] += self.weekly_cost("R", f, p_now, high)
-        self.cost["U"][f] += self.weekly_cost("U", f, p_now, high)
-        self.discontent[f] *= x.economy["discontent_decay"][f]
+                move = np.where(inside & (move > 0), move * x.fort_factor[:, fi], move)
+            moved = k + move
+        k = np.where(on, moved, k)
+        cr = np.where(on, p["U.lethality"] * fu * iota, 0.0)
+        cu = np.where(on, p["R.lethality"] * fr * iota, 0.0)
+        self.forces["R"] = np.where(on, np.maximum(fr + p["R.recruitment"] - cr, 0.0), fr)
+        self.forces["U"] = np.where(on, np.maximum(fu + p["U.recruitment"] - cu, 0.0), fu)
+        self.casualties["R"], self.casualties["U"] = cr, cu
+        self.cost["R"] = self.cost["R"] + np.where(on, self.weekly_cost("R", self.every, p,
+                                                                        high), 0.0)
+        self.cost["U"] = self.cost["U"] + np.where(on, self.weekly_cost("U", self.every, p,
+                                                                        high), 0.0)
+        self.discontent = np.where(on, self.discontent * x.economy["discontent_decay"],
+                                   self.discontent)
         if x.red_actor.size:
-            holder = np.stack([self.cost["R"][f] if a == x.r else self.cost["U"][f]
+            holder = np.stack([self.cost["R"] if a == x.r else self.cost["U"]
                                for a in x.red_actor], axis=1)
-            self.red_offset[f] += np.where(holder > x.red_threshold[f], x.red_softening[f], 0.0)
-        hazard_r = pf["R.collapse"] * np.exp(x.economy["collapse_slope"][f] * self.discontent[f])
+            self.red_offset += np.where(on[:, None] & (holder > x.red_threshold),
+                                        x.red_softening, 0.0)
+        hazard_r = p["R.collapse"] * np.exp(x.economy["collapse_slope"] * self.discontent)
         par = x.war.params
         ended = np.select(
-            [k >= 1.0, k <= 0.0, u_collapse[1][f] < hazard_r, u_collapse[2][f] < pf["U.collapse"],
-             (self.cost["R"][f] >= par["R.capacity"][f])
-             | (self.forces["R"][f] < FORCE_FLOOR * self.forces0["R"][f]),
-             (self.cost["U"][f] >= par["U.capacity"][f])
-             | (self.forces["U"][f] < FORCE_FLOOR * self.forces0["U"][f])],
+            [k >= 1.0, k <= 0.0, u_collapse[1] < hazard_r, u_collapse[2] < p["U.collapse"],
+             (self.cost["R"] >= par["R.capacity"])
+             | (self.forces["R"] < FORCE_FLOOR * self.forces0["R"]),
+             (self.cost["U"] >= par["U.capacity"])
+             | (self.forces["U"] < FORCE_FLOOR * self.forces0["U"])],
             [VICTORY_R, VICTORY_U, COLLAPSE_R, COLLAPSE_U, EXHAUSTED_R, EXHAUSTED_U], FIGHTING)
-        stop = ended != FIGHTING
-        self.status[f[stop]] = ended[stop]
-        self.end_week[f[stop]] = t + 1
-        self.k[f] = np.clip(self.k[f], 0.0, 1.0)
+        stop = on & (ended != FIGHTING)
+        self.status = np.where(stop, ended, self.status)
+        self.end_week = np.where(stop, t + 1, self.end_week)
+        self.k = np.clip(k, 0.0, 1.0)
 
     def third_parties(self, failed: np.ndarray) -> None:
         """Frustration, then retaliation or exit of engaged third parties (§7.5)."""
