@@ -256,3 +256,30 @@ def run_coupled(scenario: Any, hypothesis: str | None, levers: Sequence[str], ru
     inputs = compile_coupled(scenario, hypothesis, tuple(levers), runs, seed, strength, horizon)
     outcome = simulate_coupled(inputs, coupled_options(options), coupled_rng(seed))
     return CoupledRun(inputs, outcome, tuple(levers))
+
+
+def run_checks(scenario: Any, runs: int, seed: int, options: Any = None,
+               hypotheses: Sequence[str] | None = None) -> dict[str, Any]:
+    """Every stylised-fact check of the scenario (§7.7) under the baseline and each hypothesis:
+    the object of `detente check --json`; ``passed`` is true when every check passes."""
+    from detente import __version__
+    from detente.errors import InputError, problem
+    from detente.war.coupled import CoupledOptions
+
+    war = scenario.war
+    if war is None or war.talks is None:
+        raise InputError([problem("checks need a coupled scenario (a `war.talks` section)",
+                                  ("war", "talks"))])
+    if not war.checks:
+        raise InputError([problem("the scenario lists no checks (war.checks)", ("war", "checks"))])
+    options = options or CoupledOptions()
+    names = list(hypotheses) if hypotheses else ["baseline", *(h.id for h in scenario.hypotheses)]
+    result: dict[str, Any] = {"hypotheses": {}, "passed": True}
+    for hyp in names:
+        run = run_coupled(scenario, hyp, (), runs, seed, options)
+        checks = [evaluate_check(run, c) for c in war.checks]
+        result["hypotheses"][hyp] = checks
+        result["passed"] &= all(c["passed"] for c in checks)
+    result["provenance"] = {"scenario_sha256": scenario.sha256(), "version": __version__,
+                            "seed": seed, "runs": runs}
+    return result

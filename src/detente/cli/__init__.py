@@ -366,6 +366,9 @@ def schema() -> None:
 
 # Command groups that live in their own modules register themselves here (one line each);
 # each module imports only typer at import time, so `detente --help` stays fast.
+from detente.cli import check as _check  # noqa: E402
+
+_check.register(app)
 
 
 def main() -> None:

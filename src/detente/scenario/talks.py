@@ -55,13 +55,14 @@ class ContinuousFront(Strict):
     tempo: dict[int, Quantity] = Field(
         default_factory=dict,
         description="Seasonal tempo τ by calendar month (1-12) counted from the scenario's "
-                    "as_of date (week 0 = as_of; without as_of week 0 is in January). Months not "
-                    "listed have tempo 1.")
+                    "as_of date (week 0 = as_of; without as_of week 0 is in January). Default: "
+                    "tempo 1 in every month not listed.")
     fortified: tuple[Fortification, ...] = Field((), description="Fortified belts. Default none.")
     line_issues: tuple[str, ...] = Field(
         (), description="Issues whose freeze terms follow the front (territory, ceasefire line): "
                         "at front k they sit at U's ideal + k x (R's ideal - U's ideal). Other "
-                        "issues freeze at their reference point, else midway between R and U.")
+                        "issues freeze at their reference point, else midway between R and U. "
+                        "Default none.")
 
 
 class Meeting(Strict):
