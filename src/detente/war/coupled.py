@@ -107,7 +107,9 @@ class CoupledOutcome:
     fighting. engagement (B, T, J) third parties' engagement at the end of week t; retaliated
     (B, J) bool. front (B, T+1) k; revenue_R (B, T) R's war revenue Y_R; intensity (B, T) R's ι
     (0 when not fighting); cost_R, cost_U (B,) cumulative costs; discontent (B,) D_R at the end;
-    mobilised (B,) mobilisations; maximal (B, 2) bool aims types of R and U.
+    mobilised (B,) mobilisations; maximal (B, 2) bool aims types of R and U; aims_belief (B, 2)
+    the opponent's final belief that R (column 0) and U (column 1) are maximal; positions
+    (B, N, D) the talks positions at the end (dynamic models move them; ideals otherwise).
     """
 
     end_mode: np.ndarray
@@ -132,6 +134,8 @@ class CoupledOutcome:
     discontent: np.ndarray
     mobilised: np.ndarray
     maximal: np.ndarray
+    aims_belief: np.ndarray
+    positions: np.ndarray
 
 
 # -- the front model under a side's beliefs ---------------------------------------------------
@@ -959,4 +963,5 @@ class _Simulation:
             engagement=r["engagement"].transpose(1, 0, 2), retaliated=self.retaliated,
             front=r["front"].T, revenue_R=r["revenue"].T, intensity=r["intensity"].T,
             cost_R=self.cost["R"], cost_U=self.cost["U"], discontent=self.discontent,
-            mobilised=self.mobilised, maximal=self.maximal)
+            mobilised=self.mobilised, maximal=self.maximal, aims_belief=self.mu,
+            positions=self.positions)
