@@ -57,6 +57,9 @@ def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str
         from detente.analysis.coupled import run_coupled
 
         return run_coupled(scenario, hypothesis, levers, runs, seed, options, horizon, strength)
+    if not isinstance(options, WarOptions):
+        raise InputError([problem("these options are the coupled model's: the scenario needs a "
+                                  "`war.talks` section", ("options",))])
     inputs = compile_war(scenario, hypothesis, tuple(levers), runs, seed, strength)
     if horizon is not None:
         inputs = _with_horizon(inputs, horizon)
