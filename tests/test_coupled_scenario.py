@@ -149,10 +149,10 @@ def test_check_passes_and_fails_with_exit_status(tmp_path):
     out = json.loads(text)
     assert out["passed"] and set(out["hypotheses"]) == {"baseline", "pressure-works",
                                                         "limited-leverage"}
-    row = out["hypotheses"]["baseline"][1]
+    row = out["hypotheses"]["baseline"][2]
     assert row["se"] >= 0 and row["evidence"]
-    doc = edited(war__checks__1__threshold=-0.5, war__checks__1__compare=">")
-    doc["war"]["checks"][1]["compare"] = "<"
+    doc = edited(war__checks__2__threshold=-0.5)
+    doc["war"]["checks"][2]["compare"] = "<"
     code, text = cli("check", str(write(tmp_path, doc)), "--runs", "200", "--json")
     assert code == 1
     assert not json.loads(text)["passed"]

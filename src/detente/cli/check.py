@@ -50,7 +50,7 @@ def _render(console: object, result: dict) -> None:
             verdict = "[green]pass[/]" if c["passed"] else "[red]FAIL[/]"
             if c["close"]:
                 verdict += " (within 2 se)"
-            table.add_row(hyp, f"{c['id']}: {c['statement']}", str(c["week"]),
-                          f"{c['estimate']:.4g} ± {c['se']:.2g}",
+            table.add_row(hyp, c["id"], str(c["week"]),
+                          f"{c['estimate']:.3g} ± {c['se']:.1g}",
                           f"{c['compare']} {c['threshold']:g}", verdict)
     console.print(table)  # type: ignore[attr-defined]

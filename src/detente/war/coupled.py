@@ -214,6 +214,11 @@ class _Model:
         w = inputs.salience / np.maximum(inputs.salience.sum(axis=2, keepdims=True), 1e-12)
         w = w / self.span  # (B, N, D) salience weight per issue unit
         self.w = {a: np.ascontiguousarray(w[:, a]) for a in range(w.shape[1])}  # (B, D) each
+        self.w_subset = []  # per partial subset, weights restricted and renormalised to it
+        for issues in inputs.partial:
+            ws = np.where(issues, w, 0.0)
+            ws = ws / np.maximum((ws * self.span).sum(axis=2, keepdims=True), 1e-12)
+            self.w_subset.append({a: np.ascontiguousarray(ws[:, a]) for a in range(w.shape[1])})
         self.xr = np.ascontiguousarray(inputs.ideal[:, inputs.r])
         self.xu = np.ascontiguousarray(inputs.ideal[:, inputs.u])
         line = inputs.line_issue
@@ -230,14 +235,11 @@ class _Model:
         self.tempo_ahead = (csum[:, h:h + inputs.horizon] - csum[:, :inputs.horizon]) / h
 
     def utility(self, actor: int, ideal: np.ndarray, y: np.ndarray, rows: np.ndarray,
-                mask: np.ndarray | None = None) -> np.ndarray:
-        """u_i(y) = 1 − Σ_d ŵ_id |x̂_id − y_d| / (high_d − low_d) (§7.4), (B',); ``mask`` (B', D)
-        restricts the sum to some issues with weights renormalised on them."""
-        w = take(self.w[actor], rows)
-        if mask is not None:
-            w = np.where(mask, w, 0.0)
-            scale = (w * self.span).sum(axis=1)
-            w = w / np.maximum(scale, 1e-12)[:, None]
+                subset: int | None = None) -> np.ndarray:
+        """u_i(y) = 1 − Σ_d ŵ_id |x̂_id − y_d| / (high_d − low_d) (§7.4), (B',); ``subset`` (a
+        partial-deal index) restricts the sum to its issues with weights renormalised on them
+        (issues already settled add the same constant to every side of a comparison)."""
+        w = take(self.w[actor] if subset is None else self.w_subset[subset][actor], rows)
         return 1.0 - (w * np.abs(ideal - y)).sum(axis=1)
 
     def line_terms(self, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -259,11 +261,12 @@ class _Model:
 
 def _side_value(m: _Model, side: int, rows: np.ndarray, ideal: np.ndarray,
                 opp_ideals: tuple[np.ndarray, np.ndarray, np.ndarray], fixed: np.ndarray,
-                fixval: np.ndarray, outlook: tuple, b: _Beliefs, mask: np.ndarray | None = None
+                fixval: np.ndarray, outlook: tuple, b: _Beliefs, mask: int | None = None
                 ) -> np.ndarray:
     """V_i = P(win)·u(y_win) + P(lose)·E[u(y_lose)] + P(stalemate)·u(y_line) − κ·c·E[weeks]
     (§7.4), under side i's outlook; ``opp_ideals`` = (maximal ideal, limited ideal, P(maximal))
-    of the opponent; ``mask`` restricts to an issue subset (no cost: the war goes on)."""
+    of the opponent; ``mask`` (a partial-deal index) restricts to its issues (no cost: the war
+    goes on)."""
     up, down, weeks, k_end = outlook
     win_p, lose_p = (up, down) if side == m.x.r else (down, up)
     stale = np.clip(1.0 - up - down, 0.0, 1.0)
@@ -521,7 +524,7 @@ class _Simulation:
         return self.m.outlook(self.k[rows], b, f["band"][rows], f["step"][rows],
                               f["noise"][rows])
 
-    def value(self, s: int, rows: np.ndarray, b: _Beliefs, mask: np.ndarray | None = None,
+    def value(self, s: int, rows: np.ndarray, b: _Beliefs, mask: int | None = None,
               outlook: tuple | None = None, ideal: np.ndarray | None = None) -> np.ndarray:
         """Side s's (0 = R, 1 = U) value of fighting on in runs ``rows``."""
         actor = self.x.r if s == 0 else self.x.u
@@ -642,8 +645,8 @@ class _Simulation:
         return bound
 
     def crossed(self, actor: int, y: np.ndarray, rows: np.ndarray,
-                mask: np.ndarray | None = None) -> np.ndarray:
-        """Whether terms y cross one of ``actor``'s red lines (on the issues in ``mask``)."""
+                mask: int | None = None) -> np.ndarray:
+        """Whether terms y cross one of ``actor``'s red lines (on partial subset ``mask``)."""
         x = self.x
         out = np.zeros(rows.size, dtype=bool)
         mine = np.flatnonzero(x.red_actor == actor)
@@ -654,8 +657,8 @@ class _Simulation:
             d = x.red_issue[li]
             yd = y[:, d]
             hit = yd > bound[:, li] + 1e-9 if x.red_above[li] else yd < bound[:, li] - 1e-9
-            if mask is not None:
-                hit &= mask[:, d]
+            if mask is not None and not x.partial[mask, d]:
+                continue
             out |= hit
         return out
 
@@ -754,7 +757,7 @@ class _Simulation:
         return self.x.ideal[rows, actor]
 
     def own_value(self, actor: int, rows: np.ndarray, values: list, line: np.ndarray,
-                  mask: np.ndarray | None = None) -> np.ndarray:
+                  mask: int | None = None) -> np.ndarray:
         """A veto player's reservation utility: a belligerent's value of fighting on; another
         veto player's utility of a freeze on the current line."""
         if actor == self.x.r:
@@ -831,14 +834,15 @@ class _Simulation:
         for si in range(x.partial.shape[0]):
             mask = np.broadcast_to(x.partial[si], y.shape) & ~self.fixed[rows]
             open_ = ~self.partial_on[rows, si] & mask.any(axis=1)
+            mask_index = si
             if not open_.any():
                 continue
             ok = open_.copy()
-            values = [self.value(s, rows, beliefs[s], mask, outlooks[s]) for s in (0, 1)]
+            values = [self.value(s, rows, beliefs[s], mask_index, outlooks[s]) for s in (0, 1)]
             for v in x.veto:
-                own = self.own_value(v, rows, values, line, mask)
-                u = self.m.utility(v, self.actor_ideal(v, rows), y, rows, mask)
-                ok &= (u >= own - TOL) & ~self.crossed(v, y, rows, mask)
+                own = self.own_value(v, rows, values, line, mask_index)
+                u = self.m.utility(v, self.actor_ideal(v, rows), y, rows, mask_index)
+                ok &= (u >= own - TOL) & ~self.crossed(v, y, rows, mask_index)
             g = rows[ok]
             self.partial_on[g, si] = True
             newly = mask[ok]
