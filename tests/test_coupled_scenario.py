@@ -156,3 +156,11 @@ def test_check_passes_and_fails_with_exit_status(tmp_path):
     code, text = cli("check", str(write(tmp_path, doc)), "--runs", "200", "--json")
     assert code == 1
     assert not json.loads(text)["passed"]
+
+
+def test_rounds_on_a_static_talks_model_warn():
+    from detente.compile.coupled import talks_model_options
+
+    with pytest.warns(UserWarning, match="changes nothing"):
+        talks_model_options("mean", {}, 3)
+    assert talks_model_options("eum", {}, 3).rounds == 3

@@ -131,6 +131,11 @@ def talks_model_options(model: str, given: dict[str, Any], rounds: int) -> Any:
     name = next((f for f in ("rounds", "max_turns") if f in fields), None)
     if name is not None:
         given.setdefault(name, rounds)
+    elif rounds != 1:
+        import warnings
+
+        warnings.warn(f"talks.rounds = {rounds} changes nothing: model {model!r} is static "
+                      "(it has no rounds)", stacklevel=2)
     if model == "smp":
         given.setdefault("enforce_limits", False)
     return model_options(model, given)
