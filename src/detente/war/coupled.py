@@ -465,16 +465,17 @@ class _Simulation:
         """U's effectiveness multiplier from third-party aid, 1 + Σ_j a_j·aid_j, (B',)."""
         if not self.x.parties.size:
             return np.ones(rows.size)
-        return 1.0 + (engaged * self.x.third["aid"][rows]).sum(axis=1)
+        return 1.0 + (engaged * take(self.x.third["aid"], rows)).sum(axis=1)
 
     def expected_engagement(self, rows: np.ndarray, escalation: np.ndarray) -> np.ndarray:
         """ā_j = a_j·(1/H)·Σ_{h=1..H}(1 − q_j)^h at the frustration ``escalation`` sustains."""
-        a = self.engaged[rows]
+        a = take(self.engaged, rows)
         if not self.anticipate or not self.x.parties.size:
             return a
         th = {k: take(v, rows) for k, v in self.x.third.items()}
         rho = np.clip(th["persistence"], 0.0, 0.999)
-        phi = self.phi[rows] + th["frustration_escalation"] * escalation[:, None] / (1 - rho)
+        phi = take(self.phi, rows) + th["frustration_escalation"] * escalation[:, None] / (
+            1 - rho)
         q = np.clip(expit(th["exit_base"] + th["exit_slope"] * phi), 1e-12, 1.0)
         h = self.x.lookahead
         keep = 1.0 - q
@@ -486,50 +487,51 @@ class _Simulation:
                 high: np.ndarray, extra_forces: np.ndarray | float = 0.0) -> _Beliefs:
         """Side ``side``'s belief inputs in runs ``rows`` if R plays intensity ``high``."""
         x, par = self.x, self.x.war.params
-        a, b_ = self.belief[side][0][rows], self.belief[side][1][rows]
-        shift = (np.log(p_exp["R.effectiveness"][rows] / p_now["R.effectiveness"][rows])
-                 - np.log(p_exp["U.effectiveness"][rows] / p_now["U.effectiveness"][rows]))
-        shift = shift + np.log(self.aid(self.engaged[rows], rows))
+        a, b_ = take(self.belief[side][0], rows), take(self.belief[side][1], rows)
+        eff = {k: take(p_exp[k], rows) / take(p_now[k], rows)
+               for k in ("R.effectiveness", "U.effectiveness")}
+        shift = np.log(eff["R.effectiveness"]) - np.log(eff["U.effectiveness"])
+        shift = shift + np.log(self.aid(take(self.engaged, rows), rows))
         shift = shift - np.log(self.aid(self.expected_engagement(rows, high.astype(float)), rows))
         if np.any(extra_forces):
-            fr = self.forces["R"][rows]
+            fr = take(self.forces["R"], rows)
             shift = shift + self.o.csf_exponent * np.log((fr + extra_forces) / np.maximum(fr, 1e-9))
         p_hat = expit(logit(np.clip(a / (a + b_), 1e-9, 1 - 1e-9)) + shift)
-        tempo = np.ones(rows.size) if self.m.lattice else self.m.tempo_ahead[rows, t]
-        iota = np.where(high, x.economy["high_tempo"][rows], 1.0)
+        tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead, rows)[:, t]
+        iota = np.where(high, take(x.economy["high_tempo"], rows), 1.0)
         cost = self.weekly_cost(side, rows, p_exp, high)
-        cap = par[f"{side}.capacity"][rows]
-        kappa = 1.0 + x.talks["weariness"][rows] * np.where(np.isfinite(cap),
-                                                             self.cost[side][rows] / cap, 0.0)
+        cap = take(par[f"{side}.capacity"], rows)
+        spent = np.where(np.isfinite(cap), take(self.cost[side], rows) / cap, 0.0)
+        kappa = 1.0 + take(x.talks["weariness"], rows) * spent
         return _Beliefs(p_hat, tempo, iota, cost, kappa)
 
     def weekly_cost(self, side: str, rows: np.ndarray, p: dict, high: np.ndarray) -> np.ndarray:
         """A week's cost to ``side``: base + casualties (+ R's revenue shortfall, intensity)."""
-        base = p[f"{side}.cost"][rows] + p[f"{side}.casualty_cost"][rows] * \
-            self.casualties[side][rows]
+        base = take(p[f"{side}.cost"], rows) + take(p[f"{side}.casualty_cost"], rows) * \
+            take(self.casualties[side], rows)
         if side == "U":
             return base
-        short = np.maximum(0.0, 1.0 - self.revenue(rows, p, high) / self.revenue0[rows])
-        extra = p["economy.shortfall_cost"][rows] * short
-        return (base + extra) * (1.0 + high * self.x.economy["high_cost"][rows])
+        short = np.maximum(0.0, 1.0 - self.revenue(rows, p, high) / take(self.revenue0, rows))
+        extra = take(p["economy.shortfall_cost"], rows) * short
+        return (base + extra) * (1.0 + high * take(self.x.economy["high_cost"], rows))
 
     def revenue(self, rows: np.ndarray, p: dict, high: np.ndarray) -> np.ndarray:
         """R's war revenue Y_R = output × realised price (less what high intensity consumes)."""
         e = self.x.economy
-        return p["economy.output"][rows] * p["economy.price"][rows] * (
-            1.0 - high * e["high_revenue"][rows])
+        return take(p["economy.output"], rows) * take(p["economy.price"], rows) * (
+            1.0 - high * take(e["high_revenue"], rows))
 
     def outlook(self, rows: np.ndarray, b: _Beliefs) -> tuple:
         f = self.x.front
-        return self.m.outlook(self.k[rows], b, f["band"][rows], f["step"][rows],
-                              f["noise"][rows])
+        return self.m.outlook(take(self.k, rows), b, take(f["band"], rows),
+                              take(f["step"], rows), take(f["noise"], rows))
 
     def value(self, s: int, rows: np.ndarray, b: _Beliefs, mask: int | None = None,
               outlook: tuple | None = None, ideal: np.ndarray | None = None) -> np.ndarray:
         """Side s's (0 = R, 1 = U) value of fighting on in runs ``rows``."""
         actor = self.x.r if s == 0 else self.x.u
         o = 1 - s
-        most = self.ideal_max[o][rows]
+        most = take(self.ideal_max[o], rows)
         opp = ((most, self.ideal_lim[o][rows], self.mu[rows, o]) if self.has_aims
                else (most, most, None))
         return _side_value(self.m, actor, rows, self.ideal(s, rows) if ideal is None else ideal,
