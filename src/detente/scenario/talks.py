@@ -225,7 +225,8 @@ class Check(Strict):
 
     Outcomes: p_deal (whole deal in force at week), p_partial (a partial deal in force),
     p_victory_R / p_victory_U / p_collapse_R / p_ended (by week), front_median / front_p05 /
-    front_p95 (k at week), monthly_move_median (median |k(t+4) - k(t)| over weeks < week),
+    front_p95 (k at week), monthly_move_median (the median over runs of each run's mean
+    |k(t+4) - k(t)| over t + 4 <= week),
     engagement_mean (of ``party`` at week), revenue_median (R's revenue at week).
     """
 
