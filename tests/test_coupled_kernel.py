@@ -121,3 +121,14 @@ def test_fortified_belts_slow_advances_and_a_still_season_stops_the_drift():
     _, frozen = run(front_doc(tempo={m: 0.0 for m in range(1, 13)}), 500)
     move = frozen.front[:, -1] - frozen.front[:, 0]
     assert abs(move.mean()) <= 4 * se_mean(move)
+
+
+def test_pape_score_falls_with_the_cost_of_resisting():
+    """Same terms on the table and the same outlook, a dearer war for R: R_coerce = B·p(B) −
+    C·p(C) is lower in every run (§5.11), and it is recorded only in talks weeks."""
+    cheap = two_sided(TWO, [100, 80], [0, 10], cost_r=0.002, horizon=6, talks={"every": 2})
+    dear = two_sided(TWO, [100, 80], [0, 10], cost_r=0.006, horizon=6, talks={"every": 2})
+    (_, a), (_, b) = run(cheap, 300), run(dear, 300)
+    assert a.talks_held[:, 0].all() and b.talks_held[:, 0].all()
+    assert (b.pape_R[:, 0] < a.pape_R[:, 0]).all()
+    assert np.isnan(a.pape_R[:, 1]).all()

@@ -121,9 +121,22 @@ def summarize_coupled(run: CoupledRun, weeks: Sequence[int] | None = None) -> di
         "revenue_R": {"median": {w: float(np.median(out.revenue_R[:, i])) for w, i in at.items()},
                       "mean_curve": [float(v) for v in out.revenue_R.mean(axis=0)]},
         "high_intensity": {w: share(out.intensity[:, i] > 1.0) for w, i in at.items()},
+        "pape_R": {w: _median_recent(out.pape_R, i) for w, i in at.items()},
         "mobilised": float(out.mobilised.mean()),
         "breakdowns": float(out.breakdowns.mean()),
     }
+
+
+def _median_recent(values: np.ndarray, week: int) -> float | None:
+    """Median over runs of each run's latest value (a talks week) up to ``week``, NaN ignored."""
+    upto = values[:, :week + 1]
+    seen = ~np.isnan(upto)
+    if not seen.any():
+        return None
+    last = np.where(seen.any(axis=1), upto[np.arange(upto.shape[0]),
+                                            upto.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1)],
+                    np.nan)
+    return float(np.nanmedian(last))
 
 
 def paired(values: np.ndarray) -> dict[str, Any]:

@@ -109,7 +109,8 @@ class CoupledOutcome:
     (0 when not fighting); cost_R, cost_U (B,) cumulative costs; discontent (B,) D_R at the end;
     mobilised (B,) mobilisations; maximal (B, 2) bool aims types of R and U; aims_belief (B, 2)
     the opponent's final belief that R (column 0) and U (column 1) are maximal; positions
-    (B, N, D) the talks positions at the end (dynamic models move them; ideals otherwise).
+    (B, N, D) the talks positions at the end (dynamic models move them; ideals otherwise);
+    pape_R (B, T) Pape's coercion score for R in talks weeks (NaN in other weeks).
     """
 
     end_mode: np.ndarray
@@ -136,6 +137,7 @@ class CoupledOutcome:
     maximal: np.ndarray
     aims_belief: np.ndarray
     positions: np.ndarray
+    pape_R: np.ndarray
 
 
 # -- the front model under a side's beliefs ---------------------------------------------------
@@ -358,6 +360,7 @@ class _Simulation:
             "front": np.empty((t_max + 1, b)),
             "revenue": np.zeros((t_max, b)),
             "intensity": np.zeros((t_max, b)),
+            "pape": np.full((t_max, b), np.nan),
         }
         self.rec["front"][0] = self.k
 
@@ -725,6 +728,7 @@ class _Simulation:
         elif x.proposer in ("R", "U"):
             y = self.propose(0 if x.proposer == "R" else 1, t, rows, y, p_now, p_exp, values)
         self.proposal[rows] = y
+        self.rec["pape"][t, rows] = self.pape(rows, y, outlooks[0], beliefs[0])
         refused_by = np.full(rows.size, -1)
         reason = np.zeros(rows.size, dtype=np.int8)
         line = self.m.line_terms(self.k[rows], rows)
@@ -750,6 +754,16 @@ class _Simulation:
         if (~deal).any() and x.partial.shape[0]:
             self.partial_deals(rows[~deal], y[~deal], outlooks, beliefs, ~deal)
         return deal
+
+    def pape(self, rows: np.ndarray, y: np.ndarray, outlook: tuple, b: _Beliefs) -> np.ndarray:
+        """Pape's (1996) coercion score for R, R_coerce = B·p(B) − C·p(C) (§5.11 mapping): B = what
+        R's aims are worth beyond the terms on the table, u_R(ideal) − u_R(y); p(B) = P_R(win);
+        C = its expected remaining cost κ·c·E[weeks]; p(C) = 1. Negative: concession predicted."""
+        ideal = self.ideal(0, rows)
+        fixed, fixval = self.fixed[rows], self.fixval[rows]
+        aims = self.m.utility(self.x.r, ideal, np.where(fixed, fixval, ideal), rows)
+        gain = aims - self.m.utility(self.x.r, ideal, y, rows)
+        return gain * outlook[0] - b.kappa * b.cost * outlook[2]
 
     def actor_ideal(self, actor: int, rows: np.ndarray) -> np.ndarray:
         if actor == self.x.r:
@@ -970,4 +984,4 @@ class _Simulation:
             front=r["front"].T, revenue_R=r["revenue"].T, intensity=r["intensity"].T,
             cost_R=self.cost["R"], cost_U=self.cost["U"], discontent=self.discontent,
             mobilised=self.mobilised, maximal=self.maximal, aims_belief=self.mu,
-            positions=self.positions)
+            positions=self.positions, pape_R=r["pape"].T)
