@@ -586,11 +586,11 @@ class _Simulation:
         rows = np.flatnonzero(self.status == FIGHTING)
         if not rows.size:
             return
-        every = self.every
-        lo, hi = np.zeros(every.size, bool), np.ones(every.size, bool)
-        v_lo = self.value(0, every, self.beliefs("R", t, every, p_now, p_exp, lo))
-        v_hi = self.value(0, every, self.beliefs("R", t, every, p_now, p_exp, hi))
-        choose = (v_hi > v_lo)[rows]
+        scope = self.scope(rows)
+        lo, hi = np.zeros(scope.size, bool), np.ones(scope.size, bool)
+        v_lo = self.value(0, scope, self.beliefs("R", t, scope, p_now, p_exp, lo))
+        v_hi = self.value(0, scope, self.beliefs("R", t, scope, p_now, p_exp, hi))
+        choose = v_hi > v_lo if scope is rows else (v_hi > v_lo)[rows]
         if self.has_aims:
             self._learn_aims(0, rows, choose, t, p_now, p_exp)
         self.high[rows] = choose
@@ -637,6 +637,11 @@ class _Simulation:
         like_lim = np.where(would["lim"] == observed, 1 - eps, eps)
         mu = self.mu[rows, s]
         self.mu[rows, s] = mu * like_max / (mu * like_max + (1 - mu) * like_lim)
+
+    def scope(self, rows: np.ndarray) -> np.ndarray:
+        """Where to compute values for ``rows``: every run while they are most of them (reading
+        whole arrays costs less than gathering), else ``rows`` itself."""
+        return self.every if 2 * rows.size > self.x.runs else rows
 
     def red_bounds(self, rows: np.ndarray) -> np.ndarray:
         """Current (softened) red-line bounds, (B', Lr)."""
@@ -716,13 +721,18 @@ class _Simulation:
         """One talks round in runs ``rows``; returns (B',) whether a whole deal was agreed."""
         x = self.x
         y = self.forecast(rows, p_now)
-        # values on every run (no copies of the state), then the runs in the talks
-        every = self.every
-        beliefs = [self.beliefs(s, t, every, p_now, p_exp, self.high) for s in "RU"]
-        outlooks = [self.outlook(every, b) for b in beliefs]
-        values = [self.value(s, every, beliefs[s], outlook=outlooks[s])[rows] for s in (0, 1)]
-        outlooks = [tuple(o[rows] for o in out) for out in outlooks]
-        beliefs = [_Beliefs(*(getattr(b, f)[rows] for f in _BELIEF_FIELDS)) for b in beliefs]
+        # while most runs are in the talks, values on every run (no copies of the state), then
+        # the runs in the talks; once most have ended, on those runs alone
+        scope = self.scope(rows)
+        high = take(self.high, scope)
+        beliefs = [self.beliefs(s, t, scope, p_now, p_exp, high) for s in "RU"]
+        outlooks = [self.outlook(scope, b) for b in beliefs]
+        values = [self.value(s, scope, beliefs[s], outlook=outlooks[s]) for s in (0, 1)]
+        if scope is not rows:
+            values = [v[rows] for v in values]
+            outlooks = [tuple(o[rows] for o in out) for out in outlooks]
+            beliefs = [_Beliefs(*(getattr(b, f)[rows] for f in _BELIEF_FIELDS))
+                       for b in beliefs]
         if x.proposer == "mediator":
             y = self.mediate(rows, y, values)
         elif x.proposer in ("R", "U"):
