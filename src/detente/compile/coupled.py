@@ -21,18 +21,15 @@ from detente.compile import WarInputs, compile_scenario, compile_war, sample_qua
 from detente.errors import InputError, problem
 from detente.scenario.schema import Scenario
 from detente.scenario.talks import (
-    _AIMS,
-    _ECON,
-    _TALKS,
-    _TP,
+    AIMS_FIELDS,
+    ECONOMY_FIELDS,
+    TALKS_FIELDS,
+    THIRD_PARTY_FIELDS,
     Aims,
     ContinuousFront,
     Economy,
-    Talks,
     coupled_quantities,
 )
-
-KINDS = ("scheduled", "prospect", "deadline")
 
 
 @dataclass(frozen=True)
@@ -211,12 +208,12 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
         red_above=np.array([rl.vetoes == "above" for rl in war.red_lines], dtype=bool),
         **_red_lines(war, col, runs),
         front={f: col[f"front.{f}"] for f in ("step", "noise", "band")},
-        talks={f: col[f"talks.{f}"] for f in _TALKS},
-        economy={f: col[f"economy.{f}"] for f in _ECON},
+        talks={f: col[f"talks.{f}"] for f in TALKS_FIELDS},
+        economy={f: col[f"economy.{f}"] for f in ECONOMY_FIELDS},
         third={f: _columns([col[f"third_parties.{tp.actor}.{f}"] for tp in war.third_parties],
-                           runs) for f in _TP},
+                           runs) for f in THIRD_PARTY_FIELDS},
         aims={f: np.stack([col.get(f"aims.{s}.{f}", np.full(runs, np.nan)) for s in "RU"],
-                          axis=1) for f in _AIMS} if (aims.R or aims.U) else {},
+                          axis=1) for f in AIMS_FIELDS} if (aims.R or aims.U) else {},
         tempo=np.stack([col.get(f"front.tempo.{m}", np.ones(runs)) for m in range(1, 13)],
                        axis=1),
         month=_months(scenario.as_of, t_max + lookahead),
@@ -281,4 +278,4 @@ def _months(as_of: dt.date | None, weeks: int) -> np.ndarray:
                     dtype=int)
 
 
-__all__ = ["CoupledInputs", "Talks", "compile_coupled", "talks_model_options"]
+__all__ = ["CoupledInputs", "compile_coupled", "talks_model_options"]

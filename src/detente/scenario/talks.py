@@ -242,21 +242,22 @@ class Check(Strict):
 
 
 LEVER_COUPLED = ("economy.output", "economy.price", "economy.shortfall_cost")
-_TP = ("engagement", "aid", "persistence", "frustration_failed", "frustration_escalation",
-       "retaliate_base", "retaliate_slope", "exit_base", "exit_slope")
-_ECON = ("output", "price", "shortfall_cost", "high_tempo", "high_cost", "high_revenue",
-         "mobilise_below", "mobilise_amount", "mobilise_discontent", "discontent_cost",
-         "discontent_decay", "collapse_slope")
-_TALKS = ("mediator_bias", "weariness", "theta_forces", "theta_revenue", "theta_aid",
-          "theta_front")
-_AIMS = ("maximal", "belief", "concession", "tremble")
+THIRD_PARTY_FIELDS = ("engagement", "aid", "persistence", "frustration_failed",
+                      "frustration_escalation", "retaliate_base", "retaliate_slope",
+                      "exit_base", "exit_slope")
+ECONOMY_FIELDS = ("output", "price", "shortfall_cost", "high_tempo", "high_cost",
+                  "high_revenue", "mobilise_below", "mobilise_amount", "mobilise_discontent",
+                  "discontent_cost", "discontent_decay", "collapse_slope")
+TALKS_FIELDS = ("mediator_bias", "weariness", "theta_forces", "theta_revenue", "theta_aid",
+                "theta_front")
+AIMS_FIELDS = ("maximal", "belief", "concession", "tremble")
 UNIT = (0.0, 1.0, False)
 POS = (0.0, INF, False)
 BOUNDS: dict[str, tuple[float, float, bool]] = {
     "front.step": POS, "front.noise": POS, "front.band": (0.0, 0.5, False),
     "front.tempo": POS, "front.fortified": UNIT,
     "talks.mediator_bias": (-1.0, 1.0, False), "talks.weariness": POS,
-    **{f"talks.{t}": (-10.0, 10.0, False) for t in _TALKS[2:]},
+    **{f"talks.{t}": (-10.0, 10.0, False) for t in TALKS_FIELDS[2:]},
     "talks.meeting": UNIT,
     "economy.output": (0.0, INF, True), "economy.price": (0.0, INF, True),
     "economy.high_tempo": (1.0, 10.0, False), "economy.discontent_decay": UNIT,
@@ -304,12 +305,12 @@ def coupled_quantities(war: Any, levers: tuple[Any, ...]) -> dict[str, Quantity]
     out.update({f"front.tempo.{m}": v for m, v in cont.tempo.items()})
     out.update({f"front.fortified.{k}": f.factor for k, f in enumerate(cont.fortified)})
     talks = war.talks or Talks()
-    out.update({f"talks.{f}": getattr(talks, f) for f in _TALKS})
+    out.update({f"talks.{f}": getattr(talks, f) for f in TALKS_FIELDS})
     out.update({f"talks.meeting.{k}": m.probability for k, m in enumerate(talks.meetings)})
     economy = war.economy or Economy()
-    out.update({f"economy.{f}": getattr(economy, f) for f in _ECON})
+    out.update({f"economy.{f}": getattr(economy, f) for f in ECONOMY_FIELDS})
     for tp in war.third_parties:
-        out.update({f"third_parties.{tp.actor}.{f}": getattr(tp, f) for f in _TP})
+        out.update({f"third_parties.{tp.actor}.{f}": getattr(tp, f) for f in THIRD_PARTY_FIELDS})
     for rl in war.red_lines:
         out.update({f"red_lines.{rl.actor}.{rl.issue}.{f}": getattr(rl, f)
                     for f in ("bound", "softening", "threshold")})
@@ -322,7 +323,7 @@ def coupled_quantities(war: Any, levers: tuple[Any, ...]) -> dict[str, Quantity]
     for side in ("R", "U"):
         kind = getattr(aims, side)
         if kind is not None:
-            out.update({f"aims.{side}.{f}": getattr(kind, f) for f in _AIMS})
+            out.update({f"aims.{side}.{f}": getattr(kind, f) for f in AIMS_FIELDS})
     return out
 
 

@@ -62,7 +62,7 @@ from detente.war.kernel import (
 from detente.war.theory import gamblers_ruin
 
 __all__ = ["END_MODES", "CoupledOptions", "CoupledOutcome", "simulate_coupled"]
-NO_VETO, RED_LINE, VALUE = 0, 1, 2
+RED_LINE, VALUE = 1, 2  # veto reasons; 0 = no veto
 REACH = 8.0  # standard deviations: a barrier beyond this is not reached within the look-ahead
 BIG = 1e6  # bounds of the mediator's search on the line between the ideals
 TOL = 1e-12  # equality accepts (§5.3): u_i(y) >= V_i up to round-off
@@ -345,6 +345,7 @@ class _Simulation:
         self.enacted = np.zeros((b, n_l), dtype=bool)
         self.due = np.array([lv.start for lv in inputs.war.levers], dtype=int)[None, :].repeat(b, 0)
         self.high = np.zeros(b, dtype=bool)
+        self.hazard = np.zeros(b)  # this week's breakdown hazard of agreements in force
         self.discontent = np.zeros(b)
         self.mobilised = np.zeros(b, dtype=int)
         self.red_offset = np.zeros_like(inputs.red_bound)
@@ -554,6 +555,7 @@ class _Simulation:
         return self.outcome()
 
     def week(self, t: int) -> None:
+        """One week in the fixed order of the module docstring."""
         x = self.x
         u_collapse = self.g["collapse"].random((3, x.runs))
         u_talks = self.g["talks"].random(x.runs)
