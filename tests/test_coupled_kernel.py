@@ -132,3 +132,16 @@ def test_pape_score_falls_with_the_cost_of_resisting():
     assert a.talks_held[:, 0].all() and b.talks_held[:, 0].all()
     assert (b.pape_R[:, 0] < a.pape_R[:, 0]).all()
     assert np.isnan(a.pape_R[:, 1]).all()
+
+
+def test_variants_share_every_draw_so_a_null_lever_changes_nothing():
+    """Common random numbers: switching on a lever without effect leaves every output of every
+    run identical, with third parties, meetings, prospects and red lines in play."""
+    from dataclasses import fields
+
+    doc = yaml.safe_load((FIXTURES / "coupled.yaml").read_text())
+    doc["levers"].append({"id": "nothing", "name": "no change", "start": 3,
+                          "effects": [{"param": "U.effectiveness", "mul": 1.0}]})
+    (_, a), (_, b) = (run(doc, 300, levers=lv, horizon=30) for lv in ((), ("nothing",)))
+    for f in fields(a):
+        np.testing.assert_array_equal(getattr(a, f.name), getattr(b, f.name), err_msg=f.name)

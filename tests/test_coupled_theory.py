@@ -335,3 +335,30 @@ def test_a_neutral_parameter_set_gives_a_driftless_front(noise, start):
     victories = 1 - alive.mean()
     tol = 4 * np.sqrt(max(absorbed.mean(), 1 / runs) / runs) * np.sqrt(2)
     assert abs(victories - absorbed.mean()) <= tol
+
+
+@settings(max_examples=3, deadline=None)
+@given(c_r=st.sampled_from([0.005, 0.01, 0.02]), c_u=st.sampled_from([0.005, 0.01, 0.03]),
+       strength=st.sampled_from([(8, 2), (12, 8), (16, 4)]))
+def test_reduction_matches_the_section_5_kernel_in_distribution(c_r, c_u, strength):
+    """Beyond the table: for other costs and priors the reduced coupled model and the §5
+    smith-stam kernel give the same mean duration, share of military endings and mean R share
+    (independent streams, so within 4 standard errors of the difference of two means)."""
+    from detente.compile import war_inputs_from_values
+    from detente.war.kernel import WarOptions, simulate
+
+    a, b = strength
+    runs = 3000
+    _, new = run(smith_stam_doc(c_r, c_u, (a, b), (b, a)), runs, LATTICE, horizon=3000)
+    values = {"R.cost": c_r, "U.cost": c_u, "front.start": 5, "R.belief.a": a,
+              "R.belief.b": b, "U.belief.a": b, "U.belief.b": a}
+    old = simulate(war_inputs_from_values(values, runs, 10, 3000), WarOptions(battle="bernoulli"),
+                   7)
+    share_new = np.where(new.end_mode == AGREEMENT, new.terms[:, 0],
+                         (new.end_mode == VICTORY_R).astype(float))
+    pairs = [(new.end_week.astype(float), old.end_week.astype(float)),
+             (np.isin(new.end_mode, [VICTORY_R, VICTORY_U]).astype(float),
+              np.isin(old.end_mode, [VICTORY_R, VICTORY_U]).astype(float)),
+             (share_new, old.share)]
+    for x, y in pairs:
+        assert abs(x.mean() - y.mean()) <= 4 * np.hypot(se_mean(x), se_mean(y)) + 1e-9
