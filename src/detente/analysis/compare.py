@@ -15,7 +15,14 @@ from typing import Any
 import numpy as np
 
 from detente import __version__
-from detente.analysis.coupled import CoupledRun, checkpoints, lever_effects
+from detente.analysis.coupled import (
+    CoupledRun,
+    checkpoints,
+    legacy_summary,
+    lever_effects,
+    run_coupled,
+    summarize_coupled,
+)
 from detente.compile import WarInputs, compile_war
 from detente.errors import InputError, problem
 from detente.models.base import options_dict, parse_options
@@ -54,8 +61,6 @@ def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str
                 seed: int, options: WarOptions, horizon: int | None = None,
                 strength: dict[str, float] | None = None) -> Any:
     if is_coupled(scenario, options):
-        from detente.analysis.coupled import run_coupled
-
         return run_coupled(scenario, hypothesis, levers, runs, seed, options, horizon, strength)
     if not isinstance(options, WarOptions):
         raise InputError([problem("these options are the coupled model's: the scenario needs a "
@@ -88,8 +93,6 @@ def agreement_curve(outcome: WarOutcome) -> np.ndarray:
 
 def summarize(run: WarRun, checkpoints: Sequence[int] = CHECKPOINTS) -> dict[str, Any]:
     """The distribution of outcomes of one variant, as plain data."""
-    from detente.analysis.coupled import CoupledRun, legacy_summary, summarize_coupled
-
     if isinstance(run, CoupledRun):
         return {**legacy_summary(run), "coupled": summarize_coupled(run)}
     out, horizon = run.outcome, run.inputs.horizon
@@ -159,7 +162,6 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
             if progress:
                 progress(f"{hyp}: {lever}")
             summary = summarize(alt)
-            coupled = isinstance(base, CoupledRun)
             entry["levers"][lever] = {
                 "p_agreement": summary["p_agreement"],
                 "delta_p_agreement": {str(w): _delta(alt, base, w) for w in weeks},
@@ -167,7 +169,7 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
                 "duration_weeks": summary["duration_weeks"],
                 "terms": summary["terms"],
             }
-            if coupled:
+            if isinstance(base, CoupledRun):
                 entry["levers"][lever]["coupled"] = {**summary["coupled"],
                                                      "effects": lever_effects(alt, base, weeks)}
         result["hypotheses"][hyp] = entry
