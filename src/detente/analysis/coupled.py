@@ -234,7 +234,7 @@ def evaluate_check(run: CoupledRun, check: Any) -> dict[str, Any]:
     return {"id": check.id, "statement": check.statement, "outcome": check.outcome,
             "week": check.week, "compare": check.compare, "threshold": check.threshold,
             "estimate": value, "se": se, "passed": passed,
-            "close": bool(abs(value - check.threshold) <= 2 * se),
+            "close": bool(se > 0 and abs(value - check.threshold) <= 2 * se),
             "evidence": ([c.model_dump(mode="json") for c in check.cite] or check.assumption)}
 
 
