@@ -232,6 +232,29 @@ class WarOptions(Options):
                                 requires={"variant": ["powell"]}, ge=0.0, le=1.0)
 
 
+class CoupledOptions(Options):
+    """Options of the coupled talks-while-fighting kernel (MODELS.md §7; docs/coupled-model.md).
+    The talks themselves (model, cadence, proposer, anticipation) are the scenario's."""
+
+    front: Literal["continuous", "lattice"] = option(
+        "continuous", "the continuous front of §7.6, or the §5 random walk on front.steps steps "
+        "(the reductions of §7.9.1)", source="MODELS.md §7.6")
+    battle: Literal["csf", "bernoulli"] = option(
+        "csf", "contest-success function on forces x effectiveness, or fixed odds",
+        source="MODELS.md §5.4")
+    csf_exponent: float = option(1.0, "exponent m of the contest-success function",
+                                 source="Tullock/Hirshleifer", requires={"battle": ["csf"]},
+                                 ge=0.0, le=10.0)
+    anticipation: Literal["scenario", "on", "off"] = option(
+        "scenario", "belligerents integrate over third parties' future engagement: as the "
+        "scenario's talks.anticipation says, or forced on or off", source="MODELS.md §7.5")
+    grid: int = option(4, "quadrature points for the expected remaining weeks", source="detente",
+                       ge=2, le=64)
+    intensity_every: int = option(4, "weeks between R's choices of offensive intensity and "
+                                  "mobilisation (4 = monthly)", source="MODELS.md §7.6",
+                                  ge=1, le=52)
+
+
 def allowed_text(decl: dict[str, Any]) -> str:
     """What an option allows, in words: its choices or its range."""
     if "choices" in decl:

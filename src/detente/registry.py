@@ -27,6 +27,8 @@ class ModelSpec:
         on the number of workers.
     threads: whether blocks may share a process (numpy releases the GIL); GIL-bound kernels get
         parallelism only from process or dask workers.
+    compile: 'module:function' compiling a scenario for a war model (scenario, hypothesis,
+        levers, runs, streams, strength, horizon).
     repeats: the batch axis is draws x repetitions (option ``repetitions``): the runner repeats
         each draw's row, draw-major, so repetitions spread over blocks and workers too.
     """
@@ -39,6 +41,12 @@ class ModelSpec:
     block: int = 1024
     threads: bool = True
     repeats: bool = False
+    compile: str | None = None
+
+    def compiler(self) -> Any:
+        """The function that compiles a scenario into this war model's inputs."""
+        module, _, attr = (self.compile or "").partition(":")
+        return getattr(importlib.import_module(module), attr)
 
     def load(self) -> Any:
         module, _, attr = self.kernel.partition(":")
@@ -62,7 +70,12 @@ MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
               "negotiation", opt.ExchangeOptions, "detente.models.exchange:ExchangeModel", 2,
               threads=False, repeats=True),
     ModelSpec("war", "Bargaining while fighting (Smith & Stam, Powell, Fearon variants)", "war",
-              opt.WarOptions, "detente.war.kernel:WarModel", 8192),
+              opt.WarOptions, "detente.war.kernel:WarModel", 8192,
+              compile="detente.compile:compile_war"),
+    ModelSpec("coupled", "Talks while fighting: the war moves the talks, the talks end the war, "
+              "strategic third parties (MODELS.md §7)", "war", opt.CoupledOptions,
+              "detente.war.coupled:CoupledModel", 2048,
+              compile="detente.compile.coupled:compile_coupled"),
 )}
 
 

@@ -288,9 +288,33 @@ def _negotiation_arrays(res: Results) -> tuple[dict[str, Any], dict[str, Any]]:
     return variables, coords
 
 
+def _coupled_arrays(res: Results) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The coupled model's outcome: every field with the dimensions its class declares."""
+    from dataclasses import fields
+
+    from detente.war.coupled import END_MODES
+
+    out, inputs = res.output, res.inputs
+    variables: dict[str, Any] = {}
+    for f in fields(out):
+        value = np.asarray(getattr(out, f.name))
+        if f.name == "end_mode":
+            value = np.asarray(END_MODES, dtype=str)[value]
+        variables[f.name] = (("run", *type(out).DIMS.get(f.name, ())), value)
+    runs, weeks = out.deal_in_force.shape
+    coords = {"run": np.arange(runs), "week": np.arange(1, weeks + 1),
+              "step": np.arange(out.front.shape[1]), "issue": list(inputs.issues),
+              "actor": list(inputs.actors), "side": ["R", "U"],
+              "third_party": [inputs.actors[j] for j in inputs.parties],
+              "subset": list(inputs.partial_ids)}
+    return variables, coords
+
+
 def _war_arrays(res: Results) -> tuple[dict[str, Any], dict[str, Any]]:
     from detente.war.kernel import END_MODES
 
+    if res.model == "coupled":
+        return _coupled_arrays(res)
     out, inputs = res.output, res.inputs
     runs, weeks = out.in_force.shape
     variables = {

@@ -15,6 +15,14 @@ from typing import Any
 import numpy as np
 
 from detente import __version__
+from detente.analysis.coupled import (
+    CoupledRun,
+    checkpoints,
+    legacy_summary,
+    lever_effects,
+    run_coupled,
+    summarize_coupled,
+)
 from detente.compile import WarInputs
 from detente.errors import InputError, problem
 from detente.options import WarOptions, parse_options
@@ -35,16 +43,34 @@ class WarRun:
     warnings: tuple[str, ...] = ()
 
 
-def war_options(given: dict[str, Any] | None = None) -> WarOptions:
-    return parse_options(WarOptions, given)  # type: ignore[return-value]
+def war_options(given: dict[str, Any] | None = None) -> Any:
+    """WarOptions, or the coupled kernel's options when a key only it has is given."""
+    from detente.options import CoupledOptions
+
+    if set(given or {}) & (set(CoupledOptions.model_fields) - set(WarOptions.model_fields)):
+        return parse_options(CoupledOptions, given)
+    return parse_options(WarOptions, given)
+
+
+def is_coupled(scenario: Scenario, options: Any) -> bool:
+    """A scenario with `war.talks` runs the coupled kernel unless a §5 variant is asked for."""
+    named = isinstance(options, WarOptions) and options.variant != "smith-stam"
+    return scenario.war is not None and scenario.war.talks is not None and not named
 
 
 def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str], runs: int,
                 seed: int, options: WarOptions, horizon: int | None = None,
-                strength: dict[str, float] | None = None, backend: Any = None) -> WarRun:
-    """One variant through the runner (the same seed gives every variant the same streams)."""
+                strength: dict[str, float] | None = None, backend: Any = None) -> Any:
+    """One variant through the runner (the same seed gives every variant the same streams):
+    the coupled model on a scenario with talks, else the §5 kernel."""
     from detente.runtime import Experiment, run
 
+    if is_coupled(scenario, options):
+        return run_coupled(scenario, hypothesis, levers, runs, seed, options, horizon, strength,
+                           backend)
+    if not isinstance(options, WarOptions):
+        raise InputError([problem("these options are the coupled model's: the scenario needs a "
+                                  "`war.talks` section", ("options",))])
     res = run(Experiment(scenario, "war", options.model_dump(mode="json", exclude_unset=True),
                          hypothesis, tuple(levers), runs,
                          horizon=horizon, seed=seed, strength=strength), backend)
@@ -58,6 +84,8 @@ def agreement_curve(outcome: WarOutcome) -> np.ndarray:
 
 def summarize(run: WarRun, checkpoints: Sequence[int] = CHECKPOINTS) -> dict[str, Any]:
     """The distribution of outcomes of one variant, as plain data."""
+    if isinstance(run, CoupledRun):
+        return {**legacy_summary(run), "coupled": summarize_coupled(run)}
     out, horizon = run.outcome, run.inputs.horizon
     modes = {m: float(np.mean(out.end_mode == code)) for code, m in enumerate(END_MODES)
              if m != "fighting"}
@@ -100,6 +128,13 @@ def paired_delta(with_lever: WarOutcome, baseline: WarOutcome, week: int) -> dic
     return {"mean": mean, "ci95": [float(mean - half), float(mean + half)]}
 
 
+def _delta(alt: Any, base: Any, week: int) -> dict[str, Any]:
+    if isinstance(base, CoupledRun):
+        d = lever_effects(alt, base, [week])["delta_p_deal"][str(week)]
+        return {"mean": d["mean"], "ci95": d["ci95"]}
+    return paired_delta(alt.outcome, base.outcome, week)
+
+
 def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str], runs: int,
             seed: int, options: WarOptions, horizon: int | None = None,
             progress: Callable[[str], None] | None = None, backend: Any = None
@@ -113,6 +148,8 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
         entry: dict[str, Any] = {"baseline": summarize(base), "levers": {},
                                  "warnings": list(base.warnings)}
         weeks = [w for w in CHECKPOINTS if w <= base.inputs.horizon]
+        if isinstance(base, CoupledRun):
+            weeks = checkpoints(base.inputs.horizon)
         for lever in levers:
             alt = run_variant(scenario, hyp, (lever,), runs, seed, options, horizon,
                               backend=backend)
@@ -126,12 +163,14 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
             entry["warnings"] += notes
             entry["levers"][lever] = {
                 "p_agreement": summary["p_agreement"],
-                "delta_p_agreement": {str(w): paired_delta(alt.outcome, base.outcome, w)
-                                      for w in weeks},
+                "delta_p_agreement": {str(w): _delta(alt, base, w) for w in weeks},
                 "end_mode": summary["end_mode"],
                 "duration_weeks": summary["duration_weeks"],
                 "terms": summary["terms"],
             }
+            if isinstance(base, CoupledRun):
+                entry["levers"][lever]["coupled"] = {**summary["coupled"],
+                                                     "effects": lever_effects(alt, base, weeks)}
         result["hypotheses"][hyp] = entry
     result["provenance"] = {
         "scenario_sha256": scenario.sha256(),
@@ -146,9 +185,11 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
     return result
 
 
-def _unchanged(a: WarOutcome, b: WarOutcome) -> bool:
+def _unchanged(a: Any, b: Any) -> bool:
     """True when two variants' runs ended identically (common random numbers make it exact)."""
-    return (np.array_equal(a.in_force, b.in_force) and np.array_equal(a.end_week, b.end_week)
+    key = "deal_in_force" if hasattr(a, "deal_in_force") else "in_force"
+    return (np.array_equal(getattr(a, key), getattr(b, key))
+            and np.array_equal(a.end_week, b.end_week)
             and np.allclose(a.terms, b.terms, equal_nan=True))
 
 
@@ -173,6 +214,18 @@ def simulate_summary(scenario: Scenario, hypothesis: str | None, levers: Sequenc
     """One variant's outcome distribution and agreement curve: the object of `simulate --json`."""
     run = run_variant(scenario, hypothesis, levers, runs, seed, options, horizon, strength,
                       backend)
+    if isinstance(run, CoupledRun):
+        return {
+            "hypothesis": hypothesis or "baseline",
+            "levers": list(levers),
+            "horizon": run.inputs.horizon,
+            **summarize(run),
+            "agreement_curve": [float(v) for v in run.outcome.deal_in_force.mean(axis=0)],
+            "durations": distribution(run.outcome.end_week.astype(float)),
+            "shares": distribution(np.array([])),
+            "warnings": list(run.warnings),
+            "provenance": run.provenance,
+        }
     return {
         "hypothesis": hypothesis or "baseline",
         "levers": list(levers),

@@ -470,9 +470,11 @@ def schema() -> None:
 
 # Command groups that live in their own modules register themselves here (one line each);
 # each module imports only typer at import time, so `detente --help` stays fast.
+from detente.cli import check as _check  # noqa: E402
 from detente.cli import evidence as _evidence  # noqa: E402
 from detente.cli import forecast as _forecast  # noqa: E402
 
+_check.register(app)
 _forecast.register(app)
 _evidence.register(app)
 

@@ -115,9 +115,12 @@ def _warnings(experiment: Experiment, opts: Options, payload: Any, output: Any) 
 
         hyp = next((h for h in experiment.scenario.hypotheses
                     if h.id == experiment.hypothesis), None)
-        out += inert_settings(payload, experiment.hypothesis or "baseline",
-                              hyp.parameters if hyp else ())
-        out += settled_at_once(output.end_week, output.first_agreement)
+        if experiment.model == "war":
+            out += settled_at_once(output.end_week, output.first_agreement)
+            out += inert_settings(payload, experiment.hypothesis or "baseline",
+                                  hyp.parameters if hyp else ())
+        else:
+            out += settled_at_once(output.end_week, output.first_deal)
     return out
 
 
@@ -157,16 +160,18 @@ def run_job(job: tuple[str, Any, Options, Streams]) -> Any:
 
 
 def _war_inputs(experiment: Experiment, streams: Streams) -> Any:
-    from detente.compile import compile_war
-
-    inputs = compile_war(experiment.scenario, experiment.hypothesis, tuple(experiment.levers),
-                         experiment.draws, streams, dict(experiment.strength or {}))
-    if experiment.horizon is None:
-        return inputs
     horizon = experiment.horizon
-    if not 1 <= horizon <= MAX_HORIZON:
+    if horizon is not None and not 1 <= horizon <= MAX_HORIZON:
         raise InputError([problem(f"horizon must lie in [1, {MAX_HORIZON}] weeks", ("horizon",),
                                   value=horizon)])
+    compile_fn = experiment.spec.compiler()
+    if experiment.model != "war":  # the coupled model compiles its horizon in
+        return compile_fn(experiment.scenario, experiment.hypothesis, tuple(experiment.levers),
+                          experiment.draws, streams, dict(experiment.strength or {}), horizon)
+    inputs = compile_fn(experiment.scenario, experiment.hypothesis, tuple(experiment.levers),
+                        experiment.draws, streams, dict(experiment.strength or {}))
+    if horizon is None:
+        return inputs
     for lv in inputs.levers:
         if lv.start >= horizon:
             raise InputError([problem(

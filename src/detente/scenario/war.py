@@ -15,6 +15,20 @@ from typing import Literal
 from pydantic import Field
 
 from detente.scenario.quantity import Citation, Quantity, Strict
+from detente.scenario.talks import (
+    LEVER_COUPLED,
+    Aims,
+    Check,
+    ContinuousFront,
+    Economy,
+    Prospect,
+    RedLine,
+    Talks,
+    ThirdParty,
+    bounds_of,
+    check_talks,
+    coupled_quantities,
+)
 
 
 def q(value: float) -> Quantity:
@@ -56,6 +70,9 @@ class Front(Strict):
     steps: int = Field(20, ge=2, le=1000)
     start: Quantity = Field(description="Where the front stands now, strictly between 0 and steps.")
     unit: str | None = Field(None, description="What one step means on the ground.")
+    continuous: ContinuousFront | None = Field(
+        None, description="The coupled model's continuous front (MODELS.md §7.6); with `talks` "
+                          "and no entry here its defaults apply.")
 
 
 class Breakdown(Strict):
@@ -82,6 +99,15 @@ class War(Strict):
     deadline_belief: Belief = Field(
         default_factory=lambda: Belief(a=q(1.0), b=q(1.0)),
         description="R's Beta belief that a third party enforces its deadlines.")
+    talks: Talks | None = Field(None, description="Talks while fighting: with it the coupled "
+                                                  "model runs (MODELS.md §7).")
+    red_lines: tuple[RedLine, ...] = Field((), description="Red lines of veto players (§7.4).")
+    third_parties: tuple[ThirdParty, ...] = Field((), description="Strategic third parties "
+                                                                  "(§7.5).")
+    economy: Economy | None = Field(None, description="R's war economy and home front (§7.6).")
+    aims: Aims | None = Field(None, description="Private aims types (§5.2, §7).")
+    checks: tuple[Check, ...] = Field((), description="Stylised facts the baseline must "
+                                                      "reproduce (§7.7, `detente check`).")
 
 
 class LeverEffect(Strict):
@@ -112,6 +138,8 @@ class Lever(Strict):
     end: int | None = Field(None, description="Week it stops (exclusive); none: lasts.")
     effects: tuple[LeverEffect, ...] = Field(min_length=1)
     deadline: Deadline | None = None
+    prospect: Prospect | None = Field(None, description="A lever that may be enacted at its "
+                                                        "start (coupled model, §7.5).")
     cite: tuple[Citation, ...] = ()
     assumption: str | None = None
 
@@ -235,6 +263,7 @@ def check_war(war: War | None, levers: tuple[Lever, ...], hypotheses: tuple[Hypo
         if qty is not None and (path[:2] not in ("R.", "U.") or path[0] in war.sides):
             at = ("war", *_field_path(path))
             out += _range_problem(qty, parameter_bounds(path, steps), at, path)
+    allowed = (*LEVER_PARAMETERS, *(LEVER_COUPLED if war.talks else ()))
     seen: set[str] = set()
     for k, lever in enumerate(levers):
         at = ("levers", k)
@@ -252,15 +281,16 @@ def check_war(war: War | None, levers: tuple[Lever, ...], hypotheses: tuple[Hypo
                                   (*at, "deadline", "credibility"), "credibility (a probability)")
         for j, eff in enumerate(lever.effects):
             ep = (*at, "effects", j)
-            if eff.param not in LEVER_PARAMETERS:
+            if eff.param not in allowed:
                 out.append(problem(f"unknown parameter (a lever may change: "
-                                   f"{', '.join(LEVER_PARAMETERS)})", (*ep, "param"),
+                                   f"{', '.join(allowed)})", (*ep, "param"),
                                    value=eff.param))
             if (eff.add is None) == (eff.mul is None):
                 out.append(problem("give exactly one of `add` or `mul`", ep))
             if eff.mul is not None:
                 out += _range_problem(eff.mul, (0.0, float("inf"), False), (*ep, "mul"), "mul")
-    known = war_parameters()
+    coupled = coupled_quantities(war, levers) if war.talks else {}
+    known = (*war_parameters(), *coupled)
     for k, hyp in enumerate(hypotheses):
         at = ("hypotheses", k)
         for path, qty in hyp.parameters.items():
@@ -268,14 +298,15 @@ def check_war(war: War | None, levers: tuple[Lever, ...], hypotheses: tuple[Hypo
                 out.append(problem(f"unknown parameter (allowed: {', '.join(known)})",
                                    (*at, "parameters", path), value=path))
             else:
-                out += _range_problem(qty, parameter_bounds(path, steps),
-                                      (*at, "parameters", path), path)
+                bounds = bounds_of(path) if path in coupled else parameter_bounds(path, steps)
+                out += _range_problem(qty, bounds, (*at, "parameters", path), path)
         for lever_id, qty in hyp.lever_scale.items():
             if lever_id not in seen:
                 out.append(problem(f"names an unknown lever (defined: {', '.join(sorted(seen))})",
                                    (*at, "lever_scale", lever_id), value=lever_id))
             out += _range_problem(qty, (0.0, float("inf"), False),
                                   (*at, "lever_scale", lever_id), "lever scale")
+    out += check_talks(war, levers, actors, issues)
     ids = [h.id for h in hypotheses]
     for k, h in enumerate(hypotheses):
         if h.id == "baseline" or ids.index(h.id) != k:

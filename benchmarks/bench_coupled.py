@@ -1,0 +1,86 @@
+"""Speed of the coupled (talks while fighting) kernel, issue 11 item 6. Run:
+``.venv/bin/python benchmarks/bench_coupled.py [--quick]`` (prints only; no assertions).
+
+The target case is the test scenario (4 actors, 6 issues, 2 third parties, 2 red lines, 2
+partial-deal subsets) with 10,000 runs x 104 weeks and talks every 2 weeks, one model round per
+talks week (positions carried over), for each talks model; then how time grows with the number
+of actors, issues, runs and the talks cadence (mean model). Times are the best of a few calls,
+wall clock, in-process, one thread (the kernel starts no pools).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import yaml
+from timing import best_of
+
+from detente.compile.coupled import compile_coupled, talks_model_options
+from detente.runtime import run_arrays
+from detente.scenario.schema import Scenario
+from detente.war.coupled import CoupledOptions
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = yaml.safe_load((ROOT / "tests" / "fixtures" / "coupled.yaml").read_text())
+
+
+def synthetic(actors: int, issues: int, every: int) -> Scenario:
+    """The fixture's war with ``actors`` actors (R, U, then third parties) on ``issues`` issues."""
+    doc = {k: v for k, v in FIXTURE.items() if k not in ("issues", "actors", "stances")}
+    doc["issues"] = [{"id": f"i{d}", "name": f"issue {d}", "reference": 50}
+                     for d in range(issues)]
+    ids = ["RU", "UA", *(f"T{a}" for a in range(actors - 2))]
+    doc["actors"] = [{"id": a, "name": a, "capability": 10 + 5 * k} for k, a in enumerate(ids)]
+    doc["stances"] = [{"actor": a, "issue": f"i{d}", "position": (100 if a == "RU" else 0 if
+                       a == "UA" else (37 * k + 11 * d) % 100), "salience": 0.5}
+                      for k, a in enumerate(ids) for d in range(issues)]
+    war = dict(doc["war"])
+    war["third_parties"] = [{"actor": a, "aid": 0.05, "exit_base": -6, "exit_slope": 1,
+                             "frustration_failed": 0.2} for a in ids[2:]]
+    war["red_lines"] = [{"actor": "RU", "issue": "i0", "vetoes": "below", "bound": 60,
+                         "softening": 0.5, "threshold": 0.05}]
+    war["talks"] = {**war["talks"], "every": every,
+                    "partial": [{"id": "first", "issues": [f"i{issues - 1}"]}]}
+    war["front"] = {**war["front"], "continuous": {**war["front"]["continuous"],
+                                                   "line_issues": ["i0"], "fortified": []}}
+    war["checks"] = []
+    doc["war"] = war
+    doc["levers"] = [lv for lv in doc["levers"] if lv["id"] != "oil-sanctions"]
+    doc["hypotheses"] = []
+    return Scenario.model_validate(doc)
+
+
+def timed(scenario: Scenario, runs: int, model: str, repeat: int) -> float:
+    inputs = compile_coupled(scenario, None, (), runs, 0)
+    inputs = replace(inputs, model=model, model_options=talks_model_options(model, {}, 1))
+    return best_of(lambda: run_arrays("coupled", inputs, CoupledOptions(), 0), repeat)
+
+
+def row(label: str, runs: int, weeks: int, seconds: float) -> None:
+    print(f"{label:<28} {runs:>7,} {weeks:>5} {seconds:>8.2f} {runs * weeks / seconds:>14,.0f}")
+
+
+def main(quick: bool) -> None:
+    fixture = Scenario.model_validate(FIXTURE)
+    runs, repeat = (2_000, 1) if quick else (10_000, 2)
+    print(f"{'case':<28} {'runs':>7} {'weeks':>5} {'seconds':>8} {'run-weeks / s':>14}")
+    for model in ("mean", "nash", "smp", "eum"):
+        row(f"fixture 4x6, every 2, {model}", runs, 104, timed(fixture, runs, model, repeat))
+    small = 1_000 if quick else 5_000
+    for actors in (2, 4, 8):
+        row(f"actors {actors}, 6 issues, mean", small, 104,
+            timed(synthetic(actors, 6, 2), small, "mean", 1))
+    for issues in (2, 6, 12):
+        row(f"4 actors, issues {issues}, mean", small, 104,
+            timed(synthetic(4, issues, 2), small, "mean", 1))
+    for every in (1, 2, 4, 8):
+        row(f"4x6, talks every {every}, mean", small, 104,
+            timed(synthetic(4, 6, every), small, "mean", 1))
+    for n in ((1_000, 4_000) if quick else (1_000, 10_000, 30_000)):
+        row("4x6, every 2, mean (runs)", n, 104, timed(synthetic(4, 6, 2), n, "mean", 1))
+
+
+if __name__ == "__main__":
+    main("--quick" in sys.argv)

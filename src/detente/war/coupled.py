@@ -1,0 +1,1003 @@
+"""Talks while fighting: the coupled multi-actor, multi-issue kernel (MODELS.md §7).
+
+One period is one week; every array has the runs axis B first. Each week, for every run at once
+(fixed order, after §5.3):
+
+1. prospects and deadlines falling due are decided (stream ``deadline:<lever id>``);
+2. agreements in force may break down (§5.9; stream ``collapse``);
+3. every ``intensity_every`` weeks R chooses its offensive intensity ι ∈ {1, high_tempo} and
+   whether to mobilise, each by comparing its value of fighting on (§7.6);
+4. on talks weeks (cadence or a meeting that takes place; stream ``talks``) the negotiation
+   model from the registry proposes terms on every issue for the runs still fighting, batched;
+   every veto player accepts iff no red line is crossed and u_i(y) >= V_i (§7.4); if the whole
+   deal fails, partial deals are tried on the listed issue subsets;
+5. the runs still fighting fight a week (stream ``battle``): a Bernoulli battle signal with R's
+   contest-success probability p_t teaches both sides' Beta beliefs, and the front moves
+   Δk = τ(month)·ι·(p_t − ½)·step + ε outside the stalemate band (option ``front='lattice'``:
+   ±1/steps per battle, the §5 random walk); casualties, costs, revenue, discontent and red
+   lines' softening accrue; victory, collapse and exhaustion end the war (§5.8);
+6. third parties (stream ``third_party``) update frustration φ ← ρφ + f·1[talks failed] +
+   g·escalation and may retaliate (switching on their pressure levers) or exit (engagement 0).
+
+Values of fighting on (§7.4) use i's Beta mean p̂_i shifted by what i anticipates: expected
+prospects (E[π]) and, with anticipation on, the third parties' mean engagement over the
+look-ahead H, ā_j = a_j·(1/H)·Σ_{h=1..H} (1 − q_j)^h with q_j = σ(α_exit + β_exit·φ̄_j) the exit
+hazard at the frustration R's current intensity sustains (φ̄_j = φ_j + g_j·esc/(1 − ρ_j)). With
+the front's drift μ and noise σ, P_i(R wins within H) and P_i(U wins within H) are the first-passage
+probabilities of a Brownian motion with drift (the inverse-Gaussian distribution function,
+F(a) = Φ((μH − a)/(σ√H)) + e^{2μa/σ²}·Φ((−a − μH)/(σ√H)), each barrier taken alone, renormalised
+if they sum above 1), the stalemate probability is the rest, and the expected remaining weeks
+E[min(T, H)] integrate the survival function (trapezoid on ``grid`` points). With the lattice
+front the gambler's-ruin closed forms (§5.6) give the values, with an infinite look-ahead.
+
+The kernel is pure: arrays in, arrays out; randomness only from ``rng(name)``, and every stream
+draws the same number of values every week whatever the state (common random numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+import numpy as np
+from scipy.special import erfcx, expit, logit, ndtr
+
+from detente.compile import batch_from_arrays
+from detente.compile.coupled import CoupledInputs
+from detente.options import CoupledOptions
+from detente.seeds import RowStream, Streams
+from detente.war.kernel import (
+    AGREEMENT,
+    COLLAPSE_R,
+    COLLAPSE_U,
+    END_MODES,
+    EXHAUSTED_R,
+    EXHAUSTED_U,
+    FIGHTING,
+    FORCE_FLOOR,
+    HORIZON,
+    VICTORY_R,
+    VICTORY_U,
+)
+from detente.war.theory import gamblers_ruin
+
+__all__ = ["END_MODES", "CoupledModel", "CoupledOptions", "CoupledOutcome", "simulate_coupled"]
+RED_LINE, VALUE = 1, 2  # veto reasons; 0 = no veto
+REACH = 8.0  # standard deviations: a barrier beyond this is not reached within the look-ahead
+BIG = 1e6  # bounds of the mediator's search on the line between the ideals
+TOL = 1e-12  # equality accepts (§5.3): u_i(y) >= V_i up to round-off
+VETO_REASONS = ("none", "red_line", "value_of_fighting")
+
+
+@dataclass(frozen=True)
+class CoupledOutcome:
+    """Results; B runs, T weeks, D issues, S partial-deal subsets, J third parties.
+
+    end_mode (B,) codes into END_MODES; end_week (B,) week the final state began (horizon if
+    censored); first_deal (B,) week of the first whole deal or -1; breakdowns (B,).
+    deal_in_force (B, T) bool at the end of week t; partial_in_force (B, T, S) bool.
+    terms (B, D) the whole deal in force at the end (NaN if none); partial_terms (B, D) terms
+    fixed by partial deals (NaN elsewhere); proposal (B, D) the last proposal (NaN if none).
+    talks_held (B, T) bool; vetoed_by (B, T) actor index of the first veto player to refuse the
+    whole deal, -1 if none or no talks; veto_reason (B, T): 0 none, 1 red line, 2 value of
+    fighting. engagement (B, T, J) third parties' engagement at the end of week t; retaliated
+    (B, J) bool. front (B, T+1) k; revenue_R (B, T) R's war revenue Y_R; intensity (B, T) R's ι
+    (0 when not fighting); cost_R, cost_U (B,) cumulative costs; discontent (B,) D_R at the end;
+    mobilised (B,) mobilisations; maximal (B, 2) bool aims types of R and U; aims_belief (B, 2)
+    the opponent's final belief that R (column 0) and U (column 1) are maximal; positions
+    (B, N, D) the talks positions at the end (dynamic models move them; ideals otherwise);
+    pape_R (B, T) Pape's coercion score for R in talks weeks (NaN in other weeks).
+    """
+
+    end_mode: np.ndarray
+    end_week: np.ndarray
+    first_deal: np.ndarray
+    breakdowns: np.ndarray
+    deal_in_force: np.ndarray
+    partial_in_force: np.ndarray
+    terms: np.ndarray
+    partial_terms: np.ndarray
+    proposal: np.ndarray
+    talks_held: np.ndarray
+    vetoed_by: np.ndarray
+    veto_reason: np.ndarray
+    engagement: np.ndarray
+    retaliated: np.ndarray
+    front: np.ndarray
+    revenue_R: np.ndarray
+    intensity: np.ndarray
+    cost_R: np.ndarray
+    cost_U: np.ndarray
+    discontent: np.ndarray
+    mobilised: np.ndarray
+    maximal: np.ndarray
+    aims_belief: np.ndarray
+    positions: np.ndarray
+    pape_R: np.ndarray
+
+    # the dimensions of every field after the run axis (for the labelled Results)
+    DIMS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "deal_in_force": ("week",), "partial_in_force": ("week", "subset"),
+        "terms": ("issue",), "partial_terms": ("issue",), "proposal": ("issue",),
+        "talks_held": ("week",), "vetoed_by": ("week",), "veto_reason": ("week",),
+        "engagement": ("week", "third_party"), "retaliated": ("third_party",),
+        "front": ("step",), "revenue_R": ("week",), "intensity": ("week",),
+        "maximal": ("side",), "aims_belief": ("side",), "positions": ("actor", "issue"),
+        "pape_R": ("week",)}
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[CoupledOutcome]) -> CoupledOutcome:
+        """Blocks of runs back into one outcome."""
+        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                      for f in fields(cls)})
+
+
+# -- the front model under a side's beliefs ---------------------------------------------------
+
+def first_passage(a: np.ndarray, mu: np.ndarray, sigma: np.ndarray, t: float) -> np.ndarray:
+    """P(a Brownian motion with drift mu (toward the barrier) and sd sigma per week reaches a
+    barrier at distance a >= 0 within t weeks): the inverse-Gaussian distribution function
+
+        F = Φ((μt − a)/(σ√t)) + e^{2μa/σ²}·Φ(−(a + μt)/(σ√t)).
+
+    The second term is evaluated as ½·erfcx(z/√2)·exp(−(a − μt)²/(2σ²t)) with z = (a + μt)/(σ√t)
+    when z > 0 (no overflow of e^{2μa/σ²}), and directly when z <= 0 (then e^{2μa/σ²} <= 1).
+    """
+    sigma = np.maximum(sigma, 1e-9)
+    sd = sigma * np.sqrt(max(t, 1e-12))
+    z = (a + mu * t) / sd
+    first = ndtr((mu * t - a) / sd)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = 0.5 * erfcx(np.maximum(z, 0.0) / np.sqrt(2.0)) * np.exp(
+            -0.5 * ((a - mu * t) / sd) ** 2)
+        direct = np.exp(np.minimum(2.0 * mu * a / sigma**2, 0.0)) * ndtr(-z)
+    return np.clip(np.where(a <= 0, 1.0, first + np.where(z > 0, scaled, direct)), 0.0, 1.0)
+
+
+def front_outlook(k: np.ndarray, mu: np.ndarray, sigma: np.ndarray, horizon: int, grid: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(P(k reaches 1 within H), P(k reaches 0 within H), E[min(T, H)] weeks), each (B,).
+
+    A barrier more than REACH standard deviations beyond where the drift carries k by the
+    horizon is not reached (probability below 1e-15): only the runs near a barrier are computed.
+    """
+    times = np.linspace(0.0, horizon, grid + 1)[1:]
+    reach = REACH * np.maximum(sigma, 1e-9) * np.sqrt(horizon)
+    near_up = np.flatnonzero(1.0 - k - np.maximum(mu, 0.0) * horizon < reach)
+    near_down = np.flatnonzero(k + np.minimum(mu, 0.0) * horizon < reach)
+    survival = [np.ones_like(k)]
+    up, down = np.zeros_like(k), np.zeros_like(k)
+    for tt in times:
+        up, down = np.zeros_like(k), np.zeros_like(k)
+        if near_up.size:
+            up[near_up] = first_passage(1.0 - k[near_up], mu[near_up], sigma[near_up], tt)
+        if near_down.size:
+            down[near_down] = first_passage(k[near_down], -mu[near_down], sigma[near_down], tt)
+        survival.append(np.clip(1.0 - up - down, 0.0, 1.0))
+    weeks = np.trapezoid(np.stack(survival), dx=horizon / grid, axis=0)
+    total = np.maximum(up + down, 1.0)
+    return up / total, down / total, weeks
+
+
+_BELIEF_FIELDS = ("p_hat", "tempo", "intensity", "cost", "kappa")
+
+
+def take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """values[rows] along the runs axis, without a copy when ``rows`` holds every run in order."""
+    return values if rows.size == values.shape[0] else values[rows]
+
+
+@dataclass
+class _Beliefs:
+    """What one side uses for its value of fighting: (B',) arrays."""
+
+    p_hat: np.ndarray      # its Beta mean of R's weekly win chance, with anticipations applied
+    tempo: np.ndarray      # mean seasonal tempo over the look-ahead
+    intensity: np.ndarray  # R's ι it expects
+    cost: np.ndarray       # its expected weekly cost
+    kappa: np.ndarray      # war weariness 1 + weariness x C / capacity
+
+
+class _Model:
+    """Shared, fixed arrays of one simulation and the pieces of the value of fighting."""
+
+    def __init__(self, inputs: CoupledInputs, options: CoupledOptions) -> None:
+        self.x = inputs
+        self.o = options
+        self.span = inputs.high - inputs.low
+        w = inputs.salience / np.maximum(inputs.salience.sum(axis=2, keepdims=True), 1e-12)
+        w = w / self.span  # (B, N, D) salience weight per issue unit
+        self.w = {a: np.ascontiguousarray(w[:, a]) for a in range(w.shape[1])}  # (B, D) each
+        self.w_subset = []  # per partial subset, weights restricted and renormalised to it
+        for issues in inputs.partial:
+            ws = np.where(issues, w, 0.0)
+            ws = ws / np.maximum((ws * self.span).sum(axis=2, keepdims=True), 1e-12)
+            self.w_subset.append({a: np.ascontiguousarray(ws[:, a]) for a in range(w.shape[1])})
+        self.xr = np.ascontiguousarray(inputs.ideal[:, inputs.r])
+        self.xu = np.ascontiguousarray(inputs.ideal[:, inputs.u])
+        line = inputs.line_issue
+        ref = np.where(np.isnan(inputs.reference), 0.5 * (self.xr + self.xu), inputs.reference)
+        self.line_base = np.where(line, self.xu, ref)  # (B, D) freeze terms at k = 0
+        self.line_slope = np.where(line, self.xr - self.xu, 0.0)  # (B, D) their change with k
+        self.lattice = options.front == "lattice"
+        self.steps = inputs.war.steps
+        h = inputs.lookahead
+        month = inputs.month
+        tempo_week = np.take_along_axis(inputs.tempo, month[None, :], axis=1)  # (B, T+H)
+        csum = np.concatenate([np.zeros((inputs.runs, 1)), np.cumsum(tempo_week, axis=1)], 1)
+        self.tempo_now = tempo_week[:, :inputs.horizon]
+        self.tempo_ahead = (csum[:, h:h + inputs.horizon] - csum[:, :inputs.horizon]) / h
+
+    def utility(self, actor: int, ideal: np.ndarray, y: np.ndarray, rows: np.ndarray,
+                subset: int | None = None) -> np.ndarray:
+        """u_i(y) = 1 − Σ_d ŵ_id |x̂_id − y_d| / (high_d − low_d) (§7.4), (B',); ``subset`` (a
+        partial-deal index) restricts the sum to its issues with weights renormalised on them
+        (issues already settled add the same constant to every side of a comparison)."""
+        w = take(self.w[actor] if subset is None else self.w_subset[subset][actor], rows)
+        return 1.0 - (w * np.abs(ideal - y)).sum(axis=1)
+
+    def line_terms(self, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Terms of a freeze at front k: line issues between U's (k = 0) and R's (k = 1) ideals,
+        the others at the reference point (else midway), (B', D)."""
+        return take(self.line_base, rows) + np.clip(k, 0, 1)[:, None] * take(self.line_slope, rows)
+
+    def outlook(self, k: np.ndarray, b: _Beliefs, band: np.ndarray, step: np.ndarray,
+                noise: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(P(R wins), P(U wins), expected remaining weeks, expected k at the look-ahead)."""
+        if self.lattice:
+            win, weeks = gamblers_ruin(np.rint(k * self.steps), self.steps, b.p_hat)
+            return win, 1.0 - win, weeks, k
+        edge = b.p_hat - 0.5
+        mu = np.where(np.abs(edge) < band, 0.0, b.tempo * b.intensity * edge * step)
+        up, down, weeks = front_outlook(k, mu, noise, self.x.lookahead, self.o.grid)
+        return up, down, weeks, np.clip(k + mu * self.x.lookahead, 0.0, 1.0)
+
+
+def _side_value(m: _Model, side: int, rows: np.ndarray, ideal: np.ndarray,
+                opp_ideals: tuple[np.ndarray, np.ndarray, np.ndarray], fixed: np.ndarray,
+                fixval: np.ndarray, outlook: tuple, b: _Beliefs, mask: int | None = None
+                ) -> np.ndarray:
+    """V_i = P(win)·u(y_win) + P(lose)·E[u(y_lose)] + P(stalemate)·u(y_line) − κ·c·E[weeks]
+    (§7.4), under side i's outlook; ``opp_ideals`` = (maximal ideal, limited ideal, P(maximal))
+    of the opponent; ``mask`` (a partial-deal index) restricts to its issues (no cost: the war
+    goes on)."""
+    up, down, weeks, k_end = outlook
+    win_p, lose_p = (up, down) if side == m.x.r else (down, up)
+    stale = np.clip(1.0 - up - down, 0.0, 1.0)
+    settled = fixed.any()
+
+    def fix(y: np.ndarray) -> np.ndarray:
+        return np.where(fixed, fixval, y) if settled else y
+
+    u_win = m.utility(side, ideal, fix(ideal), rows, mask) if settled else 1.0
+    u_lose = m.utility(side, ideal, fix(opp_ideals[0]), rows, mask)
+    if opp_ideals[1] is not opp_ideals[0]:  # the opponent may be of the limited type
+        u_lim = m.utility(side, ideal, fix(opp_ideals[1]), rows, mask)
+        u_lose = opp_ideals[2] * u_lose + (1 - opp_ideals[2]) * u_lim
+    u_line = m.utility(side, ideal, fix(m.line_terms(k_end, rows)), rows, mask)
+    value = win_p * u_win + lose_p * u_lose + stale * u_line
+    return value if mask is not None else value - b.kappa * b.cost * weeks
+
+
+def _streams(rng: Callable[[str], np.random.Generator], inputs: CoupledInputs
+             ) -> dict[str, np.random.Generator]:
+    keys = ["battle", "talks", "third_party", "collapse", "aims"]
+    keys += [f"deadline:{lid}" for lid, kind in zip(inputs.lever_ids, inputs.kind, strict=True)
+             if kind != "scheduled"]
+    return {key: rng(key) for key in keys}
+
+
+class CoupledModel:
+    """The coupled kernel behind the registry's ``coupled`` model: one block of runs per call.
+    Each named stream is drawn run-major per call (:class:`detente.seeds.RowStream`), so run k's
+    numbers do not depend on how many runs share its block."""
+
+    def run(self, inputs: CoupledInputs, options: CoupledOptions, streams: Streams | None = None
+            ) -> CoupledOutcome:
+        streams = streams or Streams.from_seed(0)
+        return simulate_coupled(inputs, options, lambda key: RowStream(streams, key))  # type: ignore[arg-type,return-value]
+
+
+def simulate_coupled(inputs: CoupledInputs, options: CoupledOptions,
+                     rng: Callable[[str], np.random.Generator]) -> CoupledOutcome:
+    """Run every run of ``inputs`` for ``inputs.horizon`` weeks (MODELS.md §7; see the module)."""
+    return _Simulation(inputs, options, _streams(rng, inputs)).run()
+
+
+class _Simulation:
+    """The state of every run and the weekly steps; ``run`` returns the outcome."""
+
+    def __init__(self, inputs: CoupledInputs, options: CoupledOptions,
+                 streams: dict[str, np.random.Generator]) -> None:
+        self.x = inputs
+        self.o = options
+        self.m = _Model(inputs, options)
+        self.every = np.arange(inputs.runs)
+        self.g = streams
+        b, t_max, d = inputs.runs, inputs.horizon, len(inputs.issues)
+        s, j = inputs.partial.shape[0], inputs.parties.size
+        par = inputs.war.params
+        self.anticipate = {"scenario": inputs.anticipation, "on": True,
+                           "off": False}[options.anticipation]
+        start = par["front.start"] / inputs.war.steps
+        self.k = np.rint(par["front.start"]) / inputs.war.steps if self.m.lattice else start
+        self.k0 = self.k.copy()
+        self.forces = {"R": par["R.forces"].copy(), "U": par["U.forces"].copy()}
+        self.forces0 = {s_: v.copy() for s_, v in self.forces.items()}
+        self.belief = {s_: [par[f"{s_}.belief.a"].copy(), par[f"{s_}.belief.b"].copy()]
+                       for s_ in "RU"}
+        self.dl = [par["deadline_belief.a"].copy(), par["deadline_belief.b"].copy()]
+        self.status = np.full(b, FIGHTING)
+        self.end_week = np.full(b, t_max)
+        self.first = np.full(b, -1)
+        self.breakdowns = np.zeros(b, dtype=int)
+        self.cost = {"R": np.zeros(b), "U": np.zeros(b)}
+        self.casualties = {"R": np.zeros(b), "U": np.zeros(b)}
+        self.terms = np.full((b, d), np.nan)
+        self.proposal = np.full((b, d), np.nan)
+        self.fixed = np.zeros((b, d), dtype=bool)
+        self.fixval = np.zeros((b, d))
+        self.partial_on = np.zeros((b, s), dtype=bool)
+        self.positions = inputs.ideal.copy()
+        self.engaged = np.clip(inputs.third["engagement"], 0, 1).copy() if j else np.zeros((b, 0))
+        self.engaged0 = self.engaged.copy()
+        self.phi = np.zeros((b, j))
+        self.retaliated = np.zeros((b, j), dtype=bool)
+        n_l = len(inputs.lever_ids)
+        self.decided = np.zeros((b, n_l), dtype=bool)
+        self.enacted = np.zeros((b, n_l), dtype=bool)
+        self.due = np.array([lv.start for lv in inputs.war.levers], dtype=int)[None, :].repeat(b, 0)
+        self.high = np.zeros(b, dtype=bool)
+        self.hazard = np.zeros(b)  # this week's breakdown hazard of agreements in force
+        self.discontent = np.zeros(b)
+        self.mobilised = np.zeros(b, dtype=int)
+        self.red_offset = np.zeros_like(inputs.red_bound)
+        self.revenue0 = inputs.economy["output"] * inputs.economy["price"]
+        self._aims_setup(b)
+        self.rec = {
+            "deal": np.zeros((t_max, b), dtype=bool),
+            "partial": np.zeros((t_max, b, s), dtype=bool),
+            "held": np.zeros((t_max, b), dtype=bool),
+            "vetoed_by": np.full((t_max, b), -1, dtype=np.int16),
+            "reason": np.zeros((t_max, b), dtype=np.int8),
+            "engagement": np.zeros((t_max, b, j)),
+            "front": np.empty((t_max + 1, b)),
+            "revenue": np.zeros((t_max, b)),
+            "intensity": np.zeros((t_max, b)),
+            "pape": np.full((t_max, b), np.nan),
+        }
+        self.rec["front"][0] = self.k
+
+    # -- aims types ---------------------------------------------------------------------------
+
+    def _aims_setup(self, b: int) -> None:
+        """Draw each side's private aims type and its two ideals (maximal, limited)."""
+        x = self.x
+        self.maximal = np.ones((b, 2), dtype=bool)
+        self.mu = np.ones((b, 2))  # the opponent's belief that the side is maximal
+        ideal_max = {0: self.m.xr, 1: self.m.xu}
+        self.ideal_max = ideal_max
+        self.ideal_lim = dict(ideal_max)
+        self.has_aims = bool(x.aims)
+        if not self.has_aims:
+            return
+        draw = self.g["aims"].random((2, b))
+        for s in (0, 1):
+            if np.isnan(x.aims["maximal"][:, s]).all():
+                continue
+            other = ideal_max[1 - s]
+            conc = x.aims["concession"][:, s][:, None]
+            self.ideal_lim[s] = ideal_max[s] + conc * (other - ideal_max[s])
+            self.maximal[:, s] = draw[s] < x.aims["maximal"][:, s]
+            self.mu[:, s] = x.aims["belief"][:, s]
+
+    def ideal(self, s: int, rows: np.ndarray) -> np.ndarray:
+        """Side s's (0 = R, 1 = U) true ideal in runs ``rows``, (B', D)."""
+        if not self.has_aims:
+            return take(self.ideal_max[s], rows)
+        return np.where(self.maximal[rows, s][:, None], self.ideal_max[s][rows],
+                        self.ideal_lim[s][rows])
+
+    # -- levers ---------------------------------------------------------------------------------
+
+    def _window(self, t: int) -> np.ndarray:
+        return np.array([t >= lv.start and (lv.end is None or t < lv.end)
+                         for lv in self.x.war.levers], dtype=bool)
+
+    def lever_weights(self, t: int, expected: bool) -> np.ndarray:
+        """(B, L) weight of each lever's effects: 1 on, 0 off; ``expected`` puts undecided
+        prospects at π(t) and undecided deadlines at R's belief in enforcement."""
+        x = self.x
+        window = self._window(t)
+        on = np.zeros(self.enacted.shape)
+        for li, kind in enumerate(x.kind):
+            if not x.selected[li]:
+                continue
+            if kind == "scheduled":
+                on[:, li] = window[li]
+            elif expected:
+                pending = ~self.decided[:, li]
+                belief = (x.pi[:, li, min(t, x.horizon - 1)] if kind == "prospect"
+                          else self.dl[0] / (self.dl[0] + self.dl[1]))
+                on[:, li] = np.where(pending, belief, self.enacted[:, li] & window[li])
+            else:
+                on[:, li] = self.enacted[:, li] & window[li]
+        if x.parties.size:
+            active = self.retaliated & (self.engaged > 0)
+            pressure = (active[:, :, None] & x.pressure[None]).any(axis=1) & window[None, :]
+            on = np.maximum(on, pressure)
+        return on
+
+    def params(self, weights: np.ndarray) -> dict[str, np.ndarray]:
+        """Parameters in force with lever weights (B, L): p + w·(changed − p)."""
+        p = dict(self.x.war.params)
+        for f in ("output", "price", "shortfall_cost"):
+            p[f"economy.{f}"] = self.x.economy[f]
+        for li, lv in enumerate(self.x.war.levers):
+            w = weights[:, li]
+            if not w.any():
+                continue
+            for param, op, size in lv.effects:
+                changed = p[param] + size if op == "add" else p[param] * size
+                p[param] = p[param] + w * (changed - p[param])
+        return p
+
+    def decide_levers(self, t: int) -> None:
+        """Prospects at their start and deadlines on their due dates are enacted or not."""
+        x = self.x
+        for li, kind in enumerate(x.kind):
+            if kind == "scheduled":
+                continue
+            draw = self.g[f"deadline:{x.lever_ids[li]}"].random(x.runs)
+            if not x.selected[li]:
+                continue
+            lv = x.war.levers[li]
+            hit = ~self.decided[:, li] & (self.due[:, li] == t) & (self.status != AGREEMENT)
+            if kind == "prospect":
+                win = hit & (draw < x.pi[:, li, min(t, x.horizon - 1)])
+                self.decided[:, li] |= hit
+            else:
+                win = hit & (draw < lv.credibility)
+                self.dl[0] += win
+                self.dl[1] += hit & ~win
+                self.decided[:, li] |= win | (hit & (lv.every is None))
+                if lv.every is not None:
+                    self.due[:, li] = np.where(hit & ~win, self.due[:, li] + lv.every,
+                                               self.due[:, li])
+            self.enacted[:, li] |= win
+
+    # -- beliefs and values ---------------------------------------------------------------------
+
+    def aid(self, engaged: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """U's effectiveness multiplier from third-party aid, 1 + Σ_j a_j·aid_j, (B',)."""
+        if not self.x.parties.size:
+            return np.ones(rows.size)
+        return 1.0 + (engaged * take(self.x.third["aid"], rows)).sum(axis=1)
+
+    def expected_engagement(self, rows: np.ndarray, escalation: np.ndarray) -> np.ndarray:
+        """ā_j = a_j·(1/H)·Σ_{h=1..H}(1 − q_j)^h at the frustration ``escalation`` sustains."""
+        a = take(self.engaged, rows)
+        if not self.anticipate or not self.x.parties.size:
+            return a
+        th = {k: take(v, rows) for k, v in self.x.third.items()}
+        rho = np.clip(th["persistence"], 0.0, 0.999)
+        phi = take(self.phi, rows) + th["frustration_escalation"] * escalation[:, None] / (
+            1 - rho)
+        q = np.clip(expit(th["exit_base"] + th["exit_slope"] * phi), 1e-12, 1.0)
+        h = self.x.lookahead
+        keep = 1.0 - q
+        mean = np.where(q >= 1.0, 0.0, keep * -np.expm1(h * np.log1p(-np.minimum(q, 1 - 1e-12)))
+                        / (h * q))
+        return a * mean
+
+    def beliefs(self, side: str, t: int, rows: np.ndarray, p_now: dict, p_exp: dict,
+                high: np.ndarray, extra_forces: np.ndarray | float = 0.0) -> _Beliefs:
+        """Side ``side``'s belief inputs in runs ``rows`` if R plays intensity ``high``."""
+        x, par = self.x, self.x.war.params
+        a, b_ = take(self.belief[side][0], rows), take(self.belief[side][1], rows)
+        eff = {k: take(p_exp[k], rows) / take(p_now[k], rows)
+               for k in ("R.effectiveness", "U.effectiveness")}
+        shift = np.log(eff["R.effectiveness"]) - np.log(eff["U.effectiveness"])
+        shift = shift + np.log(self.aid(take(self.engaged, rows), rows))
+        shift = shift - np.log(self.aid(self.expected_engagement(rows, high.astype(float)), rows))
+        if np.any(extra_forces):
+            fr = take(self.forces["R"], rows)
+            shift = shift + self.o.csf_exponent * np.log((fr + extra_forces) / np.maximum(fr, 1e-9))
+        p_hat = expit(logit(np.clip(a / (a + b_), 1e-9, 1 - 1e-9)) + shift)
+        tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead, rows)[:, t]
+        iota = np.where(high, take(x.economy["high_tempo"], rows), 1.0)
+        cost = self.weekly_cost(side, rows, p_exp, high)
+        cap = take(par[f"{side}.capacity"], rows)
+        spent = np.where(np.isfinite(cap), take(self.cost[side], rows) / cap, 0.0)
+        kappa = 1.0 + take(x.talks["weariness"], rows) * spent
+        return _Beliefs(p_hat, tempo, iota, cost, kappa)
+
+    def weekly_cost(self, side: str, rows: np.ndarray, p: dict, high: np.ndarray) -> np.ndarray:
+        """A week's cost to ``side``: base + casualties (+ R's revenue shortfall, intensity)."""
+        base = take(p[f"{side}.cost"], rows) + take(p[f"{side}.casualty_cost"], rows) * \
+            take(self.casualties[side], rows)
+        if side == "U":
+            return base
+        short = np.maximum(0.0, 1.0 - self.revenue(rows, p, high) / take(self.revenue0, rows))
+        extra = take(p["economy.shortfall_cost"], rows) * short
+        return (base + extra) * (1.0 + high * take(self.x.economy["high_cost"], rows))
+
+    def revenue(self, rows: np.ndarray, p: dict, high: np.ndarray) -> np.ndarray:
+        """R's war revenue Y_R = output × realised price (less what high intensity consumes)."""
+        e = self.x.economy
+        return take(p["economy.output"], rows) * take(p["economy.price"], rows) * (
+            1.0 - high * take(e["high_revenue"], rows))
+
+    def outlook(self, rows: np.ndarray, b: _Beliefs) -> tuple:
+        f = self.x.front
+        return self.m.outlook(take(self.k, rows), b, take(f["band"], rows),
+                              take(f["step"], rows), take(f["noise"], rows))
+
+    def value(self, s: int, rows: np.ndarray, b: _Beliefs, mask: int | None = None,
+              outlook: tuple | None = None, ideal: np.ndarray | None = None) -> np.ndarray:
+        """Side s's (0 = R, 1 = U) value of fighting on in runs ``rows``."""
+        actor = self.x.r if s == 0 else self.x.u
+        o = 1 - s
+        most = take(self.ideal_max[o], rows)
+        opp = ((most, self.ideal_lim[o][rows], self.mu[rows, o]) if self.has_aims
+               else (most, most, None))
+        return _side_value(self.m, actor, rows, self.ideal(s, rows) if ideal is None else ideal,
+                           opp, self.fixed[rows], self.fixval[rows],
+                           self.outlook(rows, b) if outlook is None else outlook, b, mask)
+
+    # -- the weekly steps ----------------------------------------------------------------------
+
+    def run(self) -> CoupledOutcome:
+        x = self.x
+        for t in range(x.horizon):
+            self.week(t)
+            if not (self.status == FIGHTING).any() and not (
+                    (self.status == AGREEMENT) & (self.hazard > 0)).any():
+                self._freeze(t)
+                break
+        return self.outcome()
+
+    def week(self, t: int) -> None:
+        """One week in the fixed order of the module docstring."""
+        x = self.x
+        u_collapse = self.g["collapse"].random((3, x.runs))
+        u_talks = self.g["talks"].random(x.runs)
+        self.decide_levers(t)
+        p_now = self.params(self.lever_weights(t, expected=False))
+        p_exp = self.params(self.lever_weights(t, expected=True))
+        self.hazard = p_now["breakdown.base"] * np.exp(
+            -x.war.params["breakdown.guarantee_effect"] * p_now["guarantees"])
+        broke = (self.status == AGREEMENT) & (u_collapse[0] < self.hazard)
+        if broke.any():
+            self.status[broke] = FIGHTING
+            self.breakdowns += broke
+            self.terms[broke] = np.nan
+        if t % self.o.intensity_every == 0:
+            self.choose_intensity(t, p_now, p_exp)
+        held = x.cadence[t] | np.zeros(x.runs, dtype=bool)
+        for mi in np.flatnonzero(x.meeting_week == t):
+            held |= u_talks < x.meeting_probability[:, mi]
+        rows = np.flatnonzero(held & (self.status == FIGHTING))
+        failed = np.zeros(x.runs, dtype=bool)
+        if rows.size:
+            failed[rows] = ~self.talks(t, rows, p_now, p_exp)
+        self.rec["held"][t, rows] = True
+        self.fight(t, p_now, u_collapse)
+        self.third_parties(failed)
+        self.record(t, p_now)
+
+    def choose_intensity(self, t: int, p_now: dict, p_exp: dict) -> None:
+        """R's monthly choice of ι and mobilisation, each maximising V_R (§7.6)."""
+        rows = np.flatnonzero(self.status == FIGHTING)
+        if not rows.size:
+            return
+        scope = self.scope(rows)
+        lo, hi = np.zeros(scope.size, bool), np.ones(scope.size, bool)
+        v_lo = self.value(0, scope, self.beliefs("R", t, scope, p_now, p_exp, lo))
+        v_hi = self.value(0, scope, self.beliefs("R", t, scope, p_now, p_exp, hi))
+        choose = v_hi > v_lo if scope is rows else (v_hi > v_lo)[rows]
+        if self.has_aims:
+            self._learn_aims(0, rows, choose, t, p_now, p_exp)
+        self.high[rows] = choose
+        e = self.x.economy
+        below = self.forces["R"][rows] < e["mobilise_below"][rows] * self.forces0["R"][rows]
+        consider = rows[below & (e["mobilise_amount"][rows] > 0)]
+        if consider.size:
+            high = self.high[consider]
+            amount = e["mobilise_amount"][consider]
+            v0 = self.value(0, consider, self.beliefs("R", t, consider, p_now, p_exp, high))
+            v1 = self.value(0, consider, self.beliefs("R", t, consider, p_now, p_exp, high,
+                                                      amount))
+            go = v1 - v0 > e["discontent_cost"][consider] * e["mobilise_discontent"][consider]
+            g = consider[go]
+            self.forces["R"][g] += amount[go]
+            self.discontent[g] += e["mobilise_discontent"][g]
+            self.mobilised[g] += 1
+
+    def _learn_aims(self, s: int, rows: np.ndarray, observed: np.ndarray, t: int,
+                    p_now: dict, p_exp: dict, proposal: np.ndarray | None = None,
+                    v_now: np.ndarray | None = None) -> None:
+        """Bayes' rule on the opponent's belief that side s is maximal, from an observed choice
+        (R's high intensity, or a refusal of ``proposal``) and what each type would choose."""
+        x = self.x
+        if np.isnan(x.aims["maximal"][rows, s]).all():
+            return
+        side = "R" if s == 0 else "U"
+        actor = x.r if s == 0 else x.u
+        would = {}
+        for label, ideal in (("max", self.ideal_max[s][rows]), ("lim", self.ideal_lim[s][rows])):
+            if proposal is None:
+                lo, hi = np.zeros(rows.size, bool), np.ones(rows.size, bool)
+                v_lo = self.value(s, rows, self.beliefs(side, t, rows, p_now, p_exp, lo),
+                                  ideal=ideal)
+                v_hi = self.value(s, rows, self.beliefs(side, t, rows, p_now, p_exp, hi),
+                                  ideal=ideal)
+                would[label] = v_hi > v_lo
+            else:
+                b = self.beliefs(side, t, rows, p_now, p_exp, self.high[rows])
+                v = self.value(s, rows, b, ideal=ideal)
+                would[label] = self.m.utility(actor, ideal, proposal, rows) < v
+        eps = np.clip(x.aims["tremble"][rows, s], 1e-6, 0.5)
+        like_max = np.where(would["max"] == observed, 1 - eps, eps)
+        like_lim = np.where(would["lim"] == observed, 1 - eps, eps)
+        mu = self.mu[rows, s]
+        self.mu[rows, s] = mu * like_max / (mu * like_max + (1 - mu) * like_lim)
+
+    def scope(self, rows: np.ndarray) -> np.ndarray:
+        """Where to compute values for ``rows``: every run while they are most of them (reading
+        whole arrays costs less than gathering), else ``rows`` itself."""
+        return self.every if 2 * rows.size > self.x.runs else rows
+
+    def red_bounds(self, rows: np.ndarray) -> np.ndarray:
+        """Current (softened) red-line bounds, (B', Lr)."""
+        x = self.x
+        sign = np.where(x.red_above, 1.0, -1.0)
+        bound = x.red_bound[rows] + sign * self.red_offset[rows]
+        if self.has_aims:  # only a maximal type holds red lines
+            side = np.where(x.red_actor == x.r, 0, np.where(x.red_actor == x.u, 1, -1))
+            limited = np.where(side >= 0, ~self.maximal[rows][:, np.maximum(side, 0)], False)
+            bound = np.where(limited, sign * np.inf, bound)
+        return bound
+
+    def crossed(self, actor: int, y: np.ndarray, rows: np.ndarray,
+                mask: int | None = None) -> np.ndarray:
+        """Whether terms y cross one of ``actor``'s red lines (on partial subset ``mask``)."""
+        x = self.x
+        out = np.zeros(rows.size, dtype=bool)
+        mine = np.flatnonzero(x.red_actor == actor)
+        if not mine.size:
+            return out
+        bound = self.red_bounds(rows)
+        for li in mine:
+            d = x.red_issue[li]
+            yd = y[:, d]
+            hit = yd > bound[:, li] + 1e-9 if x.red_above[li] else yd < bound[:, li] - 1e-9
+            if mask is not None and not x.partial[mask, d]:
+                continue
+            out |= hit
+        return out
+
+    def capabilities(self, rows: np.ndarray, p_now: dict) -> np.ndarray:
+        """c_i(t) = c_i⁰ (F_i/F_i⁰)^θF (Y_i/Y_i⁰)^θY (aid)^θA (held ground)^θK; c_j = c_j⁰ a_j
+        (§7.2), (B', N, D)."""
+        x, th = self.x, {k: v[rows] for k, v in self.x.talks.items()}
+        factor = np.ones((rows.size, len(x.actors)))
+        k, k0 = self.k[rows], self.k0[rows]
+        y = self.revenue(rows, p_now, self.high[rows]) / self.revenue0[rows]
+        fr = self.forces["R"][rows] / self.forces0["R"][rows]
+        fu = self.forces["U"][rows] / self.forces0["U"][rows]
+        aid = self.aid(self.engaged[rows], rows) / self.aid(self.engaged0[rows], rows)
+        factor[:, x.r] = (np.maximum(fr, 1e-9) ** th["theta_forces"]
+                          * np.maximum(y, 1e-9) ** th["theta_revenue"]
+                          * np.maximum(k / k0, 1e-9) ** th["theta_front"])
+        factor[:, x.u] = (np.maximum(fu, 1e-9) ** th["theta_forces"]
+                          * aid ** th["theta_aid"]
+                          * np.maximum((1 - k) / (1 - k0), 1e-9) ** th["theta_front"])
+        if x.parties.size:
+            factor[:, x.parties] = self.engaged[rows]
+        return x.capability[rows] * factor[:, :, None]
+
+    def forecast(self, rows: np.ndarray, p_now: dict) -> np.ndarray:
+        """The talks model's forecast for runs ``rows``, batched (§7.3); dynamic models' moved
+        positions persist, clipped so nobody crosses its own (current) red line."""
+        from detente.models import get_model
+
+        x = self.x
+        pos = self.positions[rows]
+        sal = x.salience[rows]
+        cap = self.capabilities(rows, p_now)
+        if x.model == "smp":  # KTAB's limits: saliences sum to at most 1, capabilities > 0
+            sal = sal / np.maximum(sal.sum(axis=2, keepdims=True), 1.0)
+            cap = np.maximum(cap, 1e-6)
+        batch = batch_from_arrays(pos, sal, cap, low=x.low, high=x.high,
+                                  reference=self.m.line_terms(self.k[rows], rows))
+        traj = get_model(x.model).run(batch, x.model_options)
+        moved = np.clip(traj.positions[:, -1], x.low, x.high)
+        if x.red_actor.size:
+            bound = self.red_bounds(rows)
+            for li in range(x.red_actor.size):
+                a, d = x.red_actor[li], x.red_issue[li]
+                clip = np.minimum if x.red_above[li] else np.maximum
+                moved[:, a, d] = clip(moved[:, a, d], bound[:, li])
+        self.positions[rows] = moved
+        return np.where(self.fixed[rows], self.fixval[rows], traj.forecast)
+
+    def talks(self, t: int, rows: np.ndarray, p_now: dict, p_exp: dict) -> np.ndarray:
+        """One talks round in runs ``rows``; returns (B',) whether a whole deal was agreed."""
+        x = self.x
+        y = self.forecast(rows, p_now)
+        # while most runs are in the talks, values on every run (no copies of the state), then
+        # the runs in the talks; once most have ended, on those runs alone
+        scope = self.scope(rows)
+        high = take(self.high, scope)
+        beliefs = [self.beliefs(s, t, scope, p_now, p_exp, high) for s in "RU"]
+        outlooks = [self.outlook(scope, b) for b in beliefs]
+        values = [self.value(s, scope, beliefs[s], outlook=outlooks[s]) for s in (0, 1)]
+        if scope is not rows:
+            values = [v[rows] for v in values]
+            outlooks = [tuple(o[rows] for o in out) for out in outlooks]
+            beliefs = [_Beliefs(*(getattr(b, f)[rows] for f in _BELIEF_FIELDS))
+                       for b in beliefs]
+        if x.proposer == "mediator":
+            y = self.mediate(rows, y, values)
+        elif x.proposer in ("R", "U"):
+            y = self.propose(0 if x.proposer == "R" else 1, t, rows, y, p_now, p_exp, values)
+        self.proposal[rows] = y
+        self.rec["pape"][t, rows] = self.pape(rows, y, outlooks[0], beliefs[0])
+        refused_by = np.full(rows.size, -1)
+        reason = np.zeros(rows.size, dtype=np.int8)
+        line = self.m.line_terms(self.k[rows], rows)
+        for v in x.veto:
+            red = self.crossed(v, y, rows)
+            own = self.own_value(v, rows, values, line)
+            ideal = self.actor_ideal(v, rows)
+            low = self.m.utility(v, ideal, y, rows) < own - TOL
+            new = refused_by < 0
+            refused_by = np.where(new & (red | low), v, refused_by)
+            reason = np.where(new & red, RED_LINE, np.where(new & low & ~red, VALUE, reason))
+        self.rec["vetoed_by"][t, rows] = refused_by
+        self.rec["reason"][t, rows] = reason
+        if self.has_aims:
+            for s, actor in ((0, x.r), (1, x.u)):
+                self._learn_aims(s, rows, refused_by == actor, t, p_now, p_exp, y)
+        deal = refused_by < 0
+        g = rows[deal]
+        self.status[g] = AGREEMENT
+        self.terms[g] = y[deal]
+        self.end_week[g] = t
+        self.first[g[self.first[g] < 0]] = t
+        if (~deal).any() and x.partial.shape[0]:
+            self.partial_deals(rows[~deal], y[~deal], outlooks, beliefs, ~deal)
+        return deal
+
+    def pape(self, rows: np.ndarray, y: np.ndarray, outlook: tuple, b: _Beliefs) -> np.ndarray:
+        """Pape's (1996) coercion score for R, R_coerce = B·p(B) − C·p(C) (§5.11 mapping): B = what
+        R's aims are worth beyond the terms on the table, u_R(ideal) − u_R(y); p(B) = P_R(win);
+        C = its expected remaining cost κ·c·E[weeks]; p(C) = 1. Negative: concession predicted."""
+        ideal = self.ideal(0, rows)
+        fixed, fixval = self.fixed[rows], self.fixval[rows]
+        aims = self.m.utility(self.x.r, ideal, np.where(fixed, fixval, ideal), rows)
+        gain = aims - self.m.utility(self.x.r, ideal, y, rows)
+        return gain * outlook[0] - b.kappa * b.cost * outlook[2]
+
+    def actor_ideal(self, actor: int, rows: np.ndarray) -> np.ndarray:
+        if actor == self.x.r:
+            return self.ideal(0, rows)
+        if actor == self.x.u:
+            return self.ideal(1, rows)
+        return self.x.ideal[rows, actor]
+
+    def own_value(self, actor: int, rows: np.ndarray, values: list, line: np.ndarray,
+                  mask: int | None = None) -> np.ndarray:
+        """A veto player's reservation utility: a belligerent's value of fighting on; another
+        veto player's utility of a freeze on the current line."""
+        if actor == self.x.r:
+            return values[0]
+        if actor == self.x.u:
+            return values[1]
+        return self.m.utility(actor, self.x.ideal[rows, actor], line, rows, mask)
+
+    def mediate(self, rows: np.ndarray, fallback: np.ndarray, values: list) -> np.ndarray:
+        """The midpoint (shifted by the bias) of the terms both belligerents accept on the line
+        y(s) = x̂_U + s(x̂_R − x̂_U); the model's forecast when that range is empty."""
+        x = self.x
+        xr, xu = self.ideal_max[0][rows], self.ideal_max[1][rows]
+        fixed, fixval = self.fixed[rows], self.fixval[rows]
+        delta = np.where(fixed, 0.0, xr - xu)
+        lo, hi = np.full(rows.size, -BIG), np.full(rows.size, BIG)
+        for s, actor in ((0, x.r), (1, x.u)):
+            ideal = self.ideal(s, rows)
+            w = self.m.w[actor][rows]
+            fixed_loss = (w * np.abs(ideal - fixval) * fixed).sum(axis=1)
+            spread = (w * np.abs(delta)).sum(axis=1)
+            at = np.full(rows.size, 1.0 - s)  # where the side's ideal lies on the line
+            if self.has_aims:
+                conc = np.nan_to_num(x.aims["concession"][rows, s])
+                at = np.where(self.maximal[rows, s], at, np.abs(at - conc))
+            reach = np.clip((1.0 - fixed_loss - values[s]) / np.maximum(spread, 1e-12), -BIG, BIG)
+            lo, hi = np.maximum(lo, at - reach), np.minimum(hi, at + reach)
+        for li in range(x.red_actor.size):
+            d = x.red_issue[li]
+            bound = self.red_bounds(rows)[:, li]
+            dd = delta[:, d]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s_at = (bound - xu[:, d]) / dd
+            upper = x.red_above[li] == (dd > 0)
+            lo = np.where((dd != 0) & ~upper, np.maximum(lo, s_at), lo)
+            hi = np.where((dd != 0) & upper, np.minimum(hi, s_at), hi)
+        bias = x.talks["mediator_bias"][rows]
+        lo, hi = np.maximum(lo, -BIG), np.minimum(hi, BIG)
+        s_star = np.clip(0.5 * (lo + hi) + bias * 0.5 * (hi - lo), 0.0, 1.0)
+        y = np.where(fixed, fixval, xu + s_star[:, None] * (xr - xu))
+        return np.where((lo <= hi)[:, None], y, fallback)
+
+    def propose(self, s: int, t: int, rows: np.ndarray, forecast: np.ndarray, p_now: dict,
+                p_exp: dict, values: list) -> np.ndarray:
+        """R or U as proposer: the best point for itself on the segment from the forecast to its
+        own ideal that it expects the other side to accept (its own belief about the battle
+        odds; the model's forecast if none)."""
+        x = self.x
+        me, other = (x.r, x.u) if s == 0 else (x.u, x.r)
+        side = "R" if s == 0 else "U"
+        guess = self.beliefs(side, t, rows, p_now, p_exp, self.high[rows])
+        v_other = self.value(1 - s, rows, guess)
+        ideal_me, ideal_other = self.ideal(s, rows), self.actor_ideal(other, rows)
+        best, best_u = forecast.copy(), np.full(rows.size, -np.inf)
+        for lam in np.linspace(0.0, 1.0, 5):
+            y = np.where(self.fixed[rows], self.fixval[rows],
+                         forecast + lam * (ideal_me - forecast))
+            ok = (self.m.utility(other, ideal_other, y, rows) >= v_other) & ~self.crossed(
+                other, y, rows)
+            u = np.where(ok, self.m.utility(me, ideal_me, y, rows), -np.inf)
+            better = u > best_u
+            best = np.where(better[:, None], y, best)
+            best_u = np.maximum(u, best_u)
+        return best
+
+    def partial_deals(self, rows: np.ndarray, y: np.ndarray, outlooks: list, beliefs: list,
+                      sub: np.ndarray) -> None:
+        """Try each issue subset not yet settled: every veto player accepts iff no red line on
+        it is crossed and its restricted utility of the terms beats fighting on for them."""
+        x = self.x
+        outlooks = [tuple(o[sub] for o in out) for out in outlooks]
+        beliefs = [_Beliefs(*(getattr(b, f)[sub] for f in _BELIEF_FIELDS)) for b in beliefs]
+        line = self.m.line_terms(self.k[rows], rows)
+        for si in range(x.partial.shape[0]):
+            mask = np.broadcast_to(x.partial[si], y.shape) & ~self.fixed[rows]
+            open_ = ~self.partial_on[rows, si] & mask.any(axis=1)
+            mask_index = si
+            if not open_.any():
+                continue
+            ok = open_.copy()
+            values = [self.value(s, rows, beliefs[s], mask_index, outlooks[s]) for s in (0, 1)]
+            for v in x.veto:
+                own = self.own_value(v, rows, values, line, mask_index)
+                u = self.m.utility(v, self.actor_ideal(v, rows), y, rows, mask_index)
+                ok &= (u >= own - TOL) & ~self.crossed(v, y, rows, mask_index)
+            g = rows[ok]
+            self.partial_on[g, si] = True
+            newly = mask[ok]
+            self.fixval[g] = np.where(newly, y[ok], self.fixval[g])
+            self.fixed[g] |= newly
+
+    def fight(self, t: int, p_now: dict, u_collapse: np.ndarray) -> None:
+        """A week of war for the runs still fighting (§7.6, §5.4, §5.8); computed on every run
+        and applied where ``on`` (cheaper than gathering the fighting runs)."""
+        x, o, p = self.x, self.o, p_now
+        u_battle = self.g["battle"].random(x.runs)
+        eps = self.g["battle"].standard_normal(x.runs)
+        on = self.status == FIGHTING
+        for side in "RU":
+            self.casualties[side][:] = 0.0
+        if not on.any():
+            return
+        fr, fu = self.forces["R"], self.forces["U"]
+        eff_u = p["U.effectiveness"] * self.aid(self.engaged, self.every)
+        if o.battle == "bernoulli":
+            prob = p["R.effectiveness"] / (p["R.effectiveness"] + eff_u)
+        else:
+            a = p["R.effectiveness"] * np.maximum(fr, 1e-9) ** o.csf_exponent
+            prob = a / (a + eff_u * np.maximum(fu, 1e-9) ** o.csf_exponent)
+        wins = u_battle < prob
+        for side in "RU":
+            self.belief[side][0] += wins & on
+            self.belief[side][1] += ~wins & on
+        high = self.high & on
+        iota = np.where(high, x.economy["high_tempo"], 1.0)
+        k = self.k
+        if self.m.lattice:
+            moved = (np.rint(k * x.war.steps) + np.where(wins, 1.0, -1.0)) / x.war.steps
+        else:
+            edge = prob - 0.5
+            drift = np.where(np.abs(edge) < x.front["band"], 0.0,
+                             self.m.tempo_now[:, t] * iota * edge * x.front["step"])
+            move = drift + x.front["noise"] * eps
+            for fi in range(x.fort_at.size):
+                inside = (k >= x.fort_at[fi]) & (k < x.fort_at[fi] + x.fort_width[fi])
+                move = np.where(inside & (move > 0), move * x.fort_factor[:, fi], move)
+            moved = k + move
+        k = np.where(on, moved, k)
+        cr = np.where(on, p["U.lethality"] * fu * iota, 0.0)
+        cu = np.where(on, p["R.lethality"] * fr * iota, 0.0)
+        self.forces["R"] = np.where(on, np.maximum(fr + p["R.recruitment"] - cr, 0.0), fr)
+        self.forces["U"] = np.where(on, np.maximum(fu + p["U.recruitment"] - cu, 0.0), fu)
+        self.casualties["R"], self.casualties["U"] = cr, cu
+        self.cost["R"] = self.cost["R"] + np.where(on, self.weekly_cost("R", self.every, p,
+                                                                        high), 0.0)
+        self.cost["U"] = self.cost["U"] + np.where(on, self.weekly_cost("U", self.every, p,
+                                                                        high), 0.0)
+        self.discontent = np.where(on, self.discontent * x.economy["discontent_decay"],
+                                   self.discontent)
+        if x.red_actor.size:
+            holder = np.stack([self.cost["R"] if a == x.r else self.cost["U"]
+                               for a in x.red_actor], axis=1)
+            self.red_offset += np.where(on[:, None] & (holder > x.red_threshold),
+                                        x.red_softening, 0.0)
+        hazard_r = p["R.collapse"] * np.exp(x.economy["collapse_slope"] * self.discontent)
+        par = x.war.params
+        ended = np.select(
+            [k >= 1.0, k <= 0.0, u_collapse[1] < hazard_r, u_collapse[2] < p["U.collapse"],
+             (self.cost["R"] >= par["R.capacity"])
+             | (self.forces["R"] < FORCE_FLOOR * self.forces0["R"]),
+             (self.cost["U"] >= par["U.capacity"])
+             | (self.forces["U"] < FORCE_FLOOR * self.forces0["U"])],
+            [VICTORY_R, VICTORY_U, COLLAPSE_R, COLLAPSE_U, EXHAUSTED_R, EXHAUSTED_U], FIGHTING)
+        stop = on & (ended != FIGHTING)
+        self.status = np.where(stop, ended, self.status)
+        self.end_week = np.where(stop, t + 1, self.end_week)
+        self.k = np.clip(k, 0.0, 1.0)
+
+    def third_parties(self, failed: np.ndarray) -> None:
+        """Frustration, then retaliation or exit of engaged third parties (§7.5)."""
+        x = self.x
+        j = x.parties.size
+        draws = self.g["third_party"].random((2, j, x.runs)) if j else None
+        if not j:
+            return
+        th = x.third
+        fighting = (self.status == FIGHTING)[:, None]
+        esc = self.high.astype(float)[:, None]
+        phi = th["persistence"] * self.phi + th["frustration_failed"] * failed[:, None] \
+            + th["frustration_escalation"] * esc
+        self.phi = np.where(fighting, phi, self.phi)
+        engaged = fighting & (self.engaged > 0)
+        retaliate = expit(th["retaliate_base"] + th["retaliate_slope"] * self.phi) > draws[0].T
+        leave = expit(th["exit_base"] + th["exit_slope"] * self.phi) > draws[1].T
+        self.retaliated |= engaged & retaliate
+        self.engaged = np.where(engaged & leave, 0.0, self.engaged)
+
+    def record(self, t: int, p_now: dict) -> None:
+        fighting = self.status == FIGHTING
+        self.rec["deal"][t] = self.status == AGREEMENT
+        self.rec["partial"][t] = self.partial_on
+        self.rec["engagement"][t] = self.engaged
+        self.rec["front"][t + 1] = self.k
+        rows = np.arange(self.x.runs)
+        self.rec["revenue"][t] = self.revenue(rows, p_now, self.high & fighting)
+        self.rec["intensity"][t] = np.where(fighting, np.where(
+            self.high, self.x.economy["high_tempo"], 1.0), 0.0)
+
+    def _freeze(self, t: int) -> None:
+        """Nothing can change any more: the remaining weeks repeat week t's state."""
+        for key in ("deal", "partial", "engagement", "revenue"):
+            self.rec[key][t + 1:] = self.rec[key][t]
+        self.rec["front"][t + 2:] = self.rec["front"][t + 1]
+
+    def outcome(self) -> CoupledOutcome:
+        x = self.x
+        end_mode = np.where(self.status == FIGHTING, HORIZON, self.status)
+        end_week = np.where(end_mode == HORIZON, x.horizon, self.end_week)
+        partial_terms = np.where(self.fixed, self.fixval, np.nan)
+        r = self.rec
+        return CoupledOutcome(
+            end_mode=end_mode, end_week=end_week, first_deal=self.first,
+            breakdowns=self.breakdowns, deal_in_force=r["deal"].T,
+            partial_in_force=r["partial"].transpose(1, 0, 2), terms=self.terms,
+            partial_terms=partial_terms, proposal=self.proposal, talks_held=r["held"].T,
+            vetoed_by=r["vetoed_by"].T, veto_reason=r["reason"].T,
+            engagement=r["engagement"].transpose(1, 0, 2), retaliated=self.retaliated,
+            front=r["front"].T, revenue_R=r["revenue"].T, intensity=r["intensity"].T,
+            cost_R=self.cost["R"], cost_U=self.cost["U"], discontent=self.discontent,
+            mobilised=self.mobilised, maximal=self.maximal, aims_belief=self.mu,
+            positions=self.positions, pape_R=r["pape"].T)
