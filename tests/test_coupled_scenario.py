@@ -42,7 +42,8 @@ def edited(**changes: object) -> dict:
 
 def cli(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args))
-    return result.exit_code, " ".join(result.output.split())
+    text = result.stdout if "--json" in args and result.exit_code == 0 else result.output
+    return result.exit_code, " ".join(text.split())
 
 
 def test_every_default_of_the_coupled_sections_is_stated_in_the_schema():

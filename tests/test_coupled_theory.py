@@ -346,7 +346,10 @@ def test_reduction_matches_the_section_5_kernel_in_distribution(c_r, c_u, streng
     smith-stam kernel give the same mean duration, share of military endings and mean R share
     (independent streams, so within 4 standard errors of the difference of two means)."""
     from detente.compile import war_inputs_from_values
-    from detente.war.kernel import WarOptions, simulate
+    from detente.war.kernel import WarOptions
+
+    def simulate(inputs, options, seed):
+        return run_arrays("war", inputs, options, seed)
 
     a, b = strength
     runs = 3000

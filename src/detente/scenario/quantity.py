@@ -184,3 +184,18 @@ def _truncated_normal_mean(mean: float, sd: float, lo: float, hi: float) -> floa
     z = float(ndtr(b) - ndtr(a))
     pdf = lambda t: math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi) if math.isfinite(t) else 0.0  # noqa: E731
     return mean + sd * (pdf(a) - pdf(b)) / z
+
+
+def range_problem(qty: Quantity, bounds: tuple[float, float, bool], path: tuple, what: str
+                  ) -> list:
+    """A located problem when ``qty`` can fall outside ``bounds`` = (low, high, low_open)."""
+    from detente.errors import problem
+
+    lo, hi, open_low = bounds
+    qlo, qhi = qty.support()
+    bad = qlo <= lo if open_low else qlo < lo
+    if bad or qhi > hi:
+        low = "(" if open_low else "["
+        shown = qty.value if not qty.uncertain else [qlo, qhi]
+        return [problem(f"{what} must lie in {low}{lo:g}, {hi:g}]", path, value=shown)]
+    return []

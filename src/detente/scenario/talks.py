@@ -330,7 +330,7 @@ def coupled_quantities(war: Any, levers: tuple[Any, ...]) -> dict[str, Quantity]
 def check_talks(war: Any, levers: tuple[Any, ...], actors: set[str], issues: list[str]) -> list:
     """Cross-field rules of the coupled sections; every problem carries its field path."""
     from detente.errors import problem
-    from detente.scenario.war import _range_problem
+    from detente.scenario.quantity import range_problem as _range_problem
 
     out: list = []
     if war.talks is None:

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field
 
 from detente.scenario.quantity import Citation, Quantity, Strict
+from detente.scenario.quantity import range_problem as _range_problem
 from detente.scenario.talks import (
     LEVER_COUPLED,
     Aims,
@@ -218,19 +219,6 @@ def parameter_quantities(war: War) -> dict[str, Quantity | None]:
         out[f"{name}.belief.a"] = side.belief.a
         out[f"{name}.belief.b"] = side.belief.b
     return out
-
-
-def _range_problem(qty: Quantity, bounds: tuple[float, float, bool], path: tuple, what: str):
-    from detente.errors import problem
-
-    lo, hi, open_low = bounds
-    qlo, qhi = qty.support()
-    bad = qlo <= lo if open_low else qlo < lo
-    if bad or qhi > hi:
-        low = "(" if open_low else "["
-        shown = qty.value if not qty.uncertain else [qlo, qhi]
-        return [problem(f"{what} must lie in {low}{lo:g}, {hi:g}]", path, value=shown)]
-    return []
 
 
 def check_war(war: War | None, levers: tuple[Lever, ...], hypotheses: tuple[Hypothesis, ...],
