@@ -240,3 +240,43 @@ def _check(out: Outcome, scenario: Any) -> None:
                                 ("outcome",), value=out.lever))
     if problems:
         raise InputError(problems)
+
+
+_OPS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``OUTCOME OP NUMBER``, e.g. ``delta_p_deal@26:oil-sanctions >= 0.05``."""
+
+    outcome: str
+    op: str
+    threshold: float
+
+    def holds(self, values: np.ndarray) -> np.ndarray:
+        """Where the condition holds, (n,) booleans."""
+        return _OPS[self.op](values, self.threshold)
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.op} {self.threshold:g}"
+
+
+def parse_condition(text: str, lever: str | None = None) -> Condition:
+    """Parse ``OUTCOME OP NUMBER`` (OP one of >=, <=, >, <); a ``delta_p_deal@W`` without a
+    lever takes ``lever``."""
+    m = re.fullmatch(r"\s*(\S+?)\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*", text)
+    if m is None:
+        raise InputError([problem("expected OUTCOME OP NUMBER with OP one of >=, <=, >, < "
+                                  "(e.g. 'delta_p_deal@26 >= 0.05')", ("where",), value=text)])
+    name, op, number = m.groups()
+    if re.fullmatch(r"delta_p_deal@\d+", name):
+        if lever is None:
+            raise InputError([problem("delta_p_deal@W needs a lever: give --lever or write "
+                                      "delta_p_deal@W:LEVER", ("where",), value=text)])
+        name = f"{name}:{lever}"
+    try:
+        value = float(number)
+    except ValueError:
+        raise InputError([problem("the threshold must be a number", ("where",),
+                                  value=number)]) from None
+    return Condition(name, op, value)

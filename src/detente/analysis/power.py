@@ -132,9 +132,10 @@ def power_indices(weights: np.ndarray | list[float], quota: float, samples: int 
 
 def scenario_power(scenario: Any, quota: float = 0.5) -> dict[str, Any]:
     """Each actor's capability share beside its power indices, with the quota a share of the
-    total capability (point values; the scenario is left unchanged)."""
+    total capability (point values; an actor without one counts the mean of its stances'; the
+    scenario is left unchanged)."""
     actors = [a.id for a in scenario.actors]
-    caps = np.array([a.capability.point() for a in scenario.actors])
+    caps = np.array([_capability(scenario, a) for a in scenario.actors])
     if not 0 < quota <= 1:
         raise ValueError("the quota is a share of the total capability, in (0, 1]")
     total = float(caps.sum())
@@ -144,3 +145,12 @@ def scenario_power(scenario: Any, quota: float = 0.5) -> dict[str, Any]:
             for k, (a, c) in enumerate(zip(actors, caps, strict=True))]
     return {"quota_share": quota, "quota": quota * total, "method": indices["method"],
             "actors": rows}
+
+
+def _capability(scenario: Any, actor: Any) -> float:
+    """An actor's capability, or the mean of its stances' own where it gives none."""
+    if actor.capability is not None:
+        return float(actor.capability.point())
+    own = [st.capability.point() for st in scenario.stances
+           if st.actor == actor.id and st.capability is not None]
+    return float(np.mean(own)) if own else 0.0

@@ -482,3 +482,42 @@ def write_parquet(path: str, result: dict[str, Any]) -> None:
     columns = {row["name"]: result["x"][:, k] for k, row in enumerate(result["inputs"])}
     columns[result["outcome"]["name"]] = result["y"]
     pq.write_table(pa.table(columns), path)
+
+
+def sample_outcomes(problem_: WarProblem, samples: int = 1000, runs_per_sample: int = 200,
+                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A Latin-hypercube sample of the inputs (samples, k) and the outcome at each, (samples,)."""
+    from scipy.stats import qmc
+
+    _need_inputs(problem_.inputs)
+    u = qmc.LatinHypercube(d=len(problem_.inputs), seed=np.random.default_rng(seed)).random(samples)
+    x = to_values(problem_.inputs, u)
+    y = evaluate(problem_, x, runs_per_sample, seed)
+    _check_finite(y)
+    return x, y
+
+
+def discover(problem_: WarProblem, condition: Any, samples: int = 1000,
+             runs_per_sample: int = 200, seed: int = 0, alpha: float = 0.05,
+             threshold: float = 0.8, pasting: bool = False) -> dict[str, Any]:
+    """PRIM over sampled inputs: where does ``condition`` (an outcomes.Condition) hold?
+
+    The object of ``detente discover --json``: the chosen box with coverage, density and its
+    restricted inputs (with their evidence), and the peeling trajectory (the trade-off curve).
+    """
+    from detente.analysis.prim import prim
+
+    x, y = sample_outcomes(problem_, samples, runs_per_sample, seed)
+    hit = condition.holds(y)
+    names = [inp.name for inp in problem_.inputs]
+    found = prim(x, hit, names, alpha=alpha, threshold=threshold, pasting=pasting)
+    evidence = {inp.name: inp.evidence for inp in problem_.inputs}
+    for limit in found["box"]["limits"]:
+        limit["evidence"] = evidence[limit["name"]]
+    return {"where": str(condition), "outcome": {"name": problem_.outcome.name,
+                                                 "doc": problem_.outcome.doc},
+            "hypothesis": problem_.hypothesis or "baseline", "levers": list(problem_.levers),
+            "samples": samples, "runs_per_sample": runs_per_sample, "seed": seed,
+            "share_true": float(hit.mean()), "inputs": [inp.describe() for inp in
+                                                        problem_.inputs], **found,
+            "x": x, "y": y}

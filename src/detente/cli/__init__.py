@@ -251,6 +251,9 @@ def compare(
     seed: SeedOpt = 0,
     horizon: HorizonOpt = None,
     option: WarOptionOpt = None,
+    robust: Annotated[bool, typer.Option("--robust", help="Also rank levers and pairs across "
+                                         "hypotheses and 32 input samples (expected, worst, "
+                                         "regret).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Compare each lever with the baseline under each hypothesis (common random numbers)."""
@@ -273,12 +276,20 @@ def compare(
         result = run_compare(sc, hyps, names, runs, seed, opts, horizon,
                              progress=lambda label: bar.update(task, advance=1,
                                                                description=label))
+    if robust:
+        from detente.analysis.robust import robust_ranking
+
+        with located_in(scenario):
+            result["robust"] = robust_ranking(sc, hyps, names, runs_per_sample=max(2, runs // 32),
+                                              seed=seed, options=opts, horizon=horizon)
     if as_json:
         print_json(result)
         return
     from detente.views.war_text import render_comparison
 
     render_comparison(out, result, sc)
+    if robust:
+        _sensitivity.render_robust(out, result["robust"])
 
 
 class _spinner:
@@ -366,6 +377,9 @@ def schema() -> None:
 
 # Command groups that live in their own modules register themselves here (one line each);
 # each module imports only typer at import time, so `detente --help` stays fast.
+from detente.cli import sensitivity as _sensitivity  # noqa: E402
+
+_sensitivity.register(app)
 
 
 def main() -> None:
