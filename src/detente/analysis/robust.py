@@ -70,33 +70,39 @@ def robust_ranking(scenario: Scenario, hypotheses: Sequence[str], levers: Sequen
     """Rank levers and pairs by expected effect, worst case and minimax regret: plain data."""
     opts, e = effects(scenario, hypotheses, levers, week, samples, runs_per_sample, seed, pairs,
                       options, horizon)
-    labels = [NONE, *("+".join(o) for o in opts)]
-    e = np.concatenate([np.zeros((e.shape[0], 1, e.shape[2])), e], axis=1)  # doing nothing
+    ranked = rank_options(["+".join(o) for o in opts], hypotheses, e)
+    levers_of = {"+".join(o): list(o) for o in opts}
+    for row in ranked["ranking"]:
+        row["levers"] = levers_of.get(row["option"], [])
+    return {"outcome": f"p_deal@{week}", "week": week, "samples": samples,
+            "runs_per_sample": runs_per_sample, "seed": seed, **ranked}
+
+
+def rank_options(labels: Sequence[str], hypotheses: Sequence[str], e: np.ndarray
+                 ) -> dict[str, Any]:
+    """Rank options from their effects ``e`` (H, O, S) (module docstring), doing nothing added."""
+    names = [NONE, *labels]
+    e = np.concatenate([np.zeros((e.shape[0], 1, e.shape[2])), e], axis=1)
     regret = e.max(axis=1, keepdims=True) - e
-    expected = e.mean(axis=(0, 2))
-    worst = e.min(axis=(0, 2))
+    expected, worst = e.mean(axis=(0, 2)), e.min(axis=(0, 2))
     max_regret = regret.max(axis=(0, 2))
     per_hyp = e.mean(axis=2)  # (H, O)
     rank = {key: _ranks(v) for key, v in (("expected", -expected), ("worst", -worst),
                                           ("regret", max_regret))}
-    rows = [{"option": labels[o], "levers": [] if o == 0 else list(opts[o - 1]),
-             "expected": float(expected[o]), "worst": float(worst[o]),
+    rows = [{"option": names[o], "expected": float(expected[o]), "worst": float(worst[o]),
              "max_regret": float(max_regret[o]),
              "rank": {k: int(r[o]) for k, r in rank.items()},
              "by_hypothesis": {h: float(per_hyp[i, o]) for i, h in enumerate(hypotheses)}}
-            for o in range(len(labels))]
+            for o in range(len(names))]
     rows.sort(key=lambda r: r["rank"]["expected"])
-    order = {h: [labels[o] for o in np.argsort(-per_hyp[i], kind="stable")]
+    order = {h: [names[o] for o in np.argsort(-per_hyp[i], kind="stable")]
              for i, h in enumerate(hypotheses)}
-    tops = {h: names[0] for h, names in order.items()}
-    best = {k: labels[int(np.argmin(r))] for k, r in rank.items()}
-    return {
-        "outcome": f"p_deal@{week}", "week": week, "hypotheses": list(hypotheses),
-        "samples": samples, "runs_per_sample": runs_per_sample, "seed": seed,
-        "ranking": rows, "best": best, "order_by_hypothesis": order,
-        "top_by_hypothesis": tops, "ranking_changes": len(set(tops.values())) > 1,
-        "criteria_agree": len(set(best.values())) == 1,
-    }
+    tops = {h: ordered[0] for h, ordered in order.items()}
+    best = {k: names[int(np.argmin(r))] for k, r in rank.items()}
+    return {"hypotheses": list(hypotheses), "ranking": rows, "best": best,
+            "order_by_hypothesis": order, "top_by_hypothesis": tops,
+            "ranking_changes": len(set(tops.values())) > 1,
+            "criteria_agree": len(set(best.values())) == 1}
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
