@@ -31,12 +31,10 @@ def _inputs(given: list[str] | None) -> dict[str, tuple[float, float]]:
     out, problems = {}, []
     for text in given or []:
         name, _, span = text.partition("=")
-        lo, sep, hi = span.partition(":")
+        lo, _, hi = span.partition(":")
         try:
             out[name.strip()] = (float(lo), float(hi))
         except ValueError:
-            problems.append(problem("--input takes NAME=LO:HI", ("input",), value=text))
-        if not sep:
             problems.append(problem("--input takes NAME=LO:HI", ("input",), value=text))
     if problems:
         raise InputError(problems)
