@@ -34,7 +34,7 @@ import numpy as np
 
 from detente.analysis.outcomes import Outcome
 from detente.compile import WarInputs, compile_war, inverse_cdf
-from detente.errors import InputError, problem
+from detente.errors import InputError, ModelError, problem
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
 from detente.war import kernel
@@ -317,6 +317,18 @@ class WarEvaluator:
 
 # -- the analyses ---------------------------------------------------------------------------------
 
+def _salib(method: str) -> tuple[Any, Any]:
+    """SALib's analyser and sampler for ``method`` (an optional dependency)."""
+    import importlib
+
+    try:
+        return (importlib.import_module(f"SALib.analyze.{method}"),
+                importlib.import_module(f"SALib.sample.{method}"))
+    except ImportError:
+        raise ModelError(f"--method {method} needs SALib: pip install 'detente[analysis]'"
+                         ) from None
+
+
 def _salib_problem(inputs: Sequence[Input]) -> dict[str, Any]:
     return {"num_vars": len(inputs), "names": [i.name for i in inputs],
             "bounds": [[0.0, 1.0]] * len(inputs)}
@@ -336,9 +348,7 @@ def sobol(inputs: Sequence[Input], evaluator: Evaluator, samples: int = 1024,
     Saltelli's (2010) first-order estimators as SALib implements them. Returns plain data with
     the evaluated sample matrix (values) and outcomes.
     """
-    from SALib.analyze import sobol as analyze
-    from SALib.sample import sobol as sampler
-
+    analyze, sampler = _salib("sobol")
     _need_inputs(inputs)
     spec = _salib_problem(inputs)
     u = sampler.sample(spec, samples, calc_second_order=False, seed=seed)
@@ -369,9 +379,7 @@ def morris(inputs: Sequence[Input], evaluator: Evaluator, trajectories: int = 64
     The grid spans each input's 1 %-99 % quantiles (uniforms 0.01..0.99), so μ* is the mean
     absolute change in the outcome per step of the grid over that range; r (k + 1) evaluations.
     """
-    from SALib.analyze import morris as analyze
-    from SALib.sample import morris as sampler
-
+    analyze, sampler = _salib("morris")
     _need_inputs(inputs)
     spec = {**_salib_problem(inputs), "bounds": [[0.01, 0.99]] * len(inputs)}
     u = sampler.sample(spec, trajectories, num_levels=levels, seed=seed)
@@ -476,8 +484,11 @@ def analyse(problem_: WarProblem, method: str = "sobol", samples: int = 1024,
 
 def write_parquet(path: str, result: dict[str, Any]) -> None:
     """The evaluated sample matrix (one column per input) and the outcome, as Parquet."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ModelError("--out needs pyarrow: pip install 'detente[analysis]'") from None
 
     columns = {row["name"]: result["x"][:, k] for k, row in enumerate(result["inputs"])}
     columns[result["outcome"]["name"]] = result["y"]
