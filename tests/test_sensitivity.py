@@ -127,3 +127,19 @@ def test_hypothesis_lever_scale_applies_to_sampled_effect_sizes(flagship):
     (param, op, size), _ = batch.levers[0].effects
     assert (param, op) == ("R.cost", "add")
     np.testing.assert_allclose(size, [0.0006] * 3 + [0.0009] * 3)  # value x 1.5
+
+
+def test_widen_adds_point_values_that_rest_on_assumptions(flagship):
+    problem = S.war_problem(flagship, parse_outcome("p_deal@26", flagship),
+                            hypothesis="pressure-works", levers=["oil-sanctions"], widen=0.5)
+    by = {i.name: i for i in problem.inputs}
+    assert by["R.belief.b"].quantity.support() == (9.0, 27.0)  # 18 ± 50 %, an assumption
+    assert "R.belief.a" not in by  # cited: left at its value
+    # a multiplier's change is widened: 0.95 -> 1 - 0.05 (1 ± 0.5)
+    lo, hi = by["oil-sanctions:R.recruitment"].quantity.support()
+    assert (lo, hi) == (pytest.approx(0.925), pytest.approx(0.975))
+    widened = [i for i in problem.inputs if "widened" in (i.quantity.assumption or "")]
+    assert widened and all(i.evidence == "assumption" for i in widened)
+    plain = S.war_problem(flagship, parse_outcome("p_deal@26", flagship),
+                          hypothesis="pressure-works", levers=["oil-sanctions"])
+    assert set(by) > {i.name for i in plain.inputs}

@@ -71,6 +71,7 @@ class Input:
     target: tuple[Any, ...]
     where: str
     evidence: str
+    multiplies: bool = False  # a lever effect that multiplies its parameter
 
     def values(self, u: np.ndarray) -> np.ndarray:
         """Uniforms (n,) on (0, 1) -> draws of this input's distribution."""
@@ -115,9 +116,11 @@ class WarProblem:
 
 
 def war_inputs(scenario: Scenario, hypothesis: str | None, levers: Sequence[str],
-               extra: dict[str, tuple[float, float]] | None = None) -> tuple[Input, ...]:
+               extra: dict[str, tuple[float, float]] | None = None,
+               widen: float | None = None) -> tuple[Input, ...]:
     """The uncertain inputs of a war variant (params, effects of levers on, hypothesis values),
-    plus ``extra`` names given a uniform (lo, hi) range by the user."""
+    plus ``extra`` names given a uniform (lo, hi) range by the user, plus (with ``widen``) every
+    non-zero point value resting on an assumption, over ± widen of its value (:func:`widened`)."""
     from detente.scenario.war import parameter_quantities
 
     war = scenario.war
@@ -141,7 +144,8 @@ def war_inputs(scenario: Scenario, hypothesis: str | None, levers: Sequence[str]
             name = f"{lv.id}:{eff.param}" + (f"#{j}" if [e.param for e in lv.effects].count(
                 eff.param) > 1 else "")
             known[name] = Input(name, qty, ("effect", lv.id, j),  # type: ignore[arg-type]
-                                f"levers[{k}].effects[{j}]", evidence_status(qty))  # type: ignore[arg-type]
+                                f"levers[{k}].effects[{j}]", evidence_status(qty),  # type: ignore[arg-type]
+                                eff.mul is not None)
         if lv.deadline is not None:
             known[f"{lv.id}:credibility"] = Input(
                 f"{lv.id}:credibility", lv.deadline.credibility, ("credibility", lv.id),
@@ -152,6 +156,11 @@ def war_inputs(scenario: Scenario, hypothesis: str | None, levers: Sequence[str]
                                             f"hypotheses[{hyp_k}].lever_scale.{lv.id}",
                                             evidence_status(qty))
     chosen = {name: inp for name, inp in known.items() if inp.quantity.uncertain}
+    if widen is not None:
+        for name, inp in known.items():
+            if not inp.quantity.uncertain and inp.evidence in ("assumption", "none") \
+                    and inp.quantity.point() != 0:
+                chosen[name] = widened(inp, widen, war.front.steps)
     problems = []
     for name, (lo, hi) in (extra or {}).items():
         if name not in known:
@@ -168,14 +177,32 @@ def war_inputs(scenario: Scenario, hypothesis: str | None, levers: Sequence[str]
     return tuple(chosen.values())
 
 
+def widened(inp: Input, fraction: float, steps: int) -> Input:
+    """A point value v as uniform on v (1 ± fraction), kept inside the parameter's allowed
+    range; for a multiplying lever effect the change m - 1 is widened, not m."""
+    from detente.scenario.war import parameter_bounds
+
+    v = inp.quantity.point()
+    centre, span = (1.0, v - 1.0) if inp.multiplies else (0.0, v)
+    lo, hi = sorted((centre + span * (1 - fraction), centre + span * (1 + fraction)))
+    if inp.target[0] == "param":
+        low, high, _ = parameter_bounds(inp.target[1], steps)
+        lo, hi = max(lo, low), min(hi, high)
+    qty = Quantity(dist="uniform", lo=lo, hi=hi,
+                   assumption=f"point value {v:g} widened by ±{fraction:.0%} (it rests on an "
+                              "assumption)")
+    return replace(inp, quantity=qty, evidence="assumption")
+
+
 def war_problem(scenario: Scenario, outcome: Outcome, hypothesis: str | None = None,
                 levers: Sequence[str] = (), extra: dict[str, tuple[float, float]] | None = None,
-                options: WarOptions | None = None, horizon: int | None = None) -> WarProblem:
+                options: WarOptions | None = None, horizon: int | None = None,
+                widen: float | None = None) -> WarProblem:
     """The problem of studying ``outcome`` under ``hypothesis`` with ``levers`` on."""
     hyp = None if hypothesis in (None, "baseline") else hypothesis
     on = tuple(dict.fromkeys([*levers, *([outcome.lever] if outcome.lever else [])]))
     compile_war(scenario, hyp, on, runs=1)  # checks the hypothesis and lever names
-    return WarProblem(scenario, outcome, war_inputs(scenario, hyp, on, extra), hyp,
+    return WarProblem(scenario, outcome, war_inputs(scenario, hyp, on, extra, widen), hyp,
                       tuple(levers), options or WarOptions(), horizon)
 
 
@@ -399,9 +426,11 @@ def morris(inputs: Sequence[Input], evaluator: Evaluator, trajectories: int = 64
 def tornado(inputs: Sequence[Input], evaluator: Evaluator) -> dict[str, Any]:
     """One input at a time at its 5th and 95th percentiles, the others at their point values.
 
-    2k + 1 evaluations in one call. Where the evaluator gives per-run values (mean-type war
-    outcomes), each bar end carries a paired 95 % interval: base + mean(end - base) ± 1.96
-    sd/sqrt(M) over runs that share their random streams.
+    2k + 1 evaluations in one call. A bar spans the outcome at the low end, the point value and
+    the high end (``swing`` is its length, so an input whose effect peaks in the middle of its
+    range is not ranked as inert); bars are sorted by swing. Where the evaluator gives per-run
+    values (mean-type war outcomes), each bar end carries a paired 95 % interval: base +
+    mean(end - base) ± 1.96 sd/sqrt(M) over runs that share their random streams.
     """
     _need_inputs(inputs)
     k = len(inputs)
@@ -416,12 +445,12 @@ def tornado(inputs: Sequence[Input], evaluator: Evaluator) -> dict[str, Any]:
         low, high = y[1 + 2 * j], y[2 + 2 * j]
         bar = {"name": inp.name, "evidence": inp.evidence, "at_p05": float(x[1 + 2 * j, j]),
                "at_p95": float(x[2 + 2 * j, j]), "low": float(low), "high": float(high),
-               "swing": float(abs(high - low)), "low_ci95": None, "high_ci95": None,
-               "swing_ci95": None}
+               "swing": float(max(low, high, y[0]) - min(low, high, y[0])), "low_ci95": None,
+               "high_ci95": None, "high_minus_low_ci95": None}
         if runs is not None:
             bar["low_ci95"] = _paired_ci(runs[1 + 2 * j], runs[0], y[0])
             bar["high_ci95"] = _paired_ci(runs[2 + 2 * j], runs[0], y[0])
-            bar["swing_ci95"] = _paired_ci(runs[2 + 2 * j], runs[1 + 2 * j], 0.0)
+            bar["high_minus_low_ci95"] = _paired_ci(runs[2 + 2 * j], runs[1 + 2 * j], 0.0)
         bars.append(bar)
     bars.sort(key=lambda b: -b["swing"])
     return {"method": "tornado", "base": float(y[0]), "evaluations": int(y.size), "bars": bars,

@@ -21,6 +21,9 @@ RunsPerOpt = Annotated[int, typer.Option(help="Runs per input sample (inner Mont
 InputOpt = Annotated[list[str] | None, typer.Option(
     "--input", help="NAME=LO:HI: study NAME (a war parameter such as R.belief.a, or "
     "LEVER:PARAM) over a uniform range (repeat).")]
+WidenOpt = Annotated[float | None, typer.Option(
+    help="Also study every point value that rests on an assumption, over ± this share of its "
+    "value (e.g. 0.5).", min=0.01, max=0.99)]
 OptionOpt = Annotated[list[str] | None, typer.Option(
     "--option", "-O", help="War-kernel option key=value (repeat).")]
 
@@ -42,7 +45,7 @@ def _inputs(given: list[str] | None) -> dict[str, tuple[float, float]]:
 
 
 def _problem(scenario: Any, outcome: str, hypothesis: str | None, levers: list[str] | None,
-             inputs: list[str] | None, option: list[str] | None) -> Any:
+             inputs: list[str] | None, option: list[str] | None, widen: float | None) -> Any:
     from detente.analysis.compare import war_options
     from detente.analysis.outcomes import parse_outcome
     from detente.analysis.sensitivity import war_problem
@@ -50,7 +53,7 @@ def _problem(scenario: Any, outcome: str, hypothesis: str | None, levers: list[s
 
     parsed = parse_outcome(outcome, scenario)
     return war_problem(scenario, parsed, hypothesis, levers or [], _inputs(inputs),
-                       war_options(parse_pairs(option)))
+                       war_options(parse_pairs(option)), widen=widen)
 
 
 def _plain(result: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +82,7 @@ def sensitivity(
     hypothesis: HypOpt = None,
     lever: LeverOpt = None,
     input_: InputOpt = None,
+    widen: WidenOpt = None,
     seed: SeedOpt = 0,
     option: OptionOpt = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write the sample matrix and "
@@ -94,7 +98,7 @@ def sensitivity(
         err.print("warning: --samples has no effect with --method tornado (2k + 1 evaluations)")
     sc = _load(scenario, None)
     with located_in(scenario):
-        prob = _problem(sc, outcome, hypothesis, lever, input_, option)
+        prob = _problem(sc, outcome, hypothesis, lever, input_, option, widen)
         with err.status(f"{method}: {len(prob.inputs)} inputs") if not as_json else _null():
             result = analyse(prob, method, samples, runs_per_sample, seed)
     if out_file is not None:
@@ -115,6 +119,7 @@ def discover(
                                          max=1_000_000)] = 1000,
     runs_per_sample: RunsPerOpt = 200,
     hypothesis: HypOpt = None,
+    widen: WidenOpt = None,
     alpha: Annotated[float, typer.Option(help="Share peeled per step.", min=0.01, max=0.5)]
     = 0.05,
     threshold: Annotated[float, typer.Option(help="Density the chosen box must reach.",
@@ -135,7 +140,7 @@ def discover(
     with located_in(scenario):
         condition = parse_condition(where, lever)
         on = [lever] if lever and lever not in condition.outcome.split(":") else []
-        prob = _problem(sc, condition.outcome, hypothesis, on, None, option)
+        prob = _problem(sc, condition.outcome, hypothesis, on, None, option, widen)
         with err.status("sampling inputs") if not as_json else _null():
             result = run_discover(prob, condition, samples, runs_per_sample, seed, alpha,
                                   threshold, pasting)
