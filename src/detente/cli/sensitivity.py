@@ -195,12 +195,12 @@ def render_sensitivity(console: Any, result: dict[str, Any]) -> None:
     method = result["method"]
     table = Table(show_edge=False)
     if method == "sobol":
-        for col in ("input", "evidence", "S1 (95% CI)", "ST (95% CI)", ""):
+        for col in ("input", "evidence", "S1 (95% CI)", "ST (95% CI)", "ST CI holds 0"):
             table.add_column(col)
         for r in result["indices"]:
             table.add_row(r["name"], r["evidence"], f"{r['S1']:.3f} ± {r['S1_conf']:.3f}",
                           f"{r['ST']:.3f} ± {r['ST_conf']:.3f}",
-                          "≈ 0" if r["indistinguishable_from_zero"] else "")
+                          "yes" if r["indistinguishable_from_zero"] else "")
     elif method == "morris":
         for col in ("input", "evidence", "mu* (95% CI)", "sigma"):
             table.add_column(col)
