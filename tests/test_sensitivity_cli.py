@@ -63,6 +63,7 @@ def test_morris_and_user_inputs():
 @pytest.mark.parametrize("args, message", [
     (["--outcome", "p_deal@999"], "horizon"),
     (["--outcome", "p_partial@26"], "partial"),
+    (["--outcome", "forecast:mean:donetsk"], "not a war outcome"),
     (["--input", "nope=1:2"], "unknown input"),
     (["--input", "R.cost"], "NAME=LO:HI"),
     (["--method", "fast"], "unknown method"),

@@ -128,3 +128,17 @@ def test_robust_criteria_on_hand_made_effects():
     assert r["top_by_hypothesis"] == {"h1": "A", "h2": "B"} and r["ranking_changes"]
     same = rank_options(["A", "B"], ["h1", "h2"], np.array([[[0.3], [0.1]], [[0.2], [0.1]]]))
     assert not same["ranking_changes"] and same["criteria_agree"]
+
+
+def test_forecast_outcome_reads_a_negotiation_result():
+    from detente.results import negotiate
+    from detente.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    sc = load_scenario(SCENARIOS / "ukraine-2025.yaml")
+    o = O.parse_outcome("forecast:mean:donetsk", sc)
+    result = negotiate(sc, o.model, draws=20, seed=1)
+    j = [i.id for i in sc.issues].index("donetsk")
+    assert O.forecast(result, j) == pytest.approx(result.trajectory.forecast[:, j].mean())
+    with pytest.raises(InputError, match="unknown issue"):
+        O.parse_outcome("forecast:mean:nowhere", sc)

@@ -190,8 +190,7 @@ class Outcome:
                                   blocks)
         if self.kind == "duration":
             return duration_quantile(first, self.q, blocks, horizon)
-        raise InputError([problem(f"{self.name}: a negotiation forecast is not a war outcome; "
-                                  "run it with `detente run`", ("outcome",), value=self.name)])
+        raise ValueError(f"{self.name} is not an outcome of a war simulation")
 
 
 _PATTERNS = {
