@@ -59,7 +59,8 @@ def test_tornado_and_sobol_rank_the_decisive_input_first():
     assert by["inert"]["ST"] == 0.0 and by["inert"]["indistinguishable_from_zero"]
 
 
-def test_evaluator_blocks_reproduce_the_kernel_and_do_not_depend_on_each_other(flagship):
+def test_evaluator_blocks_reproduce_the_kernel_and_do_not_depend_on_each_other(flagship,
+                                                                             monkeypatch):
     problem = S.war_problem(flagship, parse_outcome("p_deal@26", flagship), levers=["deadline"])
     x = S.to_values(problem.inputs, np.random.default_rng(3).random((4, len(problem.inputs))))
     together = S.evaluate(problem, x, 150, seed=5)
@@ -68,6 +69,8 @@ def test_evaluator_blocks_reproduce_the_kernel_and_do_not_depend_on_each_other(f
     one = S.batched_inputs(problem, x[2:3], 150, 5, ("deadline",))
     direct = simulate(one, WarOptions(), 5).in_force[:, 25].mean()
     assert together[2] == direct  # a block is the kernel's own run of that sample
+    monkeypatch.setattr(S, "CHUNK_RUNS", 300)  # two rows per kernel call
+    np.testing.assert_array_equal(S.evaluate(problem, x, 150, seed=5), together)
 
 
 def test_an_input_without_effect_gets_a_total_index_of_zero(flagship):

@@ -66,6 +66,7 @@ def test_morris_and_user_inputs():
     (["--outcome", "forecast:mean:donetsk"], "not a war outcome"),
     (["--input", "nope=1:2"], "unknown input"),
     (["--input", "R.cost"], "NAME=LO:HI"),
+    (["--input", "R.collapse=0:2"], "must lie in [0, 1]"),
     (["--method", "fast"], "unknown method"),
     (["--hypothesis", "nope"], "unknown hypothesis"),
 ])

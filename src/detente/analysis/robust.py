@@ -57,8 +57,8 @@ def effects(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
         x = to_values(inputs, u[:, cols])
         problem_ = WarProblem(scenario, outcome, inputs, None if h == "baseline" else h, (),
                               options or WarOptions(), horizon)
-        results = simulate_variants(problem_, x, runs_per_sample, seed, [(), *opts])
-        p = [outcome.reduce([r], samples) for r in results]
+        p = [outcome.reduce(simulate_variants(problem_, x, runs_per_sample, seed, [v]), samples)
+             for v in [(), *opts]]  # one variant at a time: only its outcome is kept
         out[i] = np.array(p[1:]) - p[0]
     return opts, out
 

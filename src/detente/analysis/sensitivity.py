@@ -169,6 +169,11 @@ def war_inputs(scenario: Scenario, hypothesis: str | None, levers: Sequence[str]
         elif not lo < hi:
             problems.append(problem("the range must be LO:HI with LO < HI", ("input",),
                                     value=f"{name}={lo}:{hi}"))
+        elif not _bounds(known[name], war.front.steps)[0] <= lo < hi <= _bounds(
+                known[name], war.front.steps)[1]:
+            low, high = _bounds(known[name], war.front.steps)
+            problems.append(problem(f"{name} must lie in [{low:g}, {high:g}]", ("input",),
+                                    value=f"{name}={lo}:{hi}"))
         else:
             qty = Quantity(dist="uniform", lo=lo, hi=hi, assumption="range set on the command line")
             chosen[name] = replace(known[name], quantity=qty, evidence="assumption")
@@ -177,17 +182,24 @@ def war_inputs(scenario: Scenario, hypothesis: str | None, levers: Sequence[str]
     return tuple(chosen.values())
 
 
+def _bounds(inp: Input, steps: int) -> tuple[float, float]:
+    """The range an input's values must lie in (a parameter's, or [0, 1] for a credibility)."""
+    from detente.scenario.war import parameter_bounds
+
+    if inp.target[0] == "param":
+        low, high, _ = parameter_bounds(inp.target[1], steps)
+        return low, high
+    return (0.0, 1.0) if inp.target[0] == "credibility" else (-np.inf, np.inf)
+
+
 def widened(inp: Input, fraction: float, steps: int) -> Input:
     """A point value v as uniform on v (1 ± fraction), kept inside the parameter's allowed
     range; for a multiplying lever effect the change m - 1 is widened, not m."""
-    from detente.scenario.war import parameter_bounds
-
     v = inp.quantity.point()
     centre, span = (1.0, v - 1.0) if inp.multiplies else (0.0, v)
     lo, hi = sorted((centre + span * (1 - fraction), centre + span * (1 + fraction)))
-    if inp.target[0] == "param":
-        low, high, _ = parameter_bounds(inp.target[1], steps)
-        lo, hi = max(lo, low), min(hi, high)
+    low, high = _bounds(inp, steps)
+    lo, hi = max(lo, low), min(hi, high)
     qty = Quantity(dist="uniform", lo=lo, hi=hi,
                    assumption=f"point value {v:g} widened by ±{fraction:.0%} (it rests on an "
                               "assumption)")
@@ -291,27 +303,45 @@ def simulate_shared(inputs: WarInputs, options: WarOptions, seed: int, group: in
 
 
 def simulate_variants(problem_: WarProblem, sample: np.ndarray, runs_per_sample: int, seed: int,
-                      variants: Sequence[Sequence[str]], common: bool = True) -> list[WarOutcome]:
-    """Simulate every lever set of ``variants`` over the sample, (n x M) runs each."""
+                      variants: Sequence[Sequence[str]], common: bool = True,
+                      chunk: int = 0) -> list[WarOutcome]:
+    """Simulate every lever set of ``variants`` over the sample, (n x M) runs each.
+
+    ``common=False`` gives every run its own streams (seeded from ``seed`` and the ``chunk``
+    number), for showing what common random numbers buy; the analyses always use them.
+    """
     out = []
     for levers in variants:
         batch = batched_inputs(problem_, sample, runs_per_sample, seed, levers)
-        out.append(simulate_shared(batch, problem_.options, seed, runs_per_sample) if common
-                   else kernel.simulate(batch, problem_.options, seed))
+        if common:
+            out.append(simulate_shared(batch, problem_.options, seed, runs_per_sample))
+        else:
+            own = int(np.random.SeedSequence([seed, chunk]).generate_state(1)[0])
+            out.append(kernel.simulate(batch, problem_.options, own))
     return out
+
+
+CHUNK_RUNS = 1 << 18  # runs simulated at once: bounds memory (the kernel keeps (runs, weeks))
 
 
 def evaluate(problem_: WarProblem, sample: np.ndarray, runs_per_sample: int, seed: int,
              common: bool = True) -> np.ndarray:
     """The outcome at each row of ``sample`` (n, k input values), each from M runs, (n,).
 
-    ``common=False`` draws independent streams for every run (for showing what common random
-    numbers buy; the analyses always use them).
+    Rows are simulated in chunks of about CHUNK_RUNS runs, each chunk one batched kernel call;
+    with common random numbers a row's outcome does not depend on the chunking.
     """
     sample = np.atleast_2d(np.asarray(sample, dtype=float))
     variants = problem_.outcome.variants(problem_.levers)
-    results = simulate_variants(problem_, sample, runs_per_sample, seed, variants, common)
-    return problem_.outcome.reduce(results, sample.shape[0], _issues(problem_), problem_.weeks)
+    per = max(1, CHUNK_RUNS // runs_per_sample)
+    parts = []
+    for start in range(0, sample.shape[0], per):
+        rows = sample[start:start + per]
+        results = simulate_variants(problem_, rows, runs_per_sample, seed, variants, common,
+                                    start // per)
+        parts.append(problem_.outcome.reduce(results, rows.shape[0], _issues(problem_),
+                                             problem_.weeks))
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 def _issues(problem_: WarProblem) -> list[str]:
@@ -330,7 +360,8 @@ class WarEvaluator:
         return evaluate(self.problem, sample, self.runs_per_sample, self.seed)
 
     def per_run(self, sample: np.ndarray) -> np.ndarray | None:
-        """Per-run values (n, M) of a mean-type outcome (None otherwise), for paired intervals."""
+        """Per-run values (n, M) of a mean-type outcome (None otherwise), for paired intervals
+        (one batched call: for the few rows of a tornado)."""
         out = self.problem.outcome
         if not out.mean_type:
             return None
