@@ -211,9 +211,13 @@ def war_problem(scenario: Scenario, outcome: Outcome, hypothesis: str | None = N
                 options: WarOptions | None = None, horizon: int | None = None,
                 widen: float | None = None) -> WarProblem:
     """The problem of studying ``outcome`` under ``hypothesis`` with ``levers`` on."""
-    if outcome.kind == "forecast":
-        raise InputError([problem("a negotiation model's forecast is not a war outcome (study it "
-                                  "with `detente run --draws`)", ("outcome",), value=outcome.name)])
+    refused = {"forecast": "a negotiation model's forecast is not a war outcome (study it with "
+                           "`detente run --draws`)",
+               "p_partial": "p_partial is not available: the war kernel settles all issues at "
+                            "once (partial deals come with the coupled model of MODELS.md §7); "
+                            "use p_deal"}
+    if outcome.kind in refused:
+        raise InputError([problem(refused[outcome.kind], ("outcome",), value=outcome.name)])
     hyp = None if hypothesis in (None, "baseline") else hypothesis
     on = tuple(dict.fromkeys([*levers, *([outcome.lever] if outcome.lever else [])]))
     compile_war(scenario, hyp, on, runs=1)  # checks the hypothesis and lever names
