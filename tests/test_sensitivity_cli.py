@@ -110,3 +110,10 @@ def test_text_views_render():
                "delta_p_deal@26 >= 0.02", "--samples", "40", "--runs-per-sample", "20")
     assert r.exit_code == 0, r.output
     assert "coverage" in r.output and "peeling trade-off" in r.output
+
+
+def test_compare_robust_text_says_whether_the_top_option_changes():
+    r = invoke("compare", FLAGSHIP, "--runs", "320", "--levers", "oil-sanctions,us-disengagement",
+               "--robust")
+    assert r.exit_code == 0, r.output
+    assert "robust ranking" in r.output and "across hypotheses" in r.output
