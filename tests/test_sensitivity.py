@@ -9,9 +9,10 @@ import pytest
 from detente.analysis import sensitivity as S
 from detente.analysis.compare import run_variant
 from detente.analysis.outcomes import parse_outcome
+from detente.options import WarOptions
+from detente.runtime import run_arrays
 from detente.scenario import load_scenario
 from detente.scenario.quantity import Quantity
-from detente.war.kernel import WarOptions, simulate
 from tests.conftest import SCENARIOS
 
 FLAGSHIP = SCENARIOS / "ukraine-2025.yaml"
@@ -67,7 +68,7 @@ def test_evaluator_blocks_reproduce_the_kernel_and_do_not_depend_on_each_other(f
     alone = [S.evaluate(problem, x[k:k + 1], 150, seed=5)[0] for k in range(4)]
     np.testing.assert_array_equal(together, alone)  # common random numbers across samples
     one = S.batched_inputs(problem, x[2:3], 150, 5, ("deadline",))
-    direct = simulate(one, WarOptions(), 5).in_force[:, 25].mean()
+    direct = run_arrays("war", one, WarOptions(), seed=5).in_force[:, 25].mean()
     assert together[2] == direct  # a block is the kernel's own run of that sample
     monkeypatch.setattr(S, "CHUNK_RUNS", 300)  # two rows per kernel call
     np.testing.assert_array_equal(S.evaluate(problem, x, 150, seed=5), together)
@@ -91,21 +92,26 @@ def test_an_input_without_effect_gets_a_total_index_of_zero(flagship):
 
 
 def test_paired_lever_effects_have_the_variance_reduction_of_common_random_numbers(flagship):
+    # a lever at a tenth of its strength moves few runs: the case pairing is for (a lever that
+    # flips a share f of runs leaves a paired variance of at least f - f^2, paired or not)
+    weak = {"oil-sanctions": 0.1}
     base = run_variant(flagship, None, (), 4000, 11, WarOptions())
-    paired = run_variant(flagship, None, ("oil-sanctions",), 4000, 11, WarOptions())
-    independent = run_variant(flagship, None, ("oil-sanctions",), 4000, 12, WarOptions())
+    paired = run_variant(flagship, None, ("oil-sanctions",), 4000, 11, WarOptions(), strength=weak)
+    independent = run_variant(flagship, None, ("oil-sanctions",), 4000, 12, WarOptions(),
+                              strength=weak)
     week = 26
     d_paired = paired.outcome.in_force[:, week - 1] * 1.0 - base.outcome.in_force[:, week - 1]
     d_indep = independent.outcome.in_force[:, week - 1] * 1.0 - base.outcome.in_force[:, week - 1]
-    assert d_indep.std() > 2.5 * d_paired.std()  # measured: 0.67 against 0.21
-    # the evaluator's lever effect is the same paired difference, block by block
+    assert d_indep.std() > 4 * d_paired.std()  # measured: 0.59 against 0.11
+    # the evaluator's lever effect is the same paired difference, block by block, and runs
+    # flip almost only in the lever's direction (measured: 13.4 % up, 0.4 % down)
     problem = S.war_problem(flagship, parse_outcome("delta_p_deal@26:oil-sanctions", flagship))
-    evaluator = S.WarEvaluator(problem, 300, 11)
+    evaluator = S.WarEvaluator(problem, 1000, 11)
     x = S.points(problem.inputs)[None]
     per_run = evaluator.per_run(x)[0]
     assert per_run.mean() == pytest.approx(evaluator(x)[0])
     assert set(np.unique(per_run)) <= {-1.0, 0.0, 1.0}
-    assert per_run.std() < 0.5 * d_indep.std()
+    assert np.mean(per_run == -1) < 0.1 * np.mean(per_run == 1)
 
 
 def test_inputs_carry_their_evidence_status(flagship):
@@ -113,11 +119,25 @@ def test_inputs_carry_their_evidence_status(flagship):
                             hypothesis="pressure-works", levers=["tomahawks"])
     by = {i.name: i for i in problem.inputs}
     assert by["R.forces"].evidence == "assumption"
-    assert by["R.cost"].evidence == "cited"
     assert by["U.lethality"].evidence == "inferred"  # a low-confidence citation
     assert by["R.capacity"].where == "hypotheses[0].parameters.R.capacity"
     assert "tomahawks:U.effectiveness" in by and "oil-sanctions:R.cost" not in by
     assert all(i.quantity.uncertain for i in problem.inputs)
+
+
+def test_evidence_status_from_citations():
+    from detente.scenario.quantity import Citation
+
+    def status(**kw):
+        return S.evidence_status(Quantity(value=1.0, **kw))
+
+    says = {"source": "s", "says": "x"}
+    assert status(cite=[Citation(**says, confidence="high")]) == "cited"
+    assert status(cite=[Citation(**says, support="direct")]) == "cited"
+    assert status(cite=[Citation(**says, confidence="low")]) == "inferred"
+    assert status(cite=[Citation(**says), Citation(**says, support="inferred")]) == "inferred"
+    assert status(assumption="a guess") == "assumption"
+    assert status() == "none"
 
 
 def test_hypothesis_lever_scale_applies_to_sampled_effect_sizes(flagship):
@@ -136,8 +156,8 @@ def test_widen_adds_point_values_that_rest_on_assumptions(flagship):
     problem = S.war_problem(flagship, parse_outcome("p_deal@26", flagship),
                             hypothesis="pressure-works", levers=["oil-sanctions"], widen=0.5)
     by = {i.name: i for i in problem.inputs}
-    assert by["R.belief.b"].quantity.support() == (9.0, 27.0)  # 18 ± 50 %, an assumption
-    assert "R.belief.a" not in by  # cited: left at its value
+    assert by["R.belief.b"].quantity.support() == pytest.approx((9.7, 29.1))  # 19.4 ± 50 %
+    assert "R.belief.a" not in by  # cited (inferred): left at its value
     # a multiplier's change is widened: 0.95 -> 1 - 0.05 (1 ± 0.5)
     lo, hi = by["oil-sanctions:R.recruitment"].quantity.support()
     assert (lo, hi) == (pytest.approx(0.925), pytest.approx(0.975))

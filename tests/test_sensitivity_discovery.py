@@ -131,7 +131,7 @@ def test_robust_criteria_on_hand_made_effects():
 
 
 def test_forecast_outcome_reads_a_negotiation_result():
-    from detente.results import negotiate
+    from detente.runtime import negotiate
     from detente.scenario import load_scenario
     from tests.conftest import SCENARIOS
 
@@ -142,3 +142,14 @@ def test_forecast_outcome_reads_a_negotiation_result():
     assert O.forecast(result, j) == pytest.approx(result.trajectory.forecast[:, j].mean())
     with pytest.raises(InputError, match="unknown issue"):
         O.parse_outcome("forecast:mean:nowhere", sc)
+
+
+def test_outcomes_read_a_runner_results():
+    from detente.runtime import Experiment, run
+    from detente.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    sc = load_scenario(SCENARIOS / "ukraine-2025.yaml")
+    res = run(Experiment(sc, "war", {}, None, (), 300, seed=2))
+    assert O.p_deal(res, 26)[0] == pytest.approx(res.outcome.in_force[:, 25].mean())
+    assert O.duration_quantile(res, 0.5)[0] == O.duration_quantile(res.outcome, 0.5)[0]

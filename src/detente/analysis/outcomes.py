@@ -1,9 +1,10 @@
 """Named outcomes of a war simulation: the numbers a verdict is about (MODELS.md §7.8).
 
-Every outcome is a documented function of a :class:`~detente.war.kernel.WarOutcome` (the per-run
-results). Each takes ``blocks``: the runs are read as ``blocks`` consecutive groups of equal size
-(a sensitivity analysis runs M runs per input sample, sample after sample) and the outcome is
-computed per group, shape (blocks,); ``blocks=1`` gives the outcome of the whole result.
+Every outcome is a documented function of a war's :class:`~detente.results.Results` (or of its
+per-run :class:`~detente.war.kernel.WarOutcome`). Each takes ``blocks``: the runs are read as
+``blocks`` consecutive groups of equal size (a sensitivity analysis runs M runs per input
+sample, sample after sample) and the outcome is computed per group, shape (blocks,);
+``blocks=1`` gives the outcome of the whole result.
 
 Names (``parse_outcome``)::
 
@@ -38,12 +39,17 @@ def _blocked(values: np.ndarray, blocks: int) -> np.ndarray:
     return values.reshape(blocks, values.shape[0] // blocks, *values.shape[1:])
 
 
-def deal_in_force(outcome: WarOutcome, week: int) -> np.ndarray:
+def war_outcome(result: Any) -> WarOutcome:
+    """The per-run WarOutcome of a runner's Results (``.output``), or the WarOutcome itself."""
+    return result.output if hasattr(result, "output") else result
+
+
+def deal_in_force(outcome: Any, week: int) -> np.ndarray:
     """Per run, 1.0 where an agreement holds at the end of ``week`` (1-based), (runs,)."""
-    return outcome.in_force[:, week - 1].astype(float)
+    return war_outcome(outcome).in_force[:, week - 1].astype(float)
 
 
-def p_deal(outcome: WarOutcome, week: int, blocks: int = 1) -> np.ndarray:
+def p_deal(outcome: Any, week: int, blocks: int = 1) -> np.ndarray:
     """P(a deal is in force at the end of week ``week``), (blocks,)."""
     return _blocked(deal_in_force(outcome, week), blocks).mean(axis=1)
 
@@ -54,7 +60,7 @@ def p_partial(outcome: Any, week: int, blocks: int = 1) -> np.ndarray:
     Only the coupled model of MODELS.md §7 settles some issues and not others; its outcome
     carries ``partial_in_force`` (runs, weeks). The two-sided war kernel settles all or nothing.
     """
-    partial = getattr(outcome, "partial_in_force", None)
+    partial = getattr(war_outcome(outcome), "partial_in_force", None)
     if partial is None:
         raise InputError([problem(
             "p_partial is not available: the war kernel settles all issues at once (partial "
@@ -63,7 +69,7 @@ def p_partial(outcome: Any, week: int, blocks: int = 1) -> np.ndarray:
     return _blocked(np.asarray(partial)[:, week - 1].astype(float), blocks).mean(axis=1)
 
 
-def terms_quantile(outcome: WarOutcome, week: int, issue: int, q: float = 0.5,
+def terms_quantile(outcome: Any, week: int, issue: int, q: float = 0.5,
                    blocks: int = 1) -> np.ndarray:
     """Quantile ``q`` of the terms on issue index ``issue`` among runs with a deal in force at
     ``week``, (blocks,); NaN in a block where no run has one.
@@ -71,6 +77,7 @@ def terms_quantile(outcome: WarOutcome, week: int, issue: int, q: float = 0.5,
     The kernel records the terms of each run's final state, so a deal in force at W that later
     breaks down and is renegotiated contributes its final terms.
     """
+    outcome = war_outcome(outcome)
     terms = np.where(outcome.in_force[:, week - 1], outcome.terms[:, issue], np.nan)
     blocked = _blocked(terms, blocks)
     out = np.full(blocks, np.nan)
@@ -97,20 +104,21 @@ def km_quantile(weeks: np.ndarray, censored: np.ndarray, q: float, horizon: int)
     return float(cdf.quantiles[reached[0]]) if reached.size else float(horizon)
 
 
-def duration_quantile(outcome: WarOutcome, q: float = 0.5, blocks: int = 1,
+def duration_quantile(outcome: Any, q: float = 0.5, blocks: int = 1,
                       horizon: int | None = None) -> np.ndarray:
     """Quantile ``q`` of the weeks until the war's final state began, censored at the horizon.
 
     A run still fighting at the horizon is censored (its war lasts at least that long), not
     ended; a deal that breaks down does not end the war. (blocks,).
     """
+    outcome = war_outcome(outcome)
     horizon = outcome.in_force.shape[1] if horizon is None else horizon
     weeks = _blocked(outcome.end_week.astype(float), blocks)
     censored = _blocked(outcome.end_mode == HORIZON, blocks)
     return np.array([km_quantile(w, c, q, horizon) for w, c in zip(weeks, censored, strict=True)])
 
 
-def delta_p_deal(with_lever: WarOutcome, baseline: WarOutcome, week: int,
+def delta_p_deal(with_lever: Any, baseline: Any, week: int,
                  blocks: int = 1) -> np.ndarray:
     """Paired change in P(deal in force at ``week``) from switching a lever on, (blocks,).
 
@@ -124,8 +132,8 @@ def delta_p_deal(with_lever: WarOutcome, baseline: WarOutcome, week: int,
 def forecast(result: Any, issue: int) -> float:
     """A negotiation model's forecast on issue index ``issue``, mean over its draws.
 
-    ``result`` is a :class:`detente.results.NegotiationResult` (from
-    ``detente.results.negotiate``).
+    ``result`` is a negotiation model's :class:`detente.results.Results` (from
+    ``detente.runtime.negotiate``).
     """
     return float(np.mean(result.trajectory.forecast[:, issue]))
 

@@ -25,8 +25,8 @@ import numpy as np
 
 from detente.analysis.outcomes import parse_outcome
 from detente.analysis.sensitivity import WarProblem, simulate_variants, to_values, war_inputs
+from detente.options import WarOptions
 from detente.scenario.schema import Scenario
-from detente.war.kernel import WarOptions
 
 NONE = "(none)"
 

@@ -24,10 +24,8 @@ of the indices themselves.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -35,10 +33,11 @@ import numpy as np
 from detente.analysis.outcomes import Outcome
 from detente.compile import WarInputs, compile_war, inverse_cdf
 from detente.errors import InputError, ModelError, problem
+from detente.options import WarOptions
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
-from detente.war import kernel
-from detente.war.kernel import WarOptions, WarOutcome
+from detente.seeds import Streams
+from detente.war.kernel import WarOutcome
 
 Evaluator = Callable[[np.ndarray], np.ndarray]
 NOISE_NOTE = (
@@ -263,11 +262,11 @@ def batched_inputs(problem_: WarProblem, sample: np.ndarray, runs_per_sample: in
                    terms_high=np.tile(base.terms_high, (n, 1)))
 
 
-class SharedStream:
+class SharedGenerator:
     """A generator whose draws repeat every ``group`` runs: runs g*group + i all see draw i.
 
-    The war kernel draws uniforms of shape (..., runs); this draws (..., group) from ``inner``
-    and tiles them, so every block of runs sees the random numbers one block alone would.
+    The war kernel draws a row per run, shape (runs, ...); this draws (group, ...) from
+    ``inner`` and tiles it, so every group of runs sees the numbers one group alone would.
     """
 
     def __init__(self, inner: np.random.Generator, group: int) -> None:
@@ -275,40 +274,47 @@ class SharedStream:
 
     def random(self, size: int | tuple[int, ...]) -> np.ndarray:
         shape = (size,) if isinstance(size, int) else tuple(size)
-        reps = shape[-1] // self.group
-        return np.tile(self.inner.random((*shape[:-1], self.group)), reps)
+        reps = shape[0] // self.group
+        return np.tile(self.inner.random((self.group, *shape[1:])), (reps,) + (1,) * (len(shape)
+                                                                                    - 1))
 
 
-def simulate_shared(inputs: WarInputs, options: WarOptions, seed: int, group: int) -> WarOutcome:
-    """Simulate with every block of ``group`` runs on the same random streams.
+@dataclass(frozen=True)
+class SharedStreams(Streams):
+    """The runner's streams with every group of ``group`` runs on the same random numbers.
 
-    Block s of ``group`` runs reproduces ``kernel.simulate`` of those runs alone (for group <=
-    kernel.RUN_BLOCK): the kernel's own streams of its first block, shared by every block.
-    Chunks of whole blocks run on a thread pool, as the kernel does.
+    Every block is keyed as block 0, so a group reproduces the kernel's own first block of
+    ``group`` runs: common random numbers across input samples (picklable, for any backend).
     """
-    entropy = np.random.SeedSequence(seed).entropy
-    lever_ids = [lv.id for lv in inputs.levers if lv.credibility is not None]
-    chunk = max(1, kernel.RUN_BLOCK // group) * group
-    starts = list(range(0, inputs.runs, chunk))
 
-    def one(start: int) -> WarOutcome:
-        core, per_lever = kernel.streams(entropy, lever_ids, 0)  # type: ignore[arg-type]
-        rng = SharedStream(core, group)
-        lever_rng = {k: SharedStream(v, group) for k, v in per_lever.items()}
-        part = kernel._block(inputs, slice(start, start + chunk))
-        if options.variant == "fearon":
-            return kernel._simulate_fearon(part, options, rng)  # type: ignore[arg-type]
-        return kernel._simulate_block(part, options, rng, lever_rng)  # type: ignore[arg-type]
+    group: int = 1
 
-    with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
-        parts = list(pool.map(one, starts))
-    return WarOutcome(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
-                         for f in fields(WarOutcome)})
+    def for_block(self, block: int, offset: int) -> SharedStreams:
+        return self
+
+    def generator(self, key: str, *index: int) -> np.random.Generator:
+        return SharedGenerator(super().generator(key, *index), self.group)  # type: ignore[return-value]
+
+
+def simulate_shared(inputs: WarInputs, options: WarOptions, seed: int, group: int,
+                    backend: Any = None) -> WarOutcome:
+    """Simulate with every group of ``group`` runs on the same random streams, through the
+    runner's jobs and ``backend`` (default: this process); blocks hold whole groups."""
+    from detente.registry import get_spec
+    from detente.runtime import blocks, run_job
+    from detente.runtime.backends import InProcess
+
+    spec = get_spec("war")
+    per = max(1, spec.block // group) * group
+    shared = SharedStreams(Streams.from_seed(seed).entropy, group=group)
+    jobs = [(spec.name, inputs.take(sl), options, shared) for sl in blocks(inputs.runs, per)]
+    parts = (backend or InProcess()).map(run_job, jobs, None, threads_ok=spec.threads)
+    return parts[0] if len(parts) == 1 else WarOutcome.concatenate(parts)
 
 
 def simulate_variants(problem_: WarProblem, sample: np.ndarray, runs_per_sample: int, seed: int,
                       variants: Sequence[Sequence[str]], common: bool = True,
-                      chunk: int = 0) -> list[WarOutcome]:
+                      chunk: int = 0, backend: Any = None) -> list[WarOutcome]:
     """Simulate every lever set of ``variants`` over the sample, (n x M) runs each.
 
     ``common=False`` gives every run its own streams (seeded from ``seed`` and the ``chunk``
@@ -318,10 +324,12 @@ def simulate_variants(problem_: WarProblem, sample: np.ndarray, runs_per_sample:
     for levers in variants:
         batch = batched_inputs(problem_, sample, runs_per_sample, seed, levers)
         if common:
-            out.append(simulate_shared(batch, problem_.options, seed, runs_per_sample))
+            out.append(simulate_shared(batch, problem_.options, seed, runs_per_sample, backend))
         else:
+            from detente.runtime import run_arrays
+
             own = int(np.random.SeedSequence([seed, chunk]).generate_state(1)[0])
-            out.append(kernel.simulate(batch, problem_.options, own))
+            out.append(run_arrays("war", batch, problem_.options, own, backend))
     return out
 
 
@@ -329,11 +337,12 @@ CHUNK_RUNS = 1 << 18  # runs simulated at once: bounds memory (the kernel keeps 
 
 
 def evaluate(problem_: WarProblem, sample: np.ndarray, runs_per_sample: int, seed: int,
-             common: bool = True) -> np.ndarray:
+             common: bool = True, backend: Any = None) -> np.ndarray:
     """The outcome at each row of ``sample`` (n, k input values), each from M runs, (n,).
 
     Rows are simulated in chunks of about CHUNK_RUNS runs, each chunk one batched kernel call;
-    with common random numbers a row's outcome does not depend on the chunking.
+    with common random numbers a row's outcome does not depend on the chunking, nor on the
+    runner ``backend`` (this process, local processes or dask) that runs the blocks.
     """
     sample = np.atleast_2d(np.asarray(sample, dtype=float))
     variants = problem_.outcome.variants(problem_.levers)
@@ -342,7 +351,7 @@ def evaluate(problem_: WarProblem, sample: np.ndarray, runs_per_sample: int, see
     for start in range(0, sample.shape[0], per):
         rows = sample[start:start + per]
         results = simulate_variants(problem_, rows, runs_per_sample, seed, variants, common,
-                                    start // per)
+                                    start // per, backend)
         parts.append(problem_.outcome.reduce(results, rows.shape[0], _issues(problem_),
                                              problem_.weeks))
     return np.concatenate(parts) if parts else np.empty(0)
@@ -359,9 +368,11 @@ class WarEvaluator:
     problem: WarProblem
     runs_per_sample: int = 200
     seed: int = 0
+    backend: Any = None
 
     def __call__(self, sample: np.ndarray) -> np.ndarray:
-        return evaluate(self.problem, sample, self.runs_per_sample, self.seed)
+        return evaluate(self.problem, sample, self.runs_per_sample, self.seed,
+                        backend=self.backend)
 
     def per_run(self, sample: np.ndarray) -> np.ndarray | None:
         """Per-run values (n, M) of a mean-type outcome (None otherwise), for paired intervals
@@ -370,7 +381,8 @@ class WarEvaluator:
         if not out.mean_type:
             return None
         results = simulate_variants(self.problem, np.atleast_2d(sample), self.runs_per_sample,
-                                    self.seed, out.variants(self.problem.levers))
+                                    self.seed, out.variants(self.problem.levers),
+                                    backend=self.backend)
         return out.per_run(results).reshape(np.atleast_2d(sample).shape[0], -1)
 
     def inner_se(self, y: np.ndarray) -> float | None:
