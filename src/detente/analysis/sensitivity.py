@@ -567,7 +567,7 @@ def write_parquet(path: str, result: dict[str, Any]) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
-        raise ModelError("--out needs pyarrow: pip install 'detente[analysis]'") from None
+        raise ModelError("--out needs pyarrow: pip install 'detente[store]'") from None
 
     columns = {row["name"]: result["x"][:, k] for k, row in enumerate(result["inputs"])}
     columns[result["outcome"]["name"]] = result["y"]
