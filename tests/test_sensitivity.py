@@ -166,3 +166,13 @@ def test_widen_adds_point_values_that_rest_on_assumptions(flagship):
     plain = S.war_problem(flagship, parse_outcome("p_deal@26", flagship),
                           hypothesis="pressure-works", levers=["oil-sanctions"])
     assert set(by) > {i.name for i in plain.inputs}
+
+
+def test_evaluation_is_the_same_on_worker_processes(flagship):
+    from detente.runtime.backends import Processes
+
+    problem = S.war_problem(flagship, parse_outcome("p_deal@26", flagship))
+    x = S.to_values(problem.inputs, np.random.default_rng(8).random((60, len(problem.inputs))))
+    here = S.evaluate(problem, x, 200, seed=3)
+    there = S.evaluate(problem, x, 200, seed=3, backend=Processes(2))
+    np.testing.assert_array_equal(here, there)
