@@ -77,6 +77,12 @@ class NashOptions(Options):
                               source="MODELS.md §1.3")
 
 
+class KSOptions(Options):
+    utility: Literal["linear", "quadratic"] = option(
+        "linear", "utility -|o - x_i| ('linear') or -(o - x_i)^2 ('quadratic')",
+        source="MODELS.md §1.4")
+
+
 EUM_PRESETS: dict[str, dict[str, Any]] = {
     "scholz-code": {},
     "paper": {"probability": "paper", "perspective": "own", "offer_selection": "least_move"},

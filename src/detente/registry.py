@@ -60,6 +60,8 @@ MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
               "negotiation", opt.MedianOptions, "detente.models.baselines:MedianModel", 65536),
     ModelSpec("nash", "Weighted Nash bargaining solution, status quo as disagreement point",
               "negotiation", opt.NashOptions, "detente.models.baselines:NashModel", 8192),
+    ModelSpec("ks", "Kalai-Smorodinsky bargaining solution, status quo as disagreement point",
+              "negotiation", opt.KSOptions, "detente.models.baselines:KSModel", 8192),
     ModelSpec("eum", "Bueno de Mesquita expected-utility model (Scholz, Calbert & Smith 2011 "
               "reconstruction)", "negotiation", opt.EUMOptions, "detente.models.eum:EUMModel",
               1024),

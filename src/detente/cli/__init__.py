@@ -353,6 +353,9 @@ def compare(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
+    robust: Annotated[bool, typer.Option("--robust", help="Also rank levers and pairs across "
+                                         "hypotheses and 32 input samples (expected, worst, "
+                                         "regret).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Compare each lever with the baseline under each hypothesis (common random numbers)."""
@@ -377,12 +380,20 @@ def compare(
                                                                description=label),
                              backend=backend)
     warn(w for entry in result["hypotheses"].values() for w in entry["warnings"])
+    if robust:
+        from detente.analysis.robust import robust_ranking
+
+        with located_in(scenario):
+            result["robust"] = robust_ranking(sc, hyps, names, runs_per_sample=max(2, runs // 32),
+                                              seed=seed, options=opts, horizon=horizon)
     if as_json:
         print_json(result)
         return
     from detente.views.war_text import render_comparison
 
     render_comparison(out, result, sc)
+    if robust:
+        _sensitivity.render_robust(out, result["robust"])
 
 
 class _spinner:
@@ -473,10 +484,12 @@ def schema() -> None:
 from detente.cli import check as _check  # noqa: E402
 from detente.cli import evidence as _evidence  # noqa: E402
 from detente.cli import forecast as _forecast  # noqa: E402
+from detente.cli import sensitivity as _sensitivity  # noqa: E402
 
 _check.register(app)
 _forecast.register(app)
 _evidence.register(app)
+_sensitivity.register(app)
 
 
 def main() -> None:

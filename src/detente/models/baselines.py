@@ -1,4 +1,5 @@
-"""Baselines: compromise (weighted mean), weighted median, Nash bargaining (MODELS.md §1).
+"""Baselines: compromise (weighted mean), weighted median, Nash and Kalai–Smorodinsky bargaining
+(MODELS.md §1).
 
 On EU legislative data the capability x salience weighted mean has beaten every dynamic model in
 open tests (PEERS.md §10), so it is reported beside any dynamic model.
@@ -13,7 +14,7 @@ import numpy as np
 from detente.compile import Batch
 from detente.errors import ModelError
 from detente.models.base import Trajectory
-from detente.options import MeanOptions, MedianOptions, NashOptions, Weights
+from detente.options import KSOptions, MeanOptions, MedianOptions, NashOptions, Weights
 from detente.seeds import Streams
 
 
@@ -151,3 +152,55 @@ class NashModel:
                                      batch.reference[:, j], options.utility)
         return static_trajectory(batch, forecast, "static")
 
+
+def ks_1d(x: np.ndarray, present: np.ndarray, d: np.ndarray, utility: str = "linear",
+          iterations: int = 100) -> np.ndarray:
+    """Kalai–Smorodinsky solution on one issue (MODELS.md §1.4), batched over rows.
+
+    F = ∩_i [x_i - |d - x_i|, x_i + |d - x_i|] as for Nash; g_i(o) = u_i(o) - u_i(d) is the
+    gain, G_i = max_F g_i = g_i(clip(x_i, F)) the ideal gain and ĝ_i = g_i / G_i the normalised
+    gain. o_KS maximises h(o) = min_i ĝ_i(o) over the actors with G_i > 0 (Kalai & Smorodinsky
+    1975; for two actors, the point of equal normalised gains). Each ĝ_i is a tent (linear
+    utility) or a parabola (quadratic) with one peak, so h is concave with a single maximiser,
+    which a ternary search finds to round-off; the tie rule of §1.4 (toward the compromise
+    point) never has to act in one dimension. F = {d} (an actor's ideal is d) gives d.
+    x, present: (B, N); d: (B,).
+    """
+    reach = np.abs(d[:, None] - x)
+    lo = np.minimum(np.where(present, x - reach, -np.inf).max(axis=1), d)
+    hi = np.maximum(np.where(present, x + reach, np.inf).min(axis=1), d)
+    power = 2 if utility == "quadratic" else 1
+    own_best = np.clip(x, lo[:, None], hi[:, None])
+    ideal = np.where(present, reach**power - np.abs(own_best - x) ** power, 0.0)
+    live = present & (ideal > 1e-12 * np.maximum(reach**power, 1.0))
+
+    def h(o: np.ndarray) -> np.ndarray:
+        gain = reach**power - np.abs(o[:, None] - x) ** power
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(live, gain / ideal, np.inf).min(axis=1)
+
+    a, b = lo.copy(), hi.copy()
+    for _ in range(iterations):
+        m1, m2 = a + (b - a) / 3, b - (b - a) / 3
+        right = h(m1) < h(m2)
+        a, b = np.where(right, m1, a), np.where(right, b, m2)
+    return np.where((hi - lo <= 0) | ~live.any(axis=1), d, 0.5 * (a + b))
+
+
+class KSModel:
+    """Kalai–Smorodinsky bargaining solution, status quo as disagreement point (MODELS.md §1.4)."""
+
+    def run(self, batch: Batch, options: KSOptions, streams: Streams | None = None
+            ) -> Trajectory:
+        missing = [batch.issues[j] for j in range(len(batch.issues))
+                   if np.isnan(batch.reference[:, j]).any()]
+        if missing:
+            raise ModelError(
+                "model 'ks' needs a status quo (disagreement point) on every issue; "
+                f"give issues[].reference for: {', '.join(missing)}")
+        b, _, dims = batch.shape
+        forecast = np.empty((b, dims))
+        for j in range(dims):  # issues are bargained separately, as for Nash
+            forecast[:, j] = ks_1d(batch.position[:, :, j], batch.mask[:, :, j],
+                                   batch.reference[:, j], options.utility)
+        return static_trajectory(batch, forecast, "static")
