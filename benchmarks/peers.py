@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "reference"
+SHARED = Path(os.environ.get("DETENTE_SHARED_DIR", ROOT.parent / "shared")) / "reference"
 EMISSIONS = ROOT / "scenarios" / "bdm1994-emissions.yaml"
 FLAGSHIP = ROOT / "scenarios" / "ukraine-2025.yaml"
 COP21 = ROOT / "tests" / "fixtures" / "decide" / "cop21.csv"
@@ -155,6 +155,7 @@ class Row:
     ratio: float | None
     goal: str
     met: bool | None
+    cpu_ratio: float | None = None
 
 
 def fmt_s(r: Run | None) -> str:
@@ -207,7 +208,8 @@ def row_eum_draws(peers: Path | None, repeat: int, draws: int = 10_000) -> Row:
     goal = "< 0.6 s, < 200 MB"
     met = o.wall < 0.6 and o.rss_mb < 200
     return Row(f"eum, emissions, {draws:,} draws, 10 rounds", "schelling " + fmt_s(p),
-               fmt_s(o), p.wall / o.wall if p else None, goal + " (>= 40x)", met)
+               fmt_s(o), p.wall / o.wall if p else None, goal + " (>= 40x)", met,
+               p.cpu / o.cpu if p else None)
 
 
 def row_exchange(peers: Path | None, repeat: int) -> Row:
@@ -230,7 +232,7 @@ def row_exchange(peers: Path | None, repeat: int) -> Row:
     shutil.rmtree(out, ignore_errors=True)
     ratio = p.wall / o.wall if p else None
     return Row("exchange, cop21, 1 repetition, decimal engine", "decide " + fmt_s(p), fmt_s(o),
-               ratio, ">= 50x", ratio is not None and ratio >= 50)
+               ratio, ">= 50x", ratio is not None and ratio >= 50, p.cpu / o.cpu if p else None)
 
 
 def row_smp(repeat: int) -> Row | None:
@@ -244,7 +246,7 @@ def row_smp(repeat: int) -> Row | None:
     label = ("KTAB " + fmt_s(p)) if p else (f"KTAB {peer_s} s (reference README; C++, not "
                                            "built here)")
     return Row("smp, KTAB dummyData-a080", label, fmt_s(o), peer_s / o.wall, ">= 300x",
-               peer_s / o.wall >= 300)
+               peer_s / o.wall >= 300, p.cpu / o.cpu if p else None)
 
 
 def row_bdm(peers: Path | None, repeat: int) -> Row:
@@ -260,7 +262,8 @@ def row_bdm(peers: Path | None, repeat: int) -> Row:
     peer = [python, "bdm_scholz_model.py", "ExampleActors.csv", "10"]
     p, o = in_turn(peer, ours, repeat, peer_cwd=repo, our_env=OUR_ENV)
     return Row("BDM replication, emissions, 10 rounds", "Velev/Masad " + fmt_s(p), fmt_s(o),
-               p.wall / o.wall if p else None, ">= 30x", p is not None and p.wall / o.wall >= 30)
+               p.wall / o.wall if p else None, ">= 30x", p is not None and p.wall / o.wall >= 30,
+               p.cpu / o.cpu if p else None)
 
 
 def row_alone(work: str, args: list[str], repeat: int, goal_s: float) -> Row:
@@ -360,12 +363,14 @@ def main() -> None:
                 rows.append(row)
                 print(f"  done: {row.work}", flush=True)
     print()
-    print("| work (whole process unless stated) | peer, same run | detente | ratio | goal | met |")
-    print("|---|---|---|---:|---|---|")
+    print("| work (whole process unless stated) | peer, same run | detente | ratio (wall) "
+          "| ratio (CPU) | goal | met (wall) |")
+    print("|---|---|---|---:|---:|---|---|")
     for r in rows:
         ratio = "" if r.ratio is None else f"{r.ratio:.1f}x"
+        cpu = "" if r.cpu_ratio is None else f"{r.cpu_ratio:.1f}x"
         met = "" if r.met is None else ("yes" if r.met else "no")
-        print(f"| {r.work} | {r.peer} | {r.ours} | {ratio} | {r.goal} | {met} |")
+        print(f"| {r.work} | {r.peer} | {r.ours} | {ratio} | {cpu} | {r.goal} | {met} |")
     if want("flops"):
         peak = matmul_peak()
         print(f"\nfloating-point work per second, in process (peak: numpy matmul {peak:.1f} "
