@@ -114,7 +114,8 @@ class Party:
 
     def move_ok(self, move: Number) -> bool:
         """§4.3 step 6: a move must be real, keep the actor on the scale, and not reverse."""
-        if abs(move) > 100 or abs(move) <= self.tiny:
+        size = abs(move)
+        if size > 100 or size <= self.tiny:
             return False
         if not 0 <= self.x + move <= 100:
             return False
@@ -277,11 +278,10 @@ class DecimalRound:
         if not replaced:
             return self.prefix[issue][-1]
         first = min(replaced)
-        total = self.prefix[issue][first]
-        terms = self.terms[issue]
-        for at in range(first, len(terms)):
-            total += replaced.get(at, terms[at])
-        return total
+        tail = self.terms[issue][first:]
+        for at, term in replaced.items():
+            tail[at - first] = term
+        return sum(tail, self.prefix[issue][first])  # prefix + t_first + ..., left to right
 
     def outcome_with(self, issue: int, updates: dict[int, Decimal], actor: int,
                      position: Decimal) -> Decimal:
