@@ -22,7 +22,7 @@ Peers' code never enters this repository. ``DETENTE_PEERS_DIR`` names a folder w
 
 A peer that cannot run falls back to the wall time in ``../shared/reference/*/README.md`` (the
 row says so); a row whose inputs are absent is skipped. Inputs come from ``tests/fixtures``,
-``scenarios`` and ``../shared/reference``.
+``scenarios`` and ``../shared/reference`` (``DETENTE_SHARED_DIR`` names another ``shared``).
 
 The second table is the floating-point work per second of the kernels, in process, against
 the peak of a numpy matrix product measured in the same run on the same cores. Flop counts are
@@ -332,6 +332,7 @@ def kernel_rates() -> list[tuple[str, float, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--draws", type=int, default=10_000, help="draws of the eum row")
     parser.add_argument("--only", default="", help="comma-separated row keys: eum-1, eum-draws, "
                         "exchange, smp, bdm, war, help, report, flops")
     args = parser.parse_args()
@@ -341,7 +342,7 @@ def main() -> None:
     print(f"peers from {peers}; best of {args.repeat} (one pair if a peer run > {LONG_S} s)")
     rows: list[Row] = []
     steps = [("eum-1", lambda: row_eum_call(peers, args.repeat)),
-             ("eum-draws", lambda: row_eum_draws(peers, args.repeat)),
+             ("eum-draws", lambda: row_eum_draws(peers, args.repeat, args.draws)),
              ("exchange", lambda: row_exchange(peers, args.repeat)),
              ("smp", lambda: row_smp(args.repeat)),
              ("bdm", lambda: row_bdm(peers, args.repeat)),
