@@ -94,6 +94,22 @@ def test_weighted_median_is_the_condorcet_winner(pairs):
     assert weighted_median(x[:, None], w[:, None])[0] == _condorcet_scan(x, w)
 
 
+def test_weighted_median_same_on_every_layout():
+    """Voters on the last axis, on the usual axis -2, or on the first: the same medians (each
+    layout takes its own path through the function)."""
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 6, (5, 7, 3)).astype(float)  # (draws, voters, issues), ties included
+    w = rng.uniform(0.1, 2, (5, 7, 3))
+    usual = weighted_median(x, w)
+    np.testing.assert_array_equal(weighted_median(x.swapaxes(1, 2), w.swapaxes(1, 2), axis=-1),
+                                  usual)
+    np.testing.assert_array_equal(weighted_median(np.moveaxis(x, 1, 0), np.moveaxis(w, 1, 0),
+                                                  axis=0), usual)
+    for b in range(5):
+        for d in range(3):
+            assert usual[b, d] == _condorcet_scan(x[b, :, d], w[b, :, d])
+
+
 def test_nash_symmetric_and_closed_form():
     # two equal actors at 0 and 10, status quo 20: u1 gain 20 - o, u2 gain o on [0, 10] -> o = 10
     x = np.array([[0.0, 10.0]])

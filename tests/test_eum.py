@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from detente.compile import batch_from_arrays, compile_scenario
 from detente.errors import InputError
+from detente.models import eum
 from detente.models.baselines import weighted_mean, weighted_median
 from detente.models.eum import EUMModel, EUMOptions, eum_options
 from detente.runtime import negotiate
@@ -201,3 +202,21 @@ def test_block_size_and_threads_do_not_change_results(monkeypatch):
     monkeypatch.setattr(eum, "BLOCK", 1)  # many blocks of 8 problems, on the thread pool
     split = EUMModel().run(batch, EUMOptions(rounds=4)).positions
     np.testing.assert_array_equal(whole, split)
+
+
+@pytest.mark.parametrize("n", [3, 10, 31])
+def test_vote_margins_same_bits_either_way(monkeypatch, n):
+    """Large batches add the voters one at a time, small ones in one 4-d expression: both add
+    k = 0, 1, ... in order, so the margins are the same numbers, and equal to a plain loop."""
+    rng = np.random.default_rng(n)
+    x = rng.integers(0, 8, (6, n)).astype(float)  # coinciding positions included
+    w, r = rng.uniform(0.1, 1, (6, n)), rng.uniform(0.5, 2, (6, n))
+    R = x.max(axis=1) - x.min(axis=1) + 1.0
+    monkeypatch.setattr(eum, "SMALL_MARGINS", 0)
+    loop = eum.vote_margins(x, w, r, R)
+    monkeypatch.setattr(eum, "SMALL_MARGINS", 10**12)
+    np.testing.assert_array_equal(eum.vote_margins(x, w, r, R), loop)
+    v = w[0, :, None] * (np.abs(x[0, :, None] - x[0, None, :]) / R[0]) ** r[0, :, None]
+    plain = [[sum(max(0.0, v[k, j] - v[k, i]) for k in range(n)) for j in range(n)]
+             for i in range(n)]
+    np.testing.assert_allclose(loop[0], plain, rtol=1e-13, atol=1e-15)

@@ -45,21 +45,25 @@ def weighted_median(x: np.ndarray, w: np.ndarray, axis: int = -2,
     (2011) eqs. 26-29. ``tie="midpoint"`` averages x_(k) and x_(k+1) when the cumulative weight
     equals exactly half.
     """
-    x = np.moveaxis(x, axis, -1)
-    w = np.moveaxis(np.broadcast_to(w, np.moveaxis(x, -1, axis).shape), axis, -1)
+    w = np.broadcast_to(w, x.shape)
+    if axis in (-2, x.ndim - 2):  # the usual layout (..., N, D): swapping is cheap
+        x, w = x.swapaxes(-1, -2), w.swapaxes(-1, -2)
+    elif axis not in (-1, x.ndim - 1):
+        x, w = np.moveaxis(x, axis, -1), np.moveaxis(w, axis, -1)
+    shape, n = x.shape[:-1], x.shape[-1]
+    x, w = x.reshape(-1, n), w.reshape(-1, n)  # (problems, voters): plain row indexing below
+    rows = np.arange(x.shape[0])
     order = np.argsort(x, axis=-1, kind="stable")
-    xs = np.take_along_axis(x, order, -1)
-    ws = np.take_along_axis(w, order, -1)
-    cum = np.cumsum(ws, axis=-1)
-    half = 0.5 * cum[..., -1:]
-    tol = 1e-12 * cum[..., -1:]
-    k = np.argmax(cum >= half - tol, axis=-1)[..., None]
-    med = np.take_along_axis(xs, k, -1)
+    xs = x[rows[:, None], order]
+    cum = np.cumsum(w[rows[:, None], order], axis=-1)
+    half = 0.5 * cum[:, -1]
+    tol = 1e-12 * cum[:, -1]
+    k = np.argmax(cum >= (half - tol)[:, None], axis=-1)
+    med = xs[rows, k]
     if tie == "midpoint":
-        at_half = np.abs(np.take_along_axis(cum, k, -1) - half) <= tol
-        nxt = np.take_along_axis(xs, np.minimum(k + 1, xs.shape[-1] - 1), -1)
-        med = np.where(at_half, 0.5 * (med + nxt), med)
-    return med[..., 0]
+        at_half = np.abs(cum[rows, k] - half) <= tol
+        med = np.where(at_half, 0.5 * (med + xs[rows, np.minimum(k + 1, n - 1)]), med)
+    return med.reshape(shape)
 
 
 def static_trajectory(batch: Batch, forecast: np.ndarray, reason: str) -> Trajectory:

@@ -42,17 +42,31 @@ def eum_options(given: dict[str, Any] | None = None) -> EUMOptions:
 
 # -- the pieces of one round ---------------------------------------------------------------------
 
+SMALL_MARGINS = 2**18  # b x k x i x j elements up to which vote margins are one array expression
+
 def vote_margins(x: np.ndarray, w: np.ndarray, r: np.ndarray | None, R: np.ndarray) -> np.ndarray:
     """M[b, i, j] = sum_k max(0, w_k [(|x_k - x_j|/R)^r_k - (|x_k - x_i|/R)^r_k]).
 
     The support i gets against j from voters closer to i (Scholz eq. 31's numerator; with the
     voters' own exponents r_k it is the variant of Scholz's code, MODELS.md §2.4).
+
+    A small problem is one array expression over [b, k, i, j]; a large one adds the voters one
+    at a time into [b, i, j] (memory O(B N^2) instead of O(B N^3), and faster once the 4-d array
+    leaves the cache). Both add the voters in order k = 0, 1, ..., so they give the same bits.
     """
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]  # [b, k, a]
     wv = w[:, :, None] * (dist if r is None else dist ** r[:, :, None])
-    diff = wv[:, :, None, :] - wv[:, :, :, None]  # [b, k, i, j] = wv[k, j] - wv[k, i]
-    np.maximum(diff, 0.0, out=diff)
-    return diff.sum(axis=1)
+    if wv.size * wv.shape[1] <= SMALL_MARGINS:
+        diff = wv[:, :, None, :] - wv[:, :, :, None]  # [b, k, i, j] = wv[k, j] - wv[k, i]
+        np.maximum(diff, 0.0, out=diff)
+        return diff.sum(axis=1)
+    margins = np.zeros(wv.shape)
+    step = np.empty(wv.shape)
+    for k in range(wv.shape[1]):
+        np.subtract(wv[:, k, None, :], wv[:, k, :, None], out=step)
+        np.maximum(step, 0.0, out=step)
+        margins += step
+    return margins
 
 
 def win_probability(x: np.ndarray, w: np.ndarray, r: np.ndarray | None, R: np.ndarray,
@@ -75,9 +89,8 @@ def win_probability(x: np.ndarray, w: np.ndarray, r: np.ndarray | None, R: np.nd
     else:
         net = m - np.swapaxes(m, 1, 2)
         den, num = pair_total, np.maximum(net, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(den > 0, num / den, 0.0)
-    return np.where(x[:, :, None] == x[:, None, :], 0.0, p)
+    apart = x[:, :, None] != x[:, None, :]
+    return np.divide(num, den, out=np.zeros(num.shape), where=(den > 0) & apart)
 
 
 def _u(base: np.ndarray, e: np.ndarray | None) -> np.ndarray:
@@ -113,7 +126,7 @@ def dyad_eus(x: np.ndarray, s: np.ndarray, p: np.ndarray, r: np.ndarray | None, 
     both sides: U_s(d_pm; r_m) is the transpose of U_s(d_mp; r_m).
     """
     d = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
-    e_row = None if r is None else np.broadcast_to(r[:, :, None], d.shape)
+    e_row = None if r is None else r[:, :, None]
     us, uf = _u(0.5 - 0.5 * d, e_row), _u(0.5 + 0.5 * d, e_row)
     s_col = s[:, None, :]
     a = s_col * (p * us + (1.0 - p) * uf) + (1.0 - s_col) * us
@@ -123,7 +136,7 @@ def dyad_eus(x: np.ndarray, s: np.ndarray, p: np.ndarray, r: np.ndarray | None, 
         return a, np.swapaxes(a, 1, 2)
     # E_t[i, j] = E(i challenges j) priced with the target's exponent r_j; b = E_t transposed
     us_t, uf_t = np.swapaxes(us, 1, 2), np.swapaxes(uf, 1, 2)
-    e_col = np.broadcast_to(r[:, None, :], d.shape)
+    e_col = r[:, None, :]
     e_t = s_col * (p * us_t + (1.0 - p) * uf_t) + (1.0 - s_col) * us_t
     e_t -= _status_quo_terms(x, d, R, q, mu, e_col, usq[:, None, :])  # type: ignore[index]
     return a, np.swapaxes(e_t, 1, 2)
@@ -145,9 +158,7 @@ def risk_exponents(x: np.ndarray, w: np.ndarray, s: np.ndarray, R: np.ndarray, m
     off = ~np.eye(n, dtype=bool)
     sec = np.where(off, e1, 0.0).sum(axis=1 if opts.security == "adversary" else 2)
     hi, lo = sec.max(axis=1, keepdims=True), sec.min(axis=1, keepdims=True)
-    spread = hi - lo
-    with np.errstate(invalid="ignore", divide="ignore"):
-        risk = np.where(spread > 0, (2.0 * sec - hi - lo) / spread, 0.0)
+    risk = np.divide(2.0 * sec - hi - lo, hi - lo, out=np.zeros(sec.shape), where=hi > lo)
     return (1.0 - risk / 3.0) / (1.0 + risk / 3.0)
 
 
@@ -171,11 +182,10 @@ def offers(x: np.ndarray, a: np.ndarray, b: np.ndarray,
         capitulate = np.zeros_like(capitulate)
     if opts.conflict_rule == "no_move":
         confront = np.zeros_like(confront)
-    kind = np.select([confront, compromise, capitulate],
-                     [OFFER_CONFRONTATION, OFFER_COMPROMISE, OFFER_CAPITULATION], OFFER_NONE)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        partial = xm + (xp - xm) * np.abs(a / b)
-    target = np.where(kind == OFFER_COMPROMISE, partial, np.broadcast_to(xp, kind.shape))
+    kind = np.where(confront, OFFER_CONFRONTATION, np.where(
+        compromise, OFFER_COMPROMISE, np.where(capitulate, OFFER_CAPITULATION, OFFER_NONE)))
+    ratio = np.divide(a, b, out=np.zeros(a.shape), where=compromise)  # b > 0 there
+    target = np.where(compromise, xm + (xp - xm) * np.abs(ratio), xp)
     return kind, target
 
 
@@ -195,8 +205,9 @@ def choose_offer(x: np.ndarray, a: np.ndarray, b: np.ndarray, kind: np.ndarray,
     inf = np.inf
     if opts.offer_selection == "scholz_code":
         xp = x[:, None, :]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            weighted = (np.abs(a) * xm + np.abs(b) * xp) / (np.abs(a) + np.abs(b))
+        abs_a, abs_b = np.abs(a), np.abs(b)
+        weighted = np.divide(abs_a * xm + abs_b * xp, abs_a + abs_b, out=np.full(a.shape, inf),
+                             where=kind == OFFER_COMPROMISE)  # |b| > 0 there
         key = np.full(kind.shape, inf)
         chosen_tier = np.zeros(x.shape, dtype=bool)
         for tier, score in ((OFFER_CONFRONTATION, move), (OFFER_COMPROMISE, weighted),
@@ -216,7 +227,7 @@ def choose_offer(x: np.ndarray, a: np.ndarray, b: np.ndarray, kind: np.ndarray,
         order = np.lexsort(keys, axis=2)
         pick = order[..., 0]
     any_offer = has.any(axis=2)
-    new = np.take_along_axis(target, pick[:, :, None], 2)[:, :, 0]
+    new = target[np.arange(x.shape[0])[:, None], np.arange(x.shape[1]), pick]
     return np.where(any_offer, pick, -1), np.where(any_offer, new, x)
 
 
@@ -224,7 +235,7 @@ def eum_round(x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray,
               opts: EUMOptions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One round for every problem: returns (new positions, risk exponents, chosen proposer)."""
     w = c * s
-    mu = weighted_median(x[:, :, None], w[:, :, None])[:, 0]
+    mu = weighted_median(x, w, axis=-1)
     live = R > 0
     R = np.where(live, R, 1.0)
     r = risk_exponents(x, w, s, R, mu, opts)

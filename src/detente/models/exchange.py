@@ -75,7 +75,8 @@ class Party:
 
     def move_ok(self, move: Number) -> bool:
         """§4.3 step 6: a move must be real, keep the actor on the scale, and not reverse."""
-        if abs(move) > 100 or abs(move) <= self.tiny:
+        size = abs(move)
+        if size > 100 or size <= self.tiny:
             return False
         if not 0 <= self.x + move <= 100:
             return False
@@ -178,7 +179,7 @@ class DecimalRound:
     rows).
     """
 
-    __slots__ = ("c", "denominator", "outcome", "s", "slot", "terms", "x")
+    __slots__ = ("c", "denominator", "memo", "outcome", "prefix", "s", "slot", "terms", "x")
     zero = Decimal(0)
     tiny = Decimal.from_float(1e-10)  # exact: compares as decide's Decimal-with-float test
 
@@ -195,8 +196,12 @@ class DecimalRound:
         self.slot = [{k: at for at, k in enumerate(ks)} for ks in actors]
         self.terms = [[self.x[k][d] * self.s[k][d] * self.c[k][d] for k in ks]
                       for d, ks in enumerate(actors)]
+        # prefix[d][m] = 0 + t_0 + ... + t_{m-1}, added left to right as ``sum`` adds: a sum
+        # whose first replaced term is at slot m starts from it and gives the same number
+        self.prefix = [list(itertools.accumulate(ts, initial=Decimal(0))) for ts in self.terms]
         self.denominator = [sum((self.s[k][d] * self.c[k][d] for k in ks), Decimal(0))
                             for d, ks in enumerate(actors)]
+        self.memo: dict[tuple[Any, ...], Decimal] = {}
         self.outcome = [self.outcome_with(d, {}, -1, self.zero) for d in range(d_n)]
 
     @staticmethod
@@ -225,19 +230,30 @@ class DecimalRound:
                 / (self.c[actor][issue] * self.s[actor][issue]))
 
     def _weighted_sum(self, issue: int, positions: dict[int, Decimal]) -> Decimal:
-        """Σ x s c on ``issue`` with ``positions`` replacing some actors' positions."""
-        terms, slot = self.terms[issue].copy(), self.slot[issue]
-        for k, v in positions.items():
-            if k in slot:
-                terms[slot[k]] = v * self.s[k][issue] * self.c[k][issue]
-        return sum(terms, Decimal(0))
+        """Σ x s c on ``issue`` with ``positions`` replacing some actors' positions, added in
+        summation order (the terms before the first replaced one come from ``prefix``)."""
+        slot = self.slot[issue]
+        s, c = self.s, self.c
+        replaced = {slot[k]: v * s[k][issue] * c[k][issue] for k, v in positions.items()
+                    if k in slot}
+        if not replaced:
+            return self.prefix[issue][-1]
+        first = min(replaced)
+        tail = self.terms[issue][first:]
+        for at, term in replaced.items():
+            tail[at - first] = term
+        return sum(tail, self.prefix[issue][first])  # prefix + t_first + ..., left to right
 
     def outcome_with(self, issue: int, updates: dict[int, Decimal], actor: int,
                      position: Decimal) -> Decimal:
         if self.denominator[issue] == 0:
             return self.zero
         positions = {**updates, actor: position}
-        return self._weighted_sum(issue, positions) / self.denominator[issue]
+        key = (issue, *positions.items())
+        seen = self.memo.get(key)
+        if seen is None:  # the same outcome is asked for again and again within a round
+            seen = self.memo[key] = self._weighted_sum(issue, positions) / self.denominator[issue]
+        return seen
 
     crosses = Round.crosses
 
@@ -516,6 +532,8 @@ def weighted_outcome(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.nd
 
 
 def use_compiled(opts: ExchangeOptions) -> bool:
+    if opts.engine in ("decimal", "python"):
+        return False  # without importing numba (a third of a second of start-up)
     from detente.models import exchange_fast
 
     if opts.engine == "compiled" and not exchange_fast.AVAILABLE:

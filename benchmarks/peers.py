@@ -1,0 +1,387 @@
+"""detente against every peer, side by side, whole process (issue 14). Run:
+``nice .venv/bin/python benchmarks/peers.py [--repeat 3] [--only exchange,eum-1,...]``.
+
+For each row of the issue's table the peer and detente run in turn (peer, detente, peer,
+detente, ...; best of ``--repeat``, one pair only when a peer run takes longer than
+``LONG_S``), each as a fresh process started with ``subprocess``, so start-up, imports, reading
+the input and writing the output are all in the time. Wall time is what a user waits for; the
+CPU time of the child (user + system, from ``os.wait4``) is printed beside it because on a
+shared machine it is the steadier of the two; ratios use wall time of the best run. Peak memory
+is the child's maximum resident set.
+
+Peers' code never enters this repository. ``DETENTE_PEERS_DIR`` names a folder with checkouts
+(default: a temporary folder, cloned into from GitHub at run time when that is reachable):
+
+* ``decide-exchange-model/`` (foarsitter/decide-exchange-model; needs its dependencies: set
+  ``DETENTE_DECIDE_PYTHON`` to an interpreter that has them, default
+  ``$DETENTE_PEERS_DIR/venv-decide/bin/python``),
+* ``schelling/`` (hamzagul07/schelling; run with this interpreter, ``src`` on the path),
+* ``bdm-scholz-expected-utility-model/`` (dmasad/...; its ``'rU'`` file mode needs Python 3.10
+  or older: ``DETENTE_BDM_PYTHON``, default ``python3.10`` on the path),
+* KTAB's ``smpc`` binary only if ``DETENTE_KTAB_SMPC`` names one (it is C++ and not built here).
+
+A peer that cannot run falls back to the wall time in ``../shared/reference/*/README.md`` (the
+row says so); a row whose inputs are absent is skipped. Inputs come from ``tests/fixtures``,
+``scenarios`` and ``../shared/reference`` (``DETENTE_SHARED_DIR`` names another ``shared``).
+
+The second table is the floating-point work per second of the kernels, in process, against
+the peak of a numpy matrix product measured in the same run on the same cores. Flop counts are
+counted from the kernels' formulas (see ``eum_flops`` and ``exchange_flops``), not measured by
+hardware counters (none are available on this machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DETENTE_SHARED_DIR", ROOT.parent / "shared")) / "reference"
+EMISSIONS = ROOT / "scenarios" / "bdm1994-emissions.yaml"
+FLAGSHIP = ROOT / "scenarios" / "ukraine-2025.yaml"
+COP21 = ROOT / "tests" / "fixtures" / "decide" / "cop21.csv"
+A080 = SHARED / "ktab" / "dummyData-a080.csv"
+LONG_S = 15.0  # a peer run longer than this is not repeated (the total stays a few minutes)
+REPOS = {"decide-exchange-model": "foarsitter/decide-exchange-model",
+         "schelling": "hamzagul07/schelling",
+         "bdm-scholz-expected-utility-model": "dmasad/bdm-scholz-expected-utility-model"}
+# wall times from ../shared/reference/*/README.md (quiet machine) for peers that cannot run
+REFERENCE_S = {"decide cop21": 27.7, "KTAB a080": 85.0, "BDM replication": 5.4}
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    rss_mb: float
+    out: str
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
+    """One process: wall time, CPU time (user + system) and peak resident memory."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd,
+                            env={**os.environ, **(env or {})}, text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} exited with {proc.returncode}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out)
+
+
+def in_turn(peer: list[str] | None, ours: list[str], repeat: int, peer_env=None, peer_cwd=None,
+            our_env=None) -> tuple[Run | None, Run]:
+    """Peer and detente in turn (A B A B ...), the best (least disturbed) run of each."""
+    peers, mine = [], []
+    for _ in range(repeat):
+        if peer is not None:
+            peers.append(run(peer, peer_env, peer_cwd))
+        mine.append(run(ours, our_env))
+        if peers and peers[-1].wall > LONG_S:
+            break
+    best = lambda runs: min(runs, key=lambda r: r.wall) if runs else None  # noqa: E731
+    return best(peers), best(mine)
+
+
+def detente(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from detente.cli import app; app()", *args]
+
+
+OUR_ENV = {"PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+# model-call-only drivers: the best of many calls after a warm-up, in ms, and the rounds run
+DETENTE_EUM_CALL = """
+import time
+from detente.compile import compile_scenario
+from detente.models.eum import EUMModel, eum_options
+from detente.scenario import load_scenario
+batch, model = compile_scenario(load_scenario({path!r})), EUMModel()
+opts = eum_options({{"preset": "schelling"}})
+model.run(batch, opts)
+best = min(-time.perf_counter() + (model.run(batch, opts), time.perf_counter())[1]
+           for _ in range(300))
+print(best * 1e3, int(model.run(batch, opts).turns[0]))
+"""
+SCHELLING_CALL = """
+import json, time
+from schelling.schemas.question import GameSpec
+from schelling.solver.model import run
+game = GameSpec.model_validate(json.loads(open({path!r}).read()))
+run(game)
+best = min(-time.perf_counter() + (run(game), time.perf_counter())[1] for _ in range(300))
+print(best * 1e3, run(game).rounds_executed)
+"""
+SCHELLING_DRAWS = """
+import json
+from schelling.mc.monte_carlo import run_monte_carlo
+from schelling.schemas.question import GameSpec
+game = GameSpec.model_validate(json.loads(open({path!r}).read()))
+print(run_monte_carlo(game, n_draws={draws}, seed=0).median_distribution.mean())
+"""
+
+
+def peers_dir() -> Path | None:
+    """The checkouts: DETENTE_PEERS_DIR, else shallow clones into a temporary folder."""
+    given = os.environ.get("DETENTE_PEERS_DIR")
+    if given:
+        return Path(given)
+    if shutil.which("git") is None:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="detente-peers-"))
+    for name, repo in REPOS.items():
+        try:
+            subprocess.run(["git", "clone", "-q", "--depth", "1", f"https://github.com/{repo}",
+                            str(folder / name)], timeout=60, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except (subprocess.SubprocessError, OSError):
+            print(f"  (could not clone {repo}; its row falls back to the reference figure)")
+    return folder
+
+
+@dataclass
+class Row:
+    work: str
+    peer: str
+    ours: str
+    ratio: float | None
+    goal: str
+    met: bool | None
+    cpu_ratio: float | None = None
+
+
+def fmt_s(r: Run | None) -> str:
+    return "-" if r is None else f"{r.wall:.2f} s ({r.cpu:.2f} CPU, {r.rss_mb:.0f} MB)"
+
+
+def python_with(module: str, env_name: str, default: str | None) -> str | None:
+    """An interpreter for a peer: the env var, else the default if it exists and imports."""
+    exe = os.environ.get(env_name) or default
+    if not exe or not (Path(exe).exists() or shutil.which(exe)):
+        return None
+    ok = subprocess.run([exe, "-c", f"import {module}"], capture_output=True).returncode == 0
+    return exe if ok else None
+
+
+def row_eum_call(peers: Path | None, repeat: int) -> Row:
+    game = peers / "schelling" / "tests" / "fixtures" / "emission_standards.json" if peers \
+        else None
+    ours = [sys.executable, "-c", DETENTE_EUM_CALL.format(path=str(EMISSIONS))]
+    peer = None
+    if game is not None and game.exists():
+        peer = [sys.executable, "-c", SCHELLING_CALL.format(path=str(game))]
+    env = {"PYTHONPATH": str(peers / "schelling" / "src")} if peers else None
+    best_peer, best_ours = None, None
+    for _ in range(repeat):  # A B A B: keep the best model-call time of each
+        if peer is not None:
+            p = run(peer, env).out.split()
+            best_peer = min(best_peer or (1e9, 0), (float(p[0]), int(p[1])))
+        o = run(ours, OUR_ENV).out.split()
+        best_ours = min(best_ours or (1e9, 0), (float(o[0]), int(o[1])))
+    ours_txt = f"{best_ours[0]:.2f} ms ({best_ours[1]} rounds)"
+    if best_peer is None:
+        return Row("eum, emissions, one solve, model call", "schelling absent", ours_txt, None,
+                   ">= 3x per round", None)
+    ratio = (best_peer[0] / best_peer[1]) / (best_ours[0] / best_ours[1])
+    return Row("eum, emissions, one solve, model call (preset schelling)",
+               f"schelling {best_peer[0]:.2f} ms ({best_peer[1]} rounds)", ours_txt, ratio,
+               ">= 3x per round", ratio >= 3)
+
+
+def row_eum_draws(peers: Path | None, repeat: int, draws: int = 10_000) -> Row:
+    game = peers / "schelling" / "tests" / "fixtures" / "emission_standards_widened.json" \
+        if peers else None
+    ours = detente("run", str(EMISSIONS), "-m", "eum", "--draws", str(draws), "--json")
+    peer = None
+    if game is not None and game.exists():
+        peer = [sys.executable, "-c", SCHELLING_DRAWS.format(path=str(game), draws=draws)]
+    env = {"PYTHONPATH": str(peers / "schelling" / "src")} if peers else None
+    p, o = in_turn(peer, ours, repeat, peer_env=env, our_env=OUR_ENV)
+    goal = "< 0.6 s, < 200 MB"
+    met = o.wall < 0.6 and o.rss_mb < 200
+    return Row(f"eum, emissions, {draws:,} draws, 10 rounds", "schelling " + fmt_s(p),
+               fmt_s(o), p.wall / o.wall if p else None, goal + " (>= 40x)", met,
+               p.cpu / o.cpu if p else None)
+
+
+def row_exchange(peers: Path | None, repeat: int) -> Row:
+    ours = detente("run", str(COP21), "-m", "exchange", "--json")
+    repo = peers / "decide-exchange-model" if peers else None
+    python = python_with("peewee, typesystem, structlog", "DETENTE_DECIDE_PYTHON",
+                         str(peers / "venv-decide" / "bin" / "python") if peers else None)
+    if repo is None or not repo.exists() or python is None:
+        _, o = in_turn(None, ours, repeat, our_env=OUR_ENV)
+        ratio = REFERENCE_S["decide cop21"] / o.wall
+        return Row("exchange, cop21, 1 repetition, decimal engine",
+                   f"decide {REFERENCE_S['decide cop21']} s (reference README, not run)",
+                   fmt_s(o), ratio, ">= 50x", ratio >= 50, REFERENCE_S["decide cop21"] / o.cpu)
+    out = Path(tempfile.mkdtemp(prefix="decide-out-"))
+    peer = [python, "-m", "decide.cli", "--input-file", str(COP21), "--model", "equal",
+            "--iterations", "10", "--repetitions", "1", "--output-dir", str(out)]
+    p, o = in_turn(peer, ours, repeat, peer_env={"PYTHONPATH": str(repo),
+                                                 "MPLBACKEND": "Agg"}, peer_cwd=out,
+                   our_env=OUR_ENV)
+    shutil.rmtree(out, ignore_errors=True)
+    ratio = p.wall / o.wall if p else None
+    return Row("exchange, cop21, 1 repetition, decimal engine", "decide " + fmt_s(p), fmt_s(o),
+               ratio, ">= 50x", ratio is not None and ratio >= 50, p.cpu / o.cpu if p else None)
+
+
+def row_smp(repeat: int) -> Row | None:
+    if not A080.exists():
+        return None
+    ours = detente("run", str(A080), "-m", "smp", "--json")
+    smpc = os.environ.get("DETENTE_KTAB_SMPC")
+    peer = [smpc, "--csv", str(A080), "--logmin"] if smpc else None
+    p, o = in_turn(peer, ours, repeat, our_env=OUR_ENV)
+    peer_s = p.wall if p else REFERENCE_S["KTAB a080"]
+    label = ("KTAB " + fmt_s(p)) if p else (f"KTAB {peer_s} s (reference README; C++, not "
+                                           "built here)")
+    # a reference figure is a quiet run's wall time, about its CPU time: set against ours
+    return Row("smp, KTAB dummyData-a080", label, fmt_s(o), peer_s / o.wall, ">= 300x",
+               peer_s / o.wall >= 300, (p.cpu if p else peer_s) / o.cpu)
+
+
+def row_bdm(peers: Path | None, repeat: int) -> Row:
+    ours = detente("run", str(EMISSIONS), "-m", "eum", "--json")
+    repo = peers / "bdm-scholz-expected-utility-model" if peers else None
+    python = python_with("csv", "DETENTE_BDM_PYTHON", "python3.10")
+    if repo is None or not (repo / "bdm_scholz_model.py").exists() or python is None:
+        _, o = in_turn(None, ours, repeat, our_env=OUR_ENV)
+        ratio = REFERENCE_S["BDM replication"] / o.wall
+        return Row("BDM replication, emissions, 10 rounds",
+                   f"{REFERENCE_S['BDM replication']} s (reference README, not run)", fmt_s(o),
+                   ratio, ">= 30x", ratio >= 30, REFERENCE_S["BDM replication"] / o.cpu)
+    peer = [python, "bdm_scholz_model.py", "ExampleActors.csv", "10"]
+    p, o = in_turn(peer, ours, repeat, peer_cwd=repo, our_env=OUR_ENV)
+    return Row("BDM replication, emissions, 10 rounds", "Velev/Masad " + fmt_s(p), fmt_s(o),
+               p.wall / o.wall if p else None, ">= 30x", p is not None and p.wall / o.wall >= 30,
+               p.cpu / o.cpu if p else None)
+
+
+def row_alone(work: str, args: list[str], repeat: int, goal_s: float) -> Row:
+    _, o = in_turn(None, detente(*args), repeat, our_env=OUR_ENV)
+    return Row(work, "none", fmt_s(o), None, f"< {goal_s} s", o.wall < goal_s)
+
+
+# -- floating-point work per second ---------------------------------------------------------------
+
+def matmul_peak() -> float:
+    """GFLOP/s of a 2000 x 2000 matrix product (numpy's BLAS on every core), best of three."""
+    import numpy as np
+
+    a = np.random.default_rng(0).random((2000, 2000))
+    best = min(-time.perf_counter() + (a @ a, time.perf_counter())[1] for _ in range(3))
+    return 2 * 2000**3 / best / 1e9
+
+
+def eum_flops(n: int) -> float:
+    """Flops of one eum round for one problem of n actors, counted from the formulas: two
+    vote-margin passes (n^2 distances and powers, n^3 differences, clips and sums each), two
+    dyad passes (about 30 operations per ordered pair), offers and choice (about 25 per pair)."""
+    return 2 * (3 * n**3 + 4 * n**2) + 2 * 30 * n**2 + 25 * n**2
+
+
+def exchange_flops(calculations: int) -> float:
+    """Arithmetic of the exchange round counted per exchange calculation: about 60 operations
+    (moves, gains, two capped outcomes over the issue's actors); decimal operations count as one."""
+    return 60.0 * calculations
+
+
+def kernel_rates() -> list[tuple[str, float, float]]:
+    """(kernel, seconds, GFLOP/s) of each kernel in process."""
+    import numpy as np
+
+    from detente.compile import compile_scenario
+    from detente.models import exchange
+    from detente.models.eum import EUMModel, eum_options
+    from detente.scenario import load_scenario
+
+    rates = []
+    many = compile_scenario(load_scenario(EMISSIONS), draws=10_000, seed=1)
+    model, opts = EUMModel(), eum_options({})
+    model.run(many, opts)
+    t = min(-time.perf_counter() + (model.run(many, opts), time.perf_counter())[1]
+            for _ in range(2))
+    rates.append(("eum, 10,000 draws x 10 rounds", t, 10_000 * 10 * eum_flops(10) / t / 1e9))
+    batch = compile_scenario(load_scenario(COP21))
+    count = [0]
+    calculate = exchange.Exchange.calculate
+
+    def counted(self, *args):  # type: ignore[no-untyped-def]
+        count[0] += 1
+        return calculate(self, *args)
+
+    exchange.Exchange.calculate = counted  # type: ignore[method-assign]
+    exchange.ExchangeModel().run(batch, exchange.ExchangeOptions())
+    exchange.Exchange.calculate = calculate  # type: ignore[method-assign]
+    t = min(-time.perf_counter() + (exchange.ExchangeModel().run(batch, exchange.ExchangeOptions()),
+                                    time.perf_counter())[1] for _ in range(2))
+    rates.append(("exchange, cop21, decimal", t, exchange_flops(count[0]) / t / 1e9))
+    del np
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--draws", type=int, default=10_000, help="draws of the eum row")
+    parser.add_argument("--only", default="", help="comma-separated row keys: eum-1, eum-draws, "
+                        "exchange, smp, bdm, war, help, report, flops")
+    args = parser.parse_args()
+    keep = set(filter(None, args.only.split(",")))
+    want = lambda key: not keep or key in keep  # noqa: E731
+    peers = peers_dir() if keep - {"war", "help", "report", "flops", "smp"} or not keep else None
+    print(f"peers from {peers}; best of {args.repeat} (one pair if a peer run > {LONG_S} s)")
+    rows: list[Row] = []
+    steps = [("eum-1", lambda: row_eum_call(peers, args.repeat)),
+             ("eum-draws", lambda: row_eum_draws(peers, args.repeat, args.draws)),
+             ("exchange", lambda: row_exchange(peers, args.repeat)),
+             ("smp", lambda: row_smp(args.repeat)),
+             ("bdm", lambda: row_bdm(peers, args.repeat)),
+             ("war", lambda: row_alone("war, flagship, 100,000 runs x 104 weeks",
+                                       ["simulate", str(FLAGSHIP), "--runs", "100000", "--json"],
+                                       args.repeat, 1.5)),
+             ("help", lambda: row_alone("detente --help", ["--help"], args.repeat, 0.15)),
+             ("report", lambda: row_alone("report, flagship, 2,000 runs",
+                                          ["report", str(FLAGSHIP), "--runs", "2000", "-o",
+                                           os.devnull], args.repeat, 2.0))]
+    for key, step in steps:
+        if want(key):
+            try:
+                row = step()
+            except (RuntimeError, OSError) as err:
+                print(f"  {key}: skipped ({err})")
+                continue
+            if row is not None:
+                rows.append(row)
+                print(f"  done: {row.work}", flush=True)
+    print()
+    print("| work (whole process unless stated) | peer, same run | detente | ratio (wall) "
+          "| ratio (CPU) | goal | met (wall) |")
+    print("|---|---|---|---:|---:|---|---|")
+    for r in rows:
+        ratio = "" if r.ratio is None else f"{r.ratio:.1f}x"
+        cpu = "" if r.cpu_ratio is None else f"{r.cpu_ratio:.1f}x"
+        met = "" if r.met is None else ("yes" if r.met else "no")
+        print(f"| {r.work} | {r.peer} | {r.ours} | {ratio} | {cpu} | {r.goal} | {met} |")
+    if want("flops"):
+        peak = matmul_peak()
+        print(f"\nfloating-point work per second, in process (peak: numpy matmul {peak:.1f} "
+              "GFLOP/s on this machine's cores, same run)")
+        print("| kernel | seconds | GFLOP/s | share of peak |")
+        print("|---|---:|---:|---:|")
+        for name, t, rate in kernel_rates():
+            print(f"| {name} | {t:.3f} | {rate:.3f} | {rate / peak:.2%} |")
+
+
+if __name__ == "__main__":
+    main()
