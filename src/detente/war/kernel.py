@@ -144,7 +144,8 @@ def _simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams) ->
     tough = streams.block_generator("war.type").random(b) < options.tough_prior
     mu = np.full(b, options.tough_prior)
     for t in range(horizon):
-        u = _weekly(streams, "war", t, (b, 4)).T  # battle, breakdown, collapse of R and of U
+        # battle, breakdown, collapse of R and of U: one row each, contiguous for the week's ops
+        u = np.ascontiguousarray(_weekly(streams, "war", t, (b, 4)).T)
         for lv in (lv for lv in inputs.levers if lv.id in due):
             draw = _weekly(streams, f"deadline:{lv.id}", t, (b,))
             hit = threatened[lv.id] & (due[lv.id] == t) & (status != AGREEMENT)
