@@ -26,7 +26,7 @@ browser:
 # The documentation site, warnings as errors (the model and scenario references are generated
 # from the option declarations and the JSON Schema by docs/site/hooks.py).
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet -d build/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet -d build/site
 
 test: $(STAMP) browser docs
 	$(BIN)/python -m pytest -q
