@@ -32,7 +32,7 @@ test: $(STAMP) browser docs
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks docs
+	$(BIN)/ruff check src tests benchmarks docs examples
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_negotiation.py

@@ -114,8 +114,10 @@ def record_classes(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
 
 
 def plain(data: Any) -> Any:
-    """JSON data with every bare ``{"value": x}`` (a Quantity without evidence) as x."""
+    """JSON data without empty entries, every bare ``{"value": x}`` (a Quantity without
+    evidence) as x."""
     if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if v not in (None, [], {})}
         return data["value"] if set(data) == {"value"} else {k: plain(v) for k, v in data.items()}
     return [plain(v) for v in data] if isinstance(data, list) else data
 
@@ -123,7 +125,7 @@ def plain(data: Any) -> Any:
 def shown(value: Any) -> str:
     """A default as a scenario file would write it."""
     if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json", exclude_defaults=True)
+        value = value.model_dump(mode="json", exclude_none=True)
     return json.dumps(plain(value))
 
 
