@@ -74,3 +74,13 @@ def test_every_page_in_the_nav_exists(pages):
     site = ROOT / "docs" / "site"
     missing = [p for p in paths(config["nav"]) if not (site / p).exists() and p not in pages]
     assert not missing
+
+
+@pytest.mark.parametrize("name", ["nile-dam.yaml", "border-war.yaml"])
+def test_tutorial_scenarios_load(name):
+    """The tutorials' scenario files stay valid as the language changes."""
+    from detente.scenario import load_scenario
+
+    scenario = load_scenario(ROOT / "docs" / "site" / "examples" / name)
+    assert len(scenario.actors) >= 3
+    assert (scenario.war is not None) == (name == "border-war.yaml")
