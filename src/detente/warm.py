@@ -1,0 +1,96 @@
+"""``python -m detente.warm``: compile the numba loops once, at install time.
+
+The compiled engines (``detente.models.smp_fast``, ``detente.models.exchange_fast``) are
+``njit(cache=True)``: numba compiles them on their first call and writes the machine code next
+to the source, where every later process loads it in about a second. Left to the first real
+run, that compilation takes 30-45 s of CPU inside an analyst's first ``detente report``; the
+Makefile's install step runs this module instead, so the first ``make demo`` on a fresh clone
+starts warm. Each step runs one model through the runner on a tiny scenario, compiled as a
+scenario file is, so the cached signatures are the ones real runs look up (numba keys its cache
+on array flags too: a read-only broadcast array would miss it).
+
+A view (like ``detente.demo``): it runs models through the runner and prints progress (a rich
+spinner in a terminal, one plain line per step otherwise); it computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+TINY = {
+    "detente": 1, "name": "warm-up", "salience_scale": 1,
+    "issues": [{"id": "x", "name": "x", "low": 0, "high": 100},
+               {"id": "y", "name": "y", "low": 0, "high": 100}],
+    "actors": [{"id": a, "name": a, "capability": c}
+               for a, c in (("a", 40), ("b", 25), ("c", 20), ("d", 15))],
+    "stances": [{"actor": a, "issue": i, "position": p, "salience": s}
+                for a, row in zip("abcd", (((10, .6), (80, .4)), ((40, .3), (20, .7)),
+                                           ((70, .5), (55, .5)), ((95, .2), (5, .8))),
+                                  strict=True)
+                for i, (p, s) in zip("xy", row, strict=True)],
+}
+
+
+def _tiny():  # type: ignore[no-untyped-def]
+    """Four actors on two issues, compiled the way a scenario file is (so the arrays have the
+    flags, writable and contiguous, that numba's cache keys on)."""
+    from detente.scenario import Scenario
+
+    return Scenario.model_validate(TINY)
+
+
+def _smp() -> None:
+    from detente.runtime import negotiate
+
+    negotiate(_tiny(), "smp", {"engine": "compiled", "max_turns": 5})
+
+
+def _exchange() -> None:
+    from detente.runtime import negotiate
+
+    negotiate(_tiny(), "exchange", {"engine": "compiled", "rounds": 2})
+
+
+def steps() -> list[tuple[str, Callable[[], None]]]:
+    """The compiled engines to warm, by label; empty without numba (nothing to compile)."""
+    from detente.models import exchange_fast, smp_fast
+
+    out = []
+    if smp_fast.AVAILABLE:
+        out.append(("smp: KTAB turn loops", _smp))
+    if exchange_fast.AVAILABLE:
+        out.append(("exchange: Stokman round loops", _exchange))
+    return out
+
+
+def main() -> int:
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    todo = steps()
+    if not todo:
+        print("detente.warm: numba is not installed; nothing to compile", file=sys.stderr)
+        return 0
+    start = time.perf_counter()
+    for k, (label, step) in enumerate(todo, 1):
+        t0 = time.perf_counter()
+        line = f"[{k}/{len(todo)}] compiling {label} (cached after this, once per install)"
+        if console.is_terminal:
+            with console.status(line):
+                step()
+            console.print(f"[{k}/{len(todo)}] {label}: {time.perf_counter() - t0:.1f} s",
+                          highlight=False)
+        else:
+            print(line, file=sys.stderr, flush=True)
+            step()
+            print(f"[{k}/{len(todo)}] {label}: done in {time.perf_counter() - t0:.1f} s",
+                  file=sys.stderr, flush=True)
+    print(f"detente.warm: compiled code cached in {time.perf_counter() - start:.1f} s",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
