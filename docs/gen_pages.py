@@ -22,8 +22,8 @@ from mkdocs.structure.files import File, Files
 from pydantic import BaseModel
 
 # the section of models.md that states each model's equations
-EQUATIONS = {"mean": "mean", "median": "median", "nash": "nash", "eum": "eum", "smp": "smp",
-             "exchange": "exchange", "war": "war"}
+EQUATIONS = {"mean": "mean", "median": "median", "nash": "nash", "ks": "ks", "eum": "eum",
+             "smp": "smp", "exchange": "exchange", "war": "war", "coupled": "coupled"}
 
 
 def cell(value: Any) -> str:
