@@ -36,7 +36,7 @@ def main(quick: bool = False) -> None:
         t_dask = best_of(lambda: run(eum, cluster), 2)
         same = np.array_equal(run(eum, cluster).output.positions, run(eum).output.positions)
     print(f"eum, emissions case, {draws:,} draws: in-process {t_here:.2f} s; dask LocalCluster "
-          f"(2 workers) {t_dask:.2f} s (+{t_dask - t_here:+.2f} s), cluster start {t_start:.2f} s; "
+          f"(2 workers) {t_dask:.2f} s ({t_dask - t_here:+.2f} s), cluster start {t_start:.2f} s; "
           f"identical numbers: {same}")
 
     flagship = load_scenario(ROOT / "scenarios" / "ukraine-2025.yaml")
