@@ -182,3 +182,21 @@ def test_ledger_section_scores_the_forecasts_over_time(tmp_path):
     assert sum(view["reliability"]["war"]["count"]) == 1
     with pytest.raises(InputError, match="no such ledger"):
         ledger_section(tmp_path / "absent.sqlite")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["bdm1994-emissions.yaml", "--sensitivity", "p_deal@26"], "needs a scenario with a war"),
+    (["ukraine-2025.yaml", "--sensitivity", "p_deal@9999"], "week must lie in"),
+    (["ukraine-2025.yaml", "--ledger", "absent.sqlite"], "no such ledger file"),
+])
+def test_report_options_refuse_bad_input_before_running(tmp_path, args, message):
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    name, *rest = args
+    rest = [str(tmp_path / a) if a.endswith(".sqlite") else a for a in rest]
+    r = CliRunner().invoke(app, ["report", str(SCENARIOS / name), "-o", str(tmp_path / "r.html"),
+                                 *rest])
+    assert r.exit_code == 2 and message in r.output
+    assert not (tmp_path / "r.html").exists()

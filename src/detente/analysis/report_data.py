@@ -173,6 +173,17 @@ def report_data(scenario: Scenario, runs: int = 5000, seed: int = 0,
     return data
 
 
+def sensitivity_outcome(scenario: Scenario, outcome: str) -> Any:
+    """The parsed war outcome of ``--sensitivity``; InputError without a war part or for an
+    unknown outcome (checked before any model runs)."""
+    from detente.analysis.outcomes import parse_outcome
+
+    if scenario.war is None:
+        raise InputError([problem("--sensitivity needs a scenario with a war part",
+                                  ("sensitivity",), value=outcome)])
+    return parse_outcome(outcome, scenario)
+
+
 def sensitivity_section(scenario: Scenario, outcome: str, runs_per_sample: int = 100,
                         samples: int = 8, seed: int = 0) -> dict[str, Any]:
     """The report's sensitivity part: a tornado of ``outcome`` over the baseline's uncertain
@@ -180,14 +191,10 @@ def sensitivity_section(scenario: Scenario, outcome: str, runs_per_sample: int =
     its evidence status), and the robust ranking of each lever alone on P(deal in force at the
     outcome's week, else week 26) over the hypotheses. Small sample counts: a first look;
     ``detente sensitivity`` and ``detente robust`` go further."""
-    from detente.analysis.outcomes import parse_outcome
     from detente.analysis.robust import robust_ranking
     from detente.analysis.sensitivity import analyse, war_problem
 
-    if scenario.war is None:
-        raise InputError([problem("--sensitivity needs a scenario with a war part",
-                                  ("sensitivity",), value=outcome)])
-    parsed = parse_outcome(outcome, scenario)
+    parsed = sensitivity_outcome(scenario, outcome)
     opts = war_options()
     tornado = analyse(war_problem(scenario, parsed, options=opts), "tornado",
                       runs_per_sample=runs_per_sample, seed=seed)

@@ -70,12 +70,15 @@ def report_document(scenario: Any, scenario_path: Path, runs: int = 5000, seed: 
     """Everything the report shows: the scenario's analyses, the cited paragraphs' text, and
     with ``sensitivity`` (an outcome such as ``p_deal@26``) a tornado and a robust lever
     ranking, with ``ledger`` the forecast ledger's section."""
-    from detente.analysis.report_data import report_data, sensitivity_section
+    from detente.analysis.report_data import report_data, sensitivity_outcome, sensitivity_section
 
+    if sensitivity is not None:
+        sensitivity_outcome(scenario, sensitivity)  # bad input fails before the long runs
+    ledger_part = ledger_section(ledger) if ledger is not None else None
     data = report_data(scenario, runs=runs, seed=seed, draws=draws)
     data["cited_text"] = cited_text(scenario, scenario_path)
     if sensitivity is not None:
         data["sensitivity"] = sensitivity_section(scenario, sensitivity, seed=seed)
-    if ledger is not None:
-        data["ledger"] = ledger_section(ledger)
+    if ledger_part is not None:
+        data["ledger"] = ledger_part
     return data

@@ -16,8 +16,9 @@ function plotTornado(div, t) {
     customdata: bars.map(b => `${(key === "low" ? b.at_p05 : b.at_p95).toPrecision(3)} → ` +
                               `${b[key].toFixed(3)}`)});
   Plotly.newPlot(div, [end("low", "low_ci95"), end("high", "high_ci95")], {
-    title: {text: `${t.outcome.name}: one input at a time (colour: evidence)`},
-    barmode: "overlay", height: 120 + 24 * bars.length, margin: {l: 220},
+    title: {text: `${t.outcome.name}, one input at a time: pale bar at its p05, solid at its ` +
+                  "p95; colour: its evidence"},
+    barmode: "overlay", showlegend: false, height: 120 + 24 * bars.length, margin: {l: 220},
     xaxis: {title: {text: t.outcome.name}},
     shapes: [{type: "line", x0: t.base, x1: t.base, yref: "paper", y0: 0, y1: 1,
               line: {dash: "dot", color: "#333"}}]}, {responsive: true});
@@ -29,7 +30,7 @@ function plotLedgerHistory(div, ledger) {
                 x: q.forecasts.map(f => f.created_at.slice(0, 10)),
                 y: q.forecasts.map(f => f.forecast.p)}));
   Plotly.newPlot(div, traces, {title: {text: "Binary forecasts over time"},
-                               yaxis: {range: [0, 1], title: {text: "p"}}}, {responsive: true});
+                               yaxis: {range: [-0.05, 1.05], title: {text: "p"}}}, {responsive: true});
 }
 
 function plotReliability(div, reliability) {
@@ -39,7 +40,7 @@ function plotReliability(div, reliability) {
   traces.push({type: "scatter", mode: "lines", x: [0, 1], y: [0, 1], name: "perfect",
                line: {dash: "dot", color: "#999"}});
   Plotly.newPlot(div, traces, {title: {text: "Reliability (binary forecasts)"},
-                               xaxis: {range: [0, 1], title: {text: "forecast"}},
-                               yaxis: {range: [0, 1], title: {text: "observed frequency"}}},
+                               xaxis: {range: [-0.05, 1.05], title: {text: "forecast"}},
+                               yaxis: {range: [-0.05, 1.05], title: {text: "observed frequency"}}},
                  {responsive: true});
 }
