@@ -200,3 +200,13 @@ def test_report_options_refuse_bad_input_before_running(tmp_path, args, message)
                                  *rest])
     assert r.exit_code == 2 and message in r.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_sensitivity_without_levers_says_the_ranking_was_not_run():
+    from detente.analysis.report_data import sensitivity_section
+
+    sc = load_scenario(SCENARIOS / "ukraine-2025.yaml")
+    sc = sc.model_copy(update={"levers": ()})
+    out = sensitivity_section(sc, "p_deal@12", runs_per_sample=20)
+    assert "robust" not in out and "no levers" in out["robust_skipped"]
+    assert len(out["tornado"]["bars"]) == len(out["tornado"]["inputs"])

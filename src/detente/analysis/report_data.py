@@ -200,7 +200,9 @@ def sensitivity_section(scenario: Scenario, outcome: str, runs_per_sample: int =
                       runs_per_sample=runs_per_sample, seed=seed)
     out: dict[str, Any] = {"tornado": {k: v for k, v in tornado.items() if k not in ("x", "y")}}
     levers = [lv.id for lv in scenario.levers]
-    if levers:
+    if not levers:
+        out["robust_skipped"] = "the scenario has no levers to rank"
+    else:
         hypotheses = ["baseline", *[h.id for h in scenario.hypotheses]]
         out["robust"] = robust_ranking(scenario, hypotheses, levers, week=parsed.week or 26,
                                        samples=samples, runs_per_sample=runs_per_sample,
