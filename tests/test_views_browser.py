@@ -172,3 +172,91 @@ def test_editor_shows_inline_errors_and_saves_a_file_that_runs(browser, editor_s
     assert page.locator("#editor-plot .violinlayer path").count() >= 1
     assert not errors
     page.close()
+
+
+# -- the report's evidence hover, sensitivity and ledger sections --------------------------------
+
+CORPUS = SCENARIOS.parent.parent / "shared" / "corpus"
+
+
+def _hover_paragraph(browser, report) -> tuple[str, str]:
+    """Hover the first cited value whose paragraph text was read: the popup's text and its
+    first marked number."""
+    page, errors = _open(browser, report.as_uri())
+    page.wait_for_selector("body[data-rendered=yes]", timeout=60_000)
+    cell = page.locator("td:has(> .paras .para-text mark)").first
+    assert page.locator(".paras").first.is_hidden()  # shown only on hover
+    cell.hover()
+    popup = cell.locator("> .paras")
+    popup.wait_for(state="visible", timeout=5_000)
+    mark = popup.locator(".para-text mark").first
+    assert mark.is_visible()
+    text, number = popup.inner_text(), mark.inner_text().strip()
+    assert number and number in text
+    assert not errors
+    page.close()
+    return text, number
+
+
+def test_report_hover_shows_our_articles_paragraph_with_numbers_marked(browser, tmp_path):
+    from .test_report_data import cited_scenario
+
+    path, out = cited_scenario(tmp_path), tmp_path / "cited.html"
+    r = CliRunner().invoke(app, ["report", str(path), "-o", str(out), "--draws", "5"])
+    assert r.exit_code == 0, r.output
+    text, number = _hover_paragraph(browser, out)
+    assert "src, para 4" in text and "18%" in text and number == "18%"
+
+
+def test_report_hover_shows_the_corpus_paragraph_read_at_run_time(browser, tmp_path,
+                                                                  monkeypatch):
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    monkeypatch.chdir(SCENARIOS.parent)  # the flagship names ../shared/corpus from the root
+    out = tmp_path / "ukraine.html"
+    r = CliRunner().invoke(app, ["report", str(SCENARIOS / "ukraine-2025.yaml"), "-o", str(out),
+                                 "--draws", "5", "--runs", "100"])
+    assert r.exit_code == 0, r.output
+    text, _ = _hover_paragraph(browser, out)
+    source, _, paragraph = text.partition(":")
+    assert ", para " in source and len(paragraph.strip()) > 80  # the paragraph, not a paraphrase
+
+
+def test_report_draws_the_tornado_one_bar_per_input_and_the_robust_table(browser,
+                                                                         tmp_path_factory):
+    out = _report(tmp_path_factory, "ukraine-2025", "--runs", "100", "--sensitivity",
+                  "p_deal@26")
+    page, errors = _open(browser, out.as_uri())
+    page.wait_for_selector("body[data-rendered=yes]", timeout=60_000)
+    rows = page.locator("#tornado-table tr").count() - 1
+    assert rows >= 5
+    lengths = _figure(page, "tornado", "gd.data.map(t => t.y.length)")
+    assert lengths == [rows, rows]  # the p05 and the p95 end of each input's bar
+    labels = _figure(page, "tornado", "gd.data[0].y")
+    assert all(lab.endswith(("[cited]", "[inferred]", "[assumption]", "[none]"))
+               for lab in labels)
+    assert _figure(page, "tornado", "gd.data[1].error_x.visible") is True  # paired intervals
+    assert page.locator("#tornado .barlayer .point path").count() >= rows
+    assert page.locator("#robust-table tr").count() == 1 + 1 + 7  # header, (none), 7 levers
+    page.locator("#sensitivity").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "views-report-tornado.png"))
+    assert not errors
+    page.close()
+
+
+def test_report_ledger_section_shows_questions_scores_and_reliability(browser, tmp_path):
+    from .test_report_data import small_ledger
+
+    ledger, out = small_ledger(tmp_path / "ledger.sqlite"), tmp_path / "ledger.html"
+    r = CliRunner().invoke(app, ["report", str(SCENARIOS / "bdm1994-emissions.yaml"), "-o",
+                                 str(out), "--draws", "5", "--ledger", str(ledger)])
+    assert r.exit_code == 0, r.output
+    page, errors = _open(browser, out.as_uri())
+    page.wait_for_selector("body[data-rendered=yes]", timeout=60_000)
+    table = page.locator("#ledger-questions").inner_text()
+    assert "Q-DEAL-2027" in table and "p = 0.300" in table and "p = 0.600" in table
+    assert "war: 0.2822" in page.locator("#ledger-questions td.brier").inner_text()
+    assert _figure(page, "ledger-history", "gd.data[0].y") == [0.3, 0.6]
+    assert page.locator("#reliability .scatterlayer .point").count() >= 2
+    assert not errors
+    page.close()

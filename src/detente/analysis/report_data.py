@@ -11,13 +11,13 @@ import numpy as np
 
 from detente import __version__
 from detente.analysis.compare import compare, simulate_summary, war_options
-from detente.errors import InputError, ModelError
+from detente.errors import InputError, ModelError, problem
 from detente.results import Results
 from detente.runtime import negotiate
 from detente.scenario.schema import Scenario, iter_quantities
 
 # Every registered model the report shows: the one-round forecasts first, then the dynamic ones.
-REPORT_MODELS = ("mean", "median", "nash", "eum", "smp", "exchange")
+REPORT_MODELS = ("mean", "median", "nash", "ks", "eum", "smp", "exchange")
 # Model options for runs over many Monte Carlo draws (report, dashboard): the exchange model's
 # float engine follows the same rules 15-25x faster; decide's decimal rounding is only needed
 # to reproduce decide's ensembles (docs/exchange-parity.md).
@@ -171,3 +171,40 @@ def report_data(scenario: Scenario, runs: int = 5000, seed: int = 0,
             "options": opts.as_dict(),
         }
     return data
+
+
+def sensitivity_outcome(scenario: Scenario, outcome: str) -> Any:
+    """The parsed war outcome of ``--sensitivity``; InputError without a war part or for an
+    unknown outcome (checked before any model runs)."""
+    from detente.analysis.outcomes import parse_outcome
+
+    if scenario.war is None:
+        raise InputError([problem("--sensitivity needs a scenario with a war part",
+                                  ("sensitivity",), value=outcome)])
+    return parse_outcome(outcome, scenario)
+
+
+def sensitivity_section(scenario: Scenario, outcome: str, runs_per_sample: int = 100,
+                        samples: int = 8, seed: int = 0) -> dict[str, Any]:
+    """The report's sensitivity part: a tornado of ``outcome`` over the baseline's uncertain
+    inputs (each bar end with its paired 95 % interval for mean-type outcomes, each input with
+    its evidence status), and the robust ranking of each lever alone on P(deal in force at the
+    outcome's week, else week 26) over the hypotheses. Small sample counts: a first look;
+    ``detente sensitivity`` and ``detente robust`` go further."""
+    from detente.analysis.robust import robust_ranking
+    from detente.analysis.sensitivity import analyse, war_problem
+
+    parsed = sensitivity_outcome(scenario, outcome)
+    opts = war_options()
+    tornado = analyse(war_problem(scenario, parsed, options=opts), "tornado",
+                      runs_per_sample=runs_per_sample, seed=seed)
+    out: dict[str, Any] = {"tornado": {k: v for k, v in tornado.items() if k not in ("x", "y")}}
+    levers = [lv.id for lv in scenario.levers]
+    if not levers:
+        out["robust_skipped"] = "the scenario has no levers to rank"
+    else:
+        hypotheses = ["baseline", *[h.id for h in scenario.hypotheses]]
+        out["robust"] = robust_ranking(scenario, hypotheses, levers, week=parsed.week or 26,
+                                       samples=samples, runs_per_sample=runs_per_sample,
+                                       seed=seed, pairs=False, options=opts)
+    return out

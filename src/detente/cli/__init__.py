@@ -423,15 +423,21 @@ def report(
                                        min=1, max=10_000)] = 200,
     seed: SeedOpt = 0,
     fmt: FormatOpt = None,
+    sensitivity: Annotated[str | None, typer.Option(
+        help="Add a tornado and a robust lever ranking of this war outcome (e.g. p_deal@26; "
+             "costs time).")] = None,
+    ledger: Annotated[str | None, typer.Option(
+        help="Add this forecast ledger's questions, forecasts, scores and reliability.")] = None,
 ) -> None:
     """Write a self-contained HTML report (opens offline; Plotly.js inlined)."""
-    from detente.analysis.report_data import report_data
     from detente.report import render_report
+    from detente.report.data import report_document
     from detente.scenario.write import write_text_atomic
 
     sc = _load(scenario, fmt)
     with _spinner(True, "computing the report"), located_in(scenario):
-        data = report_data(sc, runs=runs, seed=seed, draws=draws)
+        data = report_document(sc, scenario, runs=runs, seed=seed, draws=draws,
+                               sensitivity=sensitivity, ledger=ledger)
     write_text_atomic(output, render_report(data))
     err.print(f"wrote {output.resolve()} ({output.stat().st_size / 1e6:.1f} MB)", highlight=False)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 
 def plotly_js() -> str:
@@ -60,13 +61,27 @@ def quantity(row: dict[str, Any]) -> str:
     return f"{number(row['point'])} ({row['dist']} {lo}–{hi})"
 
 
+def marked(paragraph: dict[str, Any]) -> markupsafe.Markup:
+    """A cited paragraph's text, escaped, with its extracted numbers in ``<mark>`` (the spans of
+    :func:`detente.evidence.view.cited_paragraph`, offsets into the text)."""
+    text, out, at = paragraph["text"], [], 0
+    for n in sorted(paragraph["numbers"], key=lambda n: n["start"]):
+        if n["start"] < at:
+            continue  # an overlapping span: the first one is marked
+        out += [markupsafe.escape(text[at:n["start"]]),
+                markupsafe.Markup("<mark>%s</mark>") % text[n["start"]:n["end"]]]
+        at = n["end"]
+    out.append(markupsafe.escape(text[at:]))
+    return markupsafe.Markup("").join(out)
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("detente.report", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters.update(evidence_text=evidence_text, evidence_mark=evidence_mark, number=number,
-                       quantity=quantity)
+                       quantity=quantity, marked=marked)
     return env
 
 
