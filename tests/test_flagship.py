@@ -214,3 +214,29 @@ def test_horizon_shorter_than_a_lever_start_is_refused():
 def test_war_option_errors():
     r = runner.invoke(app, ["simulate", str(FLAGSHIP), "--runs", "10", "-O", "variant=chaos"])
     assert r.exit_code == 2 and "must be one of" in r.output
+
+
+def test_stylised_facts_hold_under_every_hypothesis(flagship):
+    """`detente check` passes every stylised fact (issue 12 item 4) under the baseline and both
+    readings, and the checks asked for are there with their evidence."""
+    assert {"no-deal-now", "no-ceasefire-on-the-line-soon", "no-russian-sweep",
+            "no-ukrainian-sweep", "snail-paced-front"} <= {c.id for c in flagship.war.checks}
+    assert all(c.cite or c.assumption for c in flagship.war.checks)
+    result = runner.invoke(app, ["check", str(FLAGSHIP), "--runs", "400", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["passed"] and set(out["hypotheses"]) == {"baseline", "pressure-works",
+                                                        "limited-leverage"}
+    for rows in out["hypotheses"].values():
+        assert all(r["passed"] for r in rows) and len(rows) == len(flagship.war.checks)
+
+
+def test_red_lines_hold_back_every_deal_in_the_first_year(flagship):
+    """Russia's red lines (aug para 3, oct para 3) veto the talks' proposals at the start: in
+    the first year every refusal by Russia is a red-line veto, and no deal comes into force."""
+    out = run_variant(flagship, "pressure-works", (), 300, 0, war_options()).outcome
+    ru = [a.id for a in flagship.actors].index("RU")
+    first_year = slice(0, 52)
+    by_ru = out.vetoed_by[:, first_year] == ru
+    assert by_ru.any() and (out.veto_reason[:, first_year][by_ru] == 1).all()
+    assert not out.deal_in_force[:, first_year].any()
