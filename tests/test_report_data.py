@@ -45,7 +45,7 @@ def test_a_model_that_cannot_run_says_why(ukraine):
 
 def test_levers_hypotheses_and_war_parameters_carry_their_evidence(ukraine):
     sc = ukraine["scenario"]
-    assert len(sc["levers"]) == 7 and len(sc["hypotheses"]) == 2
+    assert len(sc["levers"]) == 9 and len(sc["hypotheses"]) == 2  # flamingo, secondary-tariffs
     oil = next(lv for lv in sc["levers"] if lv["id"] == "oil-sanctions")
     assert oil["evidence"][0]["source"] == "ofac-2025-10-22"
     assert oil["effects"][0]["param"] == "R.cost" and oil["effects"][0]["add"]["dist"]

@@ -77,7 +77,7 @@ def test_report_says_why_nash_is_missing_and_draws_bands_and_tables(browser, ukr
     pairs = list(zip(p05, p95, strict=True))
     assert all(a <= b for a, b in pairs) and any(a < b for a, b in pairs)
     assert page.locator("#neg-eum-0 .scatterlayer path.js-fill").count() >= 1
-    assert page.locator("#levers-table tr").count() == 1 + 7
+    assert page.locator("#levers-table tr").count() == 1 + 9
     assert page.locator("#hypotheses-table tr").count() == 1 + 2
     cited = page.locator("#war-table td[title*='para']")
     assert cited.count() >= 5  # hover shows source, paragraph and paraphrase

@@ -12,7 +12,7 @@ from rich.table import Table
 from detente.analysis.compare import compare, simulate_summary, war_options
 from detente.runtime import negotiate
 from detente.scenario import Scenario, load_scenario
-from detente.views.war_text import render_comparison, render_simulation
+from detente.views.war_text import lever_verdict, render_comparison, render_simulation
 
 BDM_FORECAST = 8.35  # Bueno de Mesquita (1994) p. 98, dominant outcome
 ACTUAL_OUTCOME = 8.833  # years, as quoted by Scholz et al. (2011)
@@ -97,6 +97,33 @@ def flagship_war(console: Console, scenario: Scenario, runs: int) -> None:
     hypotheses = [h.id for h in scenario.hypotheses]
     result = compare(scenario, hypotheses, [lv.id for lv in scenario.levers], runs, 0, opts)
     render_comparison(console, result, scenario)
+    flagship_verdicts(console, result)
+
+
+def _sign(delta: dict) -> int:
+    """+1 / -1 when the 95% interval excludes zero on that side, else 0."""
+    lo, hi = delta["ci95"]
+    return 1 if lo > 0 else -1 if hi < 0 else 0
+
+
+def flagship_verdicts(console: Console, result: dict) -> None:
+    """The coupled model's verdicts in words: each lever's effect on P(deal in force) at the last
+    checkpoint under each hypothesis, and whether its direction holds across hypotheses."""
+    entries = result["hypotheses"]
+    first = next(iter(entries.values()))
+    if "coupled" not in first["baseline"]:
+        return
+    week = str(first["baseline"]["coupled"]["checkpoints"][-1])
+    console.rule(f"[bold]Verdicts (coupled model, week {week})")
+    for lever in first["levers"]:
+        deltas = {h: e["levers"][lever]["coupled"]["effects"]["delta_p_deal"][week]
+                  for h, e in entries.items()}
+        signs = {_sign(d) for d in deltas.values()}
+        robust = ("robust: the same direction under every hypothesis" if len(signs) == 1
+                  else "hangs on the hypothesis")
+        console.print(f"  • [bold]{lever}[/] ({robust})", highlight=False)
+        for hyp, d in deltas.items():
+            console.print(f"      {hyp}: {lever_verdict(d, week)}", highlight=False)
 
 
 def flagship_report(console: Console, scenario: Scenario, runs: int) -> Path:

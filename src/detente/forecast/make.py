@@ -113,16 +113,23 @@ def war_arrays(run: Any, q: Question, week: int) -> tuple[np.ndarray, np.ndarray
 
     out, spec = run.outcome, q.simulated_by
     assert spec is not None
+    # the coupled kernel (a scenario with war.talks) names the same arrays after whole deals
+    first_agreement = getattr(out, "first_agreement", None)
+    if first_agreement is None:
+        first_agreement = out.first_deal
+    in_force = getattr(out, "in_force", None)
+    if in_force is None:
+        in_force = out.deal_in_force
     if spec.quantity == "agreement_date":
-        first = out.first_agreement.astype(float)
+        first = first_agreement.astype(float)
         return np.full(first.shape, NEVER), np.where(first >= 0, (first + 1) * 7, NEVER)
     if spec.event == "agreement_signed":
-        first = out.first_agreement.astype(float)
+        first = first_agreement.astype(float)
         return np.where(first >= 0, first, NEVER), None
     if spec.event == "war_ended":
         ended = ~np.isin(out.end_mode, (FIGHTING, HORIZON))
         return np.where(ended, out.end_week.astype(float), NEVER), None
-    holds = _spell_start(out.in_force, week)
+    holds = _spell_start(in_force, week)
     if spec.event == "agreement_terms":
         j = list(run.inputs.issues).index(spec.issue)
         terms = out.terms[:, j]
