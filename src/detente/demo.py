@@ -143,8 +143,8 @@ def main() -> None:
     emissions_comparison(console)
     flagship = load_scenario(scenarios_dir() / "ukraine-2025.yaml")
     flagship_negotiation(console, flagship, draws=1000)
-    flagship_war(console, flagship, runs=10_000)
-    path = flagship_report(console, flagship, runs=5_000)
+    flagship_war(console, flagship, runs=4_000)
+    path = flagship_report(console, flagship, runs=2_000)
     console.rule("[bold]Report")
     console.print(f"The flagship report (opens offline in any browser): {path}", highlight=False)
 
