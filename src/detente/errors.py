@@ -7,6 +7,7 @@ what would have been allowed. The CLI prints them and exits with status 2; the P
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +26,18 @@ def format_path(path: Path) -> str:
     return out or "<document>"
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxlong, _REPR.maxother = 3, 60, 40, 60
+
+
 def show_value(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    """A short ``repr`` of a value; never recurses deeper than three levels, never fails."""
+    try:
+        text = _REPR.repr(value)
+    except (ValueError, RecursionError):  # e.g. an int beyond Python's digit limit
+        digits = f" of about {value.bit_length() * 0.30103:.0f} digits" if isinstance(
+            value, int) else ""
+        text = f"<{type(value).__name__}{digits}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
