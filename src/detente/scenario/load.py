@@ -14,9 +14,9 @@ from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ValidationError
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
-from pydantic import BaseModel, ValidationError
 
 from detente.errors import InputError, Path, Problem, problem, show_value
 from detente.scenario.schema import Scenario

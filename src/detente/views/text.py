@@ -88,19 +88,22 @@ def render_negotiation(console: Console, scenario: Scenario, result: Negotiation
     """Forecast per round and issue (median and weighted mean), then the forecast line."""
     traj = result.trajectory
     if "voting_positions" in traj.diagnostics:
-        console.print(f"[bold]{escape(scenario.name)}[/] — model [bold]{result.model}[/]", highlight=False)
+        console.print(f"[bold]{escape(scenario.name)}[/] — model [bold]{result.model}[/]",
+                      highlight=False)
         render_exchanges(console, result)
         _forecast_table(console, scenario, result)
         return
     if traj.probabilities is not None:
-        console.print(f"[bold]{escape(scenario.name)}[/] — model [bold]{result.model}[/]", highlight=False)
+        console.print(f"[bold]{escape(scenario.name)}[/] — model [bold]{result.model}[/]",
+                      highlight=False)
         render_outcome_probabilities(console, result)
         _forecast_table(console, scenario, result)
         return
     t = int(traj.turns[0])
     issues = result.batch.issues
     median, mean = result.median_path()[0], result.mean_path()[0]
-    console.print(f"[bold]{escape(scenario.name)}[/] — model [bold]{result.model}[/]", highlight=False)
+    console.print(f"[bold]{escape(scenario.name)}[/] — model [bold]{result.model}[/]",
+                  highlight=False)
     table = Table()
     table.add_column("round", justify="right")
     for d in issues:

@@ -45,7 +45,8 @@ def terms_shift(lever: dict[str, Any], baseline: dict[str, Any], scenario: Scena
 
 def render_simulation(console: Console, summary: dict[str, Any], scenario: Scenario) -> None:
     levers = ", ".join(summary["levers"]) or "none"
-    console.print(f"[bold]{escape(scenario.name)}[/] — hypothesis [bold]{summary['hypothesis']}[/], "
+    console.print(f"[bold]{escape(scenario.name)}[/] — hypothesis "
+                  f"[bold]{summary['hypothesis']}[/], "
                   f"levers: {levers}; {summary['provenance']['runs']:,} runs over "
                   f"{summary['horizon']} weeks", highlight=False)
     t = Table(title="Chance an agreement is in force", title_justify="left")
