@@ -49,7 +49,8 @@ def test_small_requests_pass_and_work_limit_applies():
     small = estimate("smp", actors=13, issues=2, draws=10)
     assert check_budget(small) is small
     with pytest.raises(InputError, match="operations"):
-        check_budget(small, max_work=10)
+        check_budget(small, max_seconds=small.seconds / 2)
+    assert check_budget(small, max_seconds=small.seconds * 2) is small
 
 
 def test_default_limit_is_a_fraction_of_the_machine():

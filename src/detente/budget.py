@@ -4,7 +4,8 @@ A request's memory and work follow from its shapes alone: Monte Carlo draws B, a
 D, rounds or turns T, war runs R and weeks W. :func:`estimate` turns the shapes into bytes and
 elementary operations with each model's own growth (below), and :func:`check_budget` refuses a
 request whose peak memory exceeds ``max_memory`` (default: a fraction of the machine's memory) or
-whose work exceeds ``max_work``, naming the sizes and the limit.
+whose estimated time (work over the model's measured rate, :data:`RATE`) exceeds
+``max_seconds``, naming the sizes and the limit.
 
 Growth per model, measured with ``tracemalloc`` on the numpy engines (bytes at the peak):
 
@@ -29,6 +30,10 @@ from detente.errors import InputError, problem
 MEMORY_FRACTION = 0.5
 """Share of the machine's physical memory a request may use by default."""
 FLOAT = 8
+RATE = {"eum": 2e6, "smp": 4e5, "exchange": 2e5, "war": 1.5e6}
+"""Operations per second, the slowest measured on a 2-core machine (numpy engines, warm): work
+divided by the rate bounds a request's time from above. Other models: :data:`OTHER_RATE`."""
+OTHER_RATE = 1e7
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,11 @@ class Estimate:
     work: float
     sizes: dict[str, int] = field(default_factory=dict)
     formula: str = ""
+
+    @property
+    def seconds(self) -> float:
+        """Estimated time, from the work and the model's slowest measured rate."""
+        return self.work / RATE.get(self.model, OTHER_RATE)
 
     def describe(self) -> str:
         shapes = " x ".join(f"{k} {v:,}" for k, v in self.sizes.items())
@@ -106,10 +116,11 @@ def _gb(n: float) -> str:
     return f"{n / 1e9:.3g} GB" if n >= 1e8 else f"{n / 1e6:.3g} MB"
 
 
-def check_budget(need: Estimate, max_memory: int | None = None, max_work: float | None = None,
-                 field_name: str = "max_memory") -> Estimate:
-    """Refuse ``need`` when it exceeds the memory (default :func:`default_max_memory`) or the
-    work limit; the error names the sizes, the estimate and the limit. Returns ``need``."""
+def check_budget(need: Estimate, max_memory: int | None = None,
+                 max_seconds: float | None = None, field_name: str = "max_memory") -> Estimate:
+    """Refuse ``need`` when it exceeds the memory limit (default :func:`default_max_memory`) or
+    its estimated time exceeds ``max_seconds``; the error names the sizes, the estimate and the
+    limit. Returns ``need``."""
     limit = default_max_memory() if max_memory is None else max_memory
     problems = []
     if need.memory > limit:
@@ -117,11 +128,11 @@ def check_budget(need: Estimate, max_memory: int | None = None, max_work: float 
             f"this request needs about {_gb(need.memory)} of memory for {need.describe()}, over "
             f"the limit of {_gb(limit)}: use fewer draws, runs, weeks or actors, or raise the "
             f"limit (--max-memory)", (field_name,), value=need.memory))
-    if max_work is not None and need.work > max_work:
+    if max_seconds is not None and need.seconds > max_seconds:
         problems.append(problem(
-            f"this request needs about {need.work:.3g} operations for {need.describe()}, over "
-            f"the limit of {max_work:.3g} for one request: use fewer draws, runs, weeks or "
-            "actors", ("max_work",), value=need.work))
+            f"this request would take about {need.seconds:.3g} s ({need.work:.3g} operations) "
+            f"for {need.describe()}, over the limit of {max_seconds:g} s for one request: use "
+            "fewer draws, rounds, runs or weeks", ("max_seconds",), value=round(need.seconds, 1)))
     if problems:
         raise InputError(problems)
     return need
