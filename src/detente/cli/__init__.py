@@ -161,10 +161,18 @@ def validate(
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check a scenario file; report every problem with its line and field."""
+    """Check a scenario file; report every problem with its line and field, all in one pass
+    (with --json: {"valid": false, "errors": [{file, line, field, value, allowed, message}]})."""
     from detente.scenario.schema import iter_quantities
 
-    sc = _load(file, fmt)
+    try:
+        sc = _load(file, fmt)
+    except InputError as e:
+        if not as_json:
+            raise
+        located = e if e.file is not None else e.located(str(file))
+        print_json({"file": str(file), "valid": False, "errors": located.records()})
+        raise typer.Exit(2) from None
     quantities = list(iter_quantities(sc))
     summary = {
         "file": str(file),
