@@ -78,7 +78,8 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().construct_object(node, deep)
         except yaml.YAMLError:
             raise
-        except (ValueError, KeyError, AttributeError, TypeError, OverflowError) as err:
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError,
+                OverflowError) as err:
             detail = str(err).split(";")[0] if isinstance(err, ValueError) else "not readable"
             raise ConstructorError(None, None, f"value {show_value(node.value)} is not a valid "
                                    f"{node.tag.rsplit(':', 1)[-1]} ({detail})",
