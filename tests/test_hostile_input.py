@@ -256,3 +256,28 @@ def test_compiled_smp_matches_numpy_with_zero_salience():
     np.testing.assert_allclose(got["positions"], ref["positions"], atol=1e-12)
     np.testing.assert_array_equal(np.isnan(got["probabilities"]),
                                   np.isnan(ref["probabilities"]))
+
+
+def test_cli_json_turns_nan_into_null_with_a_reason():
+    """smp outside KTAB's limits (an actor with no salience) has undefined probabilities."""
+    result = runner.invoke(app, ["run", str(FIXTURES / "hostile" / "zero-salience.yaml"), "-m",
+                                 "smp", "-O", "enforce_limits=false", "--json"])
+    assert result.exit_code == 0, result.output
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} in --json output")
+
+    data = json.loads(result.stdout, parse_constant=refuse)
+    assert data["probabilities"][0][0] is None
+    assert "not a number" in data["null_reasons"]["probabilities[0][0]"]
+
+
+def test_war_effectiveness_beyond_the_maximum_is_refused(tmp_path):
+    from .conftest import SCENARIOS
+
+    text = (SCENARIOS / "ukraine-2025.yaml").read_text()
+    old = "effectiveness: {value: 1.0,"
+    assert old in text
+    bad = text.replace(old, "effectiveness: {value: 1.0e+308,")
+    line = next(k for k, ln in enumerate(bad.splitlines(), 1) if "1.0e+308" in ln)
+    _fails(_write(tmp_path, bad), f"s.yaml:{line}:", "less than or equal to 1000000000000")
