@@ -41,6 +41,7 @@ def test_structured_errors_carry_value_and_allowed():
     assert "capability" in by_field["issues[1].colour"]["allowed"] or \
         "reference" in by_field["issues[1].colour"]["allowed"]
     assert by_field["issues[1].colour"]["value"] == "red"
+    assert by_field["stances[3].actor"]["allowed"] == ["A", "B", "C"]
 
 
 def test_unbounded_normal_says_something_true():

@@ -261,7 +261,8 @@ def read_decide(text: str, file: str | None = None) -> Scenario:
                 continue
             data.append((line, cells))
         else:
-            parse.fail("unknown row type (allowed: #A, #P, #M, #D, #0, #/)", line=line, value=tag)
+            parse.fail("unknown row type (allowed: #A, #P, #M, #D, #0, #/)", line=line, value=tag,
+                       allowed=["#A", "#P", "#M", "#D", "#0", "#/"])
     for key, points in marks.items():
         if key not in issues:
             parse.fail(f"#M row names issue {key!r}, which no #P row defines", value=key)

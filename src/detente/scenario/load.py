@@ -470,8 +470,8 @@ def load_scenario(path: str | FilePath, fmt: str | None = None, **options: Any) 
     path = FilePath(path)
     text = read_text(path)
     if fmt is not None and fmt not in FORMATS:
-        raise InputError([problem(f"unknown format (allowed: {', '.join(FORMATS)})", value=fmt)],
-                         str(path))
+        raise InputError([problem(f"unknown format (allowed: {', '.join(FORMATS)})", value=fmt,
+                                  allowed=list(FORMATS))], str(path))
     fmt = fmt or detect_format(path, text)
     if fmt in ("yaml", "json"):
         data, lines = (parse_yaml if fmt == "yaml" else parse_json)(text, str(path))

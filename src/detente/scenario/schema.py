@@ -231,10 +231,10 @@ def check_scenario(s: Scenario) -> list[Problem]:
         at = ("stances", k)
         if st.actor not in actors:
             out.append(problem(f"actor is not defined (defined: {', '.join(actors)})",
-                               (*at, "actor"), value=st.actor))
+                               (*at, "actor"), value=st.actor, allowed=list(actors)))
         if st.issue not in issues:
             out.append(problem(f"issue is not defined (defined: {', '.join(issues)})",
-                               (*at, "issue"), value=st.issue))
+                               (*at, "issue"), value=st.issue, allowed=list(issues)))
             continue
         if (st.actor, st.issue) in seen:
             out.append(problem(
