@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -61,6 +62,10 @@ def _run_one(name: str, value: Any, fmt: str, tally: Counter, out: Path, slow: f
             (out / f"{name}-{tally['failed']}{SUFFIX[fmt]}").write_text(text)
     if time.perf_counter() - started > slow:
         tally["slow"] += 1
+    done = tally["valid"] + tally["refused"] + tally["failed"]
+    if done % 2000 == 0:
+        print(f"{done} documents: {tally['failed']} failed, {tally['slow']} slow", flush=True,
+              file=sys.stderr)
 
 
 def _drive(name: str, strategy: Any, fmt: str, n: int, check: Any) -> None:
