@@ -22,17 +22,20 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
+# The ledger tests also run against a throwaway PostgreSQL server that .ci/with-postgres starts.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	.ci/with-postgres $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_negotiation.py
 	$(BIN)/python benchmarks/bench_war.py
 	$(BIN)/python benchmarks/bench_smp.py
 	$(BIN)/python benchmarks/bench_exchange.py
+	$(BIN)/python benchmarks/bench_runtime.py
+	$(BIN)/python benchmarks/bench_forecast.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

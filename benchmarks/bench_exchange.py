@@ -15,7 +15,9 @@ from pathlib import Path
 from timing import best_of
 
 from detente.compile import compile_scenario
-from detente.models.exchange import ExchangeModel, ExchangeOptions
+from detente.models.exchange import ExchangeOptions
+from detente.runtime import run_arrays
+from detente.runtime.backends import Processes
 from detente.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +31,7 @@ def find(name: str) -> Path | None:
 
 def timed(batch, opts: ExchangeOptions, repeat: int = 1) -> float:
     """Best of ``repeat`` runs of the model on ``batch``, in seconds."""
-    return best_of(lambda: ExchangeModel().run(batch, opts), repeat)
+    return best_of(lambda: run_arrays("exchange", batch, opts, 0, Processes(2)), repeat)
 
 
 ENGINES = (("decimal", "decimal"), ("compiled", "auto"), ("python", "python"))

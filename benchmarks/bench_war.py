@@ -15,11 +15,15 @@ from pathlib import Path
 from timing import best_of
 
 from detente.compile import compile_war
+from detente.runtime import run_arrays
 from detente.scenario import load_scenario
-from detente.war.kernel import WarOptions, simulate
+from detente.war.kernel import WarOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
+def simulate(inputs, opts, seed):
+    return run_arrays("war", inputs, opts, seed)
 
 
 def main(quick: bool = False) -> None:

@@ -72,3 +72,10 @@ def test_models_command_lists_all():
     result = runner.invoke(app, ["models", "--json"])
     names = {m["name"] for m in json.loads(result.output)}
     assert {"mean", "median", "nash", "eum"} <= names
+
+
+def test_version_and_completion():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"detente {__version__}"
+    shown = runner.invoke(app, ["--show-completion"], env={"SHELL": "/bin/bash"})
+    assert shown.exit_code == 0 and "complete" in shown.stdout

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from detente.compile import batch_from_arrays, compile_scenario, inverse_cdf
 from detente.errors import ModelError
-from detente.models.baselines import MeanModel, NashModel, NashOptions, nash_1d, weighted_median
-from detente.results import negotiate
+from detente.models.baselines import MeanModel, NashModel, nash_1d, weighted_median
+from detente.options import MeanOptions, NashOptions
+from detente.runtime import negotiate
 from detente.scenario import Quantity, load_scenario
 
 from .conftest import FIXTURES
@@ -139,5 +140,20 @@ def test_nash_needs_reference():
 def test_static_models_on_batches():
     rng = np.random.default_rng(0)
     b = batch_from_arrays(rng.uniform(0, 10, (4, 5, 2)), 0.5, np.ones((4, 5)))
-    t = MeanModel().run(b, MeanModel.Options())
+    t = MeanModel().run(b, MeanOptions())
     assert t.forecast.shape == (4, 2) and t.positions.shape == (4, 1, 5, 2)
+
+
+def test_an_actors_capability_is_one_number_per_draw(minimal):
+    """An uncertain actor-level capability is drawn once per draw and shared by every issue
+    (it used to be drawn separately per issue within one draw)."""
+    b = compile_scenario(minimal, draws=200, seed=4)
+    k = b.actors.index("B")
+    cap = b.capability[:, k, :]
+    assert np.ptp(cap[:, 0]) > 0.1  # it is uncertain
+    np.testing.assert_array_equal(cap[:, 0], cap[:, 1])
+
+
+def test_smp_runs_over_draws_of_a_scenario_with_uncertain_capabilities(minimal):
+    res = negotiate(minimal, "smp", {"enforce_limits": False}, draws=12, seed=2)
+    assert res.output.positions.shape[0] == 12

@@ -14,7 +14,7 @@ from detente.compile import batch_from_arrays, compile_scenario
 from detente.errors import InputError
 from detente.models.baselines import weighted_mean, weighted_median
 from detente.models.eum import EUMModel, EUMOptions, eum_options
-from detente.results import negotiate
+from detente.runtime import negotiate
 from detente.scenario import load_scenario
 
 from .conftest import FIXTURES, SCENARIOS

@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 from detente.cli import app
 from detente.compile import compile_scenario
 from detente.errors import InputError
-from detente.models.exchange import ExchangeModel, ExchangeOptions, run_round, to_percent
-from detente.results import negotiate
+from detente.models.exchange import ExchangeOptions, run_round, to_percent
+from detente.runtime import negotiate, run_arrays
+from detente.runtime.backends import Processes
 from detente.scenario import load_scenario
 
 from .conftest import FIXTURES
@@ -29,8 +30,8 @@ def ensemble(request):
     case = request.param
     expected = json.loads((DECIDE / f"{case}.expected.json").read_text())
     batch = compile_scenario(load_scenario(DECIDE / CASES[case]))
-    options = ExchangeOptions(rounds=10, repetitions=30, seed=0, engine="decimal")
-    return expected, batch, ExchangeModel().run(batch, options)
+    options = ExchangeOptions(rounds=10, repetitions=30, engine="decimal")
+    return expected, batch, run_arrays("exchange", batch, options, 0, Processes(2))
 
 
 @pytest.fixture(scope="module", params=list(CASES))
@@ -39,8 +40,8 @@ def float_ensemble(request):
     case = request.param
     expected = json.loads((DECIDE / f"{case}.expected.json").read_text())
     batch = compile_scenario(load_scenario(DECIDE / CASES[case]))
-    options = ExchangeOptions(repetitions=30, seed=0, engine="auto")
-    return expected, ExchangeModel().run(batch, options)
+    options = ExchangeOptions(repetitions=30, engine="auto")
+    return expected, run_arrays("exchange", batch, options, 0, Processes(2))
 
 
 def _gaps(expected, traj, k_se: float, slack: float) -> list[tuple[str, str, int]]:
@@ -110,8 +111,8 @@ def test_decimal_engine_reproduces_decides_numbers_digit_for_digit(case):
 def test_engines_give_the_same_numbers():
     """The compiled round and the Python reference draw the same coin stream."""
     batch = compile_scenario(load_scenario(DECIDE / "copenhagen.csv"))
-    a = ExchangeModel().run(batch, ExchangeOptions(repetitions=3, seed=5, engine="compiled"))
-    b = ExchangeModel().run(batch, ExchangeOptions(repetitions=3, seed=5, engine="python"))
+    a = run_arrays("exchange", batch, ExchangeOptions(repetitions=3, engine="compiled"), 5)
+    b = run_arrays("exchange", batch, ExchangeOptions(repetitions=3, engine="python"), 5)
     np.testing.assert_array_equal(a.positions, b.positions)
     np.testing.assert_array_equal(a.diagnostics["ties"], b.diagnostics["ties"])
     assert a.diagnostics["ties"].sum() > 0  # ties happened, so the coin stream was exercised
@@ -119,8 +120,8 @@ def test_engines_give_the_same_numbers():
 
 def test_engines_agree_with_randomised_gains():
     batch = compile_scenario(load_scenario(DECIDE / "sample_data.txt"))
-    a = ExchangeModel().run(batch, ExchangeOptions(rounds=4, p=0.5, seed=2, engine="compiled"))
-    b = ExchangeModel().run(batch, ExchangeOptions(rounds=4, p=0.5, seed=2, engine="python"))
+    a = run_arrays("exchange", batch, ExchangeOptions(rounds=4, p=0.5, engine="compiled"), 2)
+    b = run_arrays("exchange", batch, ExchangeOptions(rounds=4, p=0.5, engine="python"), 2)
     np.testing.assert_allclose(a.positions, b.positions, atol=1e-9)
 
 
@@ -188,9 +189,9 @@ def test_missing_rows_never_trade(shared):
 
 def test_seeded_and_reproducible():
     scenario = load_scenario(DECIDE / "sample_data.txt")
-    a = negotiate(scenario, "exchange", {"seed": 3, "rounds": 3}).trajectory.positions
-    b = negotiate(scenario, "exchange", {"seed": 3, "rounds": 3}).trajectory.positions
-    c = negotiate(scenario, "exchange", {"seed": 4, "rounds": 3}).trajectory.positions
+    a = negotiate(scenario, "exchange", {"rounds": 3}, seed=3).trajectory.positions
+    b = negotiate(scenario, "exchange", {"rounds": 3}, seed=3).trajectory.positions
+    c = negotiate(scenario, "exchange", {"rounds": 3}, seed=4).trajectory.positions
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)  # ties are broken by the seeded coin
 

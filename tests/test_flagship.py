@@ -161,8 +161,8 @@ def test_probability_outside_unit_interval(tmp_path):
     _fails(tmp_path, TEXT.replace("collapse: {value: 0.0005, assumption: \"a sudden collapse of "
                                   "Russia's", "collapse: {value: 1.5, assumption: \"a sudden "
                                   "collapse of Russia's"), "R.collapse", "[0, 1]", "1.5")
-    _fails(tmp_path, TEXT.replace("credibility: {dist: triangular, lo: 0.05, mode: 0.15, hi: 0.35",
-                                  "credibility: {dist: triangular, lo: 0.05, mode: 0.15, hi: 1.35"),
+    _fails(tmp_path, TEXT.replace("credibility: {dist: triangular, lo: 0.0, mode: 0.03, hi: 0.1,",
+                                  "credibility: {dist: triangular, lo: 0.0, mode: 0.03, hi: 1.35,"),
            "deadline.credibility", "credibility (a probability) must lie in [0, 1]")
 
 

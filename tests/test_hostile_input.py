@@ -242,7 +242,8 @@ def test_output_respects_the_umask(tmp_path):
 
 def test_compiled_smp_matches_numpy_with_zero_salience():
     from detente.models import smp_fast
-    from detente.models.smp import SMPOptions, run_smp
+    from detente.models.smp import run_smp
+    from detente.options import SMPOptions
 
     if not smp_fast.AVAILABLE:
         pytest.skip("numba is not installed")

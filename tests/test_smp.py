@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from detente.cli import app
 from detente.compile import batch_from_arrays, compile_scenario
 from detente.errors import InputError, ModelError
-from detente.models.base import parse_options
 from detente.models.smp import SMPModel, SMPOptions, outcome_distribution, state
-from detente.results import negotiate
+from detente.options import parse_options
+from detente.runtime import negotiate
 from detente.scenario import load_scenario
 
 from .conftest import FIXTURES

@@ -11,16 +11,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detente.compile import LeverArrays, war_inputs_from_values
+from detente.runtime import run_arrays
 from detente.war.kernel import (
     AGREEMENT,
     VICTORY_R,
     VICTORY_U,
     WarOptions,
-    simulate,
 )
 from detente.war.theory import fearon_demand, fearon_outcomes, gamblers_ruin
 
 BERNOULLI = WarOptions(battle="bernoulli")
+
+
+def simulate(inputs, options, seed):
+    """The war model on prepared inputs, through the runner's blocks."""
+    return run_arrays("war", inputs, options, seed)
 
 
 def smith_stam(runs: int, c_r: float, c_u: float, beliefs: tuple[float, float, float, float],

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from detente.analysis.compare import compare, simulate_summary, war_options
-from detente.results import negotiate
+from detente.runtime import negotiate
 from detente.scenario import Scenario, load_scenario
 from detente.views.war_text import render_comparison, render_simulation
 

@@ -45,7 +45,7 @@ def _strict_json(obj: Any) -> str:
 
 def check_scenario_runs(sc: Any) -> None:
     """A valid scenario: the one-round model and a short eum give finite, strict JSON."""
-    from detente.results import negotiate
+    from detente.runtime import negotiate
 
     models = ("mean", "eum") if len(sc.actors) <= 8 and len(sc.issues) <= 4 else ("mean",)
     for model in models:

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from detente import __version__
-from detente.compile import WarInputs, compile_war
+from detente.compile import WarInputs
 from detente.errors import InputError, problem
-from detente.models.base import options_dict, parse_options
+from detente.options import WarOptions, parse_options
 from detente.scenario.schema import Scenario
-from detente.war.kernel import END_MODES, HORIZON, WarOptions, WarOutcome, simulate
+from detente.war.kernel import END_MODES, HORIZON, WarOutcome
 
 CHECKPOINTS = (13, 26, 52)
 
@@ -31,34 +31,24 @@ class WarRun:
     inputs: WarInputs
     outcome: WarOutcome
     levers: tuple[str, ...]
+    provenance: dict[str, Any] | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def war_options(given: dict[str, Any] | None = None) -> WarOptions:
-    return parse_options(WarOptions, given)
+    return parse_options(WarOptions, given)  # type: ignore[return-value]
 
 
 def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str], runs: int,
                 seed: int, options: WarOptions, horizon: int | None = None,
-                strength: dict[str, float] | None = None) -> WarRun:
-    inputs = compile_war(scenario, hypothesis, tuple(levers), runs, seed, strength)
-    if horizon is not None:
-        inputs = _with_horizon(inputs, horizon)
-    outcome = simulate(inputs, options, seed)
-    return WarRun(inputs, outcome, tuple(levers))
+                strength: dict[str, float] | None = None, backend: Any = None) -> WarRun:
+    """One variant through the runner (the same seed gives every variant the same streams)."""
+    from detente.runtime import Experiment, run
 
-
-def _with_horizon(inputs: WarInputs, horizon: int) -> WarInputs:
-    if not 1 <= horizon <= 1040:
-        raise InputError([problem("horizon must lie in [1, 1040] weeks", ("horizon",),
-                                  value=horizon)])
-    for lv in inputs.levers:
-        if lv.start >= horizon:
-            raise InputError([problem(
-                f"lever {lv.id!r} starts in week {lv.start}, outside the {horizon}-week horizon",
-                ("horizon",), value=horizon)])
-    from dataclasses import replace
-
-    return replace(inputs, horizon=horizon)
+    res = run(Experiment(scenario, "war", options.model_dump(mode="json", exclude_unset=True),
+                         hypothesis, tuple(levers), runs,
+                         horizon=horizon, seed=seed, strength=strength), backend)
+    return WarRun(res.inputs, res.outcome, tuple(levers), res.provenance, res.warnings)
 
 
 def agreement_curve(outcome: WarOutcome) -> np.ndarray:
@@ -112,20 +102,28 @@ def paired_delta(with_lever: WarOutcome, baseline: WarOutcome, week: int) -> dic
 
 def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str], runs: int,
             seed: int, options: WarOptions, horizon: int | None = None,
-            progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+            progress: Callable[[str], None] | None = None, backend: Any = None
+            ) -> dict[str, Any]:
     """Baseline and each lever alone, under each hypothesis: the object of `compare --json`."""
     result: dict[str, Any] = {"hypotheses": {}}
     for hyp in hypotheses:
-        base = run_variant(scenario, hyp, (), runs, seed, options, horizon)
+        base = run_variant(scenario, hyp, (), runs, seed, options, horizon, backend=backend)
         if progress:
             progress(f"{hyp}: baseline")
-        entry: dict[str, Any] = {"baseline": summarize(base), "levers": {}}
+        entry: dict[str, Any] = {"baseline": summarize(base), "levers": {},
+                                 "warnings": list(base.warnings)}
         weeks = [w for w in CHECKPOINTS if w <= base.inputs.horizon]
         for lever in levers:
-            alt = run_variant(scenario, hyp, (lever,), runs, seed, options, horizon)
+            alt = run_variant(scenario, hyp, (lever,), runs, seed, options, horizon,
+                              backend=backend)
             if progress:
                 progress(f"{hyp}: {lever}")
             summary = summarize(alt)
+            notes = [w for w in alt.warnings if w not in base.warnings]
+            if _unchanged(alt.outcome, base.outcome):
+                notes.append(f"lever {lever!r} changed no run's outcome under {hyp!r} (same "
+                             "agreements, weeks and terms in every run)")
+            entry["warnings"] += notes
             entry["levers"][lever] = {
                 "p_agreement": summary["p_agreement"],
                 "delta_p_agreement": {str(w): paired_delta(alt.outcome, base.outcome, w)
@@ -140,10 +138,18 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
         "version": __version__,
         "seed": seed,
         "runs": runs,
-        "options": options_dict(options),
+        "options": options.as_dict(),
         "horizon": horizon or (scenario.war.horizon if scenario.war else None),
+        "backend": base.provenance["backend"] if base.provenance else None,
+        "workers": base.provenance["workers"] if base.provenance else None,
     }
     return result
+
+
+def _unchanged(a: WarOutcome, b: WarOutcome) -> bool:
+    """True when two variants' runs ended identically (common random numbers make it exact)."""
+    return (np.array_equal(a.in_force, b.in_force) and np.array_equal(a.end_week, b.end_week)
+            and np.allclose(a.terms, b.terms, equal_nan=True))
 
 
 def resolve_names(requested: str | None, available: Sequence[str], what: str,
@@ -162,9 +168,11 @@ def resolve_names(requested: str | None, available: Sequence[str], what: str,
 
 def simulate_summary(scenario: Scenario, hypothesis: str | None, levers: Sequence[str], runs: int,
                      seed: int, options: WarOptions, horizon: int | None = None,
-                     strength: dict[str, float] | None = None) -> dict[str, Any]:
+                     strength: dict[str, float] | None = None, backend: Any = None
+                     ) -> dict[str, Any]:
     """One variant's outcome distribution and agreement curve: the object of `simulate --json`."""
-    run = run_variant(scenario, hypothesis, levers, runs, seed, options, horizon, strength)
+    run = run_variant(scenario, hypothesis, levers, runs, seed, options, horizon, strength,
+                      backend)
     return {
         "hypothesis": hypothesis or "baseline",
         "levers": list(levers),
@@ -173,11 +181,6 @@ def simulate_summary(scenario: Scenario, hypothesis: str | None, levers: Sequenc
         "agreement_curve": [float(v) for v in agreement_curve(run.outcome)],
         "durations": distribution(run.outcome.end_week.astype(float)),
         "shares": distribution(run.outcome.share[~np.isnan(run.outcome.share)]),
-        "provenance": {
-            "scenario_sha256": scenario.sha256(),
-            "version": __version__,
-            "seed": seed,
-            "runs": runs,
-            "options": options_dict(options),
-        },
+        "warnings": list(run.warnings),
+        "provenance": run.provenance,
     }

@@ -10,7 +10,7 @@ from typing import Any
 from detente import __version__
 from detente.analysis.compare import compare, simulate_summary, war_options
 from detente.errors import InputError, ModelError
-from detente.results import negotiate
+from detente.runtime import negotiate
 from detente.scenario.schema import Scenario, iter_quantities
 
 REPORT_MODELS = ("mean", "median", "eum", "smp", "exchange")
@@ -89,6 +89,6 @@ def report_data(scenario: Scenario, runs: int = 5000, seed: int = 0,
                            for h in hypotheses},
             "comparison": compare(scenario, hypotheses, [lv.id for lv in scenario.levers], runs,
                                   seed, opts),
-            "options": opts.__dict__,
+            "options": opts.as_dict(),
         }
     return data

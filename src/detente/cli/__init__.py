@@ -24,13 +24,28 @@ app = typer.Typer(
     name="detente",
     help="Model, stress-test and forecast negotiations and the ends of wars.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 out = Console()
 err = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _version(value: bool) -> None:
+    if value:
+        from detente import __version__
+
+        sys.stdout.write(f"detente {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")]
+        = False) -> None:
+    """Model, stress-test and forecast negotiations and the ends of wars."""
 
 
 def reports_input_errors(fn: F) -> F:
@@ -90,6 +105,56 @@ FormatOpt = Annotated[
                  "decide (default: detected)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", help="Run blocks on N local processes (default: this process).", min=1,
+    max=256)]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Run blocks on an existing dask cluster (tcp://HOST:PORT).")]
+DaskLocalOpt = Annotated[int | None, typer.Option(
+    "--dask-local", help="Start a dask LocalCluster of N workers on this machine.", min=1,
+    max=256)]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", help="Write the full Results (.parquet, .nc, .csv, .zarr).")]
+
+
+@contextlib.contextmanager
+def backend_from(workers: int | None, scheduler: str | None, dask_local: int | None) -> Any:
+    """The runner backend the flags ask for, closed afterwards (a LocalCluster is stopped)."""
+    from detente.runtime.backends import Dask, make_backend
+
+    backend = make_backend(workers, scheduler, dask_local)
+    try:
+        yield backend
+    finally:
+        if isinstance(backend, Dask):
+            backend.close()
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, show: bool = True) -> Any:
+    """Progress of the runner's blocks: a rich bar in a terminal, a plain line every few
+    seconds otherwise (a view concern: kernels never report progress)."""
+    import time
+
+    if not show:
+        yield None
+        return
+    if err.is_terminal:
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task(label, total=None)
+            yield lambda done, total: bar.update(task, completed=done, total=total)
+        return
+    last = [0.0]
+
+    def plain(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] >= 2.0:
+            last[0] = now
+            sys.stderr.write(f"{label}: {done}/{total} blocks\n")
+
+    yield plain
 
 
 def _load(path: Path, fmt: str | None) -> Any:
@@ -113,14 +178,24 @@ def run(
                                                      help="Model option key=value (repeat).")]
     = None,
     fmt: FormatOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
+    out_file: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a negotiation model and print its forecast per round and issue."""
-    from detente.results import negotiate
+    from detente.runtime import Experiment
+    from detente.runtime import run as run_experiment
 
     sc = _load(scenario, fmt)
-    with located_in(scenario):
-        result = negotiate(sc, model, parse_pairs(option), rounds=rounds, draws=draws, seed=seed)
+    experiment = Experiment(sc, model, parse_pairs(option), rounds=rounds, draws=draws, seed=seed)
+    with located_in(scenario), backend_from(workers, scheduler, dask_local) as backend, \
+            progress_bar(f"{model}: {draws:,} draws", show=not as_json and draws >= 1000) as bar:
+        result = run_experiment(experiment, backend, bar)
+    if out_file is not None:
+        write_results(result, out_file)
+    warn(result.warnings)
     if as_json:
         print_json(result.to_dict())
         return
@@ -133,25 +208,43 @@ def run(
 @reports_input_errors
 def models(as_json: JsonOpt = False) -> None:
     """List the negotiation models and their options with defaults."""
-    import dataclasses
+    from detente.options import describe
+    from detente.registry import MODELS
 
-    from detente.models import REGISTRY
-
-    rows = []
-    for name, m in sorted(REGISTRY.items()):
-        fields = {f.name: f.default for f in dataclasses.fields(m.Options)}
-        rows.append({"name": name, "summary": m.summary, "options": fields})
+    rows = [{"name": name, "kind": spec.kind, "summary": spec.summary,
+             "options": describe(spec.options)} for name, spec in MODELS.items()]
     if as_json:
         print_json(rows)
         return
-    table = Table(title="Negotiation models")
+    table = Table(title="Models (options: default, allowed values or range; -O key=value)")
     table.add_column("model", style="bold")
     table.add_column("what it is")
-    table.add_column("options (defaults)")
+    table.add_column("options")
     for r in rows:
-        table.add_row(r["name"], r["summary"],
-                      "\n".join(f"{k}={v}" for k, v in r["options"].items()))
-    out.print(table)
+        table.add_row(r["name"], f"{r['summary']} [{r['kind']}]",
+                      "\n".join(_option_line(o) for o in r["options"]))
+    out.print(table, markup=False)
+
+
+def _option_line(o: dict[str, Any]) -> str:
+    """``name=default (choices | range)``, as ``detente models`` lists it."""
+    from detente.options import allowed_text
+
+    allowed = (" | ".join(map(str, o["choices"])) if "choices" in o
+               else allowed_text(o).removeprefix("must ").removeprefix("lie ").removeprefix("be "))
+    return f"{o['name']}={o['default']} ({allowed})"
+
+
+def warn(warnings: Any) -> None:
+    """Settings that changed nothing, on stderr (``--json`` carries them too)."""
+    for w in warnings:
+        err.print(f"warning: {w}", highlight=False, markup=False, soft_wrap=True)
+
+
+def write_results(result: Any, path: Path) -> None:
+    """Write a Results to ``--out`` and say where (stderr, so --json stays one object)."""
+    written = result.write(path)
+    err.print(f"wrote {written}", highlight=False, markup=False)
 
 
 @app.command()
@@ -232,16 +325,21 @@ def simulate(
                                                     "(repeat).")] = None,
     horizon: HorizonOpt = None,
     option: WarOptionOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate bargaining while fighting: chance of agreement, end modes, duration, terms."""
     from detente.analysis.compare import simulate_summary, war_options
 
     sc = _load(scenario, None)
-    opts = war_options(parse_pairs(option))
-    with _spinner(not as_json and runs >= 50_000, f"simulating {runs:,} runs"), located_in(
-            scenario):
-        summary = simulate_summary(sc, hypothesis, lever or [], runs, seed, opts, horizon)
+    with located_in(scenario), backend_from(workers, scheduler, dask_local) as backend, \
+            _spinner(not as_json and runs >= 50_000, f"simulating {runs:,} runs"):
+        opts = war_options(parse_pairs(option))
+        summary = simulate_summary(sc, hypothesis, lever or [], runs, seed, opts, horizon,
+                                   backend=backend)
+    warn(summary["warnings"])
     if as_json:
         print_json(summary)
         return
@@ -261,6 +359,9 @@ def compare(
     seed: SeedOpt = 0,
     horizon: HorizonOpt = None,
     option: WarOptionOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Compare each lever with the baseline under each hypothesis (common random numbers)."""
@@ -278,11 +379,13 @@ def compare(
     from rich.progress import Progress
 
     with Progress(console=err, transient=True, disable=as_json or runs < 2_000) as bar, \
-            located_in(scenario):
+            located_in(scenario), backend_from(workers, scheduler, dask_local) as backend:
         task = bar.add_task("comparing levers", total=len(hyps) * (len(names) + 1))
         result = run_compare(sc, hyps, names, runs, seed, opts, horizon,
                              progress=lambda label: bar.update(task, advance=1,
-                                                               description=label))
+                                                               description=label),
+                             backend=backend)
+    warn(w for entry in result["hypotheses"].values() for w in entry["warnings"])
     if as_json:
         print_json(result)
         return
@@ -368,14 +471,19 @@ def serve(
 
 @app.command()
 def schema() -> None:
-    """Print the JSON Schema of the scenario language."""
-    from detente.scenario.schema import Scenario
+    """Print the JSON Schema of the scenario language (model options included)."""
+    from detente.scenario.schema import json_schema
 
-    print_json(Scenario.model_json_schema())
+    print_json(json_schema())
 
 
 # Command groups that live in their own modules register themselves here (one line each);
 # each module imports only typer at import time, so `detente --help` stays fast.
+from detente.cli import evidence as _evidence  # noqa: E402
+from detente.cli import forecast as _forecast  # noqa: E402
+
+_forecast.register(app)
+_evidence.register(app)
 
 
 def main() -> None:

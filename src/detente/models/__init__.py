@@ -1,6 +1,8 @@
-"""Negotiation kernels, one registry: ``get_model(name).run(batch, options)``."""
+"""Negotiation kernels. The registry of every model is :mod:`detente.registry` (explicit, no
+registration by import); ``get_model(name).run(batch, options, streams)`` runs one."""
 
-from detente.models import baselines, eum, exchange, smp  # noqa: F401  (registration)
-from detente.models.base import REGISTRY, NegotiationModel, Trajectory, get_model, parse_options
+from detente.models.base import NegotiationModel, Trajectory
+from detente.options import parse_options
+from detente.registry import MODELS, get_model
 
-__all__ = ["REGISTRY", "NegotiationModel", "Trajectory", "get_model", "parse_options"]
+__all__ = ["MODELS", "NegotiationModel", "Trajectory", "get_model", "parse_options"]

@@ -6,16 +6,15 @@ open tests (PEERS.md §10), so it is reported beside any dynamic model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 import numpy as np
 
 from detente.compile import Batch
 from detente.errors import ModelError
-from detente.models.base import Trajectory, register
-
-Weights = Literal["cs", "c", "s", "equal"]
+from detente.models.base import Trajectory
+from detente.options import MeanOptions, MedianOptions, NashOptions, Weights
+from detente.seeds import Streams
 
 
 def model_weights(batch: Batch, weights: Weights) -> np.ndarray:
@@ -73,45 +72,20 @@ def static_trajectory(batch: Batch, forecast: np.ndarray, reason: str) -> Trajec
     )
 
 
-@dataclass(frozen=True)
-class MeanOptions:
-    """weights: 'cs' capability x salience (default, the compromise model), 'c', 's', 'equal'."""
-
-    weights: Weights = "cs"
-
-
-@dataclass(frozen=True)
-class MedianOptions:
-    """weights as for ``mean``; tie: 'lower' weighted median (default) or 'midpoint'."""
-
-    weights: Weights = "cs"
-    tie: Literal["lower", "midpoint"] = "lower"
-
-
-@dataclass(frozen=True)
-class NashOptions:
-    """utility: 'linear' -|o - x_i| (default) or 'quadratic'; weights as for ``mean``."""
-
-    utility: Literal["linear", "quadratic"] = "linear"
-    weights: Weights = "cs"
-
-
 class MeanModel:
-    name: ClassVar[str] = "mean"
-    summary: ClassVar[str] = "Compromise model: capability x salience weighted mean (Achen 2006)"
-    Options: ClassVar[type] = MeanOptions
+    """Compromise model: capability x salience weighted mean (MODELS.md §1.1)."""
 
-    def run(self, batch: Batch, options: MeanOptions) -> Trajectory:
+    def run(self, batch: Batch, options: MeanOptions, streams: Streams | None = None
+            ) -> Trajectory:
         w = model_weights(batch, options.weights)
         return static_trajectory(batch, weighted_mean(batch.position, w), "static")
 
 
 class MedianModel:
-    name: ClassVar[str] = "median"
-    summary: ClassVar[str] = "Weighted median voter (Black; Scholz et al. 2011 eqs. 26-29)"
-    Options: ClassVar[type] = MedianOptions
+    """Weighted median voter (MODELS.md §1.2)."""
 
-    def run(self, batch: Batch, options: MedianOptions) -> Trajectory:
+    def run(self, batch: Batch, options: MedianOptions, streams: Streams | None = None
+            ) -> Trajectory:
         w = model_weights(batch, options.weights)
         forecast = weighted_median(batch.position, w, tie=options.tie)
         return static_trajectory(batch, forecast, "static")
@@ -159,11 +133,10 @@ def nash_1d(x: np.ndarray, w: np.ndarray, present: np.ndarray, d: np.ndarray,
 
 
 class NashModel:
-    name: ClassVar[str] = "nash"
-    summary: ClassVar[str] = "Weighted Nash bargaining solution, status quo as disagreement point"
-    Options: ClassVar[type] = NashOptions
+    """Weighted Nash bargaining solution, status quo as disagreement point (MODELS.md §1.3)."""
 
-    def run(self, batch: Batch, options: NashOptions) -> Trajectory:
+    def run(self, batch: Batch, options: NashOptions, streams: Streams | None = None
+            ) -> Trajectory:
         missing = [batch.issues[j] for j in range(len(batch.issues))
                    if np.isnan(batch.reference[:, j]).any()]
         if missing:
@@ -178,6 +151,3 @@ class NashModel:
                                      batch.reference[:, j], options.utility)
         return static_trajectory(batch, forecast, "static")
 
-
-for _model in (MeanModel(), MedianModel(), NashModel()):
-    register(_model)

@@ -20,88 +20,24 @@ MODELS.md §2.9 brings round 2 to 9.9 without breaking other rounds (see
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 import numpy as np
 
 from detente.compile import Batch
-from detente.errors import InputError, ModelError, problem
-from detente.models.base import Trajectory, bounded, parse_options, register
+from detente.errors import ModelError
+from detente.models.base import Trajectory
 from detente.models.baselines import weighted_median
+from detente.options import EUM_PRESETS as PRESETS
+from detente.options import EUMOptions, parse_options
+from detente.seeds import Streams
 
-Preset = Literal["scholz-code", "paper", "schelling", "masad2014"]
-
-
-@dataclass(frozen=True)
-class EUMOptions:
-    """Options of the expected-utility model; each row of MODELS.md §2.9 is one field.
-
-    The defaults form the ``scholz-code`` preset: the configuration of Scholz's own code as
-    recovered by the Velev (2014) replication, the only one known to reproduce Table 2.
-
-    preset: a named set of the options below; explicitly given options override it.
-    q: probability the status quo persists if nobody challenges (Scholz chose 1.0 for BDM 1994).
-    probability: 'all_pairs_risk' (Scholz's code, A7/A8), 'paper' (eqs. 30/31), 'signed_clip'.
-    perspective: whose risk exponent prices both sides of a dyad: 'evaluator' or 'own' (A9).
-    security: 'adversary' (column sum, §5 prose) or 'row' (Appendix print) (A2).
-    conflict_rule: in a confrontation the weaker side 'loser_moves' or 'no_move' (A6).
-    offer_selection: 'scholz_code', 'least_move', 'highest_eu', 'most_enforceable' (A5).
-    capitulation: 'paper' (|a| > b fires) or 'velev_bug' (never fires) (A4).
-    update: 'simultaneous' or 'sequential' in actor order (A13).
-    range: distance normaliser R from the 'initial' or 'current' positions, or the issue 'scale'.
-    risk: 'on' (eqs. 32-34) or 'off' (r = 1 throughout).
-    stop: 'rounds' (fixed number of rounds) or 'median_stable' (median moves less than
-        stable_eps for stable_k consecutive rounds; ``rounds`` is then the cap) (A14).
-    """
-
-    preset: Preset = "scholz-code"
-    q: float = 1.0
-    probability: Literal["all_pairs_risk", "paper", "signed_clip"] = "all_pairs_risk"
-    perspective: Literal["evaluator", "own"] = "evaluator"
-    security: Literal["adversary", "row"] = "adversary"
-    conflict_rule: Literal["loser_moves", "no_move"] = "loser_moves"
-    offer_selection: Literal["scholz_code", "least_move", "highest_eu", "most_enforceable"] = (
-        "scholz_code"
-    )
-    capitulation: Literal["paper", "velev_bug"] = "paper"
-    update: Literal["simultaneous", "sequential"] = "simultaneous"
-    range: Literal["initial", "current", "scale"] = "initial"
-    risk: Literal["on", "off"] = "on"
-    stop: Literal["rounds", "median_stable"] = "rounds"
-    rounds: int = 10
-    stable_eps: float = 0.5
-    stable_k: int = 2
-
-    def check(self) -> None:
-        bounded("q", self.q, 0.0, 1.0)
-        bounded("rounds", self.rounds, 1, 10_000)
-        bounded("stable_eps", self.stable_eps, 0.0, float("inf"))
-        bounded("stable_k", self.stable_k, 1, 1000)
-
-
-PRESETS: dict[str, dict[str, Any]] = {
-    "scholz-code": {},
-    "paper": {"probability": "paper", "perspective": "own", "offer_selection": "least_move"},
-    "schelling": {"range": "current", "probability": "paper", "perspective": "own",
-                  "conflict_rule": "no_move", "offer_selection": "most_enforceable",
-                  "stop": "median_stable", "rounds": 100},
-    "masad2014": {"probability": "signed_clip", "offer_selection": "highest_eu",
-                  "update": "sequential"},
-}
+__all__ = ["PRESETS", "EUMModel", "EUMOptions", "eum_options", "run_eum"]
 
 
 def eum_options(given: dict[str, Any] | None = None) -> EUMOptions:
-    """Options from a preset plus explicit overrides."""
-    given = dict(given or {})
-    preset = given.get("preset", "scholz-code")
-    if preset not in PRESETS:
-        raise InputError([problem(f"unknown preset (allowed: {', '.join(PRESETS)})",
-                                  ("options", "preset"), value=preset)])
-    base = replace(EUMOptions(), preset=preset, **PRESETS[preset])
-    return parse_options(EUMOptions, given, base=base)
+    """Options from a preset plus explicit overrides (the preset's values fill the rest)."""
+    return parse_options(EUMOptions, given)  # type: ignore[return-value]
 
 
 # -- the pieces of one round ---------------------------------------------------------------------
@@ -305,7 +241,7 @@ def eum_round(x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray,
 def _sequential(x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray, opts: EUMOptions,
                 first: np.ndarray, pick0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Actors move one at a time in list order, each on the state its predecessors left (A13)."""
-    simultaneous = replace(opts, update="simultaneous")
+    simultaneous = opts.model_copy(update={"update": "simultaneous"})
     x = x.copy()
     x[:, 0] = first[:, 0]
     picks = pick0.copy()
@@ -316,7 +252,7 @@ def _sequential(x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray, opts
     return x, picks
 
 
-BLOCK = 1024  # problems per block (at N = 10); blocks run on a thread pool
+BLOCK = 1024  # problems per cache block at N = 10 (results do not depend on it)
 
 
 def run_eum(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
@@ -325,22 +261,12 @@ def run_eum(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
 
     Returns positions (B, T+1, N), risk exponents (B, T, N), proposer accepted (B, T, N; -1 for
     none), turns (B,) and the stop flag (B,) telling whether ``median_stable`` fired. The batch
-    is processed in blocks so that intermediate arrays stay in cache; results do not depend on
-    the block size.
+    is processed in cache-sized blocks, one after the other (the runner parallelises).
     """
     n = x0.shape[1]
     block = max(1, BLOCK * 1000 // n**3)
-    starts = range(0, x0.shape[0], block)
-
-    def one(k: int) -> dict[str, np.ndarray]:
-        sl = slice(k, k + block)
-        return _run_block(x0[sl], c[sl], s[sl], scale[sl], opts)
-
-    if len(starts) > 1:  # numpy releases the GIL in its loops, so blocks run on every core
-        with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
-            parts = list(pool.map(one, starts))
-    else:
-        parts = [one(0)]
+    parts = [_run_block(x0[k:k + block], c[k:k + block], s[k:k + block], scale[k:k + block],
+                        opts) for k in range(0, x0.shape[0], block)]
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
@@ -385,13 +311,10 @@ def _run_block(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
 
 
 class EUMModel:
-    name: ClassVar[str] = "eum"
-    summary: ClassVar[str] = (
-        "Bueno de Mesquita expected-utility model (Scholz, Calbert & Smith 2011 reconstruction)"
-    )
-    Options: ClassVar[type] = EUMOptions
+    """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011), per issue."""
 
-    def run(self, batch: Batch, options: EUMOptions) -> Trajectory:
+    def run(self, batch: Batch, options: EUMOptions, streams: Streams | None = None
+            ) -> Trajectory:
         if not batch.complete:
             _, n, d = np.nonzero(~batch.mask)
             raise ModelError(
@@ -421,5 +344,3 @@ class EUMModel:
             },
         )
 
-
-register(EUMModel())

@@ -28,18 +28,17 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing as mp
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 import numpy as np
 
 from detente.compile import Batch
-from detente.models.base import Trajectory, bounded, register
+from detente.models.base import Trajectory
+from detente.options import ExchangeOptions
+from detente.seeds import Streams
 
 SALIENCE_WEIGHT = 0.4  # §4.3 step 8
 FIXED_WEIGHT = 0.1
@@ -48,44 +47,6 @@ DECIMAL_SALIENCE_WEIGHT = Decimal(SALIENCE_WEIGHT)  # decide builds them from th
 DECIMAL_FIXED_WEIGHT = Decimal(FIXED_WEIGHT)
 TIE = 1e-12  # relative: decide's Decimal ties (|ΔG| < 1e-20) are mathematical ties; in floats
 # two equal gains reached by different paths differ by round-off, so ties are judged relatively
-
-
-@dataclass(frozen=True)
-class ExchangeOptions:
-    """Options of the exchange model.
-
-    rounds: number of rounds (decide's iterations; default 10).
-    p: randomisation of gains in [0, 1] (Dijkstra et al. 2018); 0 is Equal Gain.
-    repetitions: independent runs per draw (ties are broken at random, so runs differ).
-    seed: seed of the tie-breaking (and randomisation) streams.
-    duplicate_tie: 'peer' keeps decide's quirk of leaving a second reference to the runner-up in
-        the list after a tie is decided for the leader, which can let that exchange be realised
-        twice; 'fixed' breaks the tie without it.
-    engine: 'decimal' (default) computes in 28-digit decimals with decide's order of
-        operations and decide's input reading, which reproduces decide's numbers digit for
-        digit, rounding included. Rounding matters because the model meets knife edges all the
-        time: two gains that tie exactly, an outcome that a capped move left exactly on a
-        partner's position; which way such a case goes depends on the last digit of a rounded
-        number, so only this engine has decide's path frequencies and ensembles (MODELS.md
-        §4.6, docs/exchange-parity.md). 'compiled' (compiled loops, the ``fast`` extra, numba)
-        and 'python' (the reference implementation here) follow the same rules in binary
-        floating point, draw the same coins and give each other's numbers ('compiled' is 15-25
-        times faster than 'decimal', 'python' twice as fast), but settle those knife edges by
-        their own round-off. 'auto' is
-        'compiled' when numba is installed, else 'python'.
-    """
-
-    rounds: int = 10
-    p: float = 0.0
-    repetitions: int = 1
-    seed: int = 0
-    duplicate_tie: Literal["peer", "fixed"] = "peer"
-    engine: Literal["decimal", "auto", "compiled", "python"] = "decimal"
-
-    def check(self) -> None:
-        bounded("rounds", self.rounds, 1, 1000)
-        bounded("p", self.p, 0.0, 1.0)
-        bounded("repetitions", self.repetitions, 1, 100_000)
 
 
 Number = float | Decimal
@@ -651,52 +612,49 @@ def _repetition(job: tuple[Any, ...]) -> dict[str, Any]:
     return out
 
 
-def _map(jobs: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """Repetitions are independent: spread them over processes when there are several."""
-    workers = min(len(jobs), os.cpu_count() or 1)
-    if workers < 2 or len(jobs) < 4 or "fork" not in mp.get_all_start_methods():
-        return [_repetition(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-        return list(pool.map(_repetition, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
-
-
 class ExchangeModel:
-    name: ClassVar[str] = "exchange"
-    summary: ClassVar[str] = "Stokman's exchange model (Equal Gain; randomised with p > 0)"
-    Options: ClassVar[type] = ExchangeOptions
+    """Stokman's exchange model (MODELS.md §4): one run of ``rounds`` rounds per batch row.
 
-    def run(self, batch: Batch, options: ExchangeOptions) -> Trajectory:
-        b = batch.draws
+    The runner gives this kernel one row per (draw, repetition) pair, draw-major (row = draw * R
+    + repetition, R = ``options.repetitions``); the Results type reshapes the rows into separate
+    ``draw`` and ``repetition`` dimensions. Each pair breaks its ties with its own stream, keyed
+    by its draw and repetition in the experiment (so ``--seed`` changes them and a pair's numbers
+    do not depend on the block it ran in).
+    """
+
+    def run(self, batch: Batch, options: ExchangeOptions, streams: Streams | None = None
+            ) -> Trajectory:
+        streams = streams or Streams.from_seed(0)
+        rows = batch.draws
         span = batch.high - batch.low
         reps = options.repetitions
-        seeds = np.random.SeedSequence(options.seed).generate_state(b * reps)
-        jobs = [(to_percent(batch.position[k], batch.low, batch.high,
-                            options.engine == "decimal"),
-                 batch.salience[k], batch.capability[k], batch.mask[k], options,
-                 int(seeds[k * reps + r]), batch.low, span, batch.actors, batch.issues,
-                 batch.stance_order)
-                for k in range(b) for r in range(reps)]
-        runs = _map(jobs)
+        runs = []
+        for k in range(rows):
+            draw, rep = divmod(streams.offset + k, reps)
+            seed = int(streams.sequence("exchange.ties", draw, rep).generate_state(1)[0])
+            start = to_percent(batch.position[k], batch.low, batch.high,
+                               options.engine == "decimal")
+            runs.append(_repetition((start, batch.salience[k], batch.capability[k],
+                                     batch.mask[k], options, seed, batch.low, span,
+                                     batch.actors, batch.issues, batch.stance_order)))
         to_scale = lambda v: batch.low + v * span / 100  # noqa: E731
         positions = to_scale(np.stack([r["positions"] for r in runs]))  # (B*R, T+1, N, D)
         voting = to_scale(np.stack([r["voting"] for r in runs]))  # (B*R, T, N, D)
-        mask = np.repeat(batch.mask, reps, axis=0)
-        cap = np.repeat(batch.capability, reps, axis=0)
-        sal = np.repeat(batch.salience, reps, axis=0)
+        mask, cap, sal = batch.mask, batch.capability, batch.salience
         voting_outcome = weighted_outcome(voting, sal[:, None], cap[:, None], mask[:, None])
         preference = weighted_outcome(positions, sal[:, None], cap[:, None], mask[:, None])
-        records = [r["exchanges"] for r in runs]
+        records = np.empty((rows, options.rounds), dtype=object)
+        for row, r in enumerate(runs):
+            for t, rnd in enumerate(r["exchanges"]):
+                records[row, t] = rnd
         return Trajectory(
             positions=positions,
             forecast=preference[:, -1],
-            turns=np.full(b * reps, options.rounds),
-            stop_reason=np.full(b * reps, "rounds", dtype=object),
+            turns=np.full(rows, options.rounds),
+            stop_reason=np.full(rows, "rounds", dtype=object),
             diagnostics={"voting_positions": voting, "voting_outcome": voting_outcome,
                          "preference_outcome": preference,
-                         "exchanges": np.array(records, dtype=object),
+                         "exchanges": records,
                          "ties": np.array([r["ties"] for r in runs]),
                          "repetitions": np.array(reps)},
         )
-
-
-register(ExchangeModel())

@@ -14,62 +14,15 @@ parameters of KTAB's XML schema are options with KTAB's CSV defaults.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import ClassVar, Literal
 
 import numpy as np
 
 from detente.compile import Batch
 from detente.errors import ModelError
-from detente.models.base import Trajectory, bounded, register
-
-VictoryProbModel = Literal["Linear", "Square", "Quartic", "Octic", "Binary"]
-PCEModel = Literal["Conditional", "MarkovIncentive", "MarkovUniform"]
-VotingRule = Literal["Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp"]
-
-
-@dataclass(frozen=True)
-class SMPOptions:
-    """The nine KTAB parameters (names and values as in its XML schema) and run controls.
-
-    Defaults are those KTAB writes for a CSV run (MODELS.md §3.11). ``max_turns`` is KTAB's
-    100-turn cap; a run also stops when the fractional change of positions against the first
-    turn falls below ``stop_ratio`` (from turn 2 on). ``rcvr_estimate`` and
-    ``pwcomp_receiver_capability`` choose between KTAB's behaviour ('peer') and the corrected
-    reading for the two non-default bargaining models (§3.9). ``enforce_limits`` refuses inputs
-    outside KTAB's limits (3-250 actors, an actor's saliences summing to at most 1); switched
-    off, such inputs run and the run says so. ``seed`` drives Stochastic state transitions.
-    ``engine``: 'compiled' runs the default configuration as compiled loops (needs the ``fast``
-    extra, numba), 'numpy' the array kernel, 'auto' the compiled loops for a single draw in the
-    default configuration when numba is installed (the first call in a process loads numba's
-    cached code, about 0.5 s) and the numpy kernel otherwise.
-    """
-
-    VictoryProbModel: VictoryProbModel = "Linear"
-    PCEModel: PCEModel = "Conditional"
-    StateTransitions: Literal["Deterministic", "Stochastic"] = "Deterministic"
-    VotingRule: VotingRule = "Proportional"
-    BigRAdjust: Literal["Full", "TwoThirds", "Half", "OneThird", "No"] = "OneThird"
-    BigRRange: Literal["Min", "Mid", "Max"] = "Mid"
-    ThirdPartyCommit: Literal["NoCommit", "SemiCommit", "FullCommit"] = "SemiCommit"
-    InterVecBrgn: Literal["S1P1", "S2P2", "S2PMax"] = "S2P2"
-    BargnModel: Literal["InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"] = "InitOnlyInterp"
-    max_turns: int = 100
-    stop_ratio: float = 0.02
-    rcvr_estimate: Literal["peer", "probability"] = "peer"
-    pwcomp_receiver_capability: Literal["peer", "receiver"] = "peer"
-    enforce_limits: bool = True
-    markov_max_iterations: int = 10_000
-    seed: int = 0
-    engine: Literal["auto", "numpy", "compiled"] = "auto"
-
-    def check(self) -> None:
-        bounded("max_turns", self.max_turns, 1, 10_000)
-        bounded("stop_ratio", self.stop_ratio, 0.0, 1.0)
-        bounded("markov_max_iterations", self.markov_max_iterations, 1, 1_000_000)
-
+from detente.models.base import Trajectory
+from detente.options import SMPOptions
+from detente.seeds import Streams
 
 VICTORY_EXPONENT = {"Linear": 1, "Square": 2, "Quartic": 4, "Octic": 8}
 RISK_ADJUST = {"Full": 0.0, "TwoThirds": 1 / 3, "Half": 0.5, "OneThird": 2 / 3, "No": 1.0}
@@ -216,14 +169,13 @@ ROW_BLOCK = 16  # challengers per block when N is large: bounds memory, spreads 
 
 def challenge_matrix(util_h: np.ndarray, weight: np.ndarray, sigma: np.ndarray, opts: SMPOptions
                      ) -> tuple[np.ndarray, np.ndarray]:
-    """P and gain of §3.8 for every (i, j); large N runs in blocks of challengers on threads."""
+    """P and gain of §3.8 for every (i, j); large N runs in blocks of challengers (so the
+    intermediate arrays stay small)."""
     n = util_h.shape[1]
     if n < 3 * ROW_BLOCK:
         return challenge_rows(util_h, weight, sigma, opts, np.arange(n))
-    blocks = [np.arange(k, min(k + ROW_BLOCK, n)) for k in range(0, n, ROW_BLOCK)]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        parts = list(pool.map(lambda rows: challenge_rows(util_h, weight, sigma, opts, rows),
-                              blocks))
+    parts = [challenge_rows(util_h, weight, sigma, opts, np.arange(k, min(k + ROW_BLOCK, n)))
+             for k in range(0, n, ROW_BLOCK)]
     return np.concatenate([p for p, _ in parts], 1), np.concatenate([g for _, g in parts], 1)
 
 
@@ -478,7 +430,8 @@ def check_limits(batch: Batch, opts: SMPOptions) -> list[str]:
 
 
 def run_smp(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions,
-            accommodation: np.ndarray | None = None) -> dict[str, np.ndarray]:
+            accommodation: np.ndarray | None = None, streams: Streams | None = None
+            ) -> dict[str, np.ndarray]:
     """Run B problems on the unit scale until KTAB's stopping rule (MODELS.md §3.10.6) fires.
 
     Returns positions (B, T+1, N, D), probabilities (B, T+1, N), representative probabilities
@@ -487,7 +440,10 @@ def run_smp(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
     if compiled_applies(opts, accommodation, pos0.shape[0]):
         return _run_compiled(pos0, sal, cap, opts)
     b, n, _ = pos0.shape
-    rng = np.random.default_rng(opts.seed)
+    # Stochastic transitions: one stream per draw, keyed by the draw's index in the experiment
+    streams = streams or Streams.from_seed(0)
+    draw_rngs = ([streams.generator("smp.transitions", streams.offset + k) for k in range(b)]
+                 if opts.StateTransitions == "Stochastic" else [])
     pos, ideal = pos0.copy(), pos0.copy()
     current = state(pos, ideal, sal, cap, opts)
     history = [pos]
@@ -499,7 +455,8 @@ def run_smp(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
     ratio = np.full(b, np.nan)
     unconverged = np.zeros(b, dtype=bool)
     for t in range(1, opts.max_turns + 1):
-        uniforms = rng.random((b, n))
+        uniforms = (np.stack([g.random(n) for g in draw_rngs]) if draw_rngs
+                    else np.zeros((b, n)))
         everyone = bool(running.all())
         live = slice(None) if everyone else np.flatnonzero(running)  # stopped draws cost nothing
         sub = current if everyone else State(*(getattr(current, f)[live] for f in _STATE))
@@ -591,12 +548,10 @@ def _scatter(whole: np.ndarray, rows: np.ndarray, part: np.ndarray) -> np.ndarra
 
 
 class SMPModel:
-    name: ClassVar[str] = "smp"
-    summary: ClassVar[str] = ("KTAB spatial model of politics with probabilistic Condorcet "
-                              "elections (multi-dimensional)")
-    Options: ClassVar[type] = SMPOptions
+    """KTAB's spatial model of politics with probabilistic Condorcet elections (MODELS.md §3)."""
 
-    def run(self, batch: Batch, options: SMPOptions) -> Trajectory:
+    def run(self, batch: Batch, options: SMPOptions, streams: Streams | None = None
+            ) -> Trajectory:
         if not batch.complete:
             raise ModelError("model 'smp' needs every actor to hold a position on every issue")
         cap = batch.capability
@@ -611,7 +566,8 @@ class SMPModel:
                              "outside KTAB's limits)")
         span = batch.high - batch.low
         unit = (batch.position - batch.low) / span
-        out = run_smp(unit, batch.salience, cap[:, :, 0], options, _accommodation(batch))
+        out = run_smp(unit, batch.salience, cap[:, :, 0], options, _accommodation(batch),
+                      streams)
         positions = batch.low + out["positions"] * span
         reps = out["option_probabilities"]
         final = reps[:, -1]
@@ -629,12 +585,11 @@ class SMPModel:
                          "expected_outcome": expected,
                          "outside_ktab_limits": np.array(bool(problems)),
                          "markov_unconverged": out["markov_unconverged"]},
+            series=("option_probabilities",),
         )
 
 
 def _accommodation(batch: Batch) -> np.ndarray | None:
     return batch.accommodation
 
-
-register(SMPModel())
 

@@ -14,8 +14,8 @@ import re
 from typing import Any, Literal
 
 from detente.errors import InputError, Path, Problem, problem
-from detente.scenario.load import validate_document
 from detente.scenario.schema import Scenario
+from detente.scenario.validate import validate_document
 
 SalienceScale = Literal["auto", 1, 100]
 
@@ -364,8 +364,7 @@ def _parse_xml(text: str, parse: _Rows) -> _Node | None:
 def read_ktab_xml(text: str, file: str | None = None) -> Scenario:
     """KTAB's XML scenario (PEERS.md §1.1): model parameters, dimensions, actors and the
     ideal-adjustment pairs. The nine parameters become the scenario's ``smp`` options."""
-    from detente.models.base import parse_options
-    from detente.models.smp import SMPOptions
+    from detente.options import SMPOptions, parse_options
 
     parse = _Rows(file)
     sc = _parse_xml(text, parse)
@@ -377,14 +376,8 @@ def read_ktab_xml(text: str, file: str | None = None) -> Scenario:
     params = sc.find("ModelParameters")
     for node in params.children if params else []:
         options[node.tag] = node.text.strip()
-    seed = sc.find("prngSeed")
-    if seed is not None and seed.text.strip():
-        try:
-            options["seed"] = int(seed.text.strip(), 0 if seed.text.strip().startswith("0x")
-                                  else 10) % 2**63
-        except ValueError:
-            parse.fail("prngSeed must be a decimal or 0x-hex integer", line=seed.line,
-                       value=seed.text.strip())
+    # prngSeed seeds KTAB's own generator, which no other program can reproduce; runs here are
+    # seeded by the experiment's seed (--seed), so the field is read past
     try:
         parse_options(SMPOptions, options)
     except InputError as err:

@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Confidence = Literal["low", "medium", "high"]
+Support = Literal["direct", "inferred"]
 
 MAX_MAGNITUDE = 1e12
 """Largest |number| a quantity may hold (value, bounds, mode, mean, sd): products of a few such
@@ -60,6 +61,17 @@ class Citation(Strict):
     paragraph: int | None = Field(None, ge=1, description="1-based paragraph number.")
     says: str = Field(min_length=1, max_length=400, description="Short paraphrase.")
     confidence: Confidence = "medium"
+    support: Support | None = Field(
+        None,
+        description=(
+            "How the cited passage backs the value. `direct`: the passage states the claim in "
+            "`says`, and the claim fixes the value with no further step (an explicit demand put "
+            "at its end of the issue's scale, a date, a count, the existence of a proposal or a "
+            "policy). `inferred`: the passage states the claim in `says`, and the value is the "
+            "analyst's translation of it into a magnitude the passage does not give. Default: "
+            "not stated (None), for a citation not yet reviewed."
+        ),
+    )
 
 
 DistName = Literal["uniform", "triangular", "normal", "beta"]

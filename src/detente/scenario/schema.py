@@ -28,6 +28,8 @@ class Issue(Strict):
 
     id: Id = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
     name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = Field((), description="Other names articles use for it "
+                                     "(matched by `detente evidence`).")
     description: str | None = None
     low: float = Field(0.0, description="Lower end of the scale.")
     high: float = Field(100.0, description="Upper end of the scale.")
@@ -71,6 +73,8 @@ class Actor(Strict):
 
     id: Id = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
     name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = Field((), description="Other names articles use for it "
+                                     "(matched by `detente evidence`).")
     description: str | None = None
     group: str | None = None
     capability: Quantity | None = Field(
@@ -145,6 +149,26 @@ class Scenario(Strict):
         return next(
             (s for s in self.stances if s.actor == actor_id and s.issue == issue_id), None
         )
+
+
+def json_schema() -> dict[str, Any]:
+    """The scenario language's JSON Schema, with each model's declared options under
+    ``model_options`` (types, allowed values, bounds, defaults and their sources)."""
+    from detente.registry import MODELS
+
+    schema = Scenario.model_json_schema()
+    defs = schema.setdefault("$defs", {})
+    props = {}
+    for name, spec in MODELS.items():
+        sub = spec.options.model_json_schema()
+        title = f"{spec.options.__name__}"
+        defs[title] = {k: v for k, v in sub.items() if k != "$defs"}
+        props[name] = {"$ref": f"#/$defs/{title}"}
+    schema["properties"]["model_options"] = {
+        "type": "object", "properties": props, "additionalProperties": False,
+        "description": Scenario.model_fields["model_options"].description,
+    }
+    return schema
 
 
 def iter_quantities(node: Any, path: Path = ()) -> Iterator[tuple[Path, Quantity]]:
@@ -257,6 +281,25 @@ def check_scenario(s: Scenario) -> list[Problem]:
     out += check_war(s.war, s.levers, s.hypotheses, set(actors), set(seen), list(issues))
     out += _check_accommodation(s, set(actors))
     out += _check_evidence(s)
+    out += _check_model_options(s)
+    return out
+
+
+def _check_model_options(s: Scenario) -> list[Problem]:
+    """Options given in the scenario for each model, against the model's declaration."""
+    from detente.options import parse_options
+    from detente.registry import MODELS
+
+    out: list[Problem] = []
+    for name, given in s.model_options.items():
+        if name not in MODELS:
+            out.append(problem(f"unknown model (available: {', '.join(sorted(MODELS))})",
+                               ("model_options", name), value=name))
+            continue
+        try:
+            parse_options(MODELS[name].options, given, prefix=("model_options", name))
+        except InputError as err:
+            out += err.problems
     return out
 
 
@@ -339,4 +382,5 @@ __all__ = [
     "Stance",
     "check_scenario",
     "iter_quantities",
+    "json_schema",
 ]

@@ -105,6 +105,8 @@ class Lever(Strict):
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
     name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = Field((), description="Other names articles use for it "
+                                     "(matched by `detente evidence`).")
     description: str | None = None
     start: int = Field(0, description="Week it takes effect (0 = now).")
     end: int | None = Field(None, description="Week it stops (exclusive); none: lasts.")

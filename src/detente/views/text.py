@@ -135,7 +135,7 @@ def _forecast_table(console: Console, scenario: Scenario, result: NegotiationRes
             row.append(f"{summary[d]['p05']:.3f} – {summary[d]['p95']:.3f}")
         forecast.add_row(*row)
     console.print(forecast)
-    p = result.provenance()
+    p = result.provenance
     console.print(
         f"[dim]stop: {traj.stop_reason[0]} after {t} round(s) · scenario "
         f"{(p['scenario_sha256'] or '')[:12]} · seed {p['seed']} · detente {p['version']}[/]",

@@ -5,26 +5,23 @@ the proposer makes an offer that each side accepts when it is worth at least its
 fighting on under its own beliefs; otherwise a battle moves the front one step, casualties and
 costs accrue, beliefs update, and termination (victory, collapse, exhaustion) is checked.
 
-Runs are simulated in fixed blocks of RUN_BLOCK (small enough to stay in cache), on a thread pool.
-Randomness comes from the seed the caller passes: per block, one stream for the war itself (every
-week draws the same number of uniforms whatever the state) and one stream per deadline lever,
-keyed by the lever's id. So two variants run with the same seed see the same battles, breakdowns
-and deadline draws whichever levers are on (lever comparisons use common random numbers), and
-results do not depend on the number of threads.
+The runner calls :meth:`WarModel.run` once per block of runs with the block's streams. Each
+week draws from its own keyed stream (``war`` and one ``deadline:<lever id>`` per deadline lever,
+indexed by block and week) a row of values per run, always the same number whatever the state,
+so run k sees the same battles, breakdowns and deadline draws in every variant (lever comparisons
+use common random numbers) whatever the number of runs, blocks or workers.
 """
 
 from __future__ import annotations
 
-import os
-import zlib
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields, replace
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from detente.compile import WarInputs
-from detente.models.base import bounded
+from detente.options import WarOptions
+from detente.seeds import Streams
 from detente.war.theory import fearon_outcomes, gamblers_ruin
 
 END_MODES = ("fighting", "agreement", "victory_R", "victory_U", "collapse_R", "collapse_U",
@@ -35,40 +32,6 @@ FORCE_FLOOR = 0.1  # a side whose forces fall below this share of their start is
 _BATTLE_KEYS = ("R.effectiveness", "U.effectiveness", "R.lethality", "U.lethality",
                 "R.recruitment", "U.recruitment", "R.cost", "U.cost", "R.casualty_cost",
                 "U.casualty_cost", "R.collapse", "U.collapse")
-RUN_BLOCK = 8192  # runs per block; part of the random-stream layout, so changing it changes draws
-
-
-@dataclass(frozen=True)
-class WarOptions:
-    """Options of the war kernel.
-
-    variant: 'smith-stam' (non-common Beta priors over battle odds, random-walk front; Smith &
-        Stam 2004), 'powell' (R privately knows whether it is a tough or soft type, in costs or
-        in power; U screens with its offers; Powell 2004), 'fearon' (one-shot take-it-or-leave-it
-        demand against a private cost; Fearon 1995).
-    proposer: 'mediator' offers the midpoint of the true bargaining range (MODELS.md §5.15's
-        reference protocol), 'R' / 'U' propose from their own beliefs, 'alternating' switches.
-    offer_rule: 'midpoint' of the range the proposer perceives, or 'tioli' (the most the
-        proposer believes the other accepts).
-    battle: 'csf' contest-success function on forces x effectiveness, or 'bernoulli' with
-        p = eff_R / (eff_R + eff_U) and forces ignored.
-    powell_uncertainty, type_spread, tough_prior: the powell variant's private type: costs (or
-        effectiveness) are (1 -/+ type_spread) times the scenario's for the tough/soft type.
-    """
-
-    variant: Literal["smith-stam", "powell", "fearon"] = "smith-stam"
-    proposer: Literal["mediator", "alternating", "R", "U"] = "mediator"
-    offer_rule: Literal["midpoint", "tioli"] = "midpoint"
-    battle: Literal["csf", "bernoulli"] = "csf"
-    csf_exponent: float = 1.0
-    powell_uncertainty: Literal["cost", "power"] = "cost"
-    type_spread: float = 0.5
-    tough_prior: float = 0.5
-
-    def check(self) -> None:
-        bounded("csf_exponent", self.csf_exponent, 0.0, 10.0)
-        bounded("type_spread", self.type_spread, 0.0, 0.99)
-        bounded("tough_prior", self.tough_prior, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -92,6 +55,12 @@ class WarOutcome:
     cost_R: np.ndarray
     cost_U: np.ndarray
     tough: np.ndarray  # (B,) the powell variant's private type of R (False elsewhere)
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[WarOutcome]) -> WarOutcome:
+        """Blocks of runs back into one outcome."""
+        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                      for f in fields(cls)})
 
 
 def _effective(inputs: WarInputs, t: int, enforced: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -132,49 +101,25 @@ def battle_probability(p: dict[str, np.ndarray], forces_r: np.ndarray, forces_u:
     return a / (a + b)
 
 
-def streams(entropy: int, lever_ids: list[str], block: int = 0
-            ) -> tuple[np.random.Generator, dict[str, np.random.Generator]]:
-    """Block ``block``'s generator for the war and one per deadline lever, from one entropy."""
-    core = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(0, block)))
-    per_lever = {lid: np.random.default_rng(np.random.SeedSequence(
-        entropy, spawn_key=(1, zlib.crc32(lid.encode()), block))) for lid in lever_ids}
-    return core, per_lever
+class WarModel:
+    """The war kernel behind the registry's ``war`` model: one block of runs per call."""
 
-
-def _block(inputs: WarInputs, sl: slice) -> WarInputs:
-    """The runs ``sl`` of ``inputs``."""
-    levers = tuple(replace(lv, effects=tuple((p, op, v[sl]) for p, op, v in lv.effects),
-                           credibility=None if lv.credibility is None else lv.credibility[sl])
-                   for lv in inputs.levers)
-    return replace(inputs, params={k: v[sl] for k, v in inputs.params.items()}, levers=levers,
-                   terms_low=inputs.terms_low[sl], terms_high=inputs.terms_high[sl])
-
-
-def simulate(inputs: WarInputs, options: WarOptions, seed: int | None) -> WarOutcome:
-    """Run every run of ``inputs`` for up to ``inputs.horizon`` weeks (MODELS.md §5.3)."""
-    entropy = np.random.SeedSequence(seed).entropy
-    lever_ids = [lv.id for lv in inputs.levers if lv.credibility is not None]
-    starts = list(range(0, inputs.runs, RUN_BLOCK))
-
-    def one(index: int) -> WarOutcome:
-        sl = slice(starts[index], starts[index] + RUN_BLOCK)
-        rng, lever_rng = streams(entropy, lever_ids, index)  # type: ignore[arg-type]
-        part = _block(inputs, sl)
+    def run(self, inputs: WarInputs, options: WarOptions, streams: Streams | None = None
+            ) -> WarOutcome:
+        """Every run of ``inputs`` for up to ``inputs.horizon`` weeks (MODELS.md §5.3)."""
+        streams = streams or Streams.from_seed(0)
         if options.variant == "fearon":
-            return _simulate_fearon(part, options, rng)
-        return _simulate_block(part, options, rng, lever_rng)
-
-    if len(starts) > 1:  # numpy releases the GIL in its loops: blocks use every core
-        with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
-            parts = list(pool.map(one, range(len(starts))))
-    else:
-        parts = [one(0)]
-    return WarOutcome(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
-                         for f in fields(WarOutcome)})
+            return _simulate_fearon(inputs, options, streams)
+        return _simulate_block(inputs, options, streams)
 
 
-def _simulate_block(inputs: WarInputs, options: WarOptions, rng: np.random.Generator,
-                    lever_rng: dict[str, np.random.Generator]) -> WarOutcome:
+def _weekly(streams: Streams, key: str, t: int, shape: tuple[int, ...]) -> np.ndarray:
+    """Week t's draws of stream ``key``: a row per run, so run i's values do not depend on how
+    many runs share the block."""
+    return streams.generator(key, streams.block, t).random(shape)
+
+
+def _simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams) -> WarOutcome:
     """One block of runs, week by week."""
     b, n, horizon = inputs.runs, inputs.steps, inputs.horizon
     par = inputs.params
@@ -196,12 +141,12 @@ def _simulate_block(inputs: WarInputs, options: WarOptions, rng: np.random.Gener
     due = {lv.id: np.full(b, lv.start) for lv in inputs.levers if lv.credibility is not None}
     threatened = {lid: np.ones(b, dtype=bool) for lid in due}
     enforced = {lid: np.zeros(b, dtype=bool) for lid in due}
-    tough = rng.random(b) < options.tough_prior
+    tough = streams.block_generator("war.type").random(b) < options.tough_prior
     mu = np.full(b, options.tough_prior)
     for t in range(horizon):
-        u = rng.random((4, b))  # battle, breakdown, collapse of R, collapse of U
+        u = _weekly(streams, "war", t, (b, 4)).T  # battle, breakdown, collapse of R and of U
         for lv in (lv for lv in inputs.levers if lv.id in due):
-            draw = lever_rng[lv.id].random(b)
+            draw = _weekly(streams, f"deadline:{lv.id}", t, (b,))
             hit = threatened[lv.id] & (due[lv.id] == t) & (status != AGREEMENT)
             win = hit & (draw < lv.credibility)  # type: ignore[operator]
             enforced[lv.id] |= win
@@ -378,8 +323,7 @@ def _powell_offer(options: WarOptions, k: np.ndarray, n: int, belief: dict, c_r:
     return x, accept, mu
 
 
-def _simulate_fearon(inputs: WarInputs, options: WarOptions, rng: np.random.Generator
-                     ) -> WarOutcome:
+def _simulate_fearon(inputs: WarInputs, options: WarOptions, streams: Streams) -> WarOutcome:
     """The one-shot case: R demands x*, U with private cost accepts or fights one decisive war.
 
     p is the battle probability at the start; lump-sum costs are a week's cost times the
@@ -391,7 +335,7 @@ def _simulate_fearon(inputs: WarInputs, options: WarOptions, rng: np.random.Gene
     p = battle_probability(par, par["R.forces"], par["U.forces"], options)
     _, duration = gamblers_ruin(np.rint(par["front.start"]), inputs.steps, p)
     c_r, c_bar = par["R.cost"] * duration, 2.0 * par["U.cost"] * duration
-    u = rng.random((2, b))
+    u = streams.block_generator("war.fearon").random((b, 2)).T
     _, war, share = fearon_outcomes(p, c_r, u[0] * c_bar, c_bar, u[1])
     mode = np.where(war, np.where(share > 0.5, VICTORY_R, VICTORY_U), AGREEMENT)
     in_force = np.repeat((~war)[:, None], horizon, axis=1)

@@ -121,7 +121,7 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
     ``max_memory``, default the smaller of half the machine and :data:`MAX_REQUEST_MEMORY`;
     estimated time at most ``max_seconds``) and answered 503 after ``timeout`` seconds.
     """
-    from detente.models import REGISTRY
+    from detente.registry import MODELS, negotiation_models
 
     paths = discover(folders)
     if not paths:
@@ -167,7 +167,7 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
                            "fewer draws or runs", None) from None
 
     names = tuple(paths)
-    models = tuple(sorted(REGISTRY))
+    models = tuple(sorted(negotiation_models()))
     ScenarioName = Literal[names]  # type: ignore[valid-type]
     ModelName = Literal[models]  # type: ignore[valid-type]
 
@@ -283,15 +283,18 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
                 "war": sc.war is not None}
 
     @app.get("/api/models", responses=ERRORS)
-    def list_models() -> list[dict[str, str]]:
+    def list_models() -> list[dict[str, Any]]:
         """The negotiation models."""
-        return [{"name": n, "summary": REGISTRY[n].summary} for n in models]
+        from detente.options import describe
+
+        return [{"name": n, "summary": MODELS[n].summary,
+                 "options": describe(MODELS[n].options)} for n in models]
 
     @app.post("/api/negotiate", responses=ERRORS)
     async def negotiate_endpoint(body: NegotiateRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
         """Run a negotiation model; positions per round (draw 0) and the forecast."""
         from detente.analysis.report_data import DRAW_OPTIONS
-        from detente.results import negotiate
+        from detente.runtime import negotiate
 
         check_token(request)
         sc = scenario(body.scenario)  # type: ignore[attr-defined]

@@ -8,7 +8,8 @@ how many draws were asked for, so a 10-draw run is the first 10 draws of a 10,00
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -60,6 +61,21 @@ class Batch:
     def complete(self) -> bool:
         return bool(self.mask.all())
 
+    def repeat(self, times: int) -> Batch:
+        """Each draw's row ``times`` times, draw-major (draws x repetitions)."""
+        def rep(a: np.ndarray) -> np.ndarray:
+            return np.repeat(a, times, axis=0)
+
+        return replace(self, capability=rep(self.capability), position=rep(self.position),
+                       salience=rep(self.salience), mask=rep(self.mask),
+                       reference=rep(self.reference))
+
+    def take(self, rows: slice) -> Batch:
+        """The draws ``rows`` of this batch (the runner's blocks)."""
+        return replace(self, capability=self.capability[rows], position=self.position[rows],
+                       salience=self.salience[rows], mask=self.mask[rows],
+                       reference=self.reference[rows])
+
 
 def sample_quantities(quantities: list[Quantity], draws: int,
                       seed: int | np.random.SeedSequence | None) -> np.ndarray:
@@ -104,7 +120,8 @@ def inverse_cdf(q: Quantity, u: np.ndarray) -> np.ndarray:
     return np.clip(x, lo, hi)  # guards only against round-off at the truncation points
 
 
-def compile_scenario(scenario: Scenario, draws: int = 1, seed: int | None = 0) -> Batch:
+def compile_scenario(scenario: Scenario, draws: int = 1,
+                     seed: int | np.random.SeedSequence | None = 0) -> Batch:
     """Build the arrays for ``draws`` Monte Carlo draws (draw 0 = point estimates)."""
     if draws < 1:
         raise InputError([problem("draws must be at least 1", ("draws",), value=draws)])
@@ -116,13 +133,24 @@ def compile_scenario(scenario: Scenario, draws: int = 1, seed: int | None = 0) -
 
     quantities: list[Quantity] = []
     slots: list[tuple[str, int, int]] = []  # (array, actor, issue)
+    # an actor's own capability is one number per draw, shared by every issue it takes part in;
+    # only a stance's own capability (decide's per-issue power) is drawn per issue
+    actor_column: dict[int, int] = {}
+    shared: list[tuple[int, int, int]] = []  # (column, actor, issue)
     for st in scenario.stances:
         i, j = a_index[st.actor], i_index[st.issue]
-        cap = st.capability or scenario.actors[i].capability
-        triple = (("position", st.position), ("salience", st.salience), ("capability", cap))
-        for name, qty in triple:
-            quantities.append(qty)  # type: ignore[arg-type]
+        for name, qty in (("position", st.position), ("salience", st.salience)):
+            quantities.append(qty)
             slots.append((name, i, j))
+        if st.capability is not None:
+            quantities.append(st.capability)
+            slots.append(("capability", i, j))
+        else:
+            if i not in actor_column:
+                actor_column[i] = len(quantities)
+                quantities.append(scenario.actors[i].capability)  # type: ignore[arg-type]
+                slots.append(("actor-capability", i, -1))
+            shared.append((actor_column[i], i, j))
     ref_slots = [(j, iss.reference) for j, iss in enumerate(scenario.issues) if iss.reference]
     quantities += [q for _, q in ref_slots]  # type: ignore[misc]
 
@@ -130,8 +158,12 @@ def compile_scenario(scenario: Scenario, draws: int = 1, seed: int | None = 0) -
     arrays = {name: np.zeros((draws, n, d)) for name in ("position", "salience", "capability")}
     mask = np.zeros((draws, n, d), dtype=bool)
     for col, (name, i, j) in enumerate(slots):
+        if name == "actor-capability":
+            continue
         arrays[name][:, i, j] = values[:, col]
         mask[:, i, j] = True
+    for col, i, j in shared:
+        arrays["capability"][:, i, j] = values[:, col]
     arrays["salience"] /= scenario.salience_scale
     reference = np.full((draws, d), np.nan)
     for k, (j, _) in enumerate(ref_slots):
@@ -155,11 +187,11 @@ def compile_scenario(scenario: Scenario, draws: int = 1, seed: int | None = 0) -
         low=np.array([i.low for i in scenario.issues]),
         high=np.array([i.high for i in scenario.issues]),
         reference=reference,
-        seed=seed,
+        seed=seed if not isinstance(seed, np.random.SeedSequence) else None,
         scenario_sha256=scenario.sha256(),
         actor_names=tuple(a.name for a in scenario.actors),
         issue_names=tuple(i.name for i in scenario.issues),
-        stance_order=tuple(tuple(i for name, i, j in slots[::3] if j == issue)
+        stance_order=tuple(tuple(i for name, i, j in slots if name == "position" and j == issue)
                            for issue in range(d)),
     )
 
@@ -242,10 +274,18 @@ class WarInputs:
     def runs(self) -> int:
         return int(next(iter(self.params.values())).shape[0])
 
+    def take(self, rows: slice) -> WarInputs:
+        """The runs ``rows`` of these inputs (the runner's blocks)."""
+        levers = tuple(replace(lv, effects=tuple((p, op, v[rows]) for p, op, v in lv.effects),
+                               credibility=None if lv.credibility is None
+                               else lv.credibility[rows]) for lv in self.levers)
+        return replace(self, params={k: v[rows] for k, v in self.params.items()}, levers=levers,
+                       terms_low=self.terms_low[rows], terms_high=self.terms_high[rows])
+
 
 def compile_war(scenario: Scenario, hypothesis: str | None = None,
                 levers: tuple[str, ...] | list[str] = (), runs: int = 1000,
-                seed: int | None = 0, strength: dict[str, float] | None = None) -> WarInputs:
+                seed: Any = 0, strength: dict[str, float] | None = None) -> WarInputs:
     """Draw the war parameters of ``runs`` runs under ``hypothesis`` with ``levers`` on.
 
     Every war parameter and every lever effect of the scenario is sampled, whichever levers are
@@ -255,6 +295,7 @@ def compile_war(scenario: Scenario, hypothesis: str | None = None,
     lever effects; ``strength`` scales them further (a user's what-if, 1 = as written).
     """
     from detente.scenario.war import parameter_quantities
+    from detente.seeds import key_code
 
     war = scenario.war
     if war is None:
@@ -285,10 +326,12 @@ def compile_war(scenario: Scenario, hypothesis: str | None = None,
         if lv.deadline is not None:
             slots.append(("credibility", lv.id))
             quantities.append(lv.deadline.credibility)
-    # independent streams for the war parameters and for uncertain lever scales; the issue
-    # positions below use ``seed`` itself, as `detente run --draws` does
-    streams = np.random.SeedSequence(seed).spawn(2)
-    values = sample_quantities(quantities, runs, streams[0])
+    # one named stream each for the war parameters, uncertain lever scales and the issues'
+    # positions, from the experiment's one seed (``seed``: an int or the runner's Streams)
+    from detente.seeds import Streams
+
+    streams = seed if isinstance(seed, Streams) else Streams.from_seed(seed)
+    values = sample_quantities(quantities, runs, streams.sequence("war.parameters"))
     column = {slot: values[:, k] for k, slot in enumerate(slots)}
     params = {k: column[("param", k)] for k in base}
     for side in ("R", "U"):
@@ -301,7 +344,8 @@ def compile_war(scenario: Scenario, hypothesis: str | None = None,
             continue
         factor = scale.get(lv.id, 1.0)
         if factor is None:  # an uncertain scale: sample it with the lever's own stream
-            factor = sample_quantities([hyp.lever_scale[lv.id]], runs, streams[1])[:, 0]  # type: ignore[union-attr]
+            factor = sample_quantities([hyp.lever_scale[lv.id]], runs,  # type: ignore[union-attr]
+                                       streams.sequence("war.lever_scale", key_code(lv.id)))[:, 0]
         factor = factor * (strength or {}).get(lv.id, 1.0)
         effects = []
         for j, eff in enumerate(lv.effects):
@@ -313,7 +357,7 @@ def compile_war(scenario: Scenario, hypothesis: str | None = None,
         cred = column.get(("credibility", lv.id))
         compiled.append(LeverArrays(lv.id, lv.start, lv.end, tuple(effects), cred,
                                     lv.deadline.every if lv.deadline else None))
-    negotiation = compile_scenario(scenario, draws=runs, seed=seed)
+    negotiation = compile_scenario(scenario, draws=runs, seed=streams.sequence("sampling"))
     r, u = negotiation.actors.index(war.R), negotiation.actors.index(war.U)
     return WarInputs(
         params=params,
@@ -324,7 +368,7 @@ def compile_war(scenario: Scenario, hypothesis: str | None = None,
         terms_low=negotiation.position[:, u, :],
         terms_high=negotiation.position[:, r, :],
         hypothesis=hypothesis or "baseline",
-        seed=seed,
+        seed=streams.entropy,
         scenario_sha256=negotiation.scenario_sha256,
     )
 

@@ -1,0 +1,187 @@
+"""The experiment runner: one protocol for every model, one seed, one Results.
+
+``run(Experiment(scenario, model, ...), backend)`` is the only place that samples inputs, seeds
+random streams, splits the batch into blocks, runs them (in this process, on local processes or
+on dask), gathers them and reports progress. Kernels take arrays, validated options and their
+block's :class:`~detente.runtime.seeds.Streams`, and return arrays; they start no pools, read
+no clocks and print nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from detente import __version__
+from detente.errors import InputError, problem
+from detente.options import Options, parse_options
+from detente.registry import ModelSpec, get_spec
+from detente.runtime.backends import Backend, InProcess, Progress
+from detente.scenario.schema import Scenario
+from detente.seeds import Streams
+
+MAX_HORIZON = 1040
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """What to run: a scenario, a model with options, and for a war the hypothesis and levers.
+
+    draws: Monte Carlo draws for a negotiation model (draw 0 = point estimates), runs for the war.
+    rounds: rounds of a dynamic negotiation model (sets its ``rounds``/``max_turns`` option).
+    horizon: weeks of a war (default: the scenario's). strength: per-lever what-if scale.
+    """
+
+    scenario: Scenario
+    model: str = "eum"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    hypothesis: str | None = None
+    levers: tuple[str, ...] = ()
+    draws: int = 1
+    rounds: int | None = None
+    horizon: int | None = None
+    seed: int = 0
+    strength: Mapping[str, float] | None = None
+
+    @property
+    def spec(self) -> ModelSpec:
+        return get_spec(self.model)
+
+    def validated_options(self) -> Options:
+        """Scenario's ``model_options`` for this model, then the experiment's, then ``rounds``."""
+        spec = self.spec
+        given = {**self.scenario.model_options.get(self.model, {}), **dict(self.options)}
+        if self.rounds is not None:
+            fields = spec.options.model_fields
+            name = next((f for f in ("rounds", "max_turns") if f in fields), None)
+            if name is None:
+                raise InputError([problem(f"model {self.model!r} has no rounds (it is not "
+                                          "dynamic)", ("rounds",), value=self.rounds)])
+            given[name] = self.rounds
+        return parse_options(spec.options, given)
+
+
+def run(experiment: Experiment, backend: Backend | None = None,
+        progress: Progress | None = None) -> Any:
+    """Run ``experiment`` on ``backend`` (default: this process) and return its Results."""
+    from detente.results import Results
+
+    backend = backend or InProcess()
+    spec = experiment.spec
+    if experiment.draws < 1:
+        raise InputError([problem("draws (runs) must be at least 1", ("draws",),
+                                  value=experiment.draws)])
+    opts = experiment.validated_options()
+    streams = Streams.from_seed(experiment.seed)
+    if spec.kind == "war":
+        payload = _war_inputs(experiment, streams)
+        size = payload.runs
+    else:
+        from detente.compile import compile_scenario
+
+        payload = compile_scenario(experiment.scenario, draws=experiment.draws,
+                                   seed=streams.sequence("sampling"))
+        size = payload.draws
+    work = payload
+    if spec.repeats and opts.repetitions > 1:  # type: ignore[attr-defined]
+        work = payload.repeat(opts.repetitions)  # type: ignore[attr-defined]
+    output, n_blocks = run_payload(spec, work, work.draws if spec.kind != "war" else size, opts,
+                                   streams, backend, progress)
+    provenance = {
+        "scenario_sha256": experiment.scenario.sha256(),
+        "model": spec.name,
+        "options": opts.as_dict(),
+        "hypothesis": experiment.hypothesis or "baseline" if spec.kind == "war" else None,
+        "levers": list(experiment.levers),
+        "seed": experiment.seed,
+        ("runs" if spec.kind == "war" else "draws"): size,
+        "version": __version__,
+        "backend": backend.name,
+        "workers": backend.workers,
+        "blocks": n_blocks,
+    }
+    return Results(spec.kind, spec.name, opts, provenance, payload, output,
+                   tuple(_warnings(experiment, opts, payload, output)))
+
+
+def _warnings(experiment: Experiment, opts: Options, payload: Any, output: Any) -> list[str]:
+    """Settings that changed nothing because of another value (never silent no-ops)."""
+    given = {**experiment.scenario.model_options.get(experiment.model, {}),
+             **dict(experiment.options)}
+    out = opts.inert(given)
+    if experiment.spec.kind == "war":
+        from detente.war.diagnostics import inert_settings, settled_at_once
+
+        hyp = next((h for h in experiment.scenario.hypotheses
+                    if h.id == experiment.hypothesis), None)
+        out += inert_settings(payload, experiment.hypothesis or "baseline",
+                              hyp.parameters if hyp else ())
+        out += settled_at_once(output.end_week, output.first_agreement)
+    return out
+
+
+def run_payload(spec: ModelSpec, payload: Any, size: int, opts: Options, streams: Streams,
+                backend: Backend, progress: Progress | None = None) -> tuple[Any, int]:
+    """Split compiled inputs into the model's fixed blocks, run them, gather the outputs."""
+    jobs = [(spec.name, payload.take(sl), opts, streams.for_block(k, sl.start))
+            for k, sl in enumerate(blocks(size, spec.block))]
+    parts = backend.map(run_job, jobs, progress, threads_ok=spec.threads)
+    return (parts[0] if len(parts) == 1 else type(parts[0]).concatenate(parts)), len(jobs)
+
+
+def run_arrays(model: str, payload: Any, options: Options | Mapping[str, Any] | None = None,
+               seed: int | None = 0, backend: Backend | None = None) -> Any:
+    """A model on inputs built directly from arrays (``batch_from_arrays``,
+    ``war_inputs_from_values``): tests, benchmarks, sweeps. Returns the kernel's output."""
+    spec = get_spec(model)
+    opts = options if isinstance(options, Options) else parse_options(spec.options,
+                                                                       dict(options or {}))
+    if spec.repeats and opts.repetitions > 1:  # type: ignore[attr-defined]
+        payload = payload.repeat(opts.repetitions)  # type: ignore[attr-defined]
+    size = payload.runs if spec.kind == "war" else payload.draws
+    out, _ = run_payload(spec, payload, size, opts, Streams.from_seed(seed),
+                         backend or InProcess())
+    return out
+
+
+def blocks(size: int, block: int) -> list[slice]:
+    """Fixed blocks of ``block`` items: the layout is part of the random-stream keys."""
+    return [slice(s, min(s + block, size)) for s in range(0, size, block)]
+
+
+def run_job(job: tuple[str, Any, Options, Streams]) -> Any:
+    """One block through its kernel (a top-level function, so processes and dask can pickle it)."""
+    name, payload, opts, streams = job
+    return get_spec(name).load().run(payload, opts, streams)
+
+
+def _war_inputs(experiment: Experiment, streams: Streams) -> Any:
+    from detente.compile import compile_war
+
+    inputs = compile_war(experiment.scenario, experiment.hypothesis, tuple(experiment.levers),
+                         experiment.draws, streams, dict(experiment.strength or {}))
+    if experiment.horizon is None:
+        return inputs
+    horizon = experiment.horizon
+    if not 1 <= horizon <= MAX_HORIZON:
+        raise InputError([problem(f"horizon must lie in [1, {MAX_HORIZON}] weeks", ("horizon",),
+                                  value=horizon)])
+    for lv in inputs.levers:
+        if lv.start >= horizon:
+            raise InputError([problem(
+                f"lever {lv.id!r} starts in week {lv.start}, outside the {horizon}-week horizon",
+                ("horizon",), value=horizon)])
+    return replace(inputs, horizon=horizon)
+
+
+def negotiate(scenario: Scenario, model: str = "eum", options: Mapping[str, Any] | None = None,
+              *, rounds: int | None = None, draws: int = 1, seed: int = 0,
+              backend: Backend | None = None) -> Any:
+    """Compile ``scenario`` into ``draws`` draws and run negotiation ``model`` on them."""
+    return run(Experiment(scenario, model, options or {}, rounds=rounds, draws=draws, seed=seed),
+               backend)
+
+
+__all__ = ["Experiment", "Streams", "blocks", "negotiate", "run", "run_arrays", "run_job",
+           "run_payload"]
