@@ -219,12 +219,18 @@ def test_output_to_a_directory_is_refused(tmp_path):
     assert "is a directory" in result.output and out.is_dir()
 
 
-def test_output_to_a_device_is_refused():
+def test_output_to_a_device_or_pipe_is_refused(tmp_path):
     from detente.scenario.write import write_text_atomic
 
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
     with pytest.raises(InputError, match="not a regular file"):
-        write_text_atomic("/dev/null", "x")
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+        write_text_atomic(fifo, "x")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    if stat.S_ISCHR(os.stat("/dev/null").st_mode):  # the old code replaced it with a file
+        with pytest.raises(InputError, match="not a regular file"):
+            write_text_atomic("/dev/null", "x")
+        assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
 def test_output_respects_the_umask(tmp_path):
