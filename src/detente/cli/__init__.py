@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from detente.errors import InputError, ModelError
@@ -57,11 +57,11 @@ def reports_input_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except InputError as e:
             for line in e.render().splitlines():
-                err.print(f"[bold red]error:[/] {line}", highlight=False, markup=True,
+                err.print(f"[bold red]error:[/] {escape(line)}", highlight=False, markup=True,
                           soft_wrap=True)
             raise typer.Exit(2) from None
         except ModelError as e:
-            err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -94,7 +94,9 @@ def _opt_problem(pair: str) -> Any:
 
 
 def print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2) + "\n")
+    from detente.jsonout import dumps
+
+    sys.stdout.write(dumps(obj, indent=2) + "\n")
 
 
 FormatOpt = Annotated[
@@ -252,10 +254,18 @@ def validate(
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check a scenario file; report every problem with its line and field."""
+    """Check a scenario file; report every problem with its line and field, all in one pass
+    (with --json: {"valid": false, "errors": [{file, line, field, value, allowed, message}]})."""
     from detente.scenario.schema import iter_quantities
 
-    sc = _load(file, fmt)
+    try:
+        sc = _load(file, fmt)
+    except InputError as e:
+        if not as_json:
+            raise
+        located = e if e.file is not None else e.located(str(file))
+        print_json({"file": str(file), "valid": False, "errors": located.records()})
+        raise typer.Exit(2) from None
     quantities = list(iter_quantities(sc))
     summary = {
         "file": str(file),

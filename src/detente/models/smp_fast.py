@@ -24,7 +24,7 @@ AVAILABLE = njit is not None
 
 
 def _jit(fn):  # type: ignore[no-untyped-def]
-    return njit(cache=True, fastmath=False)(fn) if AVAILABLE else fn
+    return njit(cache=True, fastmath=False, error_model="numpy")(fn) if AVAILABLE else fn
 
 
 @_jit
@@ -64,7 +64,7 @@ def _victory(util, weight):  # type: ignore[no-untyped-def]
             acc = 0.0
             for k in range(k_n):
                 v = weight[k] * (util[k, a] - util[k, b])
-                if v > 0.0:
+                if not v <= 0.0:  # NaN propagates, as in the numpy kernel
                     acc += v
             c[a, b] = 1e-8 + acc
     p = np.empty((m_n, m_n))

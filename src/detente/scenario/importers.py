@@ -61,13 +61,19 @@ def _salience_scale(values: list[float], choice: SalienceScale) -> int:
     return 100 if any(v > 1 for v in values if math.isfinite(v)) else 1
 
 
-def _reader(text: str, delimiter: str = ",", quotechar: str = '"') -> list[tuple[int, list[str]]]:
+def _reader(text: str, delimiter: str = ",", quotechar: str = '"', file: str | None = None
+            ) -> list[tuple[int, list[str]]]:
     """Rows with their 1-based line numbers; blank lines skipped; CR-only files read too."""
     rows = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        cells = next(csv.reader(io.StringIO(line), delimiter=delimiter, quotechar=quotechar))
+        try:
+            cells = next(csv.reader(io.StringIO(line), delimiter=delimiter, quotechar=quotechar))
+        except csv.Error as err:
+            limit = csv.field_size_limit()
+            raise InputError([problem(f"unreadable CSV row: {err} (a cell may hold at most "
+                                      f"{limit:,} characters)", line=n)], file) from None
         rows.append((n, cells))
     return rows
 
@@ -81,7 +87,7 @@ def read_bdm_csv(
     Column names match case-insensitively; the salience scale (0-1 or 0-100) is read from the
     values unless given. The issue's scale runs from the lowest to the highest position.
     """
-    rows = _reader(text)
+    rows = _reader(text, file=file)
     parse = _Rows(file)
     if not rows:
         parse.fail("empty file: expected a header actor,capability,position,salience", line=1)
@@ -132,7 +138,7 @@ def read_ktab_csv(text: str, file: str | None = None) -> Scenario:
     Positions and saliences are on 0-100. KTAB's own limits (3-250 actors, an actor's saliences
     summing to at most 100) belong to the ``smp`` model and are checked there, not here.
     """
-    rows = _reader(text)
+    rows = _reader(text, file=file)
     parse = _Rows(file)
     if len(rows) < 2:
         parse.fail("a KTAB CSV needs a title line, a header line and actor rows", line=1)
@@ -149,8 +155,14 @@ def read_ktab_csv(text: str, file: str | None = None) -> Scenario:
         parse.fail("the actor and dimension counts must be positive whole numbers", line=l1,
                    value=[title[2].strip(), title[3].strip()])
         parse.raise_if_any()
-    n, d = int(n_actors), int(n_dims)
     body = rows[2:]
+    widest = max(len(cells) for _, cells in rows[1:])
+    if n_dims > (widest - 3) // 2:
+        parse.fail(f"line 1 announces {title[3].strip()} dimensions, but no row has the "
+                   f"{3 + 2 * n_dims:g} columns that needs (the widest has {widest})", line=l1,
+                   value=title[3].strip())
+        parse.raise_if_any()
+    n, d = int(n_actors), int(n_dims)
     if len(body) != n:
         parse.fail(f"line 1 announces {n} actors but the file has {len(body)} actor rows",
                    line=l1, value=n)
@@ -209,7 +221,7 @@ def read_decide(text: str, file: str | None = None) -> Scenario:
     points. Saliences are on 0-1.
     """
     parse = _Rows(file)
-    rows = _reader(text, delimiter=_decide_delimiter(text), quotechar="'")
+    rows = _reader(text, delimiter=_decide_delimiter(text), quotechar="'", file=file)
     actors: dict[str, dict[str, Any]] = {}
     issues: dict[str, dict[str, Any]] = {}
     marks: dict[str, list[tuple[float, str]]] = {}
@@ -249,7 +261,8 @@ def read_decide(text: str, file: str | None = None) -> Scenario:
                 continue
             data.append((line, cells))
         else:
-            parse.fail("unknown row type (allowed: #A, #P, #M, #D, #0, #/)", line=line, value=tag)
+            parse.fail("unknown row type (allowed: #A, #P, #M, #D, #0, #/)", line=line, value=tag,
+                       allowed=["#A", "#P", "#M", "#D", "#0", "#/"])
     for key, points in marks.items():
         if key not in issues:
             parse.fail(f"#M row names issue {key!r}, which no #P row defines", value=key)
@@ -301,30 +314,48 @@ class _Node:
         return [c for c in self.children if c.tag == tag]
 
 
+class _LinedTarget:
+    """ElementTree parser target that builds :class:`_Node` trees with their start lines."""
+
+    def __init__(self) -> None:
+        self.parser: Any = None
+        self.stack = [_Node("#document", 1)]
+
+    def start(self, tag: str, _attrs: dict[str, str]) -> None:
+        node = _Node(tag, self.parser.parser.CurrentLineNumber)
+        self.stack[-1].children.append(node)
+        self.stack.append(node)
+
+    def end(self, _tag: str) -> None:
+        self.stack.pop()
+
+    def data(self, text: str) -> None:
+        self.stack[-1].text += text
+
+    def close(self) -> _Node:
+        return self.stack[0]
+
+
 def _parse_xml(text: str, parse: _Rows) -> _Node | None:
-    from xml.parsers import expat
+    """Parse with defusedxml: entity declarations, external entities and DTD-driven expansion
+    are refused (a "billion laughs" file fails at once instead of expanding)."""
+    from xml.etree.ElementTree import ParseError
 
-    parser = expat.ParserCreate()
-    root = _Node("#document", 1)
-    stack = [root]
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import DefusedXMLParser
 
-    def start(tag: str, _attrs: dict[str, str]) -> None:
-        node = _Node(tag, parser.CurrentLineNumber)
-        stack[-1].children.append(node)
-        stack.append(node)
-
-    def end(_tag: str) -> None:
-        stack.pop()
-
-    def chars(data: str) -> None:
-        stack[-1].text += data
-
-    parser.StartElementHandler, parser.EndElementHandler = start, end
-    parser.CharacterDataHandler = chars
+    target = _LinedTarget()
+    parser = DefusedXMLParser(target=target)
+    target.parser = parser
     try:
-        parser.Parse(text.encode(), True)
-    except expat.ExpatError as err:
-        parse.fail(f"malformed XML: {expat.ErrorString(err.code)}", line=err.lineno)
+        parser.feed(text)
+        root = parser.close()
+    except DefusedXmlException as err:
+        parse.fail(f"XML entity and DTD declarations are not allowed ({type(err).__name__})",
+                   line=parser.parser.CurrentLineNumber)
+        return None
+    except ParseError as err:
+        parse.fail(f"malformed XML: {str(err).split(':')[0]}", line=err.position[0])
         return None
     return root.find("Scenario") or (parse.fail("the root element must be <Scenario>", line=1)
                                      or None)

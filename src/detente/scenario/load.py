@@ -7,13 +7,16 @@ the line (where the format has lines) and the field path.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
 
-from detente.errors import InputError, Path, Problem, problem
+from detente.errors import InputError, Path, Problem, problem, show_value
 from detente.scenario import grid
 from detente.scenario.schema import Scenario
 from detente.scenario.validate import problems_from_validation, validate_document
@@ -23,16 +26,84 @@ __all__ = ["FORMATS", "load_scenario", "problems_from_validation", "validate_doc
 FORMATS = ("yaml", "json", "bdm-csv", "ktab-csv", "ktab-xml", "decide", "grid-csv", "grid-xlsx")
 
 
-# -- line numbers --------------------------------------------------------------------------------
+# -- bounded YAML ---------------------------------------------------------------------------------
 
-def yaml_lines(text: str) -> tuple[dict[Path, int], list[Problem]]:
-    """Map each field path of a YAML (or JSON) document to its 1-based line; flag duplicate keys."""
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+"""Largest scenario file read (the flagship is under 100 KB)."""
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists (a scenario needs about 8 levels)."""
+MAX_NODES = 500_000
+"""Most nodes a document may hold once every alias is expanded (what validation will walk)."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that bounds nesting and alias expansion while composing.
+
+    Every node's expanded size (itself plus its children, an alias counting as the whole node it
+    names) is known when the node is complete, so a document whose aliases would expand beyond
+    :data:`MAX_NODES` is refused before anything is expanded; an alias inside the node it names
+    (a recursive structure) is refused outright.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.sizes: dict[int, int] = {}
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None and id(target) not in self.sizes:
+                raise ComposerError(None, None, f"alias *{event.anchor} lies inside the node it "
+                                    "names (recursive structures are not allowed)",
+                                    event.start_mark)
+            return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
+                                self.peek_event().start_mark)
+        node = super().compose_node(parent, index)
+        self.depth -= 1
+        children = (node.value if isinstance(node, yaml.SequenceNode) else
+                    [n for pair in node.value for n in pair]
+                    if isinstance(node, yaml.MappingNode) else [])
+        size = 1 + sum(self.sizes[id(c)] for c in children)
+        if size > MAX_NODES:
+            raise ComposerError(None, None, f"expands to more than {MAX_NODES:,} values once "
+                                "its aliases are resolved", node.start_mark)
+        self.sizes[id(node)] = size
+        return node
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError,
+                OverflowError) as err:
+            detail = str(err).split(";")[0] if isinstance(err, ValueError) else "not readable"
+            raise ConstructorError(None, None, f"value {show_value(node.value)} is not a valid "
+                                   f"{node.tag.rsplit(':', 1)[-1]} ({detail})",
+                                   node.start_mark) from None
+
+
+def compose_yaml(text: str) -> tuple[yaml.Node | None, _BoundedLoader]:
+    """The document's node tree (bounded; raises ``yaml.YAMLError``) and its loader."""
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_node(), loader
+    finally:
+        loader.dispose()
+
+
+def node_lines(root: yaml.Node | None) -> tuple[dict[Path, int], list[Problem]]:
+    """Map each field path of a composed document to its 1-based line; flag duplicate keys.
+
+    The walk follows aliases, so it visits at most :data:`MAX_NODES` nodes (the composer's bound).
+    """
     lines: dict[Path, int] = {}
     dups: list[Problem] = []
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines, dups
 
     def walk(node: yaml.Node | None, path: Path) -> None:
         if node is None:
@@ -56,36 +127,107 @@ def yaml_lines(text: str) -> tuple[dict[Path, int], list[Problem]]:
     return lines, dups
 
 
+def yaml_lines(text: str) -> tuple[dict[Path, int], list[Problem]]:
+    """Line numbers and duplicate keys of a YAML (or JSON) text; empty when it does not parse."""
+    try:
+        root, _ = compose_yaml(text)
+    except (yaml.YAMLError, RecursionError):
+        return {}, []
+    return node_lines(root)
+
+
 # -- file formats --------------------------------------------------------------------------------
 
+def _yaml_problem(err: yaml.YAMLError) -> Problem:
+    mark = getattr(err, "problem_mark", None)
+    what = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return problem(f"malformed YAML: {what}", line=mark.line + 1 if mark else None)
+
+
+def _check_size(text: str, file: str | None) -> None:
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise InputError([problem(f"the document is larger than {MAX_DOCUMENT_BYTES:,} bytes",
+                                  value=len(text))], file)
+
+
 def parse_yaml(text: str, file: str | None) -> tuple[Any, dict[Path, int]]:
+    """Compose once (bounded), then build both the data and the line numbers from that tree."""
+    _check_size(text, file)
     try:
-        data = yaml.safe_load(text)
+        root, loader = compose_yaml(text)
+        lines, dups = node_lines(root)
+        if dups:
+            raise InputError(dups, file)
+        data = None if root is None else loader.construct_document(root)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        what = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise InputError([problem(f"malformed YAML: {what}",
-                                  line=mark.line + 1 if mark else None)], file) from None
-    lines, dups = yaml_lines(text)
-    if dups:
-        raise InputError(dups, file)
+        raise InputError([_yaml_problem(err)], file) from None
+    except RecursionError:
+        raise InputError([problem(f"malformed YAML: nested deeper than {MAX_DEPTH} levels")],
+                         file) from None
     return data, lines
 
 
+class _JSONRefusal(ValueError):
+    """A JSON value refused while decoding: the message, and a text to locate it by."""
+
+    def __init__(self, message: str, needle: str | None = None) -> None:
+        super().__init__(message)
+        self.needle = needle
+
+
+def _json_depth(text: str) -> int:
+    """Deepest nesting of ``[`` and ``{`` outside strings (a linear scan, no recursion)."""
+    bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+    depth = deepest = 0
+    for m in re.finditer(r"[\[\]{}]", bare):
+        depth += 1 if m.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _json_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > 300:
+        raise _JSONRefusal(f"an integer of {len(digits)} digits is too long (at most 300)",
+                           digits)
+    return int(digits)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _JSONRefusal(f"duplicate key {key!r} (each key may appear once)", f'"{key}"')
+        out[key] = value
+    return out
+
+
 def parse_json(text: str, file: str | None) -> tuple[Any, dict[Path, int]]:
+    """Strict JSON: finite numbers, unique keys, bounded size and depth; lines from YAML's
+    composer (JSON is YAML's subset; lines are left out where it disagrees)."""
+    _check_size(text, file)
+    if _json_depth(text) > MAX_DEPTH:
+        raise InputError([problem(f"malformed JSON: nested deeper than {MAX_DEPTH} levels")],
+                         file)
+    lines, dups = yaml_lines(text)
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, parse_int=_json_int,
+                          object_pairs_hook=_json_object)
     except json.JSONDecodeError as err:
         raise InputError([problem(f"malformed JSON: {err.msg} (column {err.colno})",
                                   line=err.lineno)], file) from None
-    except ValueError as err:
-        raise InputError([problem(str(err))], file) from None
-    lines, _ = yaml_lines(text)
+    except _JSONRefusal as err:
+        if dups and "duplicate key" in str(err):
+            raise InputError(dups, file) from None
+        at = text.find(err.needle) if err.needle else -1
+        raise InputError([problem(str(err), line=text.count("\n", 0, at) + 1 if at >= 0
+                                  else None)], file) from None
+    except (ValueError, RecursionError) as err:
+        raise InputError([problem(f"malformed JSON: {str(err).split(';')[0]}")], file) from None
     return data, lines
 
 
 def _reject_constant(name: str) -> float:
-    raise ValueError(f"JSON constant {name} is not allowed: numbers must be finite")
+    raise _JSONRefusal(f"JSON constant {name} is not allowed: numbers must be finite", name)
 
 
 def detect_format(path: FilePath, text: str) -> str:
@@ -132,13 +274,17 @@ def _importer(fmt: str) -> Callable[..., Scenario]:
 
 def read_text(path: FilePath) -> str:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_DOCUMENT_BYTES + 1)
     except FileNotFoundError:
         raise InputError([problem("file not found")], str(path)) from None
     except IsADirectoryError:
         raise InputError([problem("is a directory, expected a file")], str(path)) from None
     except OSError as err:
         raise InputError([problem(f"cannot read file: {err.strerror}")], str(path)) from None
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise InputError([problem(f"the file is larger than {MAX_DOCUMENT_BYTES:,} bytes")],
+                         str(path))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -152,8 +298,8 @@ def load_scenario(path: str | FilePath, fmt: str | None = None, **options: Any) 
         return grid.read_grid_xlsx(path, **options)
     text = read_text(path)
     if fmt is not None and fmt not in FORMATS:
-        raise InputError([problem(f"unknown format (allowed: {', '.join(FORMATS)})", value=fmt)],
-                         str(path))
+        raise InputError([problem(f"unknown format (allowed: {', '.join(FORMATS)})", value=fmt,
+                                  allowed=list(FORMATS))], str(path))
     fmt = fmt or detect_format(path, text)
     if fmt in ("yaml", "json"):
         data, lines = (parse_yaml if fmt == "yaml" else parse_json)(text, str(path))

@@ -11,6 +11,9 @@ Distributions (MODELS.md §0.3): ``uniform`` (lo, hi), ``triangular`` (lo, mode,
 (mean, sd, optional lo/hi truncation bounds) and ``beta`` (a, b, scaled to [lo, hi], default
 [0, 1]). The point estimate used by draw 0 is ``value`` when given, else the mode of a
 triangular, the midpoint of a uniform, the mean of a (truncated) normal or of a beta.
+
+Every number lies within ±1e12 (:data:`MAX_MAGNITUDE`) and beta shapes within (0, 1e6]
+(:data:`MAX_BETA_SHAPE`), so no draw, and no product the models form, overflows.
 """
 
 from __future__ import annotations
@@ -23,6 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Confidence = Literal["low", "medium", "high"]
 Support = Literal["direct", "inferred"]
+
+MAX_MAGNITUDE = 1e12
+"""Largest |number| a quantity may hold (value, bounds, mode, mean, sd): products of a few such
+numbers (capability x salience x utility, over hundreds of actors) stay far from overflow."""
+MAX_BETA_SHAPE = 1e6
+"""Largest beta shape a, b: beyond it the beta is a point for every purpose, and the inverse CDF
+loses its precision."""
 
 
 class Strict(BaseModel):
@@ -70,15 +80,16 @@ DistName = Literal["uniform", "triangular", "normal", "beta"]
 class Quantity(Strict):
     """A number, possibly uncertain, with its citations or an explicit assumption."""
 
-    value: float | None = Field(None, description="Point estimate (draw 0).")
+    value: float | None = Field(None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE,
+                                description="Point estimate (draw 0).")
     dist: DistName | None = None
-    lo: float | None = None
-    mode: float | None = None
-    hi: float | None = None
-    mean: float | None = None
-    sd: float | None = Field(None, ge=0)
-    a: float | None = Field(None, gt=0)
-    b: float | None = Field(None, gt=0)
+    lo: float | None = Field(None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
+    mode: float | None = Field(None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
+    hi: float | None = Field(None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
+    mean: float | None = Field(None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
+    sd: float | None = Field(None, ge=0, le=MAX_MAGNITUDE)
+    a: float | None = Field(None, gt=0, le=MAX_BETA_SHAPE)
+    b: float | None = Field(None, gt=0, le=MAX_BETA_SHAPE)
     cite: tuple[Citation, ...] = ()
     assumption: str | None = Field(None, min_length=1)
 
@@ -176,14 +187,25 @@ class Quantity(Strict):
 
 
 def _truncated_normal_mean(mean: float, sd: float, lo: float, hi: float) -> float:
+    """Mean of N(mean, sd²) truncated to [lo, hi], computed stably.
+
+    Bounds that coincide give that point; a range narrow against sd (under 1e-6 sd) gives its
+    midpoint (the density is flat across it, to that order); otherwise scipy's ``truncnorm``,
+    which works in log space in the tails.
+    """
     if sd == 0 or (math.isinf(lo) and math.isinf(hi)):
         return mean
-    from scipy.special import ndtr
-
+    if lo == hi:
+        return lo
     a, b = (lo - mean) / sd, (hi - mean) / sd
-    z = float(ndtr(b) - ndtr(a))
-    pdf = lambda t: math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi) if math.isfinite(t) else 0.0  # noqa: E731
-    return mean + sd * (pdf(a) - pdf(b)) / z
+    if b - a < 1e-6:
+        return 0.5 * (lo + hi)
+    import numpy as np
+    from scipy.stats import truncnorm
+
+    with np.errstate(all="ignore"):
+        z = float(truncnorm.mean(a, b))
+    return min(max(mean + sd * z, lo), hi) if math.isfinite(z) else 0.5 * (lo + hi)
 
 
 def range_problem(qty: Quantity, bounds: tuple[float, float, bool], path: tuple, what: str

@@ -206,10 +206,27 @@ def _duplicates(records: tuple[Any, ...], key: str, where: str) -> list[Problem]
 
 def _within(q: Quantity, lo: float, hi: float, path: Path, what: str) -> list[Problem]:
     qlo, qhi = q.support()
+    if q.dist == "normal" and ((qlo < lo and q.lo is None) or (qhi > hi and q.hi is None)):
+        return [_unbounded_normal(q, lo, hi, path, what)]
     if qlo < lo or qhi > hi:
         shown: Any = q.value if not q.uncertain else [qlo, qhi]
-        return [problem(f"{what} must lie in [{lo:g}, {hi:g}]", path, value=shown)]
+        return [problem(f"{what} must lie in [{lo:g}, {hi:g}]", path, value=shown,
+                        allowed=[lo, hi])]
     return []
+
+
+def _unbounded_normal(q: Quantity, lo: float, hi: float, path: Path, what: str) -> Problem:
+    """A normal without the bound it needs: say so, and which bound to give."""
+    gives, risks = [], []
+    if q.lo is None and lo > -float("inf"):
+        gives.append(f"lo: {lo:g}")
+        risks.append("be negative" if lo == 0 else f"fall below {lo:g}")
+    if q.hi is None and hi < float("inf"):
+        gives.append(f"hi: {hi:g}")
+        risks.append(f"exceed {hi:g}")
+    return problem(f"{what} must lie in [{lo:g}, {hi:g}], and a normal distribution without "
+                   f"bounds can {' or '.join(risks)}; give {' and '.join(gives)}", path,
+                   value={"dist": "normal", "mean": q.mean, "sd": q.sd}, allowed=[lo, hi])
 
 
 def check_scenario(s: Scenario) -> list[Problem]:
@@ -238,10 +255,10 @@ def check_scenario(s: Scenario) -> list[Problem]:
         at = ("stances", k)
         if st.actor not in actors:
             out.append(problem(f"actor is not defined (defined: {', '.join(actors)})",
-                               (*at, "actor"), value=st.actor))
+                               (*at, "actor"), value=st.actor, allowed=list(actors)))
         if st.issue not in issues:
             out.append(problem(f"issue is not defined (defined: {', '.join(issues)})",
-                               (*at, "issue"), value=st.issue))
+                               (*at, "issue"), value=st.issue, allowed=list(issues)))
             continue
         if (st.actor, st.issue) in seen:
             out.append(problem(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from detente.results import NegotiationResult
@@ -13,7 +14,7 @@ def _scale(scenario: Scenario, issue_id: str) -> str:
     issue = scenario.issue(issue_id)
     lo = f"{issue.low:g}" + (f" {issue.low_label}" if issue.low_label else "")
     hi = f"{issue.high:g}" + (f" {issue.high_label}" if issue.high_label else "")
-    return f"{lo} … {hi}"
+    return escape(f"{lo} … {hi}")  # labels are the analyst's text, never markup
 
 
 def render_outcome_probabilities(console: Console, result: NegotiationResult) -> None:
@@ -87,19 +88,22 @@ def render_negotiation(console: Console, scenario: Scenario, result: Negotiation
     """Forecast per round and issue (median and weighted mean), then the forecast line."""
     traj = result.trajectory
     if "voting_positions" in traj.diagnostics:
-        console.print(f"[bold]{scenario.name}[/] — model [bold]{result.model}[/]", highlight=False)
+        console.print(f"[bold]{escape(scenario.name)}[/] — model [bold]{result.model}[/]",
+                      highlight=False)
         render_exchanges(console, result)
         _forecast_table(console, scenario, result)
         return
     if traj.probabilities is not None:
-        console.print(f"[bold]{scenario.name}[/] — model [bold]{result.model}[/]", highlight=False)
+        console.print(f"[bold]{escape(scenario.name)}[/] — model [bold]{result.model}[/]",
+                      highlight=False)
         render_outcome_probabilities(console, result)
         _forecast_table(console, scenario, result)
         return
     t = int(traj.turns[0])
     issues = result.batch.issues
     median, mean = result.median_path()[0], result.mean_path()[0]
-    console.print(f"[bold]{scenario.name}[/] — model [bold]{result.model}[/]", highlight=False)
+    console.print(f"[bold]{escape(scenario.name)}[/] — model [bold]{result.model}[/]",
+                  highlight=False)
     table = Table()
     table.add_column("round", justify="right")
     for d in issues:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from detente.scenario.schema import Scenario
@@ -39,12 +40,13 @@ def terms_shift(lever: dict[str, Any], baseline: dict[str, Any], scenario: Scena
         return "settlement terms barely move"
     iss = scenario.issue(best)
     toward = iss.high_label if shift > 0 else iss.low_label
-    return f"terms on {best} move {abs(shift):.1f} points toward '{toward}'"
+    return escape(f"terms on {best} move {abs(shift):.1f} points toward '{toward}'")
 
 
 def render_simulation(console: Console, summary: dict[str, Any], scenario: Scenario) -> None:
     levers = ", ".join(summary["levers"]) or "none"
-    console.print(f"[bold]{scenario.name}[/] — hypothesis [bold]{summary['hypothesis']}[/], "
+    console.print(f"[bold]{escape(scenario.name)}[/] — hypothesis "
+                  f"[bold]{summary['hypothesis']}[/], "
                   f"levers: {levers}; {summary['provenance']['runs']:,} runs over "
                   f"{summary['horizon']} weeks", highlight=False)
     t = Table(title="Chance an agreement is in force", title_justify="left")
@@ -73,13 +75,13 @@ def render_simulation(console: Console, summary: dict[str, Any], scenario: Scena
             terms.add_row(issue, "—", "—", "")
             continue
         terms.add_row(issue, f"{v['mean']:.1f}", f"{v['p05']:.1f} – {v['p95']:.1f}",
-                      f"0 {iss.low_label or ''} … 100 {iss.high_label or ''}")
+                      escape(f"0 {iss.low_label or ''} … 100 {iss.high_label or ''}"))
     console.print(terms)
 
 
 def render_comparison(console: Console, result: dict[str, Any], scenario: Scenario) -> None:
     prov = result["provenance"]
-    console.print(f"[bold]{scenario.name}[/]: levers compared with common random numbers, "
+    console.print(f"[bold]{escape(scenario.name)}[/]: levers compared with common random numbers, "
                   f"{prov['runs']:,} runs each, seed {prov['seed']}", highlight=False)
     for hyp, entry in result["hypotheses"].items():
         base = entry["baseline"]

@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -20,12 +22,20 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from detente import __version__
+from detente.budget import Estimate, check_budget, default_max_memory, for_scenario
 from detente.errors import InputError, ModelError, format_path
+from detente.jsonout import clean
 from detente.scenario import load_scenario
 from detente.scenario.schema import Scenario
 from detente.web import editor, runs
 
 MAX_BODY = 64 * 1024
+MAX_REQUEST_MEMORY = 2 * 1024**3
+"""Most memory one web request may need (bytes), whatever the machine."""
+MAX_REQUEST_SECONDS = 10.0
+"""Most estimated time one web request may need (see :mod:`detente.budget`)."""
+REQUEST_TIMEOUT = 30.0
+"""Wall-clock bound on one request's computation, seconds."""
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -44,8 +54,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "The body is not valid JSON"},
     401: {"model": ErrorBody, "description": "Missing or wrong access token"},
     404: {"model": ErrorBody, "description": "Unknown scenario"},
-    413: {"model": ErrorBody, "description": "Request body too large"},
+    413: {"model": ErrorBody, "description": "Request body too large, or the request would "
+          "need more memory or time than one request may use"},
     422: {"model": ErrorBody, "description": "A field has a value that is not allowed"},
+    503: {"model": ErrorBody, "description": "The computation outlasted the time bound"},
 }
 
 
@@ -60,7 +72,11 @@ def discover(folders: Sequence[Path]) -> dict[str, Path]:
 
 
 class LimitBody:
-    """ASGI middleware: refuse request bodies over ``limit`` bytes with a JSON 413."""
+    """ASGI middleware: refuse request bodies over ``limit`` bytes with a JSON 413.
+
+    A declared ``content-length`` over the limit is refused at once; a body without one (chunked)
+    is read up to the limit and refused as soon as it passes it, then replayed to the app.
+    """
 
     def __init__(self, app: Any, limit: int = MAX_BODY) -> None:
         self.app, self.limit = app, limit
@@ -73,17 +89,21 @@ class LimitBody:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await _too_large(send, self.limit)
             return
-        seen = 0
-
-        async def limited() -> dict:
-            nonlocal seen
+        messages, seen = [], 0
+        while True:
             message = await receive()
+            messages.append(message)
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise ApiError(413, f"request body over {self.limit} bytes", "body")
-            return message
+                await _too_large(send, self.limit)
+                return
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
 
-        await self.app(scope, limited, send)
+        async def replay() -> dict:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
 
 async def _too_large(send: Any, limit: int) -> None:
@@ -93,21 +113,59 @@ async def _too_large(send: Any, limit: int) -> None:
     await send({"type": "http.response.body", "body": body.encode()})
 
 
-def create_app(folders: Sequence[Path], token: str | None = None) -> FastAPI:
-    """The dashboard app serving the scenarios found in ``folders``."""
+def create_app(folders: Sequence[Path], token: str | None = None, *,
+               max_memory: int | None = None, max_seconds: float = MAX_REQUEST_SECONDS,
+               timeout: float = REQUEST_TIMEOUT) -> FastAPI:
+    """The dashboard app serving the scenarios found in ``folders``.
+
+    Every computing request is checked against the budget before it runs (memory at most
+    ``max_memory``, default the smaller of half the machine and :data:`MAX_REQUEST_MEMORY`;
+    estimated time at most ``max_seconds``) and answered 503 after ``timeout`` seconds.
+    """
     from detente.registry import MODELS, negotiation_models
 
     paths = discover(folders)
     if not paths:
         raise InputError([_no_scenarios(folders)])
-    cache: dict[str, Scenario] = {}
+    cache: dict[str, Scenario | InputError] = {}
+    memory = min(default_max_memory(), MAX_REQUEST_MEMORY) if max_memory is None else max_memory
+
+    def loaded(name: str) -> Scenario | InputError:
+        """The scenario, or the error that its file gives (kept, so one bad file is reported
+        where it is asked for and never breaks the others)."""
+        if name not in cache:
+            try:
+                cache[name] = load_scenario(paths[name])
+            except InputError as err:
+                cache[name] = err
+        return cache[name]
 
     def scenario(name: str) -> Scenario:
         if name not in paths:
             raise ApiError(404, f"unknown scenario (available: {', '.join(paths)})", "scenario")
-        if name not in cache:
-            cache[name] = load_scenario(paths[name])
-        return cache[name]
+        found = loaded(name)
+        if isinstance(found, InputError):
+            raise ApiError(422, f"scenario file {paths[name].name} is not valid: "
+                           f"{found.problems[0].render(None).removeprefix('<input>:').strip()}",
+                           "scenario")
+        return found
+
+    def within_budget(need: Estimate) -> None:
+        try:
+            check_budget(need, max_memory=memory, max_seconds=max_seconds)
+        except InputError as err:
+            raise ApiError(413, err.problems[0].message, format_path(err.problems[0].path)
+                           ) from None
+
+    async def bounded(fn: Any, *args: Any) -> Any:
+        """Run a computation in a worker thread; answer 503 if it outlasts the time bound
+        (the thread finishes on its own: the budget check keeps it short)."""
+        try:
+            with anyio.fail_after(timeout):
+                return await anyio.to_thread.run_sync(fn, *args, abandon_on_cancel=True)
+        except TimeoutError:
+            raise ApiError(503, f"the computation took longer than {timeout:g} s; ask for "
+                           "fewer draws or runs", None) from None
 
     names = tuple(paths)
     models = tuple(sorted(negotiation_models()))
@@ -115,7 +173,7 @@ def create_app(folders: Sequence[Path], token: str | None = None) -> FastAPI:
     ModelName = Literal[models]  # type: ignore[valid-type]
 
     class Strict(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+        model_config = ConfigDict(extra="forbid", strict=True)  # no true-as-1, no "5"-as-5
 
     NegotiateRequest = create_model(
         "NegotiateRequest", __base__=Strict,
@@ -160,7 +218,7 @@ def create_app(folders: Sequence[Path], token: str | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(ErrorBody(error=str(exc.detail), field=None).model_dump(),
-                            status_code=exc.status_code)
+                            status_code=exc.status_code, headers=exc.headers)  # Allow on 405
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -201,11 +259,14 @@ def create_app(folders: Sequence[Path], token: str | None = None) -> FastAPI:
     @app.get("/api/scenarios", responses=ERRORS)
     def list_scenarios() -> list[dict[str, Any]]:
         """The scenarios this server serves, with their levers and hypotheses."""
-        out = []
+        out: list[dict[str, Any]] = []
         for name in paths:
-            sc = scenario(name)
-            out.append({"name": name, "title": sc.name, "war": sc.war is not None,
-                        "levers": [lv.id for lv in sc.levers],
+            sc = loaded(name)
+            if isinstance(sc, InputError):
+                out.append({"name": name, "valid": False, "error": sc.render()})
+                continue
+            out.append({"name": name, "valid": True, "title": sc.name,
+                        "war": sc.war is not None, "levers": [lv.id for lv in sc.levers],
                         "hypotheses": [h.id for h in sc.hypotheses]})
         return out
 
@@ -231,22 +292,28 @@ def create_app(folders: Sequence[Path], token: str | None = None) -> FastAPI:
                  "options": describe(MODELS[n].options)} for n in models]
 
     @app.post("/api/negotiate", responses=ERRORS)
-    def negotiate_endpoint(body: NegotiateRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def negotiate_endpoint(body: NegotiateRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
         """Run a negotiation model; positions per round (draw 0) and the forecast."""
         from detente.analysis.report_data import DRAW_OPTIONS
         from detente.runtime import negotiate
 
         check_token(request)
-        result = negotiate(scenario(body.scenario), body.model,  # type: ignore[attr-defined]
-                           DRAW_OPTIONS.get(body.model), draws=body.draws,  # type: ignore[attr-defined]
-                           seed=body.seed, rounds=body.rounds)  # type: ignore[attr-defined]
-        data = result.to_dict()
+        sc = scenario(body.scenario)  # type: ignore[attr-defined]
+        within_budget(for_scenario(sc, body.model, draws=body.draws,  # type: ignore[attr-defined]
+                                   rounds=body.rounds or (100 if body.model == "smp" else 10)))  # type: ignore[attr-defined]
+
+        def run() -> dict[str, Any]:
+            return negotiate(sc, body.model, DRAW_OPTIONS.get(body.model),  # type: ignore[attr-defined]
+                             draws=body.draws, seed=body.seed,  # type: ignore[attr-defined]
+                             rounds=body.rounds).to_dict()  # type: ignore[attr-defined]
+
+        data = await bounded(run)
         keep = ("model", "options", "dimensions", "actors", "turns", "positions", "mean",
                 "median", "forecast", "provenance", "draws", "probabilities")
-        return {k: data[k] for k in keep if k in data}
+        return clean({k: data[k] for k in keep if k in data})
 
     @app.post("/api/simulate", responses=ERRORS)
-    def simulate_endpoint(body: SimulateRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def simulate_endpoint(body: SimulateRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
         """Simulate the war under a hypothesis with levers on (each at a chosen strength)."""
         from detente.analysis.compare import simulate_summary, war_options
 
@@ -267,8 +334,11 @@ def create_app(folders: Sequence[Path], token: str | None = None) -> FastAPI:
         if len(set(chosen)) != len(chosen):
             raise ApiError(422, "a lever is listed twice", "levers")
         strength = {s.id: s.strength for s in body.levers}  # type: ignore[attr-defined]
-        return simulate_summary(sc, body.hypothesis, chosen, body.runs, body.seed,  # type: ignore[attr-defined]
-                                war_options(), body.horizon, strength)  # type: ignore[attr-defined]
+        within_budget(for_scenario(sc, "war", runs=body.runs,  # type: ignore[attr-defined]
+                                   weeks=body.horizon or sc.war.horizon))  # type: ignore[attr-defined]
+        return clean(await bounded(
+            simulate_summary, sc, body.hypothesis, chosen, body.runs, body.seed,  # type: ignore[attr-defined]
+            war_options(), body.horizon, strength))  # type: ignore[attr-defined]
 
     app.include_router(runs.router(scenario, models, check_token, ERRORS))
     app.include_router(editor.router(folders, paths, check_token, ApiError, ERRORS))
