@@ -98,3 +98,16 @@ def test_local_processes_give_the_same_numbers(flag):
     a = json.loads(runner.invoke(app, base).stdout)
     b = json.loads(runner.invoke(app, [*base, *flag]).stdout)
     assert a["draws"] == b["draws"] and b["provenance"]["backend"] == "processes"
+
+
+def test_the_budget_is_checked_before_anything_is_allocated():
+    """Issue 13 item 11: limits checked together, from the request's shapes, in the CLI too."""
+    flagship = ROOT / "scenarios" / "ukraine-2025.yaml"
+    result = runner.invoke(app, ["simulate", str(flagship), "--runs", "2000000", "--horizon",
+                                 "1040", "--json"])
+    assert result.exit_code == 2 and "over the limit" in result.output
+    small = runner.invoke(app, ["run", str(EMISSIONS), "--draws", "100000", "--max-memory",
+                                "100M"])
+    assert small.exit_code == 2 and "max_memory" in small.output
+    ok = runner.invoke(app, ["run", str(EMISSIONS), "--draws", "100", "--max-memory", "100M"])
+    assert ok.exit_code == 0

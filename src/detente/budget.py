@@ -94,6 +94,11 @@ def estimate(model: str, *, actors: int, issues: int, draws: int = 1, rounds: in
     ``model`` is a negotiation model name or ``"war"`` (then ``runs`` and ``weeks`` count);
     ``draws`` is the number of Monte Carlo draws B, ``rounds`` the rounds or turns T.
     """
+    if model == "coupled":  # about a dozen (runs, weeks) series, plus talks rounds on the batch
+        mem = 12.0 * FLOAT * runs * (weeks + 1) + 4.0 * FLOAT * runs * actors * issues
+        return Estimate("coupled", int(mem), float(runs) * weeks * max(actors * issues, 1),
+                        {"runs": runs, "weeks": weeks, "actors": actors, "issues": issues},
+                        "memory ~ 96 runs (weeks + 1) + 32 runs N D bytes")
     if model == "war":
         mem = 2.0 * FLOAT * runs * (weeks + 1)
         return Estimate("war", int(mem), float(runs) * weeks * max(issues, 1),

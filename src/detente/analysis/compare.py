@@ -60,20 +60,22 @@ def is_coupled(scenario: Scenario, options: Any) -> bool:
 
 def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str], runs: int,
                 seed: int, options: WarOptions, horizon: int | None = None,
-                strength: dict[str, float] | None = None, backend: Any = None) -> Any:
+                strength: dict[str, float] | None = None, backend: Any = None,
+                max_memory: int | None = None) -> Any:
     """One variant through the runner (the same seed gives every variant the same streams):
     the coupled model on a scenario with talks, else the §5 kernel."""
     from detente.runtime import Experiment, run
 
     if is_coupled(scenario, options):
         return run_coupled(scenario, hypothesis, levers, runs, seed, options, horizon, strength,
-                           backend)
+                           backend, max_memory)
     if not isinstance(options, WarOptions):
         raise InputError([problem("these options are the coupled model's: the scenario needs a "
                                   "`war.talks` section", ("options",))])
     res = run(Experiment(scenario, "war", options.model_dump(mode="json", exclude_unset=True),
                          hypothesis, tuple(levers), runs,
-                         horizon=horizon, seed=seed, strength=strength), backend)
+                         horizon=horizon, seed=seed, strength=strength, max_memory=max_memory),
+              backend)
     return WarRun(res.inputs, res.outcome, tuple(levers), res.provenance, res.warnings)
 
 
@@ -137,12 +139,13 @@ def _delta(alt: Any, base: Any, week: int) -> dict[str, Any]:
 
 def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str], runs: int,
             seed: int, options: WarOptions, horizon: int | None = None,
-            progress: Callable[[str], None] | None = None, backend: Any = None
-            ) -> dict[str, Any]:
+            progress: Callable[[str], None] | None = None, backend: Any = None,
+            max_memory: int | None = None) -> dict[str, Any]:
     """Baseline and each lever alone, under each hypothesis: the object of `compare --json`."""
     result: dict[str, Any] = {"hypotheses": {}}
     for hyp in hypotheses:
-        base = run_variant(scenario, hyp, (), runs, seed, options, horizon, backend=backend)
+        base = run_variant(scenario, hyp, (), runs, seed, options, horizon, backend=backend,
+                           max_memory=max_memory)
         if progress:
             progress(f"{hyp}: baseline")
         entry: dict[str, Any] = {"baseline": summarize(base), "levers": {},
@@ -152,7 +155,7 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
             weeks = checkpoints(base.inputs.horizon)
         for lever in levers:
             alt = run_variant(scenario, hyp, (lever,), runs, seed, options, horizon,
-                              backend=backend)
+                              backend=backend, max_memory=max_memory)
             if progress:
                 progress(f"{hyp}: {lever}")
             summary = summarize(alt)
@@ -209,11 +212,11 @@ def resolve_names(requested: str | None, available: Sequence[str], what: str,
 
 def simulate_summary(scenario: Scenario, hypothesis: str | None, levers: Sequence[str], runs: int,
                      seed: int, options: WarOptions, horizon: int | None = None,
-                     strength: dict[str, float] | None = None, backend: Any = None
-                     ) -> dict[str, Any]:
+                     strength: dict[str, float] | None = None, backend: Any = None,
+                     max_memory: int | None = None) -> dict[str, Any]:
     """One variant's outcome distribution and agreement curve: the object of `simulate --json`."""
     run = run_variant(scenario, hypothesis, levers, runs, seed, options, horizon, strength,
-                      backend)
+                      backend, max_memory)
     if isinstance(run, CoupledRun):
         return {
             "hypothesis": hypothesis or "baseline",

@@ -248,14 +248,15 @@ def coupled_options(options: Any) -> tuple[Any, list[str]]:
 
 def run_coupled(scenario: Any, hypothesis: str | None, levers: Sequence[str], runs: int,
                 seed: int, options: Any, horizon: int | None = None,
-                strength: dict[str, float] | None = None, backend: Any = None) -> CoupledRun:
+                strength: dict[str, float] | None = None, backend: Any = None,
+                max_memory: int | None = None) -> CoupledRun:
     """One variant of the coupled model through the runner (named streams from ``seed``)."""
     from detente.runtime import Experiment, run
 
     opts, notes = coupled_options(options)
     res = run(Experiment(scenario, "coupled", opts.model_dump(mode="json", exclude_unset=True),
                          hypothesis, tuple(levers), runs, horizon=horizon, seed=seed,
-                         strength=strength), backend)
+                         strength=strength, max_memory=max_memory), backend)
     return CoupledRun(res.inputs, res.outcome, tuple(levers), res.provenance,
                       (*notes, *res.warnings))
 

@@ -113,6 +113,9 @@ SchedulerOpt = Annotated[str | None, typer.Option(
 DaskLocalOpt = Annotated[int | None, typer.Option(
     "--dask-local", help="Start a dask LocalCluster of N workers on this machine.", min=1,
     max=256)]
+MaxMemoryOpt = Annotated[str | None, typer.Option(
+    "--max-memory", help="Refuse requests estimated to need more memory than this (e.g. 4G, "
+    "500M; default: half the machine's memory).")]
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Write the full Results (.parquet, .nc, .csv, .zarr).")]
 
@@ -182,6 +185,7 @@ def run(
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
     out_file: OutOpt = None,
+    max_memory: MaxMemoryOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a negotiation model and print its forecast per round and issue."""
@@ -189,7 +193,8 @@ def run(
     from detente.runtime import run as run_experiment
 
     sc = _load(scenario, fmt)
-    experiment = Experiment(sc, model, parse_pairs(option), rounds=rounds, draws=draws, seed=seed)
+    experiment = Experiment(sc, model, parse_pairs(option), rounds=rounds, draws=draws, seed=seed,
+                            max_memory=memory_limit(max_memory))
     with located_in(scenario), backend_from(workers, scheduler, dask_local) as backend, \
             progress_bar(f"{model}: {draws:,} draws", show=not as_json and draws >= 1000) as bar:
         result = run_experiment(experiment, backend, bar)
@@ -233,6 +238,15 @@ def _option_line(o: dict[str, Any]) -> str:
     allowed = (" | ".join(map(str, o["choices"])) if "choices" in o
                else allowed_text(o).removeprefix("must ").removeprefix("lie ").removeprefix("be "))
     return f"{o['name']}={o['default']} ({allowed})"
+
+
+def memory_limit(text: str | None) -> int | None:
+    """``--max-memory`` in bytes (None: the runner's default)."""
+    if text is None:
+        return None
+    from detente.budget import parse_memory
+
+    return parse_memory(text)
 
 
 def warn(warnings: Any) -> None:
@@ -329,6 +343,7 @@ def simulate(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     dask_local: DaskLocalOpt = None,
+    max_memory: MaxMemoryOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate bargaining while fighting: chance of agreement, end modes, duration, terms."""
@@ -339,7 +354,7 @@ def simulate(
             _spinner(not as_json and runs >= 50_000, f"simulating {runs:,} runs"):
         opts = war_options(parse_pairs(option))
         summary = simulate_summary(sc, hypothesis, lever or [], runs, seed, opts, horizon,
-                                   backend=backend)
+                                   backend=backend, max_memory=memory_limit(max_memory))
     warn(summary["warnings"])
     if as_json:
         print_json(summary)
@@ -366,6 +381,7 @@ def compare(
     robust: Annotated[bool, typer.Option("--robust", help="Also rank levers and pairs across "
                                          "hypotheses and 32 input samples (expected, worst, "
                                          "regret).")] = False,
+    max_memory: MaxMemoryOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Compare each lever with the baseline under each hypothesis (common random numbers)."""
@@ -388,7 +404,7 @@ def compare(
         result = run_compare(sc, hyps, names, runs, seed, opts, horizon,
                              progress=lambda label: bar.update(task, advance=1,
                                                                description=label),
-                             backend=backend)
+                             backend=backend, max_memory=memory_limit(max_memory))
     warn(w for entry in result["hypotheses"].values() for w in entry["warnings"])
     if robust:
         from detente.analysis.robust import robust_ranking

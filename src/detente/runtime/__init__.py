@@ -30,6 +30,8 @@ class Experiment:
 
     draws: Monte Carlo draws for a negotiation model (draw 0 = point estimates), runs for the war.
     rounds: rounds of a dynamic negotiation model (sets its ``rounds``/``max_turns`` option).
+    max_memory: bytes the request may use (default: half the machine's memory); the runner
+        estimates the request from its shapes and refuses it before allocating anything.
     horizon: weeks of a war (default: the scenario's). strength: per-lever what-if scale.
     """
 
@@ -43,6 +45,7 @@ class Experiment:
     horizon: int | None = None
     seed: int = 0
     strength: Mapping[str, float] | None = None
+    max_memory: int | None = None
 
     @property
     def spec(self) -> ModelSpec:
@@ -73,6 +76,7 @@ def run(experiment: Experiment, backend: Backend | None = None,
         raise InputError([problem("draws (runs) must be at least 1", ("draws",),
                                   value=experiment.draws)])
     opts = experiment.validated_options()
+    _check_budget(experiment, opts)
     streams = Streams.from_seed(experiment.seed)
     if spec.kind == "war":
         payload = _war_inputs(experiment, streams)
@@ -122,6 +126,21 @@ def _warnings(experiment: Experiment, opts: Options, payload: Any, output: Any) 
         else:
             out += settled_at_once(output.end_week, output.first_deal)
     return out
+
+
+def _check_budget(experiment: Experiment, opts: Options) -> None:
+    """Refuse a request whose estimated memory exceeds the limit, before compiling it."""
+    from detente.budget import check_budget, for_scenario
+
+    sc, spec = experiment.scenario, experiment.spec
+    if spec.kind == "war":
+        weeks = experiment.horizon or (sc.war.horizon if sc.war is not None else 1)
+        need = for_scenario(sc, spec.name, runs=experiment.draws, weeks=weeks)
+    else:
+        rounds = getattr(opts, "rounds", None) or getattr(opts, "max_turns", 1)
+        draws = experiment.draws * getattr(opts, "repetitions", 1)
+        need = for_scenario(sc, spec.name, draws=draws, rounds=rounds)
+    check_budget(need, experiment.max_memory)
 
 
 def run_payload(spec: ModelSpec, payload: Any, size: int, opts: Options, streams: Streams,
