@@ -288,3 +288,13 @@ def test_war_effectiveness_beyond_the_maximum_is_refused(tmp_path):
     bad = text.replace(old, "effectiveness: {value: 1.0e+308,")
     line = next(k for k, ln in enumerate(bad.splitlines(), 1) if "1.0e+308" in ln)
     _fails(_write(tmp_path, bad), f"s.yaml:{line}:", "less than or equal to 1000000000000")
+
+
+def test_issue_scales_stay_finite(tmp_path):
+    """A scale of +-1e308 would overflow every model's distances: refused at the boundary."""
+    path = tmp_path / "scale.yaml"
+    path.write_text((FIXTURES / "minimal.yaml").read_text().replace(
+        "    low: 0\n    high: 100\n", "    low: -1.0e308\n    high: 1.0e308\n", 1))
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and "issues[0].low" in result.output
+    assert "issues[0].high" in result.output and "Traceback" not in result.output

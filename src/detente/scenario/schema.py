@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from detente.errors import InputError, Path, Problem, problem
-from detente.scenario.quantity import Citation, Quantity, Source, Strict
+from detente.scenario.quantity import MAX_MAGNITUDE, Citation, Quantity, Source, Strict
 from detente.scenario.war import Hypothesis, Lever, War, check_war
 
 Id = str
@@ -31,8 +31,10 @@ class Issue(Strict):
     aliases: tuple[str, ...] = Field((), description="Other names articles use for it "
                                      "(matched by `detente evidence`).")
     description: str | None = None
-    low: float = Field(0.0, description="Lower end of the scale.")
-    high: float = Field(100.0, description="Upper end of the scale.")
+    low: float = Field(0.0, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE,
+                       description="Lower end of the scale (|low| <= 1e12).")
+    high: float = Field(100.0, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE,
+                        description="Upper end of the scale (|high| <= 1e12).")
     low_label: str | None = Field(None, description="What the low end means.")
     high_label: str | None = Field(None, description="What the high end means.")
     unit: str | None = None
