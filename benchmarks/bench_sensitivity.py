@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(base: int = 1024, runs_per_sample: int = 200) -> None:
-    scenario = load_scenario(ROOT / "scenarios" / "ukraine-2025.yaml")
+    scenario = load_scenario(ROOT / "tests" / "fixtures" / "war-2025.yaml")  # the war kernel
     problem = S.war_problem(scenario, parse_outcome("p_deal@26", scenario))
     evaluator = S.WarEvaluator(problem, runs_per_sample, 0)
     timed = {"evaluate": 0.0}

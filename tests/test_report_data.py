@@ -122,7 +122,7 @@ def test_report_hover_shows_the_paragraph_with_marked_numbers(tmp_path):
 def test_sensitivity_section_has_one_bar_per_input_with_paired_intervals():
     from detente.analysis.report_data import sensitivity_section
 
-    sc = load_scenario(SCENARIOS / "ukraine-2025.yaml")
+    sc = load_scenario(SCENARIOS.parent / "tests" / "fixtures" / "war-2025.yaml")
     out = sensitivity_section(sc, "p_deal@26", runs_per_sample=40, samples=4)
     t = out["tornado"]
     assert len(t["bars"]) == len(t["inputs"]) >= 5
@@ -188,6 +188,7 @@ def test_ledger_section_scores_the_forecasts_over_time(tmp_path):
     (["bdm1994-emissions.yaml", "--sensitivity", "p_deal@26"], "needs a scenario with a war"),
     (["ukraine-2025.yaml", "--sensitivity", "p_deal@9999"], "week must lie in"),
     (["ukraine-2025.yaml", "--ledger", "absent.sqlite"], "no such ledger file"),
+    (["ukraine-2025.yaml", "--sensitivity", "p_deal@26"], "do not yet sample the coupled"),
 ])
 def test_report_options_refuse_bad_input_before_running(tmp_path, args, message):
     from typer.testing import CliRunner
@@ -205,7 +206,7 @@ def test_report_options_refuse_bad_input_before_running(tmp_path, args, message)
 def test_sensitivity_without_levers_says_the_ranking_was_not_run():
     from detente.analysis.report_data import sensitivity_section
 
-    sc = load_scenario(SCENARIOS / "ukraine-2025.yaml")
+    sc = load_scenario(SCENARIOS.parent / "tests" / "fixtures" / "war-2025.yaml")
     sc = sc.model_copy(update={"levers": ()})
     out = sensitivity_section(sc, "p_deal@12", runs_per_sample=20)
     assert "robust" not in out and "no levers" in out["robust_skipped"]

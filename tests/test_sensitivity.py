@@ -3,6 +3,8 @@ of common random numbers, and the batched evaluator against the kernel."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -13,9 +15,8 @@ from detente.options import WarOptions
 from detente.runtime import run_arrays
 from detente.scenario import load_scenario
 from detente.scenario.quantity import Quantity
-from tests.conftest import SCENARIOS
 
-FLAGSHIP = SCENARIOS / "ukraine-2025.yaml"
+FLAGSHIP = Path(__file__).parent / "fixtures" / "war-2025.yaml"
 
 
 @pytest.fixture(scope="module")

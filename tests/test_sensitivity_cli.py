@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
-from tests.conftest import SCENARIOS
 
-FLAGSHIP = str(SCENARIOS / "ukraine-2025.yaml")
+FLAGSHIP = str(Path(__file__).parent / "fixtures" / "war-2025.yaml")
 runner = CliRunner()
 
 

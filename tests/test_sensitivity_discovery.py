@@ -3,6 +3,8 @@ workbench where installed), and the robust ranking's criteria on hand-made effec
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -133,9 +135,8 @@ def test_robust_criteria_on_hand_made_effects():
 def test_forecast_outcome_reads_a_negotiation_result():
     from detente.runtime import negotiate
     from detente.scenario import load_scenario
-    from tests.conftest import SCENARIOS
 
-    sc = load_scenario(SCENARIOS / "ukraine-2025.yaml")
+    sc = load_scenario(Path(__file__).parent / "fixtures" / "war-2025.yaml")
     o = O.parse_outcome("forecast:mean:donetsk", sc)
     result = negotiate(sc, o.model, draws=20, seed=1)
     j = [i.id for i in sc.issues].index("donetsk")
@@ -147,9 +148,8 @@ def test_forecast_outcome_reads_a_negotiation_result():
 def test_outcomes_read_a_runner_results():
     from detente.runtime import Experiment, run
     from detente.scenario import load_scenario
-    from tests.conftest import SCENARIOS
 
-    sc = load_scenario(SCENARIOS / "ukraine-2025.yaml")
+    sc = load_scenario(Path(__file__).parent / "fixtures" / "war-2025.yaml")
     res = run(Experiment(sc, "war", {}, None, (), 300, seed=2))
     assert O.p_deal(res, 26)[0] == pytest.approx(res.outcome.in_force[:, 25].mean())
     assert O.duration_quantile(res, 0.5)[0] == O.duration_quantile(res.outcome, 0.5)[0]

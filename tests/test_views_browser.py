@@ -19,9 +19,9 @@ pytestmark = pytest.mark.e2e
 SHOTS = ARTIFACTS  # docs/report.png, dashboard.png, editor.png are copies of these
 
 
-def _report(tmp_path_factory, name: str, *extra: str):
+def _report(tmp_path_factory, name: str, *extra: str, folder=SCENARIOS):
     out = tmp_path_factory.mktemp("report") / f"{name}.html"
-    r = CliRunner().invoke(app, ["report", str(SCENARIOS / f"{name}.yaml"), "-o", str(out),
+    r = CliRunner().invoke(app, ["report", str(folder / f"{name}.yaml"), "-o", str(out),
                                  "--draws", "20", *extra])
     assert r.exit_code == 0, r.output
     return out
@@ -224,8 +224,8 @@ def test_report_hover_shows_the_corpus_paragraph_read_at_run_time(browser, tmp_p
 
 def test_report_draws_the_tornado_one_bar_per_input_and_the_robust_table(browser,
                                                                          tmp_path_factory):
-    out = _report(tmp_path_factory, "ukraine-2025", "--runs", "100", "--sensitivity",
-                  "p_deal@26")
+    out = _report(tmp_path_factory, "war-2025", "--runs", "100", "--sensitivity",
+                  "p_deal@26", folder=SCENARIOS.parent / "tests" / "fixtures")
     page, errors = _open(browser, out.as_uri())
     page.wait_for_selector("body[data-rendered=yes]", timeout=60_000)
     rows = page.locator("#tornado-table tr").count() - 1

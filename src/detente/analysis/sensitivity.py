@@ -217,6 +217,12 @@ def war_problem(scenario: Scenario, outcome: Outcome, hypothesis: str | None = N
                             "use p_deal"}
     if outcome.kind in refused:
         raise InputError([problem(refused[outcome.kind], ("outcome",), value=outcome.name)])
+    if scenario.war is not None and scenario.war.talks is not None:
+        raise InputError([problem(
+            "this scenario runs the coupled talks-while-fighting model (war.talks); sensitivity "
+            "and discovery sample the section-5 war kernel's inputs and do not yet sample the "
+            "coupled model's, so their verdicts would be about another model: study the coupled "
+            "flagship one input at a time with docs/coupled_screen.py", ("war", "talks"))])
     hyp = None if hypothesis in (None, "baseline") else hypothesis
     on = tuple(dict.fromkeys([*levers, *([outcome.lever] if outcome.lever else [])]))
     compile_war(scenario, hyp, on, runs=1)  # checks the hypothesis and lever names
