@@ -209,7 +209,18 @@ class ExchangeOptions(Options):
         "compiled when numba is installed", source="docs/exchange-parity.md")
 
 
-class WarOptions(Options):
+class BattleOptions(Options):
+    """The battle generator's options, shared by the war and the coupled kernels (§5.4)."""
+
+    battle: Literal["csf", "bernoulli"] = option(
+        "csf", "contest-success function on forces x effectiveness, or fixed odds",
+        source="MODELS.md §5.4")
+    csf_exponent: float = option(1.0, "exponent m of the contest-success function",
+                                 source="Tullock/Hirshleifer", requires={"battle": ["csf"]},
+                                 ge=0.0, le=10.0)
+
+
+class WarOptions(BattleOptions):
     """Options of the bargaining-while-fighting kernel (MODELS.md §5)."""
 
     variant: Literal["smith-stam", "powell", "fearon"] = option(
@@ -222,12 +233,6 @@ class WarOptions(Options):
     offer_rule: Literal["midpoint", "tioli"] = option(
         "midpoint", "midpoint of the perceived range, or take-it-or-leave-it",
         source="MODELS.md §5.3")
-    battle: Literal["csf", "bernoulli"] = option(
-        "csf", "contest-success function on forces x effectiveness, or fixed odds",
-        source="MODELS.md §5.4")
-    csf_exponent: float = option(1.0, "exponent m of the contest-success function",
-                                 source="Tullock/Hirshleifer", requires={"battle": ["csf"]},
-                                 ge=0.0, le=10.0)
     powell_uncertainty: Literal["cost", "power"] = option(
         "cost", "powell: R's private type is in its costs or in its power", source="Powell 2004",
         requires={"variant": ["powell"]})
@@ -238,19 +243,13 @@ class WarOptions(Options):
                                 requires={"variant": ["powell"]}, ge=0.0, le=1.0)
 
 
-class CoupledOptions(Options):
+class CoupledOptions(BattleOptions):
     """Options of the coupled talks-while-fighting kernel (MODELS.md §7; docs/coupled-model.md).
     The talks themselves (model, cadence, proposer, anticipation) are the scenario's."""
 
     front: Literal["continuous", "lattice"] = option(
         "continuous", "the continuous front of §7.6, or the §5 random walk on front.steps steps "
         "(the reductions of §7.9.1)", source="MODELS.md §7.6")
-    battle: Literal["csf", "bernoulli"] = option(
-        "csf", "contest-success function on forces x effectiveness, or fixed odds",
-        source="MODELS.md §5.4")
-    csf_exponent: float = option(1.0, "exponent m of the contest-success function",
-                                 source="Tullock/Hirshleifer", requires={"battle": ["csf"]},
-                                 ge=0.0, le=10.0)
     anticipation: Literal["scenario", "on", "off"] = option(
         "scenario", "belligerents integrate over third parties' future engagement: as the "
         "scenario's talks.anticipation says, or forced on or off", source="MODELS.md §7.5")
