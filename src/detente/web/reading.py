@@ -3,11 +3,13 @@ scenario cites. Both reuse the report's data functions (:mod:`detente.report.dat
 dashboard and the HTML report show the same thing."""
 
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
 
 from detente.jsonout import clean
 
@@ -23,6 +25,11 @@ def router(scenario: Callable[[str], Any], paths: dict[str, Path], ledger: str |
     if ledger is not None:
         ledger_section(ledger)  # a missing ledger file is refused at start-up, as the report does
     routes = APIRouter()
+
+    @routes.get("/static/reading.js", include_in_schema=False)
+    def reading_js() -> FileResponse:
+        path = Path(str(resources.files("detente.web").joinpath("static/reading.js")))
+        return FileResponse(path, media_type="text/javascript")
 
     @routes.get("/api/ledger", responses=errors, include_in_schema=True)
     def ledger_endpoint() -> dict[str, Any]:
