@@ -31,6 +31,7 @@ function citedCell(value, evidence, citations, sources) {
   if (!cites.length) return cell;
   cell.className = "cited";
   cell.tabIndex = 0;
+  cell.dataset.cite = cites.map(c => `${c.source}#${c.paragraph}`).join(" ");
   const show = () => {
     const pop = document.getElementById("cite-pop");
     pop.innerHTML = "";
