@@ -105,10 +105,21 @@ def test_serve_refuses_open_address_without_token():
     assert r.exit_code == 2 and "needs an access token" in r.output
 
 
+def test_serve_refuses_a_missing_ledger_before_serving(tmp_path):
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    r = CliRunner().invoke(app, ["serve", str(SCENARIOS), "--ledger", str(tmp_path / "no.db")])
+    assert r.exit_code == 2 and "no such ledger file" in r.output
+
+
 def test_static_files_are_not_in_the_schema():
     schema = client.get("/openapi.json").json()
     assert not any(p.startswith("/static") for p in schema["paths"])
     assert client.get("/static/plotly.min.js").status_code == 200
+    for name in ("report.js", "reading.js"):  # the ledger's plots and the overview's hover
+        assert "function " in client.get(f"/static/{name}").text
 
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
