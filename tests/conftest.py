@@ -50,8 +50,9 @@ def browser():
 
 
 @contextlib.contextmanager
-def serving(folders: list[Path], token: str | None = None) -> Iterator[str]:
-    """The dashboard for ``folders`` on a free loopback port, in a background thread."""
+def serving(folders: list[Path], token: str | None = None,
+            ledger: Path | None = None) -> Iterator[str]:
+    """The dashboard for ``folders`` (and ``ledger``) on a free loopback port, in a thread."""
     import socket
     import threading
     import time
@@ -63,8 +64,8 @@ def serving(folders: list[Path], token: str | None = None) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(folders, token), host="127.0.0.1",
-                                           port=port, log_level="warning"))
+    app = create_app(folders, token, ledger=ledger)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):

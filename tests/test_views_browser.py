@@ -260,3 +260,48 @@ def test_report_ledger_section_shows_questions_scores_and_reliability(browser, t
     assert page.locator("#reliability .scatterlayer .point").count() >= 2
     assert not errors
     page.close()
+
+
+def test_dashboard_ledger_panel_shows_questions_scores_and_reliability(browser, tmp_path,
+                                                                      live_server):
+    from .test_report_data import small_ledger
+
+    ledger = small_ledger(tmp_path / "ledger.sqlite")
+    with serving([FIXTURES / "evidence"], ledger=ledger) as url:
+        page, errors = _open(browser, url + "/")
+        page.wait_for_selector("body[data-ready=yes]", timeout=60_000)
+        table = page.locator("#ledger-questions").inner_text()
+        assert "Q-DEAL-2027" in table and "p = 0.300" in table and "p = 0.600" in table
+        assert "war: 0.2822" in table  # the report's time-averaged Brier, same data function
+        assert _figure(page, "ledger-history", "gd.data[0].y") == [0.3, 0.6]
+        assert page.locator("#reliability .scatterlayer .point").count() >= 2
+        page.locator("#ledger").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "dashboard-ledger.png"))
+        assert not errors
+        page.close()
+    page, errors = _open(browser, live_server + "/")  # started without --ledger
+    page.wait_for_selector("#ledger-off", timeout=60_000)
+    assert "--ledger" in page.locator("#ledger-off").inner_text()
+    assert page.locator("#ledger-questions").count() == 0
+    page.close()
+
+
+def test_dashboard_hover_shows_the_cited_paragraph_with_numbers_marked(browser, tmp_path):
+    from .test_web import cited_folder
+
+    with serving([cited_folder(tmp_path)]) as url:
+        page, errors = _open(browser, url + "/")
+        page.wait_for_selector("body[data-ready=yes]", timeout=60_000)
+        page.wait_for_selector("#overview[data-citations]")
+        page.locator('td.cited[data-cite="draft#4"]').first.hover()  # our draft article
+        pop = page.locator("#cite-pop")
+        pop.wait_for(state="visible")
+        marks = pop.locator(".para-text mark").all_text_contents()
+        assert "18%" in marks and any("4.2 billion" in m for m in marks)
+        assert "Draft formula reported, para 4" in pop.inner_text()
+        page.screenshot(path=str(SHOTS / "dashboard-cited.png"))
+        page.locator('td.cited[data-cite="draft#99"]').first.hover()  # too short an article
+        assert "has no paragraph 99" in pop.locator(".para-missing").inner_text()
+        assert pop.locator("mark").count() == 0
+        assert not errors
+        page.close()

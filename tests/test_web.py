@@ -17,7 +17,7 @@ from schemathesis.checks import (
 
 from detente.web.app import create_app
 
-from .conftest import ARTIFACTS, SCENARIOS
+from .conftest import ARTIFACTS, FIXTURES, SCENARIOS
 
 APP = create_app([SCENARIOS])
 client = TestClient(APP)
@@ -105,10 +105,21 @@ def test_serve_refuses_open_address_without_token():
     assert r.exit_code == 2 and "needs an access token" in r.output
 
 
+def test_serve_refuses_a_missing_ledger_before_serving(tmp_path):
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    r = CliRunner().invoke(app, ["serve", str(SCENARIOS), "--ledger", str(tmp_path / "no.db")])
+    assert r.exit_code == 2 and "no such ledger file" in r.output
+
+
 def test_static_files_are_not_in_the_schema():
     schema = client.get("/openapi.json").json()
     assert not any(p.startswith("/static") for p in schema["paths"])
     assert client.get("/static/plotly.min.js").status_code == 200
+    for name in ("report.js", "reading.js"):  # the ledger's plots and the overview's hover
+        assert "function " in client.get(f"/static/{name}").text
 
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
@@ -120,6 +131,52 @@ def test_api_schema_fuzz(case):
     """schemathesis over every operation: no 5xx, documented statuses and bodies."""
     case.call_and_validate(checks=[not_a_server_error, status_code_conformance,
                                    content_type_conformance, response_schema_conformance])
+
+
+# -- read at request time: the forecast ledger and the cited paragraphs ------------------------
+
+EVIDENCE = FIXTURES / "evidence"
+
+
+def cited_folder(tmp_path):
+    """The selva fixture beside copies of its two articles (our own, tests/fixtures/evidence)."""
+    import shutil
+
+    for name in ("selva.yaml", "water-treaty-1.txt", "water-treaty-2.html"):
+        shutil.copy(EVIDENCE / name, tmp_path / name)
+    return tmp_path
+
+
+def test_ledger_endpoint_serves_the_reports_ledger_view(tmp_path):
+    from detente.errors import InputError
+
+    from .test_report_data import small_ledger
+
+    path = small_ledger(tmp_path / "ledger.sqlite")
+    view = TestClient(create_app([SCENARIOS], ledger=path)).get("/api/ledger").json()
+    (q,) = view["questions"]
+    assert [f["forecast"]["p"] for f in q["forecasts"]] == [0.3, 0.6]
+    brier = view["scores"]["questions"]["Q-DEAL-2027"]["scores"]["war"]["brier"]
+    assert brier == pytest.approx((10 * 0.49 + 17 * 0.16) / 27)  # time-averaged, as the report
+    assert sum(view["reliability"]["war"]["count"]) == 1
+    off = client.get("/api/ledger")
+    assert off.status_code == 404 and "--ledger" in off.json()["error"]
+    with pytest.raises(InputError, match="no such ledger"):
+        create_app([SCENARIOS], ledger=tmp_path / "absent.sqlite")
+
+
+def test_citations_are_read_from_the_articles_at_request_time(tmp_path):
+    folder = cited_folder(tmp_path)
+    api = TestClient(create_app([folder]))
+    shown = api.get("/api/scenarios/selva/citations").json()
+    draft = shown["draft#4"]
+    spans = [draft["text"][n["start"]:n["end"]] for n in draft["numbers"]]
+    assert "18%" in spans and any("4.2 billion" in s for s in spans)
+    assert "missing" in shown["draft#99"] and "text" not in shown["draft#99"]
+    (folder / "water-treaty-1.txt").unlink()  # read per request: a removed article is said so
+    again = api.get("/api/scenarios/selva/citations").json()
+    assert again["draft#4"] == {"missing": "article file water-treaty-1.txt not found"}
+    assert api.get("/api/scenarios/nope/citations").status_code == 404
 
 
 # -- in a real browser ----------------------------------------------------------------------------

@@ -477,6 +477,8 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.", min=1, max=65535)] = 8000,
     token: Annotated[str | None, typer.Option(envvar="DETENTE_TOKEN", help="Access token; "
                                               "required to bind anything but loopback.")] = None,
+    ledger: Annotated[str | None, typer.Option(help="Forecast ledger (file or URL) to show on "
+                                               "the dashboard's ledger page.")] = None,
 ) -> None:
     """Serve the dashboard and its JSON API (OpenAPI at /openapi.json)."""
     import ipaddress
@@ -497,7 +499,7 @@ def serve(
 
     from detente.web.app import create_app
 
-    app_ = create_app(folders, token)
+    app_ = create_app(folders, token, ledger=ledger)
     err.print(f"detente dashboard on http://{host}:{port}/"
               + (" (token required for POST requests)" if token else ""), highlight=False)
     uvicorn.run(app_, host=host, port=port, log_level="warning")

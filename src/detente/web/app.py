@@ -27,7 +27,7 @@ from detente.errors import InputError, ModelError, format_path
 from detente.jsonout import clean
 from detente.scenario import load_scenario
 from detente.scenario.schema import Scenario
-from detente.web import editor, runs
+from detente.web import editor, reading, runs
 
 MAX_BODY = 64 * 1024
 MAX_REQUEST_MEMORY = 2 * 1024**3
@@ -115,8 +115,9 @@ async def _too_large(send: Any, limit: int) -> None:
 
 def create_app(folders: Sequence[Path], token: str | None = None, *,
                max_memory: int | None = None, max_seconds: float = MAX_REQUEST_SECONDS,
-               timeout: float = REQUEST_TIMEOUT) -> FastAPI:
-    """The dashboard app serving the scenarios found in ``folders``.
+               timeout: float = REQUEST_TIMEOUT, ledger: str | Path | None = None) -> FastAPI:
+    """The dashboard app serving the scenarios found in ``folders`` (and the forecast ledger
+    ``ledger``, an existing file or URL, when given).
 
     Every computing request is checked against the budget before it runs (memory at most
     ``max_memory``, default the smaller of half the machine and :data:`MAX_REQUEST_MEMORY`;
@@ -256,6 +257,11 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
         path = Path(str(resources.files("detente.web").joinpath("static/plots.js")))
         return FileResponse(path, media_type="text/javascript")
 
+    @app.get("/static/report.js", include_in_schema=False)
+    def report_js() -> FileResponse:  # the report's ledger plots, shared rather than copied
+        path = Path(str(resources.files("detente.report").joinpath("templates/report.js")))
+        return FileResponse(path, media_type="text/javascript")
+
     @app.get("/api/scenarios", responses=ERRORS)
     def list_scenarios() -> list[dict[str, Any]]:
         """The scenarios this server serves, with their levers and hypotheses."""
@@ -342,6 +348,7 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
 
     app.include_router(runs.router(scenario, models, check_token, ERRORS))
     app.include_router(editor.router(folders, paths, check_token, ApiError, ERRORS))
+    app.include_router(reading.router(scenario, paths, ledger, ApiError, ERRORS))
     app.add_middleware(LimitBody)
     return app
 
