@@ -30,7 +30,7 @@ from detente.errors import InputError, problem
 MEMORY_FRACTION = 0.5
 """Share of the machine's physical memory a request may use by default."""
 FLOAT = 8
-RATE = {"eum": 2e6, "smp": 4e5, "exchange": 2e5, "war": 1.5e6}
+RATE = {"eum": 2e6, "smp": 4e5, "exchange": 2e5, "war": 1.5e6, "coupled": 3e6}
 """Operations per second, the slowest measured on a 2-core machine (numpy engines, warm): work
 divided by the rate bounds a request's time from above. Other models: :data:`OTHER_RATE`."""
 OTHER_RATE = 1e7

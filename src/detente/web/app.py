@@ -32,7 +32,7 @@ from detente.web import editor, reading, runs
 MAX_BODY = 64 * 1024
 MAX_REQUEST_MEMORY = 2 * 1024**3
 """Most memory one web request may need (bytes), whatever the machine."""
-MAX_REQUEST_SECONDS = 10.0
+MAX_REQUEST_SECONDS = 5.0
 """Most estimated time one web request may need (see :mod:`detente.budget`)."""
 REQUEST_TIMEOUT = 30.0
 """Wall-clock bound on one request's computation, seconds."""
