@@ -165,3 +165,13 @@ def test_view_text_comes_from_the_file_as_it_is_now(tmp_path):
     (shown,) = cited_paragraphs(sc, tmp_path / "selva.yaml")["stances[0].position"]
     assert shown["text"] == lines[k]
     assert [(n["value"], n["unit"]) for n in shown["numbers"]] == [(21, "%")]
+
+
+def test_suggest_runs_on_the_coupled_flagship_whose_tempo_is_keyed_by_month():
+    """Regression: keys that are numbers in the file (tempo by calendar month) crashed suggest."""
+    corpus = ROOT.parent / "shared" / "corpus"
+    if not corpus.is_dir():
+        pytest.skip("../shared/corpus is absent")
+    result = CliRunner().invoke(app, ["evidence", "suggest", str(ROOT / "scenarios" /
+                                      "ukraine-2025.yaml"), "--json"])
+    assert result.exit_code == 0, result.output

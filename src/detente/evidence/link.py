@@ -83,8 +83,8 @@ def _written(root: BaseModel, path: FieldPath) -> bool:
             if part not in node.model_fields_set:
                 return False
             node = getattr(node, str(part))
-        elif isinstance(node, dict):
-            node = node[part]
+        elif isinstance(node, dict):  # iter_quantities names keys as text (months are ints)
+            node = next(v for k, v in node.items() if str(k) == str(part))
         else:
             node = node[int(part)]
     return True
