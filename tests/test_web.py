@@ -184,12 +184,12 @@ def test_citations_are_read_from_the_articles_at_request_time(tmp_path):
 
 # -- in a real browser ----------------------------------------------------------------------------
 
-def _p26(page, selector: str) -> float:
-    # the annotation is SVG text inside the plot's svg layers
+def _headline(page, selector: str) -> dict[int, float]:
+    """The agreement plot's headline, P(deal in force) at each checkpoint (SVG text)."""
     text = " ".join(page.locator(f"{selector} svg.main-svg").all_text_contents())
-    found = re.search(r"P\(deal in force at week 26\) = ([0-9.]+)%", text)
+    found = dict(re.findall(r"week (\d+): ([0-9.]+)%", text))
     assert found, text
-    return float(found.group(1))
+    return {int(w): float(p) for w, p in found.items()}
 
 
 def _curve(page, selector: str) -> str:
@@ -206,13 +206,16 @@ def test_dashboard_reacts_to_a_lever(browser, live_server):
     page.wait_for_selector("#agreement-plot svg.main-svg")
     page.select_option("#hypothesis", "pressure-works")
     page.wait_for_function("document.body.dataset.simulations === '2'", timeout=60_000)
-    before = _p26(page, "#agreement-plot"), _curve(page, "#agreement-plot")
+    before = _headline(page, "#agreement-plot"), _curve(page, "#agreement-plot")
     page.check("#lever-oil-sanctions")
     page.wait_for_function("document.body.dataset.simulations === '3'", timeout=60_000)
-    after = _p26(page, "#agreement-plot"), _curve(page, "#agreement-plot")
-    # the coupled flagship has no deal at week 26 (Russia's red lines); the lever moves the
-    # curve later (P(deal by week 104) 4.8% -> 0 under pressure-works), read from the SVG path
-    assert before[0] == after[0] == 0.0
+    after = _headline(page, "#agreement-plot"), _curve(page, "#agreement-plot")
+    # the coupled flagship has no deal at week 26 (Russia's red lines): the headline gives
+    # every checkpoint to the horizon, and the lever shows at week 104 (under pressure-works
+    # it lowers P(deal)), as in the curve's SVG path
+    assert list(before[0]) == list(after[0]) == [13, 26, 52, 104]
+    assert before[0][26] == after[0][26] == 0.0
+    assert after[0][104] < before[0][104]
     assert before[1] != after[1]
     assert page.locator("#negotiation-plot svg.main-svg").count() >= 1
     assert page.locator("#negotiation-plot .scatterlayer .trace").count() >= 5

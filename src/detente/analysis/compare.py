@@ -217,6 +217,11 @@ def simulate_summary(scenario: Scenario, hypothesis: str | None, levers: Sequenc
     """One variant's outcome distribution and agreement curve: the object of `simulate --json`."""
     run = run_variant(scenario, hypothesis, levers, runs, seed, options, horizon, strength,
                       backend, max_memory)
+    return variant_summary(run, hypothesis, levers)
+
+
+def variant_summary(run: Any, hypothesis: str | None, levers: Sequence[str]) -> dict[str, Any]:
+    """:func:`simulate_summary` of a variant already simulated (a WarRun or a CoupledRun)."""
     if isinstance(run, CoupledRun):
         return {
             "hypothesis": hypothesis or "baseline",

@@ -27,7 +27,7 @@ from detente.errors import InputError, ModelError, format_path
 from detente.jsonout import clean
 from detente.scenario import load_scenario
 from detente.scenario.schema import Scenario
-from detente.web import editor, reading, runs
+from detente.web import editor, panels, reading, runs, sensitivity
 
 MAX_BODY = 64 * 1024
 MAX_REQUEST_MEMORY = 2 * 1024**3
@@ -199,6 +199,17 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
         seed=(int, Field(0, ge=0, le=2**31 - 1)),
     )
 
+    CompareRequest = create_model(
+        "CompareRequest", __base__=Strict,
+        scenario=(ScenarioName, Field(description="Scenario name with a war part.")),
+        hypothesis=(str, Field("baseline", min_length=1, max_length=64)),
+        levers=(list[str] | None, Field(None, max_length=20,
+                                        description="Lever ids (default: every lever).")),
+        runs=(int, Field(400, ge=100, le=20_000, description="Runs per variant.")),
+        horizon=(int | None, Field(None, ge=1, le=520)),
+        seed=(int, Field(0, ge=0, le=2**31 - 1)),
+    )
+
     app = FastAPI(title="detente dashboard API", version=__version__,
                   description="Run negotiation models and the war simulator on the scenarios "
                               "this server was started with.")
@@ -257,6 +268,11 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
         path = Path(str(resources.files("detente.web").joinpath("static/plots.js")))
         return FileResponse(path, media_type="text/javascript")
 
+    @app.get("/static/panels.js", include_in_schema=False)
+    def panels_js() -> FileResponse:  # the dashboard's coupled and sensitivity panels
+        path = Path(str(resources.files("detente.web").joinpath("static/panels.js")))
+        return FileResponse(path, media_type="text/javascript")
+
     @app.get("/static/report.js", include_in_schema=False)
     def report_js() -> FileResponse:  # the report's ledger plots, shared rather than copied
         path = Path(str(resources.files("detente.report").joinpath("templates/report.js")))
@@ -287,7 +303,8 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
                             "start": lv.start} for lv in sc.levers],
                 "hypotheses": [{"id": h.id, "name": h.name, "description": h.description}
                                for h in sc.hypotheses],
-                "war": sc.war is not None}
+                "war": sc.war is not None,
+                "coupled": sc.war is not None and sc.war.talks is not None}
 
     @app.get("/api/models", responses=ERRORS)
     def list_models() -> list[dict[str, Any]]:
@@ -318,35 +335,74 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
                 "median", "forecast", "provenance", "draws", "probabilities")
         return clean({k: data[k] for k in keep if k in data})
 
-    @app.post("/api/simulate", responses=ERRORS)
-    async def simulate_endpoint(body: SimulateRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
-        """Simulate the war under a hypothesis with levers on (each at a chosen strength)."""
-        from detente.analysis.compare import simulate_summary, war_options
-
-        check_token(request)
-        sc = scenario(body.scenario)  # type: ignore[attr-defined]
+    def war_variant(sc: Scenario, hypothesis: str, levers: Sequence[str],
+                    lever_field: str = "levers[{k}].id") -> None:
+        """Refuse a scenario without a war, an unknown hypothesis, unknown or repeated levers."""
         if sc.war is None:
             raise ApiError(422, "this scenario has no war part", "scenario")
         known = [h.id for h in sc.hypotheses]
-        if body.hypothesis != "baseline" and body.hypothesis not in known:  # type: ignore[attr-defined]
+        if hypothesis != "baseline" and hypothesis not in known:
             raise ApiError(422, f"unknown hypothesis (defined: baseline, {', '.join(known)})",
                            "hypothesis")
         ids = [lv.id for lv in sc.levers]
-        for k, setting in enumerate(body.levers):  # type: ignore[attr-defined]
-            if setting.id not in ids:
+        for k, lever in enumerate(levers):
+            if lever not in ids:
                 raise ApiError(422, f"unknown lever (defined: {', '.join(ids)})",
-                               f"levers[{k}].id")
-        chosen = [s.id for s in body.levers]  # type: ignore[attr-defined]
-        if len(set(chosen)) != len(chosen):
+                               lever_field.format(k=k))
+        if len(set(levers)) != len(levers):
             raise ApiError(422, "a lever is listed twice", "levers")
+
+    def war_cost(sc: Scenario, runs: int, variants: int, horizon: int | None) -> None:
+        """The budget of ``variants`` simulations of ``runs`` runs, one after the other: the
+        memory of one, the time of all (at the coupled model's rate on a scenario with talks)."""
+        from dataclasses import replace
+
+        from detente.analysis.compare import is_coupled, war_options
+
+        model = "coupled" if is_coupled(sc, war_options()) else "war"
+        one = for_scenario(sc, model, runs=runs, weeks=horizon or sc.war.horizon)  # type: ignore[union-attr]
+        within_budget(replace(one, work=one.work * variants,
+                              sizes={**one.sizes, "variants": variants}))
+
+    @app.post("/api/simulate", responses=ERRORS)
+    async def simulate_endpoint(body: SimulateRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
+        """Simulate the war under a hypothesis with levers on (each at a chosen strength); on a
+        coupled scenario also its panels and, with levers on, the baseline's and the levers'
+        paired effects."""
+        from detente.analysis.compare import is_coupled, war_options
+
+        check_token(request)
+        sc = scenario(body.scenario)  # type: ignore[attr-defined]
+        chosen = [s.id for s in body.levers]  # type: ignore[attr-defined]
+        war_variant(sc, body.hypothesis, chosen)  # type: ignore[attr-defined]
         strength = {s.id: s.strength for s in body.levers}  # type: ignore[attr-defined]
-        within_budget(for_scenario(sc, "war", runs=body.runs,  # type: ignore[attr-defined]
-                                   weeks=body.horizon or sc.war.horizon))  # type: ignore[attr-defined]
+        variants = 2 if chosen and is_coupled(sc, war_options()) else 1
+        war_cost(sc, body.runs, variants, body.horizon)  # type: ignore[attr-defined]
         return clean(await bounded(
-            simulate_summary, sc, body.hypothesis, chosen, body.runs, body.seed,  # type: ignore[attr-defined]
+            panels.simulate_view, sc, body.hypothesis, chosen, body.runs, body.seed,  # type: ignore[attr-defined]
             war_options(), body.horizon, strength))  # type: ignore[attr-defined]
 
+    @app.post("/api/compare", responses=ERRORS)
+    async def compare_endpoint(body: CompareRequest, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
+        """Each lever alone against the baseline under one hypothesis: paired effects (common
+        random numbers) on P(deal in force) at checkpoints that fit the horizon, with 95 %
+        intervals, and on a coupled scenario on each issue's terms."""
+        from detente.analysis.compare import compare, war_options
+
+        check_token(request)
+        sc = scenario(body.scenario)  # type: ignore[attr-defined]
+        levers = body.levers if body.levers is not None else [lv.id for lv in sc.levers]  # type: ignore[attr-defined]
+        war_variant(sc, body.hypothesis, levers, "levers[{k}]")  # type: ignore[attr-defined]
+        if not levers:
+            raise ApiError(422, "no lever to compare", "levers")
+        war_cost(sc, body.runs, len(levers) + 1, body.horizon)  # type: ignore[attr-defined]
+        result = await bounded(compare, sc, [body.hypothesis], levers, body.runs, body.seed,  # type: ignore[attr-defined]
+                               war_options(), body.horizon)  # type: ignore[attr-defined]
+        return clean(panels.compare_view(result, body.hypothesis))  # type: ignore[attr-defined]
+
     app.include_router(runs.router(scenario, models, check_token, ERRORS))
+    app.include_router(sensitivity.router(scenario, check_token, within_budget, bounded, ApiError,
+                                          ERRORS))
     app.include_router(editor.router(folders, paths, check_token, ApiError, ERRORS))
     app.include_router(reading.router(scenario, paths, ledger, ApiError, ERRORS))
     app.add_middleware(LimitBody)

@@ -108,7 +108,9 @@ function plotTrajectory(div, run, scenario, issueIndex, modelName) {
   }), {displayModeBar: false, responsive: true});
 }
 
-// The chance that an agreement is in force, week by week: one curve per variant.
+// The chance that an agreement is in force, week by week: one curve per variant. The headline
+// gives the first variant's chance at every checkpoint it has (13/26/52 and, on a two-year
+// coupled horizon, 104), not one week that may be before any deal can come.
 function plotAgreement(div, summaries, title) {
   const names = Object.keys(summaries);
   const traces = names.map((name, k) => ({
@@ -116,15 +118,17 @@ function plotAgreement(div, summaries, title) {
     y: summaries[name].agreement_curve, mode: "lines", name: name,
     line: {color: DETENTE_COLORS[k % DETENTE_COLORS.length], width: 2},
   }));
-  const first = summaries[names[0]];
-  const at26 = first.p_agreement["26"];
+  const at = Object.entries(summaries[names[0]].p_agreement)
+    .filter(([, p]) => p !== null && p !== undefined)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([w, p]) => `week ${w}: ${(100 * p).toFixed(1)}%`);
   Plotly.newPlot(div, traces, detenteLayout(title || "Chance an agreement is in force", {
     xaxis: {title: {text: "week"}}, yaxis: {title: {text: "share of runs"}, range: [0, 1]},
-    annotations: at26 === null || at26 === undefined ? [] : [{
+    annotations: at.length ? [{
       xref: "paper", yref: "paper", x: 0.02, y: 0.98, xanchor: "left", showarrow: false,
-      text: `P(deal in force at week 26) = ${(100 * at26).toFixed(1)}%`,
+      text: `P(deal in force) ${at.join(" · ")}`,
       font: {size: 12}, bgcolor: "rgba(255,255,255,0.85)",
-    }],
+    }] : [],
   }), {displayModeBar: false, responsive: true});
 }
 

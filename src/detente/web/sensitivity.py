@@ -1,0 +1,189 @@
+"""The dashboard's sensitivity views (issue 17): tornado, Sobol and Morris indices, PRIM scenario
+discovery and the robust lever ranking, each computed by the functions behind `detente
+sensitivity`, `detente discover` and `detente compare --robust` with small samples.
+
+An :class:`~fastapi.APIRouter` that :func:`detente.web.app.create_app` includes. Every request is
+costed before it runs: its war runs (evaluations x runs per sample x lever variants) at the
+scenario's horizon go through the app's budget check, so one estimated over the request limit is
+refused (413) with the estimate and the limit. A coupled scenario is refused (422) with the
+message of :func:`detente.analysis.sensitivity.war_problem`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from detente.budget import Estimate, for_scenario
+from detente.jsonout import clean
+from detente.scenario.schema import Scenario
+
+Seed = Field(0, ge=0, le=2**31 - 1)
+RunsPerSample = Field(50, ge=2, le=1000, description="Runs per input sample (inner Monte "
+                      "Carlo on common random numbers).")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class SensitivityRequest(Strict):
+    scenario: str = Field(min_length=1, max_length=128, description="Scenario name.")
+    outcome: str = Field("p_deal@26", min_length=1, max_length=96,
+                         description="p_deal@W, terms@W:ISSUE[:Q], duration[:Q], "
+                                     "delta_p_deal@W:LEVER.")
+    method: Literal["tornado", "sobol", "morris"] = "tornado"
+    samples: int = Field(8, ge=2, le=1024, description="Sobol base samples N (a power of 2; "
+                         "N (k + 2) evaluations) or Morris trajectories; unused by the tornado.")
+    runs_per_sample: int = RunsPerSample
+    hypothesis: str = Field("baseline", min_length=1, max_length=64)
+    levers: list[str] = Field(default_factory=list, max_length=20)
+    seed: int = Seed
+
+
+class DiscoverRequest(Strict):
+    scenario: str = Field(min_length=1, max_length=128, description="Scenario name.")
+    where: str = Field("delta_p_deal@26 >= 0.05", min_length=1, max_length=128,
+                       description="OUTCOME OP NUMBER; delta_p_deal@W takes the lever.")
+    lever: str | None = Field(None, min_length=1, max_length=64)
+    samples: int = Field(100, ge=20, le=2000, description="Latin-hypercube input samples.")
+    runs_per_sample: int = RunsPerSample
+    hypothesis: str = Field("baseline", min_length=1, max_length=64)
+    alpha: float = Field(0.05, ge=0.01, le=0.5, description="Share peeled per step.")
+    threshold: float = Field(0.8, ge=0.0, le=1.0, description="Density the box must reach.")
+    seed: int = Seed
+
+
+class RobustRequest(Strict):
+    scenario: str = Field(min_length=1, max_length=128, description="Scenario name.")
+    hypotheses: list[str] | None = Field(None, max_length=20, description="Default: baseline "
+                                         "and every hypothesis.")
+    levers: list[str] | None = Field(None, max_length=20, description="Default: every lever.")
+    week: int = Field(26, ge=1, le=520, description="P(deal in force at this week).")
+    samples: int = Field(8, ge=2, le=256, description="Latin-hypercube input samples.")
+    runs_per_sample: int = Field(20, ge=2, le=1000)
+    pairs: bool = Field(False, description="Also rank every pair of levers.")
+    seed: int = Seed
+
+
+def router(scenario: Callable[[str], Scenario], check_token: Callable[[Request], None],
+           within_budget: Callable[[Estimate], None], bounded: Callable[..., Any],
+           api_error: type[Exception], responses: dict[int | str, dict[str, Any]]) -> APIRouter:
+    """``POST /api/sensitivity``, ``/api/discover`` and ``/api/robust``; ``scenario`` looks a
+    name up in the app's registry, ``within_budget`` refuses an estimate over the limit,
+    ``bounded`` runs a computation under the time bound, ``api_error(status, message, field)``
+    is the app's error."""
+    api = APIRouter()
+
+    def names(sc: Scenario, hypothesis: str, levers: list[str]) -> None:
+        if sc.war is None:
+            raise api_error(422, "this scenario has no war part", "scenario")
+        known = [h.id for h in sc.hypotheses]
+        if hypothesis != "baseline" and hypothesis not in known:
+            raise api_error(422, f"unknown hypothesis (defined: baseline, {', '.join(known)})",
+                            "hypothesis")
+        ids = [lv.id for lv in sc.levers]
+        for k, lever in enumerate(levers):
+            if lever not in ids:
+                raise api_error(422, f"unknown lever (defined: {', '.join(ids)})",
+                                f"levers[{k}]")
+
+    def cost(sc: Scenario, runs: int, what: str) -> None:
+        """Refuse ``runs`` war runs at the horizon over the budget, saying what they are: the
+        time of all of them, the memory of one batch (at most CHUNK_RUNS runs at once)."""
+        from detente.analysis.sensitivity import CHUNK_RUNS
+
+        every = for_scenario(sc, "war", runs=runs)
+        batch = for_scenario(sc, "war", runs=min(runs, CHUNK_RUNS))
+        try:
+            within_budget(replace(every, memory=batch.memory))
+        except api_error as err:
+            err.message = f"{what} = {runs:,} war runs: {err.message}"  # type: ignore[attr-defined]
+            raise
+
+    @api.post("/api/sensitivity", responses=responses)
+    async def sensitivity(body: SensitivityRequest, request: Request) -> dict[str, Any]:
+        """Tornado, Sobol (first and total order with 95 % intervals) or Morris indices of a war
+        outcome over the scenario's uncertain inputs, each with its evidence status."""
+        from detente.analysis.compare import war_options
+        from detente.analysis.outcomes import parse_outcome
+        from detente.analysis.sensitivity import analyse, war_problem
+
+        check_token(request)
+        sc = scenario(body.scenario)
+        names(sc, body.hypothesis, body.levers)
+        prob = war_problem(sc, parse_outcome(body.outcome, sc), body.hypothesis, body.levers,
+                           options=war_options())
+        if body.method == "sobol" and body.samples & (body.samples - 1):
+            raise api_error(422, "Sobol's base sample must be a power of 2 (2, 4, 8, ...)",
+                            "samples")
+        k = len(prob.inputs)
+        evaluations = {"tornado": 2 * k + 1, "sobol": body.samples * (k + 2),
+                       "morris": body.samples * (k + 1)}[body.method]
+        variants = len(prob.outcome.variants(prob.levers))
+        cost(sc, evaluations * body.runs_per_sample * variants,
+             f"{body.method}: {evaluations} evaluations x {body.runs_per_sample} runs per "
+             f"sample x {variants} lever variant(s)")
+        result = await bounded(analyse, prob, body.method, body.samples, body.runs_per_sample,
+                               body.seed)
+        return clean({key: v for key, v in result.items() if key not in ("x", "y")})
+
+    @api.post("/api/discover", responses=responses)
+    async def discover(body: DiscoverRequest, request: Request) -> dict[str, Any]:
+        """PRIM scenario discovery: the input box where the condition holds, its coverage,
+        density and restricted inputs, and the peeling trade-off (trajectory)."""
+        from detente.analysis.compare import war_options
+        from detente.analysis.outcomes import parse_condition, parse_outcome
+        from detente.analysis.sensitivity import discover as run_discover
+        from detente.analysis.sensitivity import war_problem
+
+        check_token(request)
+        sc = scenario(body.scenario)
+        names(sc, body.hypothesis, [body.lever] if body.lever else [])
+        condition = parse_condition(body.where, body.lever)
+        on = [body.lever] if body.lever and body.lever not in condition.outcome.split(":") \
+            else []
+        prob = war_problem(sc, parse_outcome(condition.outcome, sc), body.hypothesis, on,
+                           options=war_options())
+        variants = len(prob.outcome.variants(prob.levers))
+        cost(sc, body.samples * body.runs_per_sample * variants,
+             f"discovery: {body.samples} samples x {body.runs_per_sample} runs per sample x "
+             f"{variants} lever variant(s)")
+        result = await bounded(run_discover, prob, condition, body.samples,
+                               body.runs_per_sample, body.seed, body.alpha, body.threshold)
+        return clean({key: v for key, v in result.items() if key not in ("x", "y")})
+
+    @api.post("/api/robust", responses=responses)
+    async def robust(body: RobustRequest, request: Request) -> dict[str, Any]:
+        """Levers (and pairs) ranked across hypotheses and sampled inputs by expected effect on
+        P(deal in force at the week), worst case and minimax regret."""
+        from detente.analysis.compare import war_options
+        from detente.analysis.outcomes import parse_outcome
+        from detente.analysis.robust import lever_options, robust_ranking
+        from detente.analysis.sensitivity import war_problem
+
+        check_token(request)
+        sc = scenario(body.scenario)
+        hyps = body.hypotheses or ["baseline", *(h.id for h in sc.hypotheses)]
+        levers = body.levers if body.levers is not None else [lv.id for lv in sc.levers]
+        for h in hyps:
+            names(sc, h, levers)
+        if not levers:
+            raise api_error(422, "no lever to rank", "levers")
+        horizon = sc.war.horizon if sc.war is not None else None
+        if horizon is not None and body.week > horizon:
+            raise api_error(422, f"week {body.week} is past the horizon ({horizon} weeks)",
+                            "week")
+        war_problem(sc, parse_outcome(f"p_deal@{body.week}", sc), options=war_options())
+        options = len(lever_options(levers, body.pairs)) + 1
+        cost(sc, len(hyps) * options * body.samples * body.runs_per_sample,
+             f"robust ranking: {len(hyps)} hypotheses x {options} options (with none) x "
+             f"{body.samples} samples x {body.runs_per_sample} runs per sample")
+        return clean(await bounded(robust_ranking, sc, hyps, levers, body.week, body.samples,
+                                   body.runs_per_sample, body.seed, body.pairs, war_options()))
+
+    return api
