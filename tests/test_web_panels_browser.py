@@ -98,7 +98,7 @@ def test_coupled_panels_draw_the_flagship_and_clear_after_an_error(browser, serv
     page.wait_for_function("document.querySelector('#error-banner').innerText"
                            ".includes('Tornado failed')", timeout=60_000)
     assert "coupled" in _banner(page) and not _drawn(page, "tornado-plot")
-    assert "coupled model" in page.locator("#sensitivity-note").inner_text()
+    assert "coupled talks-while-fighting model" in page.locator("#sensitivity-note").inner_text()
     assert not errors
     page.close()
 
@@ -137,6 +137,7 @@ def test_sensitivity_panels_draw_and_clear_after_an_error(browser, server):
     page.fill("#sens-outcome", "p_deal@x")
     page.click("#run-tornado")
     assert "outcome" in _banner(page)
+    assert page.locator("#sensitivity-note").inner_text().startswith("Tornado: outcome")
     assert not _drawn(page, "tornado-plot") and _drawn(page, "sobol-plot")
     page.fill("#sens-outcome", "p_deal@26")
     page.fill("#sens-samples", "6")
