@@ -121,7 +121,7 @@ def test_compare_gives_paired_effects_at_checkpoints_that_fit_the_horizon():
     ("/api/discover", {"scenario": "war-2025", "where": "delta_p_deal@26 >= 0.1"}, 422,
      "where"),
     ("/api/robust", {"scenario": "war-2025", "week": 200}, 422, "week"),
-    ("/api/robust", {"scenario": "nowhere"}, 404, "scenario"),
+    ("/api/robust", {"scenario": "nowhere"}, 422, "scenario"),
 ])
 def test_bad_or_costly_requests_are_refused_naming_the_field(path, body, status, field):
     r = client.post(path, json=body)

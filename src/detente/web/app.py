@@ -401,8 +401,8 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
         return clean(panels.compare_view(result, body.hypothesis))  # type: ignore[attr-defined]
 
     app.include_router(runs.router(scenario, models, check_token, ERRORS))
-    app.include_router(sensitivity.router(scenario, check_token, within_budget, bounded, ApiError,
-                                          ERRORS))
+    app.include_router(sensitivity.router(names, scenario, check_token, within_budget, bounded,
+                                          ApiError, ERRORS))
     app.include_router(editor.router(folders, paths, check_token, ApiError, ERRORS))
     app.include_router(reading.router(scenario, paths, ledger, ApiError, ERRORS))
     app.add_middleware(LimitBody)

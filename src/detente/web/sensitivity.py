@@ -9,14 +9,12 @@ refused (413) with the estimate and the limit. A coupled scenario is refused (42
 message of :func:`detente.analysis.sensitivity.war_problem`.
 """
 
-from __future__ import annotations
-
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from detente.budget import Estimate, for_scenario
 from detente.jsonout import clean
@@ -32,7 +30,6 @@ class Strict(BaseModel):
 
 
 class SensitivityRequest(Strict):
-    scenario: str = Field(min_length=1, max_length=128, description="Scenario name.")
     outcome: str = Field("p_deal@26", min_length=1, max_length=96,
                          description="p_deal@W, terms@W:ISSUE[:Q], duration[:Q], "
                                      "delta_p_deal@W:LEVER.")
@@ -46,7 +43,6 @@ class SensitivityRequest(Strict):
 
 
 class DiscoverRequest(Strict):
-    scenario: str = Field(min_length=1, max_length=128, description="Scenario name.")
     where: str = Field("delta_p_deal@26 >= 0.05", min_length=1, max_length=128,
                        description="OUTCOME OP NUMBER; delta_p_deal@W takes the lever.")
     lever: str | None = Field(None, min_length=1, max_length=64)
@@ -59,7 +55,6 @@ class DiscoverRequest(Strict):
 
 
 class RobustRequest(Strict):
-    scenario: str = Field(min_length=1, max_length=128, description="Scenario name.")
     hypotheses: list[str] | None = Field(None, max_length=20, description="Default: baseline "
                                          "and every hypothesis.")
     levers: list[str] | None = Field(None, max_length=20, description="Default: every lever.")
@@ -70,16 +65,22 @@ class RobustRequest(Strict):
     seed: int = Seed
 
 
-def router(scenario: Callable[[str], Scenario], check_token: Callable[[Request], None],
-           within_budget: Callable[[Estimate], None], bounded: Callable[..., Any],
-           api_error: type[Exception], responses: dict[int | str, dict[str, Any]]) -> APIRouter:
-    """``POST /api/sensitivity``, ``/api/discover`` and ``/api/robust``; ``scenario`` looks a
-    name up in the app's registry, ``within_budget`` refuses an estimate over the limit,
-    ``bounded`` runs a computation under the time bound, ``api_error(status, message, field)``
-    is the app's error."""
+def router(names: Sequence[str], scenario: Callable[[str], Scenario],
+           check_token: Callable[[Request], None], within_budget: Callable[[Estimate], None],
+           bounded: Callable[..., Any], api_error: type[Exception],
+           responses: dict[int | str, dict[str, Any]]) -> APIRouter:
+    """``POST /api/sensitivity``, ``/api/discover`` and ``/api/robust`` for the scenarios
+    ``names``; ``scenario`` looks a name up in the app's registry, ``within_budget`` refuses an
+    estimate over the limit, ``bounded`` runs a computation under the time bound,
+    ``api_error(status, message, field)`` is the app's error."""
+    field = (Literal[tuple(names)], Field(description="Scenario name (see /api/scenarios)."))  # type: ignore[valid-type]
+    SensitivityBody = create_model("SensitivityBody", __base__=SensitivityRequest,
+                                   scenario=field)
+    DiscoverBody = create_model("DiscoverBody", __base__=DiscoverRequest, scenario=field)
+    RobustBody = create_model("RobustBody", __base__=RobustRequest, scenario=field)
     api = APIRouter()
 
-    def names(sc: Scenario, hypothesis: str, levers: list[str]) -> None:
+    def checked(sc: Scenario, hypothesis: str, levers: list[str]) -> None:
         if sc.war is None:
             raise api_error(422, "this scenario has no war part", "scenario")
         known = [h.id for h in sc.hypotheses]
@@ -106,7 +107,7 @@ def router(scenario: Callable[[str], Scenario], check_token: Callable[[Request],
             raise
 
     @api.post("/api/sensitivity", responses=responses)
-    async def sensitivity(body: SensitivityRequest, request: Request) -> dict[str, Any]:
+    async def sensitivity(body: SensitivityBody, request: Request) -> dict[str, Any]:
         """Tornado, Sobol (first and total order with 95 % intervals) or Morris indices of a war
         outcome over the scenario's uncertain inputs, each with its evidence status."""
         from detente.analysis.compare import war_options
@@ -115,7 +116,7 @@ def router(scenario: Callable[[str], Scenario], check_token: Callable[[Request],
 
         check_token(request)
         sc = scenario(body.scenario)
-        names(sc, body.hypothesis, body.levers)
+        checked(sc, body.hypothesis, body.levers)
         prob = war_problem(sc, parse_outcome(body.outcome, sc), body.hypothesis, body.levers,
                            options=war_options())
         if body.method == "sobol" and body.samples & (body.samples - 1):
@@ -133,7 +134,7 @@ def router(scenario: Callable[[str], Scenario], check_token: Callable[[Request],
         return clean({key: v for key, v in result.items() if key not in ("x", "y")})
 
     @api.post("/api/discover", responses=responses)
-    async def discover(body: DiscoverRequest, request: Request) -> dict[str, Any]:
+    async def discover(body: DiscoverBody, request: Request) -> dict[str, Any]:
         """PRIM scenario discovery: the input box where the condition holds, its coverage,
         density and restricted inputs, and the peeling trade-off (trajectory)."""
         from detente.analysis.compare import war_options
@@ -143,7 +144,7 @@ def router(scenario: Callable[[str], Scenario], check_token: Callable[[Request],
 
         check_token(request)
         sc = scenario(body.scenario)
-        names(sc, body.hypothesis, [body.lever] if body.lever else [])
+        checked(sc, body.hypothesis, [body.lever] if body.lever else [])
         condition = parse_condition(body.where, body.lever)
         on = [body.lever] if body.lever and body.lever not in condition.outcome.split(":") \
             else []
@@ -158,7 +159,7 @@ def router(scenario: Callable[[str], Scenario], check_token: Callable[[Request],
         return clean({key: v for key, v in result.items() if key not in ("x", "y")})
 
     @api.post("/api/robust", responses=responses)
-    async def robust(body: RobustRequest, request: Request) -> dict[str, Any]:
+    async def robust(body: RobustBody, request: Request) -> dict[str, Any]:
         """Levers (and pairs) ranked across hypotheses and sampled inputs by expected effect on
         P(deal in force at the week), worst case and minimax regret."""
         from detente.analysis.compare import war_options
@@ -171,7 +172,7 @@ def router(scenario: Callable[[str], Scenario], check_token: Callable[[Request],
         hyps = body.hypotheses or ["baseline", *(h.id for h in sc.hypotheses)]
         levers = body.levers if body.levers is not None else [lv.id for lv in sc.levers]
         for h in hyps:
-            names(sc, h, levers)
+            checked(sc, h, levers)
         if not levers:
             raise api_error(422, "no lever to rank", "levers")
         horizon = sc.war.horizon if sc.war is not None else None
