@@ -101,6 +101,9 @@ def test_compare_gives_paired_effects_at_checkpoints_that_fit_the_horizon():
         d = cmp["levers"][lever]["delta_p_deal"]["104"]
         diff = cmp["levers"][lever]["p_deal"]["104"] - cmp["baseline"]["p_deal"]["104"]
         assert d["mean"] == pytest.approx(diff, abs=1e-12)
+        terms = cmp["levers"][lever]["delta_terms"]
+        assert list(terms) == [i.id for i in FLAGSHIP.issues]
+        assert all(t["n"] <= 200 for t in terms.values())  # pairs of runs, at most all of them
     war = client.post("/api/compare", json={"scenario": "war-2025", "runs": 200,
                                             "levers": ["oil-sanctions"]}).json()
     assert war["checkpoints"] == [13, 26, 52] and not war["coupled"]

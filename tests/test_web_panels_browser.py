@@ -65,6 +65,9 @@ def test_coupled_panels_draw_the_flagship_and_clear_after_an_error(browser, serv
     weeks = _figure(page, "effects-plot", "gd.data.map(t => t.name)")
     assert weeks == ["week 13", "week 26", "week 52", "week 104"]
     assert _figure(page, "effects-plot", "gd.data[3].y.length") == 9
+    # and on each issue's terms: one trace per issue, points where runs pair up with a deal
+    assert _figure(page, "terms-effects-plot", "gd.data.length") == 6
+    assert _figure(page, "terms-effects-plot", "gd.data[0].x.length") >= 1
     # the last proposal on every issue: the bars of each panel hold every run (shares sum to 1)
     page.select_option("#terms-kind", "last_proposal")
     sums = _figure(page, "issue-terms-plot", "gd.data.filter(t => t.type === 'bar')"
@@ -92,6 +95,7 @@ def test_coupled_panels_draw_the_flagship_and_clear_after_an_error(browser, serv
     page.fill("#compare-runs", "20000")
     page.click("#compare")
     page.wait_for_function("!document.querySelector('#effects-plot svg')", timeout=60_000)
+    assert not _drawn(page, "terms-effects-plot")
     assert "over the limit" in _banner(page)
     # sensitivity on a coupled scenario: refused, with the server's reason in the banner
     page.click("#run-tornado")

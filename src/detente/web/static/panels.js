@@ -139,7 +139,7 @@ function plotLeverEffects(div, cmp) {
   const levers = Object.keys(cmp.levers);
   const traces = cmp.checkpoints.map((w, k) => {
     const d = levers.map(l => cmp.levers[l].delta_p_deal[String(w)]);
-    return {type: "scatter", mode: "markers", name: `week ${w}`, y: levers,
+    return {type: "scatter", mode: "markers", orientation: "h", name: `week ${w}`, y: levers,
       x: d.map(v => 100 * v.mean), marker: {size: 9, color: DETENTE_COLORS[k % DETENTE_COLORS.length]},
       error_x: {type: "data", symmetric: false, array: d.map(v => 100 * (v.ci95[1] - v.mean)),
         arrayminus: d.map(v => 100 * (v.mean - v.ci95[0]))},
@@ -253,4 +253,31 @@ function plotRobust(div, table, r) {
     `); the three criteria ${r.criteria_agree ? "agree" : "disagree"}.`;
   table.appendChild(note);
   table.appendChild(t);
+}
+
+// Each lever's paired effect on the terms of every issue (runs with a deal in both variants,
+// issue units, 95 % CI): one trace per issue; a lever without such runs has no point.
+function plotTermsEffects(div, cmp, scenario) {
+  const levers = Object.keys(cmp.levers).filter(l => cmp.levers[l].delta_terms);
+  const traces = scenario.issues.map((issue, k) => {
+    const d = levers.map(l => cmp.levers[l].delta_terms[issue.id]);
+    const ok = d.map(v => v && v.mean !== null);
+    return {type: "scatter", mode: "markers", orientation: "h", name: short(issue.name, 30),
+      y: levers.filter((_, i) => ok[i]), x: d.filter((_, i) => ok[i]).map(v => v.mean),
+      marker: {size: 8, color: DETENTE_COLORS[k % DETENTE_COLORS.length]},
+      error_x: {type: "data", symmetric: false,
+        array: d.filter((_, i) => ok[i]).map(v => v.ci95[1] - v.mean),
+        arrayminus: d.filter((_, i) => ok[i]).map(v => v.mean - v.ci95[0])},
+      customdata: d.filter((_, i) => ok[i]).map(v => v.n),
+      hovertemplate: `%{y}, ${issue.id}: %{x:.2f} (%{customdata} paired runs)<extra></extra>`};
+  });
+  const empty = traces.every(t => t.x.length === 0);
+  Plotly.newPlot(div, traces, detenteLayout(`Lever effects on the terms, ${cmp.hypothesis} ` +
+    "(runs with a deal in both variants; issue units, 95 % CI)", {
+    xaxis: {title: {text: "change on the issue's scale"}, zeroline: true, zerolinecolor: "#888"},
+    yaxis: {automargin: true, categoryorder: "array", categoryarray: [...levers].reverse()},
+    height: Math.max(300, 110 + 30 * levers.length), scattermode: "group",
+    annotations: empty ? [{xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false,
+      text: "no run has a deal in both variants"}] : [],
+  }), PANEL_CONFIG);
 }
