@@ -168,12 +168,14 @@ def front_outlook(k: np.ndarray, mu: np.ndarray, sigma: np.ndarray, horizon: int
     near_down = np.flatnonzero(k + np.minimum(mu, 0.0) * horizon < reach)
     survival = [np.ones_like(k)]
     up, down = np.zeros_like(k), np.zeros_like(k)
+    to_up = (1.0 - k[near_up], mu[near_up], sigma[near_up])
+    to_down = (k[near_down], -mu[near_down], sigma[near_down])
     for tt in times:
         up, down = np.zeros_like(k), np.zeros_like(k)
         if near_up.size:
-            up[near_up] = first_passage(1.0 - k[near_up], mu[near_up], sigma[near_up], tt)
+            up[near_up] = first_passage(*to_up, tt)
         if near_down.size:
-            down[near_down] = first_passage(k[near_down], -mu[near_down], sigma[near_down], tt)
+            down[near_down] = first_passage(*to_down, tt)
         survival.append(np.clip(1.0 - up - down, 0.0, 1.0))
     weeks = np.trapezoid(np.stack(survival), dx=horizon / grid, axis=0)
     total = np.maximum(up + down, 1.0)
@@ -181,6 +183,21 @@ def front_outlook(k: np.ndarray, mu: np.ndarray, sigma: np.ndarray, horizon: int
 
 
 _BELIEF_FIELDS = ("p_hat", "tempo", "intensity", "cost", "kappa")
+
+
+def row_sum(values: np.ndarray) -> np.ndarray:
+    """Σ over the last (short: issues, third parties) axis of (B', K), column by column in
+    order. numpy's own sum adds fewer than 8 terms in this order too (so the result is the same
+    to the bit), but reducing a short last axis is several times slower than adding columns."""
+    out = np.zeros(values.shape[:-1]) if values.shape[-1] == 0 else values[..., 0].copy()
+    for j in range(1, values.shape[-1]):
+        out += values[..., j]
+    return out
+
+
+def _rows_of(losses: Losses, rows: np.ndarray) -> Losses:
+    """Some runs of a side's losses (None stays None)."""
+    return tuple(None if a is None else a[rows] for a in losses)
 
 
 def take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -234,8 +251,13 @@ class _Model:
         """u_i(y) = 1 − Σ_d ŵ_id |x̂_id − y_d| / (high_d − low_d) (§7.4), (B',); ``subset`` (a
         partial-deal index) restricts the sum to its issues with weights renormalised on them
         (issues already settled add the same constant to every side of a comparison)."""
+        return self.utility_of(actor, np.abs(ideal - y), rows, subset)
+
+    def utility_of(self, actor: int, loss: np.ndarray, rows: np.ndarray,
+                   subset: int | None = None) -> np.ndarray:
+        """u_i from the distances ``loss`` = |x̂_i − y| (B', D) already taken (see utility)."""
         w = take(self.w[actor] if subset is None else self.w_subset[subset][actor], rows)
-        return 1.0 - (w * np.abs(ideal - y)).sum(axis=1)
+        return 1.0 - row_sum(w * loss)
 
     def line_terms(self, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Terms of a freeze at front k: line issues between U's (k = 0) and R's (k = 1) ideals,
@@ -254,28 +276,45 @@ class _Model:
         return up, down, weeks, np.clip(k + mu * self.x.lookahead, 0.0, 1.0)
 
 
-def _side_value(m: _Model, side: int, rows: np.ndarray, ideal: np.ndarray,
-                opp_ideals: tuple[np.ndarray, np.ndarray, np.ndarray], fixed: np.ndarray,
-                fixval: np.ndarray, outlook: tuple, b: _Beliefs, mask: int | None = None
-                ) -> np.ndarray:
-    """V_i = P(win)·u(y_win) + P(lose)·E[u(y_lose)] + P(stalemate)·u(y_line) − κ·c·E[weeks]
-    (§7.4), under side i's outlook; ``opp_ideals`` = (maximal ideal, limited ideal, P(maximal))
-    of the opponent; ``mask`` (a partial-deal index) restricts to its issues (no cost: the war
-    goes on)."""
-    up, down, weeks, k_end = outlook
-    win_p, lose_p = (up, down) if side == m.x.r else (down, up)
-    stale = np.clip(1.0 - up - down, 0.0, 1.0)
+Losses = tuple  # (win, lose, lose_limited, line): see _side_losses
+
+
+def _side_losses(m: _Model, rows: np.ndarray, ideal: np.ndarray,
+                 opp_ideals: tuple[np.ndarray, np.ndarray, np.ndarray], fixed: np.ndarray,
+                 fixval: np.ndarray, k_end: np.ndarray) -> Losses:
+    """|x̂_i − y| (B', D) for the terms at each end of the war, issues already settled at their
+    terms: y_win (None when nothing is settled: no loss), y_lose against the opponent's maximal
+    ideal and against its limited one (None when it has no aims type), and y_line, the freeze on
+    the front at ``k_end``. Computed once, they serve the whole deal and every partial subset."""
     settled = fixed.any()
 
     def fix(y: np.ndarray) -> np.ndarray:
         return np.where(fixed, fixval, y) if settled else y
 
-    u_win = m.utility(side, ideal, fix(ideal), rows, mask) if settled else 1.0
-    u_lose = m.utility(side, ideal, fix(opp_ideals[0]), rows, mask)
-    if opp_ideals[1] is not opp_ideals[0]:  # the opponent may be of the limited type
-        u_lim = m.utility(side, ideal, fix(opp_ideals[1]), rows, mask)
-        u_lose = opp_ideals[2] * u_lose + (1 - opp_ideals[2]) * u_lim
-    u_line = m.utility(side, ideal, fix(m.line_terms(k_end, rows)), rows, mask)
+    win = np.abs(ideal - fix(ideal)) if settled else None
+    lose = np.abs(ideal - fix(opp_ideals[0]))
+    limited = (np.abs(ideal - fix(opp_ideals[1])) if opp_ideals[1] is not opp_ideals[0]
+               else None)
+    return win, lose, limited, np.abs(ideal - fix(m.line_terms(k_end, rows)))
+
+
+def _side_value(m: _Model, side: int, rows: np.ndarray, losses: Losses,
+                opp_maximal: np.ndarray | None, outlook: tuple, b: _Beliefs,
+                mask: int | None = None) -> np.ndarray:
+    """V_i = P(win)·u(y_win) + P(lose)·E[u(y_lose)] + P(stalemate)·u(y_line) − κ·c·E[weeks]
+    (§7.4), under side i's outlook; ``losses`` from :func:`_side_losses`; ``opp_maximal`` the
+    belief that the opponent is maximal; ``mask`` (a partial-deal index) restricts to its issues
+    (no cost: the war goes on)."""
+    up, down, weeks, _ = outlook
+    win_p, lose_p = (up, down) if side == m.x.r else (down, up)
+    stale = np.clip(1.0 - up - down, 0.0, 1.0)
+    win, lose, limited, line = losses
+    u_win = m.utility_of(side, win, rows, mask) if win is not None else 1.0
+    u_lose = m.utility_of(side, lose, rows, mask)
+    if limited is not None:  # the opponent may be of the limited type
+        u_lim = m.utility_of(side, limited, rows, mask)
+        u_lose = opp_maximal * u_lose + (1 - opp_maximal) * u_lim
+    u_line = m.utility_of(side, line, rows, mask)
     value = win_p * u_win + lose_p * u_lose + stale * u_line
     return value if mask is not None else value - b.kappa * b.cost * weeks
 
@@ -355,6 +394,8 @@ class _Simulation:
         self.red_offset = np.zeros_like(inputs.red_bound)
         self.revenue0 = inputs.economy["output"] * inputs.economy["price"]
         self._aims_setup(b)
+        self._shift_memo: tuple | None = None  # see anticipated_shift
+        self._bounds: np.ndarray | None = None  # this week's red-line bounds, every run
         self.rec = {
             "deal": np.zeros((t_max, b), dtype=bool),
             "partial": np.zeros((t_max, b, s), dtype=bool),
@@ -473,14 +514,15 @@ class _Simulation:
         """U's effectiveness multiplier from third-party aid, 1 + Σ_j a_j·aid_j, (B',)."""
         if not self.x.parties.size:
             return np.ones(rows.size)
-        return 1.0 + (engaged * take(self.x.third["aid"], rows)).sum(axis=1)
+        return 1.0 + row_sum(engaged * take(self.x.third["aid"], rows))
 
     def expected_engagement(self, rows: np.ndarray, escalation: np.ndarray) -> np.ndarray:
         """ā_j = a_j·(1/H)·Σ_{h=1..H}(1 − q_j)^h at the frustration ``escalation`` sustains."""
         a = take(self.engaged, rows)
         if not self.anticipate or not self.x.parties.size:
             return a
-        th = {k: take(v, rows) for k, v in self.x.third.items()}
+        th = {k: take(self.x.third[k], rows) for k in
+              ("persistence", "frustration_escalation", "exit_base", "exit_slope")}
         rho = np.clip(th["persistence"], 0.0, 0.999)
         phi = take(self.phi, rows) + th["frustration_escalation"] * escalation[:, None] / (
             1 - rho)
@@ -496,22 +538,35 @@ class _Simulation:
         """Side ``side``'s belief inputs in runs ``rows`` if R plays intensity ``high``."""
         x, par = self.x, self.x.war.params
         a, b_ = take(self.belief[side][0], rows), take(self.belief[side][1], rows)
-        eff = {k: take(p_exp[k], rows) / take(p_now[k], rows)
-               for k in ("R.effectiveness", "U.effectiveness")}
-        shift = np.log(eff["R.effectiveness"]) - np.log(eff["U.effectiveness"])
-        shift = shift + np.log(self.aid(take(self.engaged, rows), rows))
-        shift = shift - np.log(self.aid(self.expected_engagement(rows, high.astype(float)), rows))
+        shift = self.anticipated_shift(rows, p_now, p_exp, high)
         if np.any(extra_forces):
             fr = take(self.forces["R"], rows)
             shift = shift + self.o.csf_exponent * np.log((fr + extra_forces) / np.maximum(fr, 1e-9))
         p_hat = expit(logit(np.clip(a / (a + b_), 1e-9, 1 - 1e-9)) + shift)
-        tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead, rows)[:, t]
+        tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead[:, t], rows)
         iota = np.where(high, take(x.economy["high_tempo"], rows), 1.0)
         cost = self.weekly_cost(side, rows, p_exp, high)
         cap = take(par[f"{side}.capacity"], rows)
         spent = np.where(np.isfinite(cap), take(self.cost[side], rows) / cap, 0.0)
         kappa = 1.0 + take(x.talks["weariness"], rows) * spent
         return _Beliefs(p_hat, tempo, iota, cost, kappa)
+
+    def anticipated_shift(self, rows: np.ndarray, p_now: dict, p_exp: dict, high: np.ndarray
+                          ) -> np.ndarray:
+        """The shift of both sides' log-odds of R's weekly win chance by what they anticipate:
+        expected lever effects and third parties' expected engagement (B',). The same for R and
+        U, so the last one is kept for the next call with the same arrays."""
+        memo = self._shift_memo
+        if memo is not None and memo[0] is rows and memo[1] is high and memo[2] is p_now \
+                and memo[3] is p_exp:
+            return memo[4]
+        eff = {k: take(p_exp[k], rows) / take(p_now[k], rows)
+               for k in ("R.effectiveness", "U.effectiveness")}
+        shift = np.log(eff["R.effectiveness"]) - np.log(eff["U.effectiveness"])
+        shift = shift + np.log(self.aid(take(self.engaged, rows), rows))
+        shift = shift - np.log(self.aid(self.expected_engagement(rows, high.astype(float)), rows))
+        self._shift_memo = (rows, high, p_now, p_exp, shift)
+        return shift
 
     def weekly_cost(self, side: str, rows: np.ndarray, p: dict, high: np.ndarray) -> np.ndarray:
         """A week's cost to ``side``: base + casualties (+ R's revenue shortfall, intensity)."""
@@ -535,16 +590,26 @@ class _Simulation:
                               take(f["step"], rows), take(f["noise"], rows))
 
     def value(self, s: int, rows: np.ndarray, b: _Beliefs, mask: int | None = None,
-              outlook: tuple | None = None, ideal: np.ndarray | None = None) -> np.ndarray:
-        """Side s's (0 = R, 1 = U) value of fighting on in runs ``rows``."""
+              outlook: tuple | None = None, ideal: np.ndarray | None = None,
+              losses: Losses | None = None) -> np.ndarray:
+        """Side s's (0 = R, 1 = U) value of fighting on in runs ``rows`` (``losses``: this
+        side's :meth:`losses` under ``outlook``, when already taken)."""
         actor = self.x.r if s == 0 else self.x.u
+        outlook = self.outlook(rows, b) if outlook is None else outlook
+        if losses is None:
+            losses = self.losses(s, rows, outlook, ideal)
+        return _side_value(self.m, actor, rows, losses,
+                           self.mu[rows, 1 - s] if self.has_aims else None, outlook, b, mask)
+
+    def losses(self, s: int, rows: np.ndarray, outlook: tuple,
+               ideal: np.ndarray | None = None) -> Losses:
+        """Side s's distances from the terms at each end of the war (:func:`_side_losses`)."""
         o = 1 - s
         most = take(self.ideal_max[o], rows)
         opp = ((most, self.ideal_lim[o][rows], self.mu[rows, o]) if self.has_aims
                else (most, most, None))
-        return _side_value(self.m, actor, rows, self.ideal(s, rows) if ideal is None else ideal,
-                           opp, self.fixed[rows], self.fixval[rows],
-                           self.outlook(rows, b) if outlook is None else outlook, b, mask)
+        return _side_losses(self.m, rows, self.ideal(s, rows) if ideal is None else ideal, opp,
+                            self.fixed[rows], self.fixval[rows], outlook[3])
 
     # -- the weekly steps ----------------------------------------------------------------------
 
@@ -561,6 +626,7 @@ class _Simulation:
     def week(self, t: int) -> None:
         """One week in the fixed order of the module docstring."""
         x = self.x
+        self._shift_memo = self._bounds = None
         u_collapse = self.g["collapse"].random((3, x.runs))
         u_talks = self.g["talks"].random(x.runs)
         self.decide_levers(t)
@@ -626,17 +692,21 @@ class _Simulation:
         side = "R" if s == 0 else "U"
         actor = x.r if s == 0 else x.u
         would = {}
+        if proposal is None:  # each type's beliefs are the same; its ideal differs
+            lo, hi = np.zeros(rows.size, bool), np.ones(rows.size, bool)
+            b_lo = self.beliefs(side, t, rows, p_now, p_exp, lo)
+            b_hi = self.beliefs(side, t, rows, p_now, p_exp, hi)
+            o_lo, o_hi = self.outlook(rows, b_lo), self.outlook(rows, b_hi)
+        else:
+            b = self.beliefs(side, t, rows, p_now, p_exp, self.high[rows])
+            o_b = self.outlook(rows, b)
         for label, ideal in (("max", self.ideal_max[s][rows]), ("lim", self.ideal_lim[s][rows])):
             if proposal is None:
-                lo, hi = np.zeros(rows.size, bool), np.ones(rows.size, bool)
-                v_lo = self.value(s, rows, self.beliefs(side, t, rows, p_now, p_exp, lo),
-                                  ideal=ideal)
-                v_hi = self.value(s, rows, self.beliefs(side, t, rows, p_now, p_exp, hi),
-                                  ideal=ideal)
+                v_lo = self.value(s, rows, b_lo, outlook=o_lo, ideal=ideal)
+                v_hi = self.value(s, rows, b_hi, outlook=o_hi, ideal=ideal)
                 would[label] = v_hi > v_lo
             else:
-                b = self.beliefs(side, t, rows, p_now, p_exp, self.high[rows])
-                v = self.value(s, rows, b, ideal=ideal)
+                v = self.value(s, rows, b, outlook=o_b, ideal=ideal)
                 would[label] = self.m.utility(actor, ideal, proposal, rows) < v
         eps = np.clip(x.aims["tremble"][rows, s], 1e-6, 0.5)
         like_max = np.where(would["max"] == observed, 1 - eps, eps)
@@ -650,15 +720,18 @@ class _Simulation:
         return self.every if 2 * rows.size > self.x.runs else rows
 
     def red_bounds(self, rows: np.ndarray) -> np.ndarray:
-        """Current (softened) red-line bounds, (B', Lr)."""
-        x = self.x
-        sign = np.where(x.red_above, 1.0, -1.0)
-        bound = x.red_bound[rows] + sign * self.red_offset[rows]
-        if self.has_aims:  # only a maximal type holds red lines
-            side = np.where(x.red_actor == x.r, 0, np.where(x.red_actor == x.u, 1, -1))
-            limited = np.where(side >= 0, ~self.maximal[rows][:, np.maximum(side, 0)], False)
-            bound = np.where(limited, sign * np.inf, bound)
-        return bound
+        """Current (softened) red-line bounds, (B', Lr); computed once a week on every run (the
+        softening accrues after the talks)."""
+        if self._bounds is None:
+            x = self.x
+            sign = np.where(x.red_above, 1.0, -1.0)
+            bound = x.red_bound + sign * self.red_offset
+            if self.has_aims:  # only a maximal type holds red lines
+                side = np.where(x.red_actor == x.r, 0, np.where(x.red_actor == x.u, 1, -1))
+                limited = np.where(side >= 0, ~self.maximal[:, np.maximum(side, 0)], False)
+                bound = np.where(limited, sign * np.inf, bound)
+            self._bounds = bound
+        return take(self._bounds, rows)
 
     def crossed(self, actor: int, y: np.ndarray, rows: np.ndarray,
                 mask: int | None = None) -> np.ndarray:
@@ -733,10 +806,13 @@ class _Simulation:
         high = take(self.high, scope)
         beliefs = [self.beliefs(s, t, scope, p_now, p_exp, high) for s in "RU"]
         outlooks = [self.outlook(scope, b) for b in beliefs]
-        values = [self.value(s, scope, beliefs[s], outlook=outlooks[s]) for s in (0, 1)]
+        losses = [self.losses(s, scope, outlooks[s]) for s in (0, 1)]
+        values = [self.value(s, scope, beliefs[s], outlook=outlooks[s], losses=losses[s])
+                  for s in (0, 1)]
         if scope is not rows:
             values = [v[rows] for v in values]
             outlooks = [tuple(o[rows] for o in out) for out in outlooks]
+            losses = [_rows_of(ls, rows) for ls in losses]
             beliefs = [_Beliefs(*(getattr(b, f)[rows] for f in _BELIEF_FIELDS))
                        for b in beliefs]
         if x.proposer == "mediator":
@@ -768,7 +844,8 @@ class _Simulation:
         self.end_week[g] = t
         self.first[g[self.first[g] < 0]] = t
         if (~deal).any() and x.partial.shape[0]:
-            self.partial_deals(rows[~deal], y[~deal], outlooks, beliefs, ~deal)
+            self.partial_deals(rows[~deal], y[~deal], outlooks, beliefs,
+                               [_rows_of(ls, ~deal) for ls in losses], ~deal)
         return deal
 
     def pape(self, rows: np.ndarray, y: np.ndarray, outlook: tuple, b: _Beliefs) -> np.ndarray:
@@ -809,8 +886,8 @@ class _Simulation:
         for s, actor in ((0, x.r), (1, x.u)):
             ideal = self.ideal(s, rows)
             w = self.m.w[actor][rows]
-            fixed_loss = (w * np.abs(ideal - fixval) * fixed).sum(axis=1)
-            spread = (w * np.abs(delta)).sum(axis=1)
+            fixed_loss = row_sum(w * np.abs(ideal - fixval) * fixed)
+            spread = row_sum(w * np.abs(delta))
             at = np.full(rows.size, 1.0 - s)  # where the side's ideal lies on the line
             if self.has_aims:
                 conc = np.nan_to_num(x.aims["concession"][rows, s])
@@ -856,30 +933,35 @@ class _Simulation:
         return best
 
     def partial_deals(self, rows: np.ndarray, y: np.ndarray, outlooks: list, beliefs: list,
-                      sub: np.ndarray) -> None:
+                      losses: list, sub: np.ndarray) -> None:
         """Try each issue subset not yet settled: every veto player accepts iff no red line on
-        it is crossed and its restricted utility of the terms beats fighting on for them."""
+        it is crossed and its restricted utility of the terms beats fighting on for them.
+        ``losses``: the belligerents' :meth:`losses` in runs ``rows``."""
         x = self.x
         outlooks = [tuple(o[sub] for o in out) for out in outlooks]
         beliefs = [_Beliefs(*(getattr(b, f)[sub] for f in _BELIEF_FIELDS)) for b in beliefs]
         line = self.m.line_terms(self.k[rows], rows)
+        offer = {v: np.abs(self.actor_ideal(v, rows) - y) for v in x.veto}  # |x̂_v − y|
         for si in range(x.partial.shape[0]):
             mask = np.broadcast_to(x.partial[si], y.shape) & ~self.fixed[rows]
-            open_ = ~self.partial_on[rows, si] & mask.any(axis=1)
+            open_ = ~self.partial_on[rows, si] & (row_sum(mask) > 0)
             mask_index = si
             if not open_.any():
                 continue
             ok = open_.copy()
-            values = [self.value(s, rows, beliefs[s], mask_index, outlooks[s]) for s in (0, 1)]
+            values = [self.value(s, rows, beliefs[s], mask_index, outlooks[s],
+                                 losses=losses[s]) for s in (0, 1)]
             for v in x.veto:
                 own = self.own_value(v, rows, values, line, mask_index)
-                u = self.m.utility(v, self.actor_ideal(v, rows), y, rows, mask_index)
+                u = self.m.utility_of(v, offer[v], rows, mask_index)
                 ok &= (u >= own - TOL) & ~self.crossed(v, y, rows, mask_index)
             g = rows[ok]
             self.partial_on[g, si] = True
             newly = mask[ok]
             self.fixval[g] = np.where(newly, y[ok], self.fixval[g])
             self.fixed[g] |= newly
+            if g.size and si + 1 < x.partial.shape[0]:  # settled issues move the ends' terms
+                losses = [self.losses(s, rows, outlooks[s]) for s in (0, 1)]
 
     def fight(self, t: int, p_now: dict, u_collapse: np.ndarray) -> None:
         """A week of war for the runs still fighting (§7.6, §5.4, §5.8); computed on every run
