@@ -152,7 +152,7 @@ def first_passage(a: np.ndarray, mu: np.ndarray, sigma: np.ndarray, t: float) ->
         scaled = 0.5 * erfcx(np.maximum(z, 0.0) / np.sqrt(2.0)) * np.exp(
             -0.5 * ((a - mu * t) / sd) ** 2)
         direct = np.exp(np.minimum(2.0 * mu * a / sigma**2, 0.0)) * ndtr(-z)
-    return np.clip(np.where(a <= 0, 1.0, first + np.where(z > 0, scaled, direct)), 0.0, 1.0)
+    return clip(np.where(a <= 0, 1.0, first + np.where(z > 0, scaled, direct)), 0.0, 1.0)
 
 
 def front_outlook(k: np.ndarray, mu: np.ndarray, sigma: np.ndarray, horizon: int, grid: int
@@ -166,23 +166,29 @@ def front_outlook(k: np.ndarray, mu: np.ndarray, sigma: np.ndarray, horizon: int
     reach = REACH * np.maximum(sigma, 1e-9) * np.sqrt(horizon)
     near_up = np.flatnonzero(1.0 - k - np.maximum(mu, 0.0) * horizon < reach)
     near_down = np.flatnonzero(k + np.minimum(mu, 0.0) * horizon < reach)
-    survival = [np.ones_like(k)]
-    up, down = np.zeros_like(k), np.zeros_like(k)
     to_up = (1.0 - k[near_up], mu[near_up], sigma[near_up])
     to_down = (k[near_down], -mu[near_down], sigma[near_down])
-    for tt in times:
+    dx = horizon / grid
+    survival, weeks = 1.0, 0.0
+    for tt in times:  # the trapezoid rule on the survival function, panel by panel
         up, down = np.zeros_like(k), np.zeros_like(k)
         if near_up.size:
             up[near_up] = first_passage(*to_up, tt)
         if near_down.size:
             down[near_down] = first_passage(*to_down, tt)
-        survival.append(np.clip(1.0 - up - down, 0.0, 1.0))
-    weeks = np.trapezoid(np.stack(survival), dx=horizon / grid, axis=0)
+        after = np.minimum(np.maximum(1.0 - up - down, 0.0), 1.0)
+        weeks = weeks + dx * (after + survival) / 2.0
+        survival = after
     total = np.maximum(up + down, 1.0)
     return up / total, down / total, weeks
 
 
 _BELIEF_FIELDS = ("p_hat", "tempo", "intensity", "cost", "kappa")
+
+
+def clip(values: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray) -> np.ndarray:
+    """np.clip's values (NaN stays NaN) without its wrapper's overhead, for the hot loops."""
+    return np.minimum(np.maximum(values, lo), hi)
 
 
 def row_sum(values: np.ndarray) -> np.ndarray:
@@ -262,7 +268,7 @@ class _Model:
     def line_terms(self, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Terms of a freeze at front k: line issues between U's (k = 0) and R's (k = 1) ideals,
         the others at the reference point (else midway), (B', D)."""
-        return take(self.line_base, rows) + np.clip(k, 0, 1)[:, None] * take(self.line_slope, rows)
+        return take(self.line_base, rows) + clip(k, 0, 1)[:, None] * take(self.line_slope, rows)
 
     def outlook(self, k: np.ndarray, b: _Beliefs, band: np.ndarray, step: np.ndarray,
                 noise: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -273,7 +279,7 @@ class _Model:
         edge = b.p_hat - 0.5
         mu = np.where(np.abs(edge) < band, 0.0, b.tempo * b.intensity * edge * step)
         up, down, weeks = front_outlook(k, mu, noise, self.x.lookahead, self.o.grid)
-        return up, down, weeks, np.clip(k + mu * self.x.lookahead, 0.0, 1.0)
+        return up, down, weeks, clip(k + mu * self.x.lookahead, 0.0, 1.0)
 
 
 Losses = tuple  # (win, lose, lose_limited, line): see _side_losses
@@ -307,7 +313,7 @@ def _side_value(m: _Model, side: int, rows: np.ndarray, losses: Losses,
     (no cost: the war goes on)."""
     up, down, weeks, _ = outlook
     win_p, lose_p = (up, down) if side == m.x.r else (down, up)
-    stale = np.clip(1.0 - up - down, 0.0, 1.0)
+    stale = clip(1.0 - up - down, 0.0, 1.0)
     win, lose, limited, line = losses
     u_win = m.utility_of(side, win, rows, mask) if win is not None else 1.0
     u_lose = m.utility_of(side, lose, rows, mask)
@@ -464,10 +470,12 @@ class _Simulation:
                 on[:, li] = np.where(pending, belief, self.enacted[:, li] & window[li])
             else:
                 on[:, li] = self.enacted[:, li] & window[li]
-        if x.parties.size:
+        if x.pressure.any():  # levers of third parties that retaliated and are still engaged
             active = self.retaliated & (self.engaged > 0)
-            pressure = (active[:, :, None] & x.pressure[None]).any(axis=1) & window[None, :]
-            on = np.maximum(on, pressure)
+            pressure = np.zeros(on.shape, dtype=bool)
+            for j, li in zip(*np.nonzero(x.pressure), strict=True):
+                pressure[:, li] |= active[:, j]
+            on = np.maximum(on, pressure & window[None, :])
         return on
 
     def params(self, weights: np.ndarray) -> dict[str, np.ndarray]:
@@ -523,10 +531,10 @@ class _Simulation:
             return a
         th = {k: take(self.x.third[k], rows) for k in
               ("persistence", "frustration_escalation", "exit_base", "exit_slope")}
-        rho = np.clip(th["persistence"], 0.0, 0.999)
+        rho = clip(th["persistence"], 0.0, 0.999)
         phi = take(self.phi, rows) + th["frustration_escalation"] * escalation[:, None] / (
             1 - rho)
-        q = np.clip(expit(th["exit_base"] + th["exit_slope"] * phi), 1e-12, 1.0)
+        q = clip(expit(th["exit_base"] + th["exit_slope"] * phi), 1e-12, 1.0)
         h = self.x.lookahead
         keep = 1.0 - q
         mean = np.where(q >= 1.0, 0.0, keep * -np.expm1(h * np.log1p(-np.minimum(q, 1 - 1e-12)))
@@ -542,7 +550,7 @@ class _Simulation:
         if np.any(extra_forces):
             fr = take(self.forces["R"], rows)
             shift = shift + self.o.csf_exponent * np.log((fr + extra_forces) / np.maximum(fr, 1e-9))
-        p_hat = expit(logit(np.clip(a / (a + b_), 1e-9, 1 - 1e-9)) + shift)
+        p_hat = expit(logit(clip(a / (a + b_), 1e-9, 1 - 1e-9)) + shift)
         tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead[:, t], rows)
         iota = np.where(high, take(x.economy["high_tempo"], rows), 1.0)
         cost = self.weekly_cost(side, rows, p_exp, high)
@@ -600,6 +608,15 @@ class _Simulation:
             losses = self.losses(s, rows, outlook, ideal)
         return _side_value(self.m, actor, rows, losses,
                            self.mu[rows, 1 - s] if self.has_aims else None, outlook, b, mask)
+
+    def relined(self, s: int, rows: np.ndarray, losses: Losses, outlook: tuple) -> Losses:
+        """``losses`` with the freeze line moved to where ``outlook`` expects the front (the
+        ends of the war are otherwise the same)."""
+        y = self.m.line_terms(outlook[3], rows)
+        fixed = self.fixed[rows]
+        if fixed.any():
+            y = np.where(fixed, self.fixval[rows], y)
+        return (*losses[:3], np.abs(self.ideal(s, rows) - y))
 
     def losses(self, s: int, rows: np.ndarray, outlook: tuple,
                ideal: np.ndarray | None = None) -> Losses:
@@ -660,8 +677,11 @@ class _Simulation:
             return
         scope = self.scope(rows)
         lo, hi = np.zeros(scope.size, bool), np.ones(scope.size, bool)
-        v_lo = self.value(0, scope, self.beliefs("R", t, scope, p_now, p_exp, lo))
-        v_hi = self.value(0, scope, self.beliefs("R", t, scope, p_now, p_exp, hi))
+        b_lo, b_hi = (self.beliefs("R", t, scope, p_now, p_exp, h) for h in (lo, hi))
+        o_lo, o_hi = self.outlook(scope, b_lo), self.outlook(scope, b_hi)
+        loss = self.losses(0, scope, o_lo)
+        v_lo = self.value(0, scope, b_lo, outlook=o_lo, losses=loss)
+        v_hi = self.value(0, scope, b_hi, outlook=o_hi, losses=self.relined(0, scope, loss, o_hi))
         choose = v_hi > v_lo if scope is rows else (v_hi > v_lo)[rows]
         if self.has_aims:
             self._learn_aims(0, rows, choose, t, p_now, p_exp)
@@ -754,7 +774,9 @@ class _Simulation:
     def capabilities(self, rows: np.ndarray, p_now: dict) -> np.ndarray:
         """c_i(t) = c_i⁰ (F_i/F_i⁰)^θF (Y_i/Y_i⁰)^θY (aid)^θA (held ground)^θK; c_j = c_j⁰ a_j
         (§7.2), (B', N, D)."""
-        x, th = self.x, {k: v[rows] for k, v in self.x.talks.items()}
+        x = self.x
+        th = {k: x.talks[k][rows] for k in ("theta_forces", "theta_revenue", "theta_front",
+                                            "theta_aid")}
         factor = np.ones((rows.size, len(x.actors)))
         k, k0 = self.k[rows], self.k0[rows]
         y = self.revenue(rows, p_now, self.high[rows]) / self.revenue0[rows]
@@ -786,13 +808,13 @@ class _Simulation:
         batch = batch_from_arrays(pos, sal, cap, low=x.low, high=x.high,
                                   reference=self.m.line_terms(self.k[rows], rows))
         traj = get_model(x.model).run(batch, x.model_options)
-        moved = np.clip(traj.positions[:, -1], x.low, x.high)
+        moved = clip(traj.positions[:, -1], x.low, x.high)
         if x.red_actor.size:
             bound = self.red_bounds(rows)
             for li in range(x.red_actor.size):
                 a, d = x.red_actor[li], x.red_issue[li]
-                clip = np.minimum if x.red_above[li] else np.maximum
-                moved[:, a, d] = clip(moved[:, a, d], bound[:, li])
+                hold = np.minimum if x.red_above[li] else np.maximum
+                moved[:, a, d] = hold(moved[:, a, d], bound[:, li])
         self.positions[rows] = moved
         return np.where(self.fixed[rows], self.fixval[rows], traj.forecast)
 
@@ -1028,7 +1050,7 @@ class _Simulation:
         stop = on & (ended != FIGHTING)
         self.status = np.where(stop, ended, self.status)
         self.end_week = np.where(stop, t + 1, self.end_week)
-        self.k = np.clip(k, 0.0, 1.0)
+        self.k = clip(k, 0.0, 1.0)
 
     def third_parties(self, failed: np.ndarray) -> None:
         """Frustration, then retaliation or exit of engaged third parties (§7.5)."""
