@@ -244,6 +244,7 @@ class _Model:
         self.line_base = np.where(line, self.xu, ref)  # (B, D) freeze terms at k = 0
         self.line_slope = np.where(line, self.xr - self.xu, 0.0)  # (B, D) their change with k
         self.lattice = options.front == "lattice"
+        self.new_week()
         self.steps = inputs.war.steps
         h = inputs.lookahead
         month = inputs.month
@@ -262,13 +263,30 @@ class _Model:
     def utility_of(self, actor: int, loss: np.ndarray, rows: np.ndarray,
                    subset: int | None = None) -> np.ndarray:
         """u_i from the distances ``loss`` = |x̂_i − y| (B', D) already taken (see utility)."""
-        w = take(self.w[actor] if subset is None else self.w_subset[subset][actor], rows)
+        w = self.gather(("w", actor, subset),
+                        self.w[actor] if subset is None else self.w_subset[subset][actor], rows)
         return 1.0 - row_sum(w * loss)
+
+    def gather(self, key: tuple, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``values[rows]`` of an array that does not change within a week, kept while the same
+        ``rows`` array is asked for again (the talks ask for the same runs many times)."""
+        if rows.size == values.shape[0]:
+            return values
+        if self._rows is not rows:
+            self._rows, self._gathered = rows, {}
+        if key not in self._gathered:
+            self._gathered[key] = values[rows]
+        return self._gathered[key]
+
+    def new_week(self) -> None:
+        """Forget the gathered arrays (the red-line bounds change from week to week)."""
+        self._rows, self._gathered = None, {}
 
     def line_terms(self, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Terms of a freeze at front k: line issues between U's (k = 0) and R's (k = 1) ideals,
         the others at the reference point (else midway), (B', D)."""
-        return take(self.line_base, rows) + clip(k, 0, 1)[:, None] * take(self.line_slope, rows)
+        return (self.gather(("line_base",), self.line_base, rows)
+                + clip(k, 0, 1)[:, None] * self.gather(("line_slope",), self.line_slope, rows))
 
     def outlook(self, k: np.ndarray, b: _Beliefs, band: np.ndarray, step: np.ndarray,
                 noise: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -427,6 +445,7 @@ class _Simulation:
         self.ideal_max = ideal_max
         self.ideal_lim = dict(ideal_max)
         self.has_aims = bool(x.aims)
+        self.true_ideal = ideal_max
         if not self.has_aims:
             return
         draw = self.g["aims"].random((2, b))
@@ -438,13 +457,12 @@ class _Simulation:
             self.ideal_lim[s] = ideal_max[s] + conc * (other - ideal_max[s])
             self.maximal[:, s] = draw[s] < x.aims["maximal"][:, s]
             self.mu[:, s] = x.aims["belief"][:, s]
+        self.true_ideal = {s: np.where(self.maximal[:, s][:, None], ideal_max[s],
+                                       self.ideal_lim[s]) for s in (0, 1)}
 
     def ideal(self, s: int, rows: np.ndarray) -> np.ndarray:
         """Side s's (0 = R, 1 = U) true ideal in runs ``rows``, (B', D)."""
-        if not self.has_aims:
-            return take(self.ideal_max[s], rows)
-        return np.where(self.maximal[rows, s][:, None], self.ideal_max[s][rows],
-                        self.ideal_lim[s][rows])
+        return self.m.gather(("ideal", s), self.true_ideal[s], rows)
 
     # -- levers ---------------------------------------------------------------------------------
 
@@ -644,6 +662,7 @@ class _Simulation:
         """One week in the fixed order of the module docstring."""
         x = self.x
         self._shift_memo = self._bounds = None
+        self.m.new_week()
         u_collapse = self.g["collapse"].random((3, x.runs))
         u_talks = self.g["talks"].random(x.runs)
         self.decide_levers(t)
@@ -751,7 +770,7 @@ class _Simulation:
                 limited = np.where(side >= 0, ~self.maximal[:, np.maximum(side, 0)], False)
                 bound = np.where(limited, sign * np.inf, bound)
             self._bounds = bound
-        return take(self._bounds, rows)
+        return self.m.gather(("red_bounds",), self._bounds, rows)
 
     def crossed(self, actor: int, y: np.ndarray, rows: np.ndarray,
                 mask: int | None = None) -> np.ndarray:
