@@ -31,9 +31,22 @@ def model_weights(batch: Batch, weights: Weights) -> np.ndarray:
 
 def weighted_mean(x: np.ndarray, w: np.ndarray, axis: int = -2) -> np.ndarray:
     """O_d = sum_i w_i x_i / sum_i w_i (MODELS.md §1.1, Achen 2006)."""
-    total = w.sum(axis=axis)
+    total = _sum(w, axis)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (w * x).sum(axis=axis) / total
+        return _sum(w * x, axis) / total
+
+
+def _sum(a: np.ndarray, axis: int) -> np.ndarray:
+    """``a.sum(axis)``; fewer than 8 terms are added one after another, the order numpy itself
+    uses for so few (the same bits), without its slow reduction over a short inner axis."""
+    n = a.shape[axis]
+    if not 0 < n < 8 or a.dtype.kind != "f":
+        return a.sum(axis=axis)
+    parts = np.moveaxis(a, axis, 0)
+    out = parts[0].copy()
+    for k in range(1, n):
+        out += parts[k]
+    return out
 
 
 def weighted_median(x: np.ndarray, w: np.ndarray, axis: int = -2,
@@ -165,8 +178,8 @@ def _nash_slopes(o: np.ndarray, x: np.ndarray, w: np.ndarray, reach: np.ndarray,
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         scale = np.where(live, w / gain, 0.0)
         curve = scale / gain * (2.0 * (gain + 2.0 * off**2) if quadratic else 1.0)
-        return ((scale * left).sum(axis=1), (scale * right).sum(axis=1),
-                -np.where(live, curve, 0.0).sum(axis=1))
+        return (_sum(scale * left, 1), _sum(scale * right, 1),
+                -_sum(np.where(live, curve, 0.0), 1))
 
 
 class NashModel:
