@@ -191,6 +191,12 @@ def clip(values: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray) -> 
     return np.minimum(np.maximum(values, lo), hi)
 
 
+def power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """base ** exponent; the base itself where every exponent is 1 (the default exponents; x¹ is
+    x exactly), skipping the costly pow."""
+    return base if (exponent == 1.0).all() else base**exponent
+
+
 def row_sum(values: np.ndarray) -> np.ndarray:
     """Σ over the last (short: issues, third parties) axis of (B', K), column by column in
     order. numpy's own sum adds fewer than 8 terms in this order too (so the result is the same
@@ -802,12 +808,12 @@ class _Simulation:
         fr = self.forces["R"][rows] / self.forces0["R"][rows]
         fu = self.forces["U"][rows] / self.forces0["U"][rows]
         aid = self.aid(self.engaged[rows], rows) / self.aid(self.engaged0[rows], rows)
-        factor[:, x.r] = (np.maximum(fr, 1e-9) ** th["theta_forces"]
-                          * np.maximum(y, 1e-9) ** th["theta_revenue"]
-                          * np.maximum(k / k0, 1e-9) ** th["theta_front"])
-        factor[:, x.u] = (np.maximum(fu, 1e-9) ** th["theta_forces"]
-                          * aid ** th["theta_aid"]
-                          * np.maximum((1 - k) / (1 - k0), 1e-9) ** th["theta_front"])
+        factor[:, x.r] = (power(np.maximum(fr, 1e-9), th["theta_forces"])
+                          * power(np.maximum(y, 1e-9), th["theta_revenue"])
+                          * power(np.maximum(k / k0, 1e-9), th["theta_front"]))
+        factor[:, x.u] = (power(np.maximum(fu, 1e-9), th["theta_forces"])
+                          * power(aid, th["theta_aid"])
+                          * power(np.maximum((1 - k) / (1 - k0), 1e-9), th["theta_front"]))
         if x.parties.size:
             factor[:, x.parties] = self.engaged[rows]
         return x.capability[rows] * factor[:, :, None]
@@ -822,7 +828,7 @@ class _Simulation:
         sal = x.salience[rows]
         cap = self.capabilities(rows, p_now)
         if x.model == "smp":  # KTAB's limits: saliences sum to at most 1, capabilities > 0
-            sal = sal / np.maximum(sal.sum(axis=2, keepdims=True), 1.0)
+            sal = sal / np.maximum(row_sum(sal)[..., None], 1.0)
             cap = np.maximum(cap, 1e-6)
         batch = batch_from_arrays(pos, sal, cap, low=x.low, high=x.high,
                                   reference=self.m.line_terms(self.k[rows], rows))
