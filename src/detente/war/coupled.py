@@ -459,7 +459,7 @@ class _Simulation:
         self.red_offset = np.zeros_like(inputs.red_bound)
         self.revenue0 = inputs.economy["output"] * inputs.economy["price"]
         self._aims_setup(b)
-        self._shift_memo: tuple | None = None  # see anticipated_shift
+        self._shift_memo: list | None = None  # see anticipated_shift
         self._bounds: np.ndarray | None = None  # this week's red-line bounds, every run
         self.rec = {
             "deal": np.zeros((t_max, b), dtype=bool),
@@ -622,18 +622,19 @@ class _Simulation:
                           ) -> np.ndarray:
         """The shift of both sides' log-odds of R's weekly win chance by what they anticipate:
         expected lever effects and third parties' expected engagement (B',). The same for R and
-        U, so the last one is kept for the next call with the same arrays."""
+        U, so the last one is kept for the next call with the same arrays (and its part that does
+        not depend on R's intensity for the next call with the same runs)."""
         memo = self._shift_memo
-        if memo is not None and memo[0] is rows and memo[1] is high and memo[2] is p_now \
-                and memo[3] is p_exp:
-            return memo[4]
-        eff = {k: take(p_exp[k], rows) / take(p_now[k], rows)
-               for k in ("R.effectiveness", "U.effectiveness")}
-        shift = np.log(eff["R.effectiveness"]) - np.log(eff["U.effectiveness"])
-        shift = shift + np.log(self.aid(take(self.engaged, rows), rows))
-        shift = shift - np.log(self.aid(self.expected_engagement(rows, high.astype(float)), rows))
-        self._shift_memo = (rows, high, p_now, p_exp, shift)
-        return shift
+        if memo is None or memo[0] is not rows or memo[1] is not p_now or memo[2] is not p_exp:
+            eff = {k: take(p_exp[k], rows) / take(p_now[k], rows)
+                   for k in ("R.effectiveness", "U.effectiveness")}
+            shift = np.log(eff["R.effectiveness"]) - np.log(eff["U.effectiveness"])
+            shift = shift + np.log(self.aid(take(self.engaged, rows), rows))
+            memo = self._shift_memo = [rows, p_now, p_exp, shift, None, None]
+        if memo[4] is not high:
+            memo[4:] = high, memo[3] - np.log(
+                self.aid(self.expected_engagement(rows, high.astype(float)), rows))
+        return memo[5]
 
     def weekly_cost(self, side: str, rows: np.ndarray, p: dict, high: np.ndarray) -> np.ndarray:
         """A week's cost to ``side``: base + casualties (+ R's revenue shortfall, intensity)."""
