@@ -903,15 +903,16 @@ class _Simulation:
         elif x.proposer in ("R", "U"):
             y = self.propose(0 if x.proposer == "R" else 1, t, rows, y, p_now, p_exp, values)
         self.proposal[rows] = y
-        self.rec["pape"][t, rows] = self.pape(rows, y, outlooks[0], beliefs[0])
+        offer = {v: np.abs(self.actor_ideal(v, rows) - y) for v in {*x.veto, x.r}}  # |x̂_v − y|
+        self.rec["pape"][t, rows] = self.pape(rows, offer[x.r], losses[0][0], outlooks[0],
+                                              beliefs[0])
         refused_by = np.full(rows.size, -1)
         reason = np.zeros(rows.size, dtype=np.int8)
         line = self.m.line_terms(self.k[rows], rows)
         for v in x.veto:
             red = self.crossed(v, y, rows)
             own = self.own_value(v, rows, values, line)
-            ideal = self.actor_ideal(v, rows)
-            low = self.m.utility(v, ideal, y, rows) < own - TOL
+            low = self.m.utility_of(v, offer[v], rows) < own - TOL
             new = refused_by < 0
             refused_by = np.where(new & (red | low), v, refused_by)
             reason = np.where(new & red, RED_LINE, np.where(new & low & ~red, VALUE, reason))
@@ -928,17 +929,20 @@ class _Simulation:
         self.first[g[self.first[g] < 0]] = t
         if (~deal).any() and x.partial.shape[0]:
             self.partial_deals(rows[~deal], y[~deal], outlooks, beliefs,
-                               [_rows_of(ls, ~deal) for ls in losses], ~deal)
+                               [_rows_of(ls, ~deal) for ls in losses],
+                               {v: o[~deal] for v, o in offer.items()}, ~deal)
         return deal
 
-    def pape(self, rows: np.ndarray, y: np.ndarray, outlook: tuple, b: _Beliefs) -> np.ndarray:
+    def pape(self, rows: np.ndarray, offer: np.ndarray, win: np.ndarray | None, outlook: tuple,
+             b: _Beliefs) -> np.ndarray:
         """Pape's (1996) coercion score for R, R_coerce = B·p(B) − C·p(C) (§5.11 mapping): B = what
         R's aims are worth beyond the terms on the table, u_R(ideal) − u_R(y); p(B) = P_R(win);
-        C = its expected remaining cost κ·c·E[weeks]; p(C) = 1. Negative: concession predicted."""
-        ideal = self.ideal(0, rows)
-        fixed, fixval = self.fixed[rows], self.fixval[rows]
-        aims = self.m.utility(self.x.r, ideal, np.where(fixed, fixval, ideal), rows)
-        gain = aims - self.m.utility(self.x.r, ideal, y, rows)
+        C = its expected remaining cost κ·c·E[weeks]; p(C) = 1. Negative: concession predicted.
+        ``offer`` = |x̂_R − y| and ``win`` R's distances from its aims with settled issues kept
+        (None: nothing settled, u = 1), both (B', D)."""
+        r = self.x.r
+        aims = 1.0 if win is None else self.m.utility_of(r, win, rows)
+        gain = aims - self.m.utility_of(r, offer, rows)
         return gain * outlook[0] - b.kappa * b.cost * outlook[2]
 
     def actor_ideal(self, actor: int, rows: np.ndarray) -> np.ndarray:
@@ -1016,15 +1020,15 @@ class _Simulation:
         return best
 
     def partial_deals(self, rows: np.ndarray, y: np.ndarray, outlooks: list, beliefs: list,
-                      losses: list, sub: np.ndarray) -> None:
+                      losses: list, offer: dict, sub: np.ndarray) -> None:
         """Try each issue subset not yet settled: every veto player accepts iff no red line on
         it is crossed and its restricted utility of the terms beats fighting on for them.
-        ``losses``: the belligerents' :meth:`losses` in runs ``rows``."""
+        ``losses``: the belligerents' :meth:`losses` in runs ``rows``; ``offer``: each veto
+        player's |x̂_v − y|."""
         x = self.x
         outlooks = [tuple(o[sub] for o in out) for out in outlooks]
         beliefs = [_Beliefs(*(getattr(b, f)[sub] for f in _BELIEF_FIELDS)) for b in beliefs]
         line = self.m.line_terms(self.k[rows], rows)
-        offer = {v: np.abs(self.actor_ideal(v, rows) - y) for v in x.veto}  # |x̂_v − y|
         for si in range(x.partial.shape[0]):
             mask = np.broadcast_to(x.partial[si], y.shape) & ~self.fixed[rows]
             open_ = ~self.partial_on[rows, si] & (row_sum(mask) > 0)
@@ -1065,9 +1069,10 @@ class _Simulation:
             a = p["R.effectiveness"] * np.maximum(fr, 1e-9) ** o.csf_exponent
             prob = a / (a + eff_u * np.maximum(fu, 1e-9) ** o.csf_exponent)
         wins = u_battle < prob
+        won, lost = wins & on, ~wins & on
         for side in "RU":
-            self.belief[side][0] += wins & on
-            self.belief[side][1] += ~wins & on
+            self.belief[side][0] += won
+            self.belief[side][1] += lost
         high = self.high & on
         iota = np.where(high, x.economy["high_tempo"], 1.0)
         k = self.k
@@ -1094,11 +1099,10 @@ class _Simulation:
                                                                         high), 0.0)
         self.discontent = np.where(on, self.discontent * x.economy["discontent_decay"],
                                    self.discontent)
-        if x.red_actor.size:
-            holder = np.stack([self.cost["R"] if a == x.r else self.cost["U"]
-                               for a in x.red_actor], axis=1)
-            self.red_offset += np.where(on[:, None] & (holder > x.red_threshold),
-                                        x.red_softening, 0.0)
+        for li, a in enumerate(x.red_actor):  # red lines soften once their holder's cost is high
+            holder = self.cost["R"] if a == x.r else self.cost["U"]
+            self.red_offset[:, li] += np.where(on & (holder > x.red_threshold[:, li]),
+                                               x.red_softening[:, li], 0.0)
         hazard_r = p["R.collapse"] * np.exp(x.economy["collapse_slope"] * self.discontent)
         par = x.war.params
         ended = np.select(
