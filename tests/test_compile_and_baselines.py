@@ -203,3 +203,13 @@ def test_an_actors_capability_is_one_number_per_draw(minimal):
 def test_smp_runs_over_draws_of_a_scenario_with_uncertain_capabilities(minimal):
     res = negotiate(minimal, "smp", {"enforce_limits": False}, draws=12, seed=2)
     assert res.output.positions.shape[0] == 12
+
+
+@pytest.mark.parametrize("actors", [1, 3, 7, 8, 11])
+def test_weighted_mean_is_the_plain_formula_to_the_bit(actors):
+    from detente.models.baselines import weighted_mean
+
+    rng = np.random.default_rng(actors)
+    x = rng.uniform(0, 100, (300, actors, 4))
+    w = rng.random((300, actors, 4)) * rng.choice([1e-6, 1.0, 1e6], (300, actors, 4))
+    np.testing.assert_array_equal(weighted_mean(x, w), (w * x).sum(axis=-2) / w.sum(axis=-2))

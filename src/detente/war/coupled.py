@@ -200,7 +200,10 @@ def power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
 def row_sum(values: np.ndarray) -> np.ndarray:
     """Σ over the last (short: issues, third parties) axis of (B', K), column by column in
     order. numpy's own sum adds fewer than 8 terms in this order too (so the result is the same
-    to the bit), but reducing a short last axis is several times slower than adding columns."""
+    to the bit), but reducing a short last axis is several times slower than adding columns;
+    from 8 terms on numpy sums pairwise, so its sum is kept there."""
+    if values.shape[-1] >= 8:
+        return values.sum(axis=-1)
     out = np.zeros(values.shape[:-1]) if values.shape[-1] == 0 else values[..., 0].copy()
     for j in range(1, values.shape[-1]):
         out += values[..., j]
