@@ -839,8 +839,8 @@ class _Simulation:
         """c_i(t) = c_i⁰ (F_i/F_i⁰)^θF (Y_i/Y_i⁰)^θY (aid)^θA (held ground)^θK; c_j = c_j⁰ a_j
         (§7.2), (B', N, D)."""
         x = self.x
-        th = {k: x.talks[k][rows] for k in ("theta_forces", "theta_revenue", "theta_front",
-                                            "theta_aid")}
+        th = {k: x.talks[k] if (x.talks[k] == 1.0).all() else x.talks[k][rows]  # all 1: `power`
+              for k in ("theta_forces", "theta_revenue", "theta_front", "theta_aid")}  # skips it
         factor = np.ones((rows.size, len(x.actors)))
         k, k0 = self.k[rows], self.k0[rows]
         y = self.revenue(rows, p_now, self.high[rows]) / self.revenue0[rows]
