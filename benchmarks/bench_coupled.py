@@ -1,24 +1,29 @@
 """Speed of the coupled (talks while fighting) kernel, issue 11 item 6. Run:
-``.venv/bin/python benchmarks/bench_coupled.py [--quick]`` (prints only; no assertions).
+``.venv/bin/python benchmarks/bench_coupled.py [--quick] [--models=mean,nash]`` (prints only;
+no assertions).
 
 The target case is the test scenario (4 actors, 6 issues, 2 third parties, 2 red lines, 2
 partial-deal subsets) with 10,000 runs x 104 weeks and talks every 2 weeks, one model round per
-talks week (positions carried over), for each talks model; then how time grows with the number
-of actors, issues, runs and the talks cadence (mean model). Times are the best of a few calls,
-wall clock, in-process, one thread (the kernel starts no pools).
+talks week (positions carried over), for each talks model, through the runner in this process
+with one and with two threads (jobs of the registry's size: 10,000 runs are two jobs); then how
+time grows with the number of actors, issues, runs and the talks cadence (mean model, two
+threads). Times are the best of a few calls, wall clock; CPU is this process's CPU time over
+that call; the load average is printed because the figures move with it on a shared machine.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import yaml
-from timing import best_of
 
 from detente.compile.coupled import compile_coupled, talks_model_options
 from detente.runtime import run_arrays
+from detente.runtime.backends import InProcess
 from detente.scenario.schema import Scenario
 from detente.war.coupled import CoupledOptions
 
@@ -52,22 +57,34 @@ def synthetic(actors: int, issues: int, every: int) -> Scenario:
     return Scenario.model_validate(doc)
 
 
-def timed(scenario: Scenario, runs: int, model: str, repeat: int) -> float:
+def timed(scenario: Scenario, runs: int, model: str, repeat: int, threads: int = 2
+          ) -> tuple[float, float]:
+    """(wall, CPU) seconds of the fastest of ``repeat`` runs through the runner."""
     inputs = compile_coupled(scenario, None, (), runs, 0)
     inputs = replace(inputs, model=model, model_options=talks_model_options(model, {}, 1))
-    return best_of(lambda: run_arrays("coupled", inputs, CoupledOptions(), 0), repeat)
+    best = (float("inf"), float("inf"))
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        run_arrays("coupled", inputs, CoupledOptions(), 0, backend=InProcess(threads=threads))
+        best = min(best, (time.perf_counter() - wall, time.process_time() - cpu))
+    return best
 
 
-def row(label: str, runs: int, weeks: int, seconds: float) -> None:
-    print(f"{label:<28} {runs:>7,} {weeks:>5} {seconds:>8.2f} {runs * weeks / seconds:>14,.0f}")
+def row(label: str, runs: int, weeks: int, seconds: tuple[float, float]) -> None:
+    wall, cpu = seconds
+    print(f"{label:<34} {runs:>7,} {weeks:>5} {wall:>8.2f} {cpu:>7.2f} "
+          f"{runs * weeks / wall:>14,.0f}  load {os.getloadavg()[0]:.1f}", flush=True)
 
 
-def main(quick: bool) -> None:
+def main(quick: bool, models: list[str]) -> None:
     fixture = Scenario.model_validate(FIXTURE)
     runs, repeat = (2_000, 1) if quick else (10_000, 2)
-    print(f"{'case':<28} {'runs':>7} {'weeks':>5} {'seconds':>8} {'run-weeks / s':>14}")
-    for model in ("mean", "nash", "smp", "eum"):
-        row(f"fixture 4x6, every 2, {model}", runs, 104, timed(fixture, runs, model, repeat))
+    print(f"{'case':<34} {'runs':>7} {'weeks':>5} {'seconds':>8} {'CPU s':>7} "
+          f"{'run-weeks / s':>14}")
+    for model in models:
+        for threads in (1, 2):
+            row(f"fixture 4x6, every 2, {model}, {threads} thr", runs, 104,
+                timed(fixture, runs, model, repeat, threads))
     small = 1_000 if quick else 5_000
     for actors in (2, 4, 8):
         row(f"actors {actors}, 6 issues, mean", small, 104,
@@ -83,4 +100,6 @@ def main(quick: bool) -> None:
 
 
 if __name__ == "__main__":
-    main("--quick" in sys.argv)
+    chosen = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--models=")),
+                  "mean,nash,smp,eum")
+    main("--quick" in sys.argv, chosen.split(","))

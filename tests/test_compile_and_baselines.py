@@ -124,6 +124,36 @@ def test_nash_symmetric_and_closed_form():
     assert o == pytest.approx(np.sum(w[0] / g * x[0]) / np.sum(w[0] / g), abs=1e-7)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), st.floats(0.1, 3.0)), min_size=2, max_size=6),
+       st.integers(0, 20), st.sampled_from(["linear", "quadratic"]))
+def test_nash_maximises_the_nash_product_as_a_bounded_scalar_search_finds(actors, d, utility):
+    """The bracketed Newton solution is the maximiser: scipy's bounded Brent search on the log
+    Nash product over the feasible interval finds no better point and lands on the same one
+    (ideals on a grid of 5, so kinks, ties and optima at an ideal all occur)."""
+    from scipy.optimize import minimize_scalar
+
+    x = np.array([[5.0 * p for p, _ in actors]])
+    w = np.array([[wt for _, wt in actors]])
+    d_ = np.array([5.0 * d])
+    o = nash_1d(x, w, np.ones_like(x, bool), d_, utility)[0]
+    reach = np.abs(d_[0] - x[0])
+    lo, hi = (x[0] - reach).max(), (x[0] + reach).min()
+    if hi - lo <= 0:
+        assert o == d_[0]
+        return
+    power = 2 if utility == "quadratic" else 1
+
+    def log_product(v: float) -> float:
+        gain = reach**power - np.abs(v - x[0]) ** power
+        return float(np.sum(w[0] * np.log(np.maximum(gain, 1e-300))))
+
+    best = minimize_scalar(lambda v: -log_product(v), bounds=(lo, hi), method="bounded",
+                           options={"xatol": 1e-10})
+    assert log_product(o) >= -best.fun - 1e-9
+    assert o == pytest.approx(best.x, abs=1e-4 * (hi - lo))
+
+
 def test_nash_returns_status_quo_when_an_actor_sits_on_it():
     x = np.array([[3.0, 7.0, 5.0]])
     out = nash_1d(x, np.ones((1, 3)), np.ones((1, 3), bool), np.array([5.0]))
@@ -173,3 +203,13 @@ def test_an_actors_capability_is_one_number_per_draw(minimal):
 def test_smp_runs_over_draws_of_a_scenario_with_uncertain_capabilities(minimal):
     res = negotiate(minimal, "smp", {"enforce_limits": False}, draws=12, seed=2)
     assert res.output.positions.shape[0] == 12
+
+
+@pytest.mark.parametrize("actors", [1, 3, 7, 8, 11])
+def test_weighted_mean_is_the_plain_formula_to_the_bit(actors):
+    from detente.models.baselines import weighted_mean
+
+    rng = np.random.default_rng(actors)
+    x = rng.uniform(0, 100, (300, actors, 4))
+    w = rng.random((300, actors, 4)) * rng.choice([1e-6, 1.0, 1e6], (300, actors, 4))
+    np.testing.assert_array_equal(weighted_mean(x, w), (w * x).sum(axis=-2) / w.sum(axis=-2))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pytest
 import yaml
@@ -145,3 +147,42 @@ def test_variants_share_every_draw_so_a_null_lever_changes_nothing():
     (_, a), (_, b) = (run(doc, 300, levers=lv, horizon=30) for lv in ((), ("nothing",)))
     for f in fields(a):
         np.testing.assert_array_equal(getattr(a, f.name), getattr(b, f.name), err_msg=f.name)
+
+
+def test_the_job_size_changes_no_number():
+    """Jobs of any size draw what fixed 2,048-run stream blocks draw: the registry's job size,
+    the old 2,048-run layout and 1,000-run jobs (which start inside a stream block) give the same
+    outcome to the bit, so the runner may hand the kernel larger jobs."""
+    from dataclasses import replace
+
+    from detente.compile.coupled import compile_coupled
+    from detente.options import CoupledOptions
+    from detente.registry import get_spec
+    from detente.runtime import run_payload
+    from detente.runtime.backends import InProcess
+    from detente.scenario.schema import Scenario
+    from detente.seeds import Streams
+
+    doc = yaml.safe_load((FIXTURES / "coupled.yaml").read_text())
+    inputs = compile_coupled(Scenario.model_validate(doc), None, ("missiles",), 4500, 2,
+                             horizon=10)
+    spec = get_spec("coupled")
+    outs = [run_payload(replace(spec, block=block), inputs, inputs.runs, CoupledOptions(),
+                        Streams.from_seed(2), InProcess(threads=1))
+            for block in (spec.block, 2048, 1000)]
+    assert [n for _, n in outs] == [-(-4500 // spec.block), 3, 5]
+    for out, _ in outs[1:]:
+        for f in fields(out):
+            np.testing.assert_array_equal(getattr(out, f.name), getattr(outs[0][0], f.name),
+                                          err_msg=f.name)
+
+
+@pytest.mark.parametrize("columns", [0, 1, 2, 5, 7, 8, 12])
+def test_row_sum_is_numpys_sum_to_the_bit(columns):
+    """The kernel's column-by-column sum over issues or third parties gives numpy's bits (the
+    kernel's outputs did not move when it replaced ``sum(axis=1)``), magnitudes mixed."""
+    from detente.war.coupled import row_sum
+
+    rng = np.random.default_rng(columns)
+    values = rng.random((400, columns)) * rng.choice([1e-6, 1.0, 1e6], (400, columns))
+    np.testing.assert_array_equal(row_sum(values), values.sum(axis=-1))

@@ -165,3 +165,16 @@ def test_rounds_on_a_static_talks_model_warn():
     with pytest.warns(UserWarning, match="changes nothing"):
         talks_model_options("mean", {}, 3)
     assert talks_model_options("eum", {}, 3).rounds == 3
+
+
+def test_a_horizon_before_a_levers_start_is_refused_not_run_to_no_effect():
+    """`missiles` starts in week 8: with a 5-week horizon it could change nothing, so the run is
+    refused with a located error (exit 2); levers that start in time still run."""
+    code, text = cli("simulate", str(COUPLED), "--runs", "50", "--horizon", "5",
+                     "--lever", "missiles")
+    assert code == 2
+    assert "error:" in text and "'missiles' starts in week 8" in text and "5-week" in text
+    assert "horizon" in text
+    code, text = cli("simulate", str(COUPLED), "--runs", "50", "--horizon", "5",
+                     "--lever", "oil-sanctions", "--json")
+    assert code == 0, text

@@ -76,7 +76,7 @@ MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
               compile="detente.compile:compile_war"),
     ModelSpec("coupled", "Talks while fighting: the war moves the talks, the talks end the war, "
               "strategic third parties (MODELS.md §7)", "war", opt.CoupledOptions,
-              "detente.war.coupled:CoupledModel", 2048,
+              "detente.war.coupled:CoupledModel", 5120,
               compile="detente.compile.coupled:compile_coupled"),
 )}
 

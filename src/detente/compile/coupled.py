@@ -171,8 +171,12 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
             raise InputError([problem(f"unknown lever (defined: {', '.join(all_ids) or 'none'})",
                                       ("lever",), value=lid)])
     if horizon is not None:
-        from dataclasses import replace
-
+        late = [problem(f"lever {lv.id!r} starts in week {lv.start}, outside the {horizon}-week "
+                        "horizon (it would change nothing): lengthen the horizon or leave the "
+                        "lever off", ("horizon",), value=horizon)
+                for lv in scenario.levers if lv.id in levers and lv.start >= horizon]
+        if late:
+            raise InputError(late)
         inputs = replace(inputs, horizon=horizon)
     t_max = inputs.horizon
     hyp = next((h for h in scenario.hypotheses if h.id == hypothesis), None)

@@ -21,19 +21,32 @@ from detente.seeds import Streams
 def model_weights(batch: Batch, weights: Weights) -> np.ndarray:
     """Voting weights (B, N, D) under the ``weights`` option of MODELS.md §1.1; 0 where masked."""
     w = {
-        "cs": batch.capability * batch.salience,
-        "c": batch.capability,
-        "s": batch.salience,
-        "equal": np.ones_like(batch.salience),
-    }[weights]
+        "cs": lambda: batch.capability * batch.salience,
+        "c": lambda: batch.capability,
+        "s": lambda: batch.salience,
+        "equal": lambda: np.ones_like(batch.salience),
+    }[weights]()
     return np.where(batch.mask, w, 0.0)
 
 
 def weighted_mean(x: np.ndarray, w: np.ndarray, axis: int = -2) -> np.ndarray:
     """O_d = sum_i w_i x_i / sum_i w_i (MODELS.md §1.1, Achen 2006)."""
-    total = w.sum(axis=axis)
+    total = _sum(w, axis)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (w * x).sum(axis=axis) / total
+        return _sum(w * x, axis) / total
+
+
+def _sum(a: np.ndarray, axis: int) -> np.ndarray:
+    """``a.sum(axis)``; fewer than 8 terms are added one after another, the order numpy itself
+    uses for so few (the same bits), without its slow reduction over a short inner axis."""
+    n = a.shape[axis]
+    if not 0 < n < 8 or a.dtype.kind != "f":
+        return a.sum(axis=axis)
+    parts = np.moveaxis(a, axis, 0)
+    out = parts[0].copy()
+    for k in range(1, n):
+        out += parts[k]
+    return out
 
 
 def weighted_median(x: np.ndarray, w: np.ndarray, axis: int = -2,
@@ -97,44 +110,76 @@ class MedianModel:
 
 
 def nash_1d(x: np.ndarray, w: np.ndarray, present: np.ndarray, d: np.ndarray,
-            utility: str = "linear", iterations: int = 200) -> np.ndarray:
+            utility: str = "linear", iterations: int = 60) -> np.ndarray:
     """Weighted Nash bargaining solution on one issue (MODELS.md §1.3), batched over rows.
 
     Maximises f(o) = sum_i w_i log(u_i(o) - u_i(d)) over F = {o : u_i(o) >= u_i(d) for every
     present i}, which for distance utilities is the interval ∩_i [x_i - |d - x_i|, x_i + |d - x_i|].
-    f is concave on F, so its maximiser is where the left derivative is >= 0 >= the right one;
-    bisection on those one-sided derivatives finds it to round-off, kinks at ideal points
-    included (linear utility has one at every x_i). If F is the single point d (some actor's
-    ideal is d, so it can only lose), the answer is d. x, w, present: (B, N); d: (B,).
+    f is concave on F, so its maximiser is where the left derivative is >= 0 >= the right one.
+    Linear utility has a kink at every ideal x_i: the one-sided derivatives there bracket the
+    maximiser between two neighbouring kinks (or give it as a kink), and between kinks f' is
+    smooth and decreasing, so safeguarded Newton steps on f' (f'' = -sum_i w_i/g_i^2 for linear,
+    -sum_i 2 w_i (g_i + 2 off_i^2)/g_i^2 for quadratic utility, g_i the gain) converge to
+    round-off in a few steps; a step leaving the bracket is replaced by bisection (Press et al.,
+    Numerical Recipes, rtsafe). If F is the single point d (some actor's ideal is d, so it can
+    only lose), the answer is d; with no actor of positive weight, the middle of F.
+    x, w, present: (B, N); d: (B,).
     """
     reach = np.abs(d[:, None] - x)
     lo = np.where(present, x - reach, -np.inf).max(axis=1)
     hi = np.where(present, x + reach, np.inf).min(axis=1)
     lo, hi = np.minimum(lo, d), np.maximum(hi, d)
     live = (w > 0) & present
-
-    def slopes(o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Left and right derivatives of f at o."""
-        off = o[:, None] - x
-        if utility == "quadratic":
-            gain = reach**2 - off**2
-            left = right = -2.0 * off
-        else:
-            gain = reach - np.abs(off)
-            left, right = np.where(off > 0, -1.0, 1.0), np.where(off >= 0, -1.0, 1.0)
-        # gain vanishes only at the edges of F (or when F = {d}), where the slope is infinite
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            scale = np.where(live, w / gain, 0.0)
-            return (scale * left).sum(axis=1), (scale * right).sum(axis=1)
-
     a, b = lo.copy(), hi.copy()
+    if utility != "quadratic":  # bracket between the kinks
+        for k in range(x.shape[1]):
+            at = x[:, k]
+            inside = live[:, k] & (at > a) & (at < b)
+            if not inside.any():
+                continue
+            left, right, _ = _nash_slopes(np.where(inside, at, 0.5 * (a + b)), x, w, reach, live,
+                                          utility)
+            a = np.where(inside & (right > 0), at, a)
+            b = np.where(inside & (left < 0), at, b)
+            kink = inside & (left >= 0) & (right <= 0)
+            a, b = np.where(kink, at, a), np.where(kink, at, b)
+    o = 0.5 * (a + b)
+    with np.errstate(invalid="ignore"):  # F unbounded (nobody present): NaN rows, stopped
+        tol = 4.0 * np.spacing(np.maximum(np.abs(lo), np.abs(hi)))
+    rows = np.flatnonzero(a < b)  # the rows still moving
     for _ in range(iterations):
-        m = 0.5 * (a + b)
-        left, right = slopes(m)
-        go_right, go_left = right > 0, left < 0
-        a = np.where(go_right, m, np.where(go_left, a, m))
-        b = np.where(go_left & ~go_right, m, np.where(go_right, b, m))
-    return np.where(hi - lo <= 0, d, 0.5 * (a + b))
+        if not rows.size:
+            break
+        oo, aa, bb = o[rows], a[rows], b[rows]
+        slope, _, curve = _nash_slopes(oo, x[rows], w[rows], reach[rows], live[rows], utility)
+        aa, bb = np.where(slope > 0, oo, aa), np.where(slope < 0, oo, bb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = oo - slope / curve
+        nxt = np.where((step >= aa) & (step <= bb), step, 0.5 * (aa + bb))
+        nxt = np.where(slope == 0, oo, np.where(aa >= bb, aa, nxt))
+        o[rows], a[rows], b[rows] = nxt, aa, bb
+        rows = rows[np.abs(nxt - oo) > tol[rows]]
+    return np.where(hi - lo <= 0, d, np.where(live.any(axis=1), o, 0.5 * (lo + hi)))
+
+
+def _nash_slopes(o: np.ndarray, x: np.ndarray, w: np.ndarray, reach: np.ndarray,
+                 live: np.ndarray, utility: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Left and right derivatives of the Nash product's log f at o, and f'' (between kinks);
+    o (B,), the others (B, N)."""
+    off = o[:, None] - x
+    quadratic = utility == "quadratic"
+    if quadratic:
+        gain = reach**2 - off**2
+        left = right = -2.0 * off
+    else:
+        gain = reach - np.abs(off)
+        left, right = np.where(off > 0, -1.0, 1.0), np.where(off >= 0, -1.0, 1.0)
+    # gain vanishes only at the edges of F (or when F = {d}), where the slope is infinite
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scale = np.where(live, w / gain, 0.0)
+        curve = scale / gain * (2.0 * (gain + 2.0 * off**2) if quadratic else 1.0)
+        return (_sum(scale * left, 1), _sum(scale * right, 1),
+                -_sum(np.where(live, curve, 0.0), 1))
 
 
 class NashModel:
@@ -149,12 +194,15 @@ class NashModel:
                 "model 'nash' needs a status quo (disagreement point) on every issue; "
                 f"give issues[].reference for: {', '.join(missing)}")
         w = model_weights(batch, options.weights)
-        b, _, dims = batch.shape
-        forecast = np.empty((b, dims))
-        for j in range(dims):  # issues are bargained separately (see docstring of nash_1d)
-            forecast[:, j] = nash_1d(batch.position[:, :, j], w[:, :, j], batch.mask[:, :, j],
-                                     batch.reference[:, j], options.utility)
-        return static_trajectory(batch, forecast, "static")
+        b, n, dims = batch.shape
+
+        def rows(a: np.ndarray) -> np.ndarray:  # (B, N, D) -> (B·D, N): one row per problem
+            return a.transpose(0, 2, 1).reshape(b * dims, n)
+
+        # issues are bargained separately (see docstring of nash_1d), all in one batch
+        forecast = nash_1d(rows(batch.position), rows(w), rows(batch.mask),
+                           batch.reference.reshape(b * dims), options.utility)
+        return static_trajectory(batch, forecast.reshape(b, dims), "static")
 
 
 def ks_1d(x: np.ndarray, present: np.ndarray, d: np.ndarray, utility: str = "linear",

@@ -152,7 +152,7 @@ def first_passage(a: np.ndarray, mu: np.ndarray, sigma: np.ndarray, t: float) ->
         scaled = 0.5 * erfcx(np.maximum(z, 0.0) / np.sqrt(2.0)) * np.exp(
             -0.5 * ((a - mu * t) / sd) ** 2)
         direct = np.exp(np.minimum(2.0 * mu * a / sigma**2, 0.0)) * ndtr(-z)
-    return np.clip(np.where(a <= 0, 1.0, first + np.where(z > 0, scaled, direct)), 0.0, 1.0)
+    return clip(np.where(a <= 0, 1.0, first + np.where(z > 0, scaled, direct)), 0.0, 1.0)
 
 
 def front_outlook(k: np.ndarray, mu: np.ndarray, sigma: np.ndarray, horizon: int, grid: int
@@ -166,21 +166,53 @@ def front_outlook(k: np.ndarray, mu: np.ndarray, sigma: np.ndarray, horizon: int
     reach = REACH * np.maximum(sigma, 1e-9) * np.sqrt(horizon)
     near_up = np.flatnonzero(1.0 - k - np.maximum(mu, 0.0) * horizon < reach)
     near_down = np.flatnonzero(k + np.minimum(mu, 0.0) * horizon < reach)
-    survival = [np.ones_like(k)]
-    up, down = np.zeros_like(k), np.zeros_like(k)
-    for tt in times:
+    to_up = (1.0 - k[near_up], mu[near_up], sigma[near_up])
+    to_down = (k[near_down], -mu[near_down], sigma[near_down])
+    dx = horizon / grid
+    survival, weeks = 1.0, 0.0
+    for tt in times:  # the trapezoid rule on the survival function, panel by panel
         up, down = np.zeros_like(k), np.zeros_like(k)
         if near_up.size:
-            up[near_up] = first_passage(1.0 - k[near_up], mu[near_up], sigma[near_up], tt)
+            up[near_up] = first_passage(*to_up, tt)
         if near_down.size:
-            down[near_down] = first_passage(k[near_down], -mu[near_down], sigma[near_down], tt)
-        survival.append(np.clip(1.0 - up - down, 0.0, 1.0))
-    weeks = np.trapezoid(np.stack(survival), dx=horizon / grid, axis=0)
+            down[near_down] = first_passage(*to_down, tt)
+        after = np.minimum(np.maximum(1.0 - up - down, 0.0), 1.0)
+        weeks = weeks + dx * (after + survival) / 2.0
+        survival = after
     total = np.maximum(up + down, 1.0)
     return up / total, down / total, weeks
 
 
 _BELIEF_FIELDS = ("p_hat", "tempo", "intensity", "cost", "kappa")
+
+
+def clip(values: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray) -> np.ndarray:
+    """np.clip's values (NaN stays NaN) without its wrapper's overhead, for the hot loops."""
+    return np.minimum(np.maximum(values, lo), hi)
+
+
+def power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """base ** exponent; the base itself where every exponent is 1 (the default exponents; x¹ is
+    x exactly), skipping the costly pow."""
+    return base if (exponent == 1.0).all() else base**exponent
+
+
+def row_sum(values: np.ndarray) -> np.ndarray:
+    """Σ over the last (short: issues, third parties) axis of (B', K), column by column in
+    order. numpy's own sum adds fewer than 8 terms in this order too (so the result is the same
+    to the bit), but reducing a short last axis is several times slower than adding columns;
+    from 8 terms on numpy sums pairwise, so its sum is kept there."""
+    if values.shape[-1] >= 8:
+        return values.sum(axis=-1)
+    out = np.zeros(values.shape[:-1]) if values.shape[-1] == 0 else values[..., 0].copy()
+    for j in range(1, values.shape[-1]):
+        out += values[..., j]
+    return out
+
+
+def _rows_of(losses: Losses, rows: np.ndarray) -> Losses:
+    """Some runs of a side's losses (None stays None)."""
+    return tuple(None if a is None else a[rows] for a in losses)
 
 
 def take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -221,6 +253,7 @@ class _Model:
         self.line_base = np.where(line, self.xu, ref)  # (B, D) freeze terms at k = 0
         self.line_slope = np.where(line, self.xr - self.xu, 0.0)  # (B, D) their change with k
         self.lattice = options.front == "lattice"
+        self.new_week()
         self.steps = inputs.war.steps
         h = inputs.lookahead
         month = inputs.month
@@ -234,13 +267,35 @@ class _Model:
         """u_i(y) = 1 − Σ_d ŵ_id |x̂_id − y_d| / (high_d − low_d) (§7.4), (B',); ``subset`` (a
         partial-deal index) restricts the sum to its issues with weights renormalised on them
         (issues already settled add the same constant to every side of a comparison)."""
-        w = take(self.w[actor] if subset is None else self.w_subset[subset][actor], rows)
-        return 1.0 - (w * np.abs(ideal - y)).sum(axis=1)
+        return self.utility_of(actor, np.abs(ideal - y), rows, subset)
+
+    def utility_of(self, actor: int, loss: np.ndarray, rows: np.ndarray,
+                   subset: int | None = None) -> np.ndarray:
+        """u_i from the distances ``loss`` = |x̂_i − y| (B', D) already taken (see utility)."""
+        w = self.gather(("w", actor, subset),
+                        self.w[actor] if subset is None else self.w_subset[subset][actor], rows)
+        return 1.0 - row_sum(w * loss)
+
+    def gather(self, key: tuple, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``values[rows]`` of an array that does not change within a week, kept while the same
+        ``rows`` array is asked for again (the talks ask for the same runs many times)."""
+        if rows.size == values.shape[0]:
+            return values
+        if self._rows is not rows:
+            self._rows, self._gathered = rows, {}
+        if key not in self._gathered:
+            self._gathered[key] = values[rows]
+        return self._gathered[key]
+
+    def new_week(self) -> None:
+        """Forget the gathered arrays (the red-line bounds change from week to week)."""
+        self._rows, self._gathered = None, {}
 
     def line_terms(self, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Terms of a freeze at front k: line issues between U's (k = 0) and R's (k = 1) ideals,
         the others at the reference point (else midway), (B', D)."""
-        return take(self.line_base, rows) + np.clip(k, 0, 1)[:, None] * take(self.line_slope, rows)
+        return (self.gather(("line_base",), self.line_base, rows)
+                + clip(k, 0, 1)[:, None] * self.gather(("line_slope",), self.line_slope, rows))
 
     def outlook(self, k: np.ndarray, b: _Beliefs, band: np.ndarray, step: np.ndarray,
                 noise: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -251,31 +306,48 @@ class _Model:
         edge = b.p_hat - 0.5
         mu = np.where(np.abs(edge) < band, 0.0, b.tempo * b.intensity * edge * step)
         up, down, weeks = front_outlook(k, mu, noise, self.x.lookahead, self.o.grid)
-        return up, down, weeks, np.clip(k + mu * self.x.lookahead, 0.0, 1.0)
+        return up, down, weeks, clip(k + mu * self.x.lookahead, 0.0, 1.0)
 
 
-def _side_value(m: _Model, side: int, rows: np.ndarray, ideal: np.ndarray,
-                opp_ideals: tuple[np.ndarray, np.ndarray, np.ndarray], fixed: np.ndarray,
-                fixval: np.ndarray, outlook: tuple, b: _Beliefs, mask: int | None = None
-                ) -> np.ndarray:
-    """V_i = P(win)·u(y_win) + P(lose)·E[u(y_lose)] + P(stalemate)·u(y_line) − κ·c·E[weeks]
-    (§7.4), under side i's outlook; ``opp_ideals`` = (maximal ideal, limited ideal, P(maximal))
-    of the opponent; ``mask`` (a partial-deal index) restricts to its issues (no cost: the war
-    goes on)."""
-    up, down, weeks, k_end = outlook
-    win_p, lose_p = (up, down) if side == m.x.r else (down, up)
-    stale = np.clip(1.0 - up - down, 0.0, 1.0)
+Losses = tuple  # (win, lose, lose_limited, line): see _side_losses
+
+
+def _side_losses(m: _Model, rows: np.ndarray, ideal: np.ndarray,
+                 opp_ideals: tuple[np.ndarray, np.ndarray, np.ndarray], fixed: np.ndarray,
+                 fixval: np.ndarray, k_end: np.ndarray) -> Losses:
+    """|x̂_i − y| (B', D) for the terms at each end of the war, issues already settled at their
+    terms: y_win (None when nothing is settled: no loss), y_lose against the opponent's maximal
+    ideal and against its limited one (None when it has no aims type), and y_line, the freeze on
+    the front at ``k_end``. Computed once, they serve the whole deal and every partial subset."""
     settled = fixed.any()
 
     def fix(y: np.ndarray) -> np.ndarray:
         return np.where(fixed, fixval, y) if settled else y
 
-    u_win = m.utility(side, ideal, fix(ideal), rows, mask) if settled else 1.0
-    u_lose = m.utility(side, ideal, fix(opp_ideals[0]), rows, mask)
-    if opp_ideals[1] is not opp_ideals[0]:  # the opponent may be of the limited type
-        u_lim = m.utility(side, ideal, fix(opp_ideals[1]), rows, mask)
-        u_lose = opp_ideals[2] * u_lose + (1 - opp_ideals[2]) * u_lim
-    u_line = m.utility(side, ideal, fix(m.line_terms(k_end, rows)), rows, mask)
+    win = np.abs(ideal - fix(ideal)) if settled else None
+    lose = np.abs(ideal - fix(opp_ideals[0]))
+    limited = (np.abs(ideal - fix(opp_ideals[1])) if opp_ideals[1] is not opp_ideals[0]
+               else None)
+    return win, lose, limited, np.abs(ideal - fix(m.line_terms(k_end, rows)))
+
+
+def _side_value(m: _Model, side: int, rows: np.ndarray, losses: Losses,
+                opp_maximal: np.ndarray | None, outlook: tuple, b: _Beliefs,
+                mask: int | None = None) -> np.ndarray:
+    """V_i = P(win)·u(y_win) + P(lose)·E[u(y_lose)] + P(stalemate)·u(y_line) − κ·c·E[weeks]
+    (§7.4), under side i's outlook; ``losses`` from :func:`_side_losses`; ``opp_maximal`` the
+    belief that the opponent is maximal; ``mask`` (a partial-deal index) restricts to its issues
+    (no cost: the war goes on)."""
+    up, down, weeks, _ = outlook
+    win_p, lose_p = (up, down) if side == m.x.r else (down, up)
+    stale = clip(1.0 - up - down, 0.0, 1.0)
+    win, lose, limited, line = losses
+    u_win = m.utility_of(side, win, rows, mask) if win is not None else 1.0
+    u_lose = m.utility_of(side, lose, rows, mask)
+    if limited is not None:  # the opponent may be of the limited type
+        u_lim = m.utility_of(side, limited, rows, mask)
+        u_lose = opp_maximal * u_lose + (1 - opp_maximal) * u_lim
+    u_line = m.utility_of(side, line, rows, mask)
     value = win_p * u_win + lose_p * u_lose + stale * u_line
     return value if mask is not None else value - b.kappa * b.cost * weeks
 
@@ -288,15 +360,50 @@ def _streams(rng: Callable[[str], np.random.Generator], inputs: CoupledInputs
     return {key: rng(key) for key in keys}
 
 
+STREAM_BLOCK = 2048  # runs per block of the random streams (the numbers are keyed by these)
+
+
+class StreamBlocks:
+    """A named stream for runs [offset, offset + runs) of an experiment, drawing exactly what
+    :class:`detente.seeds.RowStream` draws for fixed blocks of STREAM_BLOCK runs: on each call,
+    every stream block the runs meet draws its values for its runs up to the last one needed (a
+    generator fills run-major, so fewer runs draw a prefix of the same numbers), and those before
+    ``offset`` are dropped. Run k's numbers depend on neither the runner's job size nor how many
+    runs were asked for, so jobs can be larger than a stream block (fewer, longer array steps)."""
+
+    def __init__(self, streams: Streams, key: str, runs: int) -> None:
+        first = streams.offset
+        self.parts = []
+        for blk in range(first // STREAM_BLOCK, (first + runs - 1) // STREAM_BLOCK + 1):
+            start = blk * STREAM_BLOCK
+            lo, hi = max(first, start) - start, min(first + runs, start + STREAM_BLOCK) - start
+            self.parts.append((RowStream(Streams(streams.entropy, blk, start), key), lo, hi))
+
+    def _draw(self, method: str, shape: int | tuple[int, ...]) -> np.ndarray:
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        parts = [getattr(rows, method)((*shape[:-1], hi))[..., lo:]
+                 for rows, lo, hi in self.parts]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+
+    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        """Uniforms of ``shape`` (runs last)."""
+        return self._draw("random", shape)
+
+    def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        """Standard normals of ``shape`` (runs last)."""
+        return self._draw("standard_normal", shape)
+
+
 class CoupledModel:
-    """The coupled kernel behind the registry's ``coupled`` model: one block of runs per call.
-    Each named stream is drawn run-major per call (:class:`detente.seeds.RowStream`), so run k's
-    numbers do not depend on how many runs share its block."""
+    """The coupled kernel behind the registry's ``coupled`` model: one job of runs per call.
+    Each named stream is drawn run-major per call in fixed stream blocks (:class:`StreamBlocks`),
+    so run k's numbers depend neither on how many runs share its job nor on how many there are."""
 
     def run(self, inputs: CoupledInputs, options: CoupledOptions, streams: Streams | None = None
             ) -> CoupledOutcome:
         streams = streams or Streams.from_seed(0)
-        return simulate_coupled(inputs, options, lambda key: RowStream(streams, key))  # type: ignore[arg-type,return-value]
+        return simulate_coupled(inputs, options,
+                                lambda key: StreamBlocks(streams, key, inputs.runs))  # type: ignore[arg-type,return-value]
 
 
 def simulate_coupled(inputs: CoupledInputs, options: CoupledOptions,
@@ -355,6 +462,8 @@ class _Simulation:
         self.red_offset = np.zeros_like(inputs.red_bound)
         self.revenue0 = inputs.economy["output"] * inputs.economy["price"]
         self._aims_setup(b)
+        self._shift_memo: list | None = None  # see anticipated_shift
+        self._bounds: np.ndarray | None = None  # this week's red-line bounds, every run
         self.rec = {
             "deal": np.zeros((t_max, b), dtype=bool),
             "partial": np.zeros((t_max, b, s), dtype=bool),
@@ -380,6 +489,7 @@ class _Simulation:
         self.ideal_max = ideal_max
         self.ideal_lim = dict(ideal_max)
         self.has_aims = bool(x.aims)
+        self.true_ideal = ideal_max
         if not self.has_aims:
             return
         draw = self.g["aims"].random((2, b))
@@ -391,13 +501,12 @@ class _Simulation:
             self.ideal_lim[s] = ideal_max[s] + conc * (other - ideal_max[s])
             self.maximal[:, s] = draw[s] < x.aims["maximal"][:, s]
             self.mu[:, s] = x.aims["belief"][:, s]
+        self.true_ideal = {s: np.where(self.maximal[:, s][:, None], ideal_max[s],
+                                       self.ideal_lim[s]) for s in (0, 1)}
 
     def ideal(self, s: int, rows: np.ndarray) -> np.ndarray:
         """Side s's (0 = R, 1 = U) true ideal in runs ``rows``, (B', D)."""
-        if not self.has_aims:
-            return take(self.ideal_max[s], rows)
-        return np.where(self.maximal[rows, s][:, None], self.ideal_max[s][rows],
-                        self.ideal_lim[s][rows])
+        return self.m.gather(("ideal", s), self.true_ideal[s], rows)
 
     # -- levers ---------------------------------------------------------------------------------
 
@@ -423,10 +532,12 @@ class _Simulation:
                 on[:, li] = np.where(pending, belief, self.enacted[:, li] & window[li])
             else:
                 on[:, li] = self.enacted[:, li] & window[li]
-        if x.parties.size:
+        if x.pressure.any():  # levers of third parties that retaliated and are still engaged
             active = self.retaliated & (self.engaged > 0)
-            pressure = (active[:, :, None] & x.pressure[None]).any(axis=1) & window[None, :]
-            on = np.maximum(on, pressure)
+            pressure = np.zeros(on.shape, dtype=bool)
+            for j, li in zip(*np.nonzero(x.pressure), strict=True):
+                pressure[:, li] |= active[:, j]
+            on = np.maximum(on, pressure & window[None, :])
         return on
 
     def params(self, weights: np.ndarray) -> dict[str, np.ndarray]:
@@ -473,18 +584,19 @@ class _Simulation:
         """U's effectiveness multiplier from third-party aid, 1 + Σ_j a_j·aid_j, (B',)."""
         if not self.x.parties.size:
             return np.ones(rows.size)
-        return 1.0 + (engaged * take(self.x.third["aid"], rows)).sum(axis=1)
+        return 1.0 + row_sum(engaged * take(self.x.third["aid"], rows))
 
     def expected_engagement(self, rows: np.ndarray, escalation: np.ndarray) -> np.ndarray:
         """ā_j = a_j·(1/H)·Σ_{h=1..H}(1 − q_j)^h at the frustration ``escalation`` sustains."""
         a = take(self.engaged, rows)
         if not self.anticipate or not self.x.parties.size:
             return a
-        th = {k: take(v, rows) for k, v in self.x.third.items()}
-        rho = np.clip(th["persistence"], 0.0, 0.999)
+        th = {k: take(self.x.third[k], rows) for k in
+              ("persistence", "frustration_escalation", "exit_base", "exit_slope")}
+        rho = clip(th["persistence"], 0.0, 0.999)
         phi = take(self.phi, rows) + th["frustration_escalation"] * escalation[:, None] / (
             1 - rho)
-        q = np.clip(expit(th["exit_base"] + th["exit_slope"] * phi), 1e-12, 1.0)
+        q = clip(expit(th["exit_base"] + th["exit_slope"] * phi), 1e-12, 1.0)
         h = self.x.lookahead
         keep = 1.0 - q
         mean = np.where(q >= 1.0, 0.0, keep * -np.expm1(h * np.log1p(-np.minimum(q, 1 - 1e-12)))
@@ -496,22 +608,36 @@ class _Simulation:
         """Side ``side``'s belief inputs in runs ``rows`` if R plays intensity ``high``."""
         x, par = self.x, self.x.war.params
         a, b_ = take(self.belief[side][0], rows), take(self.belief[side][1], rows)
-        eff = {k: take(p_exp[k], rows) / take(p_now[k], rows)
-               for k in ("R.effectiveness", "U.effectiveness")}
-        shift = np.log(eff["R.effectiveness"]) - np.log(eff["U.effectiveness"])
-        shift = shift + np.log(self.aid(take(self.engaged, rows), rows))
-        shift = shift - np.log(self.aid(self.expected_engagement(rows, high.astype(float)), rows))
+        shift = self.anticipated_shift(rows, p_now, p_exp, high)
         if np.any(extra_forces):
             fr = take(self.forces["R"], rows)
             shift = shift + self.o.csf_exponent * np.log((fr + extra_forces) / np.maximum(fr, 1e-9))
-        p_hat = expit(logit(np.clip(a / (a + b_), 1e-9, 1 - 1e-9)) + shift)
-        tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead, rows)[:, t]
+        p_hat = expit(logit(clip(a / (a + b_), 1e-9, 1 - 1e-9)) + shift)
+        tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead[:, t], rows)
         iota = np.where(high, take(x.economy["high_tempo"], rows), 1.0)
         cost = self.weekly_cost(side, rows, p_exp, high)
         cap = take(par[f"{side}.capacity"], rows)
         spent = np.where(np.isfinite(cap), take(self.cost[side], rows) / cap, 0.0)
         kappa = 1.0 + take(x.talks["weariness"], rows) * spent
         return _Beliefs(p_hat, tempo, iota, cost, kappa)
+
+    def anticipated_shift(self, rows: np.ndarray, p_now: dict, p_exp: dict, high: np.ndarray
+                          ) -> np.ndarray:
+        """The shift of both sides' log-odds of R's weekly win chance by what they anticipate:
+        expected lever effects and third parties' expected engagement (B',). The same for R and
+        U, so the last one is kept for the next call with the same arrays (and its part that does
+        not depend on R's intensity for the next call with the same runs)."""
+        memo = self._shift_memo
+        if memo is None or memo[0] is not rows or memo[1] is not p_now or memo[2] is not p_exp:
+            eff = {k: take(p_exp[k], rows) / take(p_now[k], rows)
+                   for k in ("R.effectiveness", "U.effectiveness")}
+            shift = np.log(eff["R.effectiveness"]) - np.log(eff["U.effectiveness"])
+            shift = shift + np.log(self.aid(take(self.engaged, rows), rows))
+            memo = self._shift_memo = [rows, p_now, p_exp, shift, None, None]
+        if memo[4] is not high:
+            memo[4:] = high, memo[3] - np.log(
+                self.aid(self.expected_engagement(rows, high.astype(float)), rows))
+        return memo[5]
 
     def weekly_cost(self, side: str, rows: np.ndarray, p: dict, high: np.ndarray) -> np.ndarray:
         """A week's cost to ``side``: base + casualties (+ R's revenue shortfall, intensity)."""
@@ -535,16 +661,35 @@ class _Simulation:
                               take(f["step"], rows), take(f["noise"], rows))
 
     def value(self, s: int, rows: np.ndarray, b: _Beliefs, mask: int | None = None,
-              outlook: tuple | None = None, ideal: np.ndarray | None = None) -> np.ndarray:
-        """Side s's (0 = R, 1 = U) value of fighting on in runs ``rows``."""
+              outlook: tuple | None = None, ideal: np.ndarray | None = None,
+              losses: Losses | None = None) -> np.ndarray:
+        """Side s's (0 = R, 1 = U) value of fighting on in runs ``rows`` (``losses``: this
+        side's :meth:`losses` under ``outlook``, when already taken)."""
         actor = self.x.r if s == 0 else self.x.u
+        outlook = self.outlook(rows, b) if outlook is None else outlook
+        if losses is None:
+            losses = self.losses(s, rows, outlook, ideal)
+        return _side_value(self.m, actor, rows, losses,
+                           self.mu[rows, 1 - s] if self.has_aims else None, outlook, b, mask)
+
+    def relined(self, s: int, rows: np.ndarray, losses: Losses, outlook: tuple) -> Losses:
+        """``losses`` with the freeze line moved to where ``outlook`` expects the front (the
+        ends of the war are otherwise the same)."""
+        y = self.m.line_terms(outlook[3], rows)
+        fixed = self.fixed[rows]
+        if fixed.any():
+            y = np.where(fixed, self.fixval[rows], y)
+        return (*losses[:3], np.abs(self.ideal(s, rows) - y))
+
+    def losses(self, s: int, rows: np.ndarray, outlook: tuple,
+               ideal: np.ndarray | None = None) -> Losses:
+        """Side s's distances from the terms at each end of the war (:func:`_side_losses`)."""
         o = 1 - s
         most = take(self.ideal_max[o], rows)
         opp = ((most, self.ideal_lim[o][rows], self.mu[rows, o]) if self.has_aims
                else (most, most, None))
-        return _side_value(self.m, actor, rows, self.ideal(s, rows) if ideal is None else ideal,
-                           opp, self.fixed[rows], self.fixval[rows],
-                           self.outlook(rows, b) if outlook is None else outlook, b, mask)
+        return _side_losses(self.m, rows, self.ideal(s, rows) if ideal is None else ideal, opp,
+                            self.fixed[rows], self.fixval[rows], outlook[3])
 
     # -- the weekly steps ----------------------------------------------------------------------
 
@@ -561,6 +706,8 @@ class _Simulation:
     def week(self, t: int) -> None:
         """One week in the fixed order of the module docstring."""
         x = self.x
+        self._shift_memo = self._bounds = None
+        self.m.new_week()
         u_collapse = self.g["collapse"].random((3, x.runs))
         u_talks = self.g["talks"].random(x.runs)
         self.decide_levers(t)
@@ -594,8 +741,11 @@ class _Simulation:
             return
         scope = self.scope(rows)
         lo, hi = np.zeros(scope.size, bool), np.ones(scope.size, bool)
-        v_lo = self.value(0, scope, self.beliefs("R", t, scope, p_now, p_exp, lo))
-        v_hi = self.value(0, scope, self.beliefs("R", t, scope, p_now, p_exp, hi))
+        b_lo, b_hi = (self.beliefs("R", t, scope, p_now, p_exp, h) for h in (lo, hi))
+        o_lo, o_hi = self.outlook(scope, b_lo), self.outlook(scope, b_hi)
+        loss = self.losses(0, scope, o_lo)
+        v_lo = self.value(0, scope, b_lo, outlook=o_lo, losses=loss)
+        v_hi = self.value(0, scope, b_hi, outlook=o_hi, losses=self.relined(0, scope, loss, o_hi))
         choose = v_hi > v_lo if scope is rows else (v_hi > v_lo)[rows]
         if self.has_aims:
             self._learn_aims(0, rows, choose, t, p_now, p_exp)
@@ -626,17 +776,21 @@ class _Simulation:
         side = "R" if s == 0 else "U"
         actor = x.r if s == 0 else x.u
         would = {}
+        if proposal is None:  # each type's beliefs are the same; its ideal differs
+            lo, hi = np.zeros(rows.size, bool), np.ones(rows.size, bool)
+            b_lo = self.beliefs(side, t, rows, p_now, p_exp, lo)
+            b_hi = self.beliefs(side, t, rows, p_now, p_exp, hi)
+            o_lo, o_hi = self.outlook(rows, b_lo), self.outlook(rows, b_hi)
+        else:
+            b = self.beliefs(side, t, rows, p_now, p_exp, self.high[rows])
+            o_b = self.outlook(rows, b)
         for label, ideal in (("max", self.ideal_max[s][rows]), ("lim", self.ideal_lim[s][rows])):
             if proposal is None:
-                lo, hi = np.zeros(rows.size, bool), np.ones(rows.size, bool)
-                v_lo = self.value(s, rows, self.beliefs(side, t, rows, p_now, p_exp, lo),
-                                  ideal=ideal)
-                v_hi = self.value(s, rows, self.beliefs(side, t, rows, p_now, p_exp, hi),
-                                  ideal=ideal)
+                v_lo = self.value(s, rows, b_lo, outlook=o_lo, ideal=ideal)
+                v_hi = self.value(s, rows, b_hi, outlook=o_hi, ideal=ideal)
                 would[label] = v_hi > v_lo
             else:
-                b = self.beliefs(side, t, rows, p_now, p_exp, self.high[rows])
-                v = self.value(s, rows, b, ideal=ideal)
+                v = self.value(s, rows, b, outlook=o_b, ideal=ideal)
                 would[label] = self.m.utility(actor, ideal, proposal, rows) < v
         eps = np.clip(x.aims["tremble"][rows, s], 1e-6, 0.5)
         like_max = np.where(would["max"] == observed, 1 - eps, eps)
@@ -650,15 +804,18 @@ class _Simulation:
         return self.every if 2 * rows.size > self.x.runs else rows
 
     def red_bounds(self, rows: np.ndarray) -> np.ndarray:
-        """Current (softened) red-line bounds, (B', Lr)."""
-        x = self.x
-        sign = np.where(x.red_above, 1.0, -1.0)
-        bound = x.red_bound[rows] + sign * self.red_offset[rows]
-        if self.has_aims:  # only a maximal type holds red lines
-            side = np.where(x.red_actor == x.r, 0, np.where(x.red_actor == x.u, 1, -1))
-            limited = np.where(side >= 0, ~self.maximal[rows][:, np.maximum(side, 0)], False)
-            bound = np.where(limited, sign * np.inf, bound)
-        return bound
+        """Current (softened) red-line bounds, (B', Lr); computed once a week on every run (the
+        softening accrues after the talks)."""
+        if self._bounds is None:
+            x = self.x
+            sign = np.where(x.red_above, 1.0, -1.0)
+            bound = x.red_bound + sign * self.red_offset
+            if self.has_aims:  # only a maximal type holds red lines
+                side = np.where(x.red_actor == x.r, 0, np.where(x.red_actor == x.u, 1, -1))
+                limited = np.where(side >= 0, ~self.maximal[:, np.maximum(side, 0)], False)
+                bound = np.where(limited, sign * np.inf, bound)
+            self._bounds = bound
+        return self.m.gather(("red_bounds",), self._bounds, rows)
 
     def crossed(self, actor: int, y: np.ndarray, rows: np.ndarray,
                 mask: int | None = None) -> np.ndarray:
@@ -681,19 +838,21 @@ class _Simulation:
     def capabilities(self, rows: np.ndarray, p_now: dict) -> np.ndarray:
         """c_i(t) = c_i⁰ (F_i/F_i⁰)^θF (Y_i/Y_i⁰)^θY (aid)^θA (held ground)^θK; c_j = c_j⁰ a_j
         (§7.2), (B', N, D)."""
-        x, th = self.x, {k: v[rows] for k, v in self.x.talks.items()}
+        x = self.x
+        th = {k: x.talks[k] if (x.talks[k] == 1.0).all() else x.talks[k][rows]  # all 1: `power`
+              for k in ("theta_forces", "theta_revenue", "theta_front", "theta_aid")}  # skips it
         factor = np.ones((rows.size, len(x.actors)))
         k, k0 = self.k[rows], self.k0[rows]
         y = self.revenue(rows, p_now, self.high[rows]) / self.revenue0[rows]
         fr = self.forces["R"][rows] / self.forces0["R"][rows]
         fu = self.forces["U"][rows] / self.forces0["U"][rows]
         aid = self.aid(self.engaged[rows], rows) / self.aid(self.engaged0[rows], rows)
-        factor[:, x.r] = (np.maximum(fr, 1e-9) ** th["theta_forces"]
-                          * np.maximum(y, 1e-9) ** th["theta_revenue"]
-                          * np.maximum(k / k0, 1e-9) ** th["theta_front"])
-        factor[:, x.u] = (np.maximum(fu, 1e-9) ** th["theta_forces"]
-                          * aid ** th["theta_aid"]
-                          * np.maximum((1 - k) / (1 - k0), 1e-9) ** th["theta_front"])
+        factor[:, x.r] = (power(np.maximum(fr, 1e-9), th["theta_forces"])
+                          * power(np.maximum(y, 1e-9), th["theta_revenue"])
+                          * power(np.maximum(k / k0, 1e-9), th["theta_front"]))
+        factor[:, x.u] = (power(np.maximum(fu, 1e-9), th["theta_forces"])
+                          * power(aid, th["theta_aid"])
+                          * power(np.maximum((1 - k) / (1 - k0), 1e-9), th["theta_front"]))
         if x.parties.size:
             factor[:, x.parties] = self.engaged[rows]
         return x.capability[rows] * factor[:, :, None]
@@ -708,18 +867,18 @@ class _Simulation:
         sal = x.salience[rows]
         cap = self.capabilities(rows, p_now)
         if x.model == "smp":  # KTAB's limits: saliences sum to at most 1, capabilities > 0
-            sal = sal / np.maximum(sal.sum(axis=2, keepdims=True), 1.0)
+            sal = sal / np.maximum(row_sum(sal)[..., None], 1.0)
             cap = np.maximum(cap, 1e-6)
         batch = batch_from_arrays(pos, sal, cap, low=x.low, high=x.high,
                                   reference=self.m.line_terms(self.k[rows], rows))
         traj = get_model(x.model).run(batch, x.model_options)
-        moved = np.clip(traj.positions[:, -1], x.low, x.high)
+        moved = clip(traj.positions[:, -1], x.low, x.high)
         if x.red_actor.size:
             bound = self.red_bounds(rows)
             for li in range(x.red_actor.size):
                 a, d = x.red_actor[li], x.red_issue[li]
-                clip = np.minimum if x.red_above[li] else np.maximum
-                moved[:, a, d] = clip(moved[:, a, d], bound[:, li])
+                hold = np.minimum if x.red_above[li] else np.maximum
+                moved[:, a, d] = hold(moved[:, a, d], bound[:, li])
         self.positions[rows] = moved
         return np.where(self.fixed[rows], self.fixval[rows], traj.forecast)
 
@@ -733,10 +892,13 @@ class _Simulation:
         high = take(self.high, scope)
         beliefs = [self.beliefs(s, t, scope, p_now, p_exp, high) for s in "RU"]
         outlooks = [self.outlook(scope, b) for b in beliefs]
-        values = [self.value(s, scope, beliefs[s], outlook=outlooks[s]) for s in (0, 1)]
+        losses = [self.losses(s, scope, outlooks[s]) for s in (0, 1)]
+        values = [self.value(s, scope, beliefs[s], outlook=outlooks[s], losses=losses[s])
+                  for s in (0, 1)]
         if scope is not rows:
             values = [v[rows] for v in values]
             outlooks = [tuple(o[rows] for o in out) for out in outlooks]
+            losses = [_rows_of(ls, rows) for ls in losses]
             beliefs = [_Beliefs(*(getattr(b, f)[rows] for f in _BELIEF_FIELDS))
                        for b in beliefs]
         if x.proposer == "mediator":
@@ -744,15 +906,16 @@ class _Simulation:
         elif x.proposer in ("R", "U"):
             y = self.propose(0 if x.proposer == "R" else 1, t, rows, y, p_now, p_exp, values)
         self.proposal[rows] = y
-        self.rec["pape"][t, rows] = self.pape(rows, y, outlooks[0], beliefs[0])
+        offer = {v: np.abs(self.actor_ideal(v, rows) - y) for v in {*x.veto, x.r}}  # |x̂_v − y|
+        self.rec["pape"][t, rows] = self.pape(rows, offer[x.r], losses[0][0], outlooks[0],
+                                              beliefs[0])
         refused_by = np.full(rows.size, -1)
         reason = np.zeros(rows.size, dtype=np.int8)
         line = self.m.line_terms(self.k[rows], rows)
         for v in x.veto:
             red = self.crossed(v, y, rows)
             own = self.own_value(v, rows, values, line)
-            ideal = self.actor_ideal(v, rows)
-            low = self.m.utility(v, ideal, y, rows) < own - TOL
+            low = self.m.utility_of(v, offer[v], rows) < own - TOL
             new = refused_by < 0
             refused_by = np.where(new & (red | low), v, refused_by)
             reason = np.where(new & red, RED_LINE, np.where(new & low & ~red, VALUE, reason))
@@ -768,17 +931,21 @@ class _Simulation:
         self.end_week[g] = t
         self.first[g[self.first[g] < 0]] = t
         if (~deal).any() and x.partial.shape[0]:
-            self.partial_deals(rows[~deal], y[~deal], outlooks, beliefs, ~deal)
+            self.partial_deals(rows[~deal], y[~deal], outlooks, beliefs,
+                               [_rows_of(ls, ~deal) for ls in losses],
+                               {v: o[~deal] for v, o in offer.items()}, ~deal)
         return deal
 
-    def pape(self, rows: np.ndarray, y: np.ndarray, outlook: tuple, b: _Beliefs) -> np.ndarray:
+    def pape(self, rows: np.ndarray, offer: np.ndarray, win: np.ndarray | None, outlook: tuple,
+             b: _Beliefs) -> np.ndarray:
         """Pape's (1996) coercion score for R, R_coerce = B·p(B) − C·p(C) (§5.11 mapping): B = what
         R's aims are worth beyond the terms on the table, u_R(ideal) − u_R(y); p(B) = P_R(win);
-        C = its expected remaining cost κ·c·E[weeks]; p(C) = 1. Negative: concession predicted."""
-        ideal = self.ideal(0, rows)
-        fixed, fixval = self.fixed[rows], self.fixval[rows]
-        aims = self.m.utility(self.x.r, ideal, np.where(fixed, fixval, ideal), rows)
-        gain = aims - self.m.utility(self.x.r, ideal, y, rows)
+        C = its expected remaining cost κ·c·E[weeks]; p(C) = 1. Negative: concession predicted.
+        ``offer`` = |x̂_R − y| and ``win`` R's distances from its aims with settled issues kept
+        (None: nothing settled, u = 1), both (B', D)."""
+        r = self.x.r
+        aims = 1.0 if win is None else self.m.utility_of(r, win, rows)
+        gain = aims - self.m.utility_of(r, offer, rows)
         return gain * outlook[0] - b.kappa * b.cost * outlook[2]
 
     def actor_ideal(self, actor: int, rows: np.ndarray) -> np.ndarray:
@@ -809,8 +976,8 @@ class _Simulation:
         for s, actor in ((0, x.r), (1, x.u)):
             ideal = self.ideal(s, rows)
             w = self.m.w[actor][rows]
-            fixed_loss = (w * np.abs(ideal - fixval) * fixed).sum(axis=1)
-            spread = (w * np.abs(delta)).sum(axis=1)
+            fixed_loss = row_sum(w * np.abs(ideal - fixval) * fixed)
+            spread = row_sum(w * np.abs(delta))
             at = np.full(rows.size, 1.0 - s)  # where the side's ideal lies on the line
             if self.has_aims:
                 conc = np.nan_to_num(x.aims["concession"][rows, s])
@@ -856,30 +1023,35 @@ class _Simulation:
         return best
 
     def partial_deals(self, rows: np.ndarray, y: np.ndarray, outlooks: list, beliefs: list,
-                      sub: np.ndarray) -> None:
+                      losses: list, offer: dict, sub: np.ndarray) -> None:
         """Try each issue subset not yet settled: every veto player accepts iff no red line on
-        it is crossed and its restricted utility of the terms beats fighting on for them."""
+        it is crossed and its restricted utility of the terms beats fighting on for them.
+        ``losses``: the belligerents' :meth:`losses` in runs ``rows``; ``offer``: each veto
+        player's |x̂_v − y|."""
         x = self.x
         outlooks = [tuple(o[sub] for o in out) for out in outlooks]
         beliefs = [_Beliefs(*(getattr(b, f)[sub] for f in _BELIEF_FIELDS)) for b in beliefs]
         line = self.m.line_terms(self.k[rows], rows)
         for si in range(x.partial.shape[0]):
             mask = np.broadcast_to(x.partial[si], y.shape) & ~self.fixed[rows]
-            open_ = ~self.partial_on[rows, si] & mask.any(axis=1)
+            open_ = ~self.partial_on[rows, si] & (row_sum(mask) > 0)
             mask_index = si
             if not open_.any():
                 continue
             ok = open_.copy()
-            values = [self.value(s, rows, beliefs[s], mask_index, outlooks[s]) for s in (0, 1)]
+            values = [self.value(s, rows, beliefs[s], mask_index, outlooks[s],
+                                 losses=losses[s]) for s in (0, 1)]
             for v in x.veto:
                 own = self.own_value(v, rows, values, line, mask_index)
-                u = self.m.utility(v, self.actor_ideal(v, rows), y, rows, mask_index)
+                u = self.m.utility_of(v, offer[v], rows, mask_index)
                 ok &= (u >= own - TOL) & ~self.crossed(v, y, rows, mask_index)
             g = rows[ok]
             self.partial_on[g, si] = True
             newly = mask[ok]
             self.fixval[g] = np.where(newly, y[ok], self.fixval[g])
             self.fixed[g] |= newly
+            if g.size and si + 1 < x.partial.shape[0]:  # settled issues move the ends' terms
+                losses = [self.losses(s, rows, outlooks[s]) for s in (0, 1)]
 
     def fight(self, t: int, p_now: dict, u_collapse: np.ndarray) -> None:
         """A week of war for the runs still fighting (§7.6, §5.4, §5.8); computed on every run
@@ -900,9 +1072,10 @@ class _Simulation:
             a = p["R.effectiveness"] * np.maximum(fr, 1e-9) ** o.csf_exponent
             prob = a / (a + eff_u * np.maximum(fu, 1e-9) ** o.csf_exponent)
         wins = u_battle < prob
+        won, lost = wins & on, ~wins & on
         for side in "RU":
-            self.belief[side][0] += wins & on
-            self.belief[side][1] += ~wins & on
+            self.belief[side][0] += won
+            self.belief[side][1] += lost
         high = self.high & on
         iota = np.where(high, x.economy["high_tempo"], 1.0)
         k = self.k
@@ -929,11 +1102,10 @@ class _Simulation:
                                                                         high), 0.0)
         self.discontent = np.where(on, self.discontent * x.economy["discontent_decay"],
                                    self.discontent)
-        if x.red_actor.size:
-            holder = np.stack([self.cost["R"] if a == x.r else self.cost["U"]
-                               for a in x.red_actor], axis=1)
-            self.red_offset += np.where(on[:, None] & (holder > x.red_threshold),
-                                        x.red_softening, 0.0)
+        for li, a in enumerate(x.red_actor):  # red lines soften once their holder's cost is high
+            holder = self.cost["R"] if a == x.r else self.cost["U"]
+            self.red_offset[:, li] += np.where(on & (holder > x.red_threshold[:, li]),
+                                               x.red_softening[:, li], 0.0)
         hazard_r = p["R.collapse"] * np.exp(x.economy["collapse_slope"] * self.discontent)
         par = x.war.params
         ended = np.select(
@@ -946,7 +1118,7 @@ class _Simulation:
         stop = on & (ended != FIGHTING)
         self.status = np.where(stop, ended, self.status)
         self.end_week = np.where(stop, t + 1, self.end_week)
-        self.k = np.clip(k, 0.0, 1.0)
+        self.k = clip(k, 0.0, 1.0)
 
     def third_parties(self, failed: np.ndarray) -> None:
         """Frustration, then retaliation or exit of engaged third parties (§7.5)."""
