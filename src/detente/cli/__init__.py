@@ -449,21 +449,36 @@ def report(
                                        min=1, max=10_000)] = 200,
     seed: SeedOpt = 0,
     fmt: FormatOpt = None,
-    sensitivity: Annotated[str | None, typer.Option(
-        help="Add a tornado and a robust lever ranking of this war outcome (e.g. p_deal@26; "
-             "costs time).")] = None,
+    sensitivity: Annotated[list[str] | None, typer.Option(
+        help="A war outcome (e.g. p_deal@26: adds a quick tornado and robust ranking; costs "
+             "time), or a FILE.json written by `detente sensitivity --json` (repeat).")] = None,
+    discover: Annotated[list[Path] | None, typer.Option(
+        help="Add the PRIM box and peeling curve of `detente discover --json` FILE (repeat).")]
+    = None,
+    robust: Annotated[list[Path] | None, typer.Option(
+        help="Add the robust ranking of `detente compare --robust --json` FILE (repeat).")]
+    = None,
     ledger: Annotated[str | None, typer.Option(
         help="Add this forecast ledger's questions, forecasts, scores and reliability.")] = None,
 ) -> None:
     """Write a self-contained HTML report (opens offline; Plotly.js inlined)."""
+    from detente.errors import problem
     from detente.report import render_report
     from detente.report.data import report_document
     from detente.scenario.write import write_text_atomic
 
     sc = _load(scenario, fmt)
+    files = [v for v in sensitivity or [] if v.endswith(".json") or Path(v).is_file()]
+    outcomes = [v for v in sensitivity or [] if v not in files]
+    if len(outcomes) > 1:
+        raise InputError([problem("--sensitivity takes one outcome (and any number of .json "
+                                  "files)", ("sensitivity",), value=o) for o in outcomes[1:]])
+    analyses = [*(("sensitivity", f) for f in files), *(("discover", f) for f in discover or []),
+                *(("robust", f) for f in robust or [])]
     with _spinner(True, "computing the report"), located_in(scenario):
         data = report_document(sc, scenario, runs=runs, seed=seed, draws=draws,
-                               sensitivity=sensitivity, ledger=ledger)
+                               sensitivity=outcomes[0] if outcomes else None, ledger=ledger,
+                               analyses=analyses)
     write_text_atomic(output, render_report(data))
     err.print(f"wrote {output.resolve()} ({output.stat().st_size / 1e6:.1f} MB)", highlight=False)
 

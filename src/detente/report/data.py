@@ -64,21 +64,139 @@ def ledger_section(ledger: str | Path) -> dict[str, Any]:
     return ledger_view(open_ledger(ledger).entries())
 
 
+# What each kind of analysis file must hold for its charts: `detente sensitivity --json` (by
+# method), `detente discover --json`, and `detente compare --robust --json` (its "robust" part).
+NEEDS: dict[str, tuple[str, ...]] = {
+    "sobol": ("outcome", "inputs", "indices"), "morris": ("outcome", "inputs", "indices"),
+    "tornado": ("outcome", "inputs", "bars", "base"),
+    "discover": ("where", "inputs", "box", "trajectory", "chosen_step"),
+    "robust": ("outcome", "hypotheses", "ranking", "ranking_changes"),
+}
+ANALYSIS_OPTIONS = {"sensitivity": ("sobol", "morris", "tornado"), "discover": ("discover",),
+                    "robust": ("robust",)}
+
+
+def read_analysis(option: str, file: str | Path) -> dict[str, Any]:
+    """The ``--json`` output of `detente sensitivity` (``option`` "sensitivity"), `detente
+    discover` ("discover") or `detente compare --robust` ("robust") read from ``file``, with
+    ``kind`` (sobol, morris, tornado, discover, robust) and ``file`` added. InputError when the
+    file is missing, is not JSON, or is not the output that option takes."""
+    import json
+
+    path = Path(file)
+    where = (f"--{option}",)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError([problem(f"cannot read the {option} file: {e.strerror}", where,
+                                  value=str(file))]) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError([problem(f"not JSON: {e.msg}", where, line=e.lineno)], str(file)) \
+            from None
+    if option == "robust" and isinstance(doc, dict) and isinstance(doc.get("robust"), dict):
+        doc = doc["robust"]  # the whole `compare --robust --json` object
+    kind = _kind(option, doc)
+    missing = [k for k in NEEDS.get(kind or "", ()) if k not in doc]
+    if kind is None or missing:
+        what = {"sensitivity": "`detente sensitivity --json`", "discover":
+                "`detente discover --json`", "robust": "`detente compare --robust --json`"}
+        detail = f"; it lacks {', '.join(missing)}" if missing else ""
+        raise InputError([problem(f"not the output of {what[option]}{detail}", where,
+                                  value=str(file))], str(file))
+    return {**doc, "kind": kind, "file": path.name}
+
+
+def _kind(option: str, doc: Any) -> str | None:
+    if not isinstance(doc, dict):
+        return None
+    if option == "sensitivity":
+        return doc.get("method") if doc.get("method") in ANALYSIS_OPTIONS[option] else None
+    return option if all(k in doc for k in NEEDS[option][:2]) else None
+
+
+def analysis_view(doc: dict[str, Any], scenario: Any) -> dict[str, Any]:
+    """One analysis file shaped for its chart: Sobol rows by total index, Morris rows by mu*,
+    tornado bars by swing (largest first); a PRIM box with each restricted input's limits as
+    shares of its sampled range; a robust ranking with each lever's evidence status from this
+    scenario. ``notes`` say where the file does not match the scenario."""
+    kind, notes = doc["kind"], []
+    out = {k: v for k, v in doc.items() if k not in ("x", "y")}
+    if kind == "sobol":
+        out["indices"] = sorted(doc["indices"], key=lambda r: -r["ST"])
+    elif kind == "morris":
+        out["indices"] = sorted(doc["indices"], key=lambda r: -r["mu_star"])
+    elif kind == "tornado":
+        out["bars"] = sorted(doc["bars"], key=lambda b: -b["swing"])
+    elif kind == "discover":
+        out["box"] = {**doc["box"], "limits": [_shares(lim) for lim in doc["box"]["limits"]]}
+    else:
+        out["ranking"], unknown = _lever_evidence(doc["ranking"], scenario)
+        if unknown:
+            notes.append(f"lever(s) {', '.join(unknown)} are not in this scenario: the ranking "
+                         "was computed on another scenario file")
+    if kind in ("sobol", "morris", "tornado", "discover"):
+        known = _scenario_paths(scenario)
+        absent = [i["name"] for i in doc["inputs"] if str(i.get("where", "")).startswith("war.")
+                  and i["where"][4:] not in known]
+        if absent:
+            notes.append(f"input(s) {', '.join(absent)} are not in this scenario's war part: "
+                         "the analysis was computed on another scenario file")
+    out["notes"] = notes
+    return out
+
+
+def _shares(limit: dict[str, Any]) -> dict[str, Any]:
+    """A PRIM limit with ``from``/``to``: where the box's bounds sit in the sampled range (0-1;
+    an open side is the range's end)."""
+    lo, hi = limit["sampled"]
+    span = (hi - lo) or 1.0
+    low = lo if limit["lower"] is None else limit["lower"]
+    high = hi if limit["upper"] is None else limit["upper"]
+    return {**limit, "from": (low - lo) / span, "to": (high - lo) / span}
+
+
+def _lever_evidence(ranking: list[dict[str, Any]], scenario: Any
+                    ) -> tuple[list[dict[str, Any]], list[str]]:
+    from detente.analysis.sensitivity import evidence_status
+
+    status = {lv.id: evidence_status(lv) for lv in scenario.levers}
+    unknown = sorted({lv for r in ranking for lv in r.get("levers", []) if lv not in status})
+    rows = [{**r, "evidence": {lv: status.get(lv, "none") for lv in r.get("levers", [])}}
+            for r in ranking]
+    return rows, unknown
+
+
+def _scenario_paths(scenario: Any) -> set[str]:
+    from detente.errors import format_path
+    from detente.scenario.schema import iter_quantities
+
+    if scenario.war is None:
+        return set()
+    return {format_path(path) for path, _ in iter_quantities(scenario.war)}
+
+
 def report_document(scenario: Any, scenario_path: Path, runs: int = 5000, seed: int = 0,
                     draws: int = 200, sensitivity: str | None = None,
-                    ledger: str | Path | None = None) -> dict[str, Any]:
+                    ledger: str | Path | None = None,
+                    analyses: list[tuple[str, str | Path]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
     """Everything the report shows: the scenario's analyses, the cited paragraphs' text, and
     with ``sensitivity`` (an outcome such as ``p_deal@26``) a tornado and a robust lever
-    ranking, with ``ledger`` the forecast ledger's section."""
+    ranking, with ``ledger`` the forecast ledger's section, with ``analyses`` (option, file)
+    pairs the charts of those `sensitivity`, `discover` and `compare --robust` outputs."""
     from detente.analysis.report_data import report_data, sensitivity_outcome, sensitivity_section
 
     if sensitivity is not None:
         sensitivity_outcome(scenario, sensitivity)  # bad input fails before the long runs
+    files = [read_analysis(option, file) for option, file in analyses]
     ledger_part = ledger_section(ledger) if ledger is not None else None
     data = report_data(scenario, runs=runs, seed=seed, draws=draws)
     data["cited_text"] = cited_text(scenario, scenario_path)
     if sensitivity is not None:
         data["sensitivity"] = sensitivity_section(scenario, sensitivity, seed=seed)
+    if files:
+        data["analyses"] = [analysis_view(doc, scenario) for doc in files]
     if ledger_part is not None:
         data["ledger"] = ledger_part
     return data

@@ -189,3 +189,92 @@ function plotCoupled(coupled, scenario) {
     plotRevenue(`revenue-${k}`, hyp);
   });
 }
+
+// -- analysis files: Sobol, Morris, tornado, PRIM, robust ranking --------------------------------
+const statusColours = rows => rows.map(r => STATUS_COLOUR[r.evidence] || "#999");
+
+// Sobol first-order (S1) and total (ST) indices with SALib's 95 % intervals, largest ST on top.
+function plotSobol(div, a) {
+  const rows = [...a.indices].reverse();
+  const names = rows.map(r => `${r.name} [${r.evidence}]`);
+  const index = (key, name, opacity) => ({type: "bar", orientation: "h", name, y: names,
+    x: rows.map(r => r[key]), marker: {color: statusColours(rows), opacity},
+    error_x: {type: "data", array: rows.map(r => r[key + "_conf"]), visible: true}});
+  Plotly.newPlot(div, [index("S1", "first order S1", 0.5), index("ST", "total ST", 1.0)],
+    detenteLayout(`Sobol indices of ${a.outcome.name} (95 % CI); colour: evidence`, {
+      barmode: "group", height: 140 + 30 * rows.length, margin: {l: 230, r: 20, t: 40, b: 60},
+      xaxis: {title: {text: "share of the outcome's variance"}}}),
+    {displayModeBar: false, responsive: true});
+}
+
+function plotMorris(div, a) {
+  const rows = [...a.indices].reverse();
+  Plotly.newPlot(div, [{type: "bar", orientation: "h", name: "μ*",
+    y: rows.map(r => `${r.name} [${r.evidence}]`), x: rows.map(r => r.mu_star),
+    marker: {color: statusColours(rows)},
+    error_x: {type: "data", array: rows.map(r => r.mu_star_conf), visible: true},
+    customdata: rows.map(r => r.sigma), hovertemplate: "%{y}: μ* %{x:.4f}, σ %{customdata:.4f}<extra></extra>"}],
+  detenteLayout(`Morris μ* of ${a.outcome.name} (95 % CI); colour: evidence`, {
+    showlegend: false, height: 120 + 24 * rows.length, margin: {l: 230, r: 20, t: 40, b: 45},
+    xaxis: {title: {text: "mean absolute elementary effect μ*"}}}),
+  {displayModeBar: false, responsive: true});
+}
+
+// The PRIM box: each restricted input's kept interval as a share of its sampled range.
+function plotPrimBox(div, a) {
+  const lims = a.box.limits;
+  Plotly.newPlot(div, [{type: "bar", orientation: "h", y: lims.map(l => `${l.name} [${l.evidence}]`),
+    base: lims.map(l => l.from), x: lims.map(l => l.to - l.from),
+    marker: {color: statusColours(lims)},
+    customdata: lims.map(l => `${l.lower === null ? "…" : l.lower.toPrecision(4)} to ` +
+                              `${l.upper === null ? "…" : l.upper.toPrecision(4)}`),
+    hovertemplate: "%{y}: %{customdata}<extra></extra>"}],
+  detenteLayout(`The box (step ${a.chosen_step}): coverage ${(100 * a.box.coverage).toFixed(0)} %, ` +
+                `density ${(100 * a.box.density).toFixed(0)} %`, {
+    showlegend: false, height: 140 + 28 * Math.max(lims.length, 1),
+    margin: {l: 200, r: 20, t: 40, b: 45},
+    xaxis: {range: [0, 1], title: {text: "share of the sampled range kept"}}}),
+  {displayModeBar: false, responsive: true});
+}
+
+// The peeling trade-off: coverage against density at each step, the chosen box marked.
+function plotPeeling(div, a) {
+  const t = a.trajectory, chosen = t.find(s => s.step === a.chosen_step);
+  Plotly.newPlot(div, [
+    {x: t.map(s => s.coverage), y: t.map(s => s.density), mode: "lines+markers", name: "peeling",
+     text: t.map(s => `step ${s.step}: ${s.restricted} inputs restricted, mass ${s.mass.toFixed(2)}`),
+     hovertemplate: "%{text}<br>coverage %{x:.2f}, density %{y:.2f}<extra></extra>",
+     marker: {color: colourOf(0), size: 6}},
+    {x: [chosen.coverage], y: [chosen.density], mode: "markers", name: "chosen box",
+     marker: {color: colourOf(1), size: 14, symbol: "star"}}],
+  detenteLayout("Peeling trade-off: coverage vs density", {
+    xaxis: {title: {text: "coverage"}, range: [0, 1.02]},
+    yaxis: {title: {text: "density"}, range: [0, 1.02]}}),
+  {displayModeBar: false, responsive: true});
+}
+
+// Robust ranking: each option's expected effect (bar) and its effect in each hypothesis (dots).
+function plotRobust(div, a) {
+  const rows = [...a.ranking].reverse(), y = rows.map(r => r.option);
+  const traces = [{type: "bar", orientation: "h", name: "expected", y, x: rows.map(r => r.expected),
+    marker: {color: "#bbb"}},
+    {type: "scatter", mode: "markers", name: "worst case", y, x: rows.map(r => r.worst),
+     marker: {symbol: "x", size: 9, color: "#333"}}];
+  a.hypotheses.forEach((h, k) => traces.push({type: "scatter", mode: "markers", name: h, y,
+    x: rows.map(r => r.by_hypothesis[h]), marker: {size: 8, color: colourOf(k)}}));
+  Plotly.newPlot(div, traces, detenteLayout(`Robust ranking on ${a.outcome} (best on top)`, {
+    height: 140 + 20 * rows.length, margin: {l: 260, r: 20, t: 40, b: 60},
+    xaxis: {title: {text: "paired effect"}, zeroline: true},
+    legend: {orientation: "h", y: -60 / (140 + 20 * rows.length)}}),
+  {displayModeBar: false, responsive: true});
+}
+
+function plotAnalyses(analyses) {
+  analyses.forEach((a, k) => {
+    if (a.kind === "sobol") plotSobol(`sobol-${k}`, a);
+    else if (a.kind === "morris") plotMorris(`morris-${k}`, a);
+    else if (a.kind === "tornado") plotTornado(`tornado-${k}`, a);
+    else if (a.kind === "discover") { plotPrimBox(`prim-box-${k}`, a); plotPeeling(`prim-peel-${k}`, a); }
+    else plotRobust(`robust-${k}`, a);
+  });
+}
