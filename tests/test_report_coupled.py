@@ -232,3 +232,12 @@ def test_report_refuses_bad_analysis_options_before_running(files, tmp_path, ext
     r = CliRunner().invoke(app, ["report", str(WAR), "-o", str(tmp_path / "r.html"), *extra])
     assert r.exit_code == 2 and message in r.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_workers_give_the_same_coupled_part():
+    """--workers runs the variants' blocks on processes: the same numbers, block for block."""
+    from detente.runtime.backends import Processes
+
+    sc = load_scenario(FIXTURES / "coupled.yaml")
+    runs = 1030  # two blocks of the coupled kernel (1,024 runs each)
+    assert rd.war_section(sc, runs, 0) == rd.war_section(sc, runs, 0, Processes(2))

@@ -152,8 +152,9 @@ def mean_path_bands(result: Results) -> dict[str, dict[str, list[float]]]:
 
 
 def report_data(scenario: Scenario, runs: int = 5000, seed: int = 0,
-                draws: int = 200) -> dict[str, Any]:
-    """The scenario, every negotiation model, and (with a war part) simulations and levers."""
+                draws: int = 200, backend: Any = None) -> dict[str, Any]:
+    """The scenario, every negotiation model, and (with a war part) simulations and levers
+    (their blocks on ``backend``, default this process)."""
     data: dict[str, Any] = {
         "scenario": scenario_overview(scenario),
         "negotiation": negotiation_runs(scenario, draws, seed),
@@ -161,11 +162,11 @@ def report_data(scenario: Scenario, runs: int = 5000, seed: int = 0,
                        "seed": seed, "runs": runs, "draws": draws},
     }
     if scenario.war is not None:
-        data["war"] = war_section(scenario, runs, seed)
+        data["war"] = war_section(scenario, runs, seed, backend)
     return data
 
 
-def war_section(scenario: Scenario, runs: int, seed: int) -> dict[str, Any]:
+def war_section(scenario: Scenario, runs: int, seed: int, backend: Any = None) -> dict[str, Any]:
     """Every lever beside the baseline under every hypothesis (common random numbers). On a
     coupled scenario the §7.8 outputs per hypothesis (:func:`coupled_view`), built from the
     comparison's own baseline runs; on a §5 scenario each baseline's outcome distribution too
@@ -173,11 +174,11 @@ def war_section(scenario: Scenario, runs: int, seed: int) -> dict[str, Any]:
     opts = war_options()
     hypotheses = ["baseline", *[h.id for h in scenario.hypotheses]]
     comparison = compare(scenario, hypotheses, [lv.id for lv in scenario.levers], runs, seed,
-                         opts)
+                         opts, backend=backend)
     if is_coupled(scenario, opts):
         return {"coupled": coupled_view(scenario, comparison, runs), "options": opts.as_dict()}
-    return {"hypotheses": {h: simulate_summary(scenario, h, (), runs, seed, opts)
-                           for h in hypotheses},
+    return {"hypotheses": {h: simulate_summary(scenario, h, (), runs, seed, opts,
+                                               backend=backend) for h in hypotheses},
             "comparison": comparison, "options": opts.as_dict()}
 
 

@@ -460,6 +460,7 @@ def report(
     = None,
     ledger: Annotated[str | None, typer.Option(
         help="Add this forecast ledger's questions, forecasts, scores and reliability.")] = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Write a self-contained HTML report (opens offline; Plotly.js inlined)."""
     from detente.errors import problem
@@ -473,12 +474,16 @@ def report(
     if len(outcomes) > 1:
         raise InputError([problem("--sensitivity takes one outcome (and any number of .json "
                                   "files)", ("sensitivity",), value=o) for o in outcomes[1:]])
+    if workers and workers > 1 and sc.war is None:
+        warn(["--workers has no effect: the scenario has no war part (the negotiation models "
+              "run in this process)"])
     analyses = [*(("sensitivity", f) for f in files), *(("discover", f) for f in discover or []),
                 *(("robust", f) for f in robust or [])]
-    with _spinner(True, "computing the report"), located_in(scenario):
+    with _spinner(True, "computing the report"), located_in(scenario), \
+            backend_from(workers, None, None) as backend:
         data = report_document(sc, scenario, runs=runs, seed=seed, draws=draws,
                                sensitivity=outcomes[0] if outcomes else None, ledger=ledger,
-                               analyses=analyses)
+                               analyses=analyses, backend=backend)
     write_text_atomic(output, render_report(data))
     err.print(f"wrote {output.resolve()} ({output.stat().st_size / 1e6:.1f} MB)", highlight=False)
 

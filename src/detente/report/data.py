@@ -8,6 +8,7 @@ The article text is never stored in the repository: it is read here, from ``sour
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -180,18 +181,20 @@ def _scenario_paths(scenario: Any) -> set[str]:
 def report_document(scenario: Any, scenario_path: Path, runs: int = 5000, seed: int = 0,
                     draws: int = 200, sensitivity: str | None = None,
                     ledger: str | Path | None = None,
-                    analyses: list[tuple[str, str | Path]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+                    analyses: Sequence[tuple[str, str | Path]] = (),
+                    backend: Any = None) -> dict[str, Any]:
     """Everything the report shows: the scenario's analyses, the cited paragraphs' text, and
     with ``sensitivity`` (an outcome such as ``p_deal@26``) a tornado and a robust lever
     ranking, with ``ledger`` the forecast ledger's section, with ``analyses`` (option, file)
-    pairs the charts of those `sensitivity`, `discover` and `compare --robust` outputs."""
+    pairs the charts of those `sensitivity`, `discover` and `compare --robust` outputs; the war
+    variants' blocks run on ``backend`` (default this process)."""
     from detente.analysis.report_data import report_data, sensitivity_outcome, sensitivity_section
 
     if sensitivity is not None:
         sensitivity_outcome(scenario, sensitivity)  # bad input fails before the long runs
     files = [read_analysis(option, file) for option, file in analyses]
     ledger_part = ledger_section(ledger) if ledger is not None else None
-    data = report_data(scenario, runs=runs, seed=seed, draws=draws)
+    data = report_data(scenario, runs=runs, seed=seed, draws=draws, backend=backend)
     data["cited_text"] = cited_text(scenario, scenario_path)
     if sensitivity is not None:
         data["sensitivity"] = sensitivity_section(scenario, sensitivity, seed=seed)
