@@ -202,44 +202,49 @@ def _rounded(curve: list[float]) -> list[float]:
     return np.round(np.asarray(curve, dtype=float), 4).tolist()
 
 
+def veto_players(scenario: Scenario) -> list[str]:
+    """The coupled model's veto players: ``war.talks.veto``, else R and U (as compiled)."""
+    war = scenario.war
+    assert war is not None and war.talks is not None
+    return list(war.talks.veto or (war.R, war.U))
+
+
 def coupled_view(scenario: Scenario, comparison: dict[str, Any], runs: int) -> dict[str, Any]:
     """The coupled model's outputs (MODELS.md §7.8) per hypothesis, shaped for the report's
-    charts from :func:`~detente.analysis.compare.compare`'s result (no model is run here):
-    P(deal) and P(partial deal) per week with Wilson bands, the terms on each issue in the
-    baseline and under each lever (quantiles, histogram), vetoes by player and reason, third
-    parties' engagement, front and revenue, and each lever's paired effects at the
-    checkpoints (13/26/52 weeks and the horizon)."""
-    names = {h.id: h.name for h in scenario.hypotheses}
-    out: dict[str, Any] = {"hypotheses": {}, "issues": [i.id for i in scenario.issues],
-                           "veto_players": list(scenario.war.talks.veto  # type: ignore[union-attr]
-                                                or (scenario.war.R, scenario.war.U)),  # type: ignore[union-attr]
-                           "runs": runs}
-    for hyp, entry in comparison["hypotheses"].items():
-        base, levers = entry["baseline"], entry["levers"]
-        c = base["coupled"]
-        out["hypotheses"][hyp] = {
-            "name": names.get(hyp, "the scenario as written" if hyp == "baseline" else hyp),
-            "checkpoints": c["checkpoints"],
-            "p_deal": c["p_deal"], "p_partial": c["p_partial"],
-            "deal_curve": banded(c["p_deal_curve"], runs),
-            "partial_curves": {pid: banded(v, runs) for pid, v in c["p_partial_curve"].items()},
-            "end_mode": base["end_mode"], "duration_weeks": base["duration_weeks"],
-            "censored_share": base["censored_share"],
-            "terms": {issue: {"baseline": c["terms"][issue]["deal"],
-                              **{lv: e["coupled"]["terms"][issue]["deal"]
-                                 for lv, e in levers.items()}} for issue in out["issues"]},
-            "vetoes": {"baseline": c["vetoes"],
-                       **{lv: e["coupled"]["vetoes"] for lv, e in levers.items()}},
-            "third_parties": {p: {**v, "mean_curve": _rounded(v["mean_curve"])}
-                              for p, v in c["third_parties"].items()},
-            "front": {"quantiles": c["front"]["quantiles"],
-                      "median_curve": _rounded(c["front"]["median_curve"])},
-            "revenue_R": {"median": c["revenue_R"]["median"],
-                          "mean_curve": _rounded(c["revenue_R"]["mean_curve"])},
-            "effects": {lv: e["coupled"]["effects"] for lv, e in levers.items()},
-            "warnings": entry["warnings"],
-        }
-    return out
+    charts from :func:`~detente.analysis.compare.compare`'s result (no model is run here)."""
+    names = {"baseline": "the scenario as written", **{h.id: h.name for h in scenario.hypotheses}}
+    issues = [i.id for i in scenario.issues]
+    return {"hypotheses": {hyp: {"name": names.get(hyp, hyp),
+                                 **hypothesis_view(entry, issues, runs)}
+                           for hyp, entry in comparison["hypotheses"].items()},
+            "issues": issues, "veto_players": veto_players(scenario), "runs": runs}
+
+
+def hypothesis_view(entry: dict[str, Any], issues: list[str], runs: int) -> dict[str, Any]:
+    """One hypothesis of a coupled comparison: P(deal) and P(partial deal) per week with Wilson
+    bands; the terms on each issue (quantiles, histogram) and the vetoes by player and reason,
+    in the baseline and under each lever; third parties' engagement, front and revenue curves;
+    each lever's paired effects at the checkpoints (13/26/52 weeks and the horizon)."""
+    base, levers = entry["baseline"], entry["levers"]
+    c = base["coupled"]
+    variants = {"baseline": c, **{lv: e["coupled"] for lv, e in levers.items()}}
+    return {
+        "checkpoints": c["checkpoints"], "p_deal": c["p_deal"], "p_partial": c["p_partial"],
+        "deal_curve": banded(c["p_deal_curve"], runs),
+        "partial_curves": {pid: banded(v, runs) for pid, v in c["p_partial_curve"].items()},
+        "end_mode": base["end_mode"], "duration_weeks": base["duration_weeks"],
+        "censored_share": base["censored_share"],
+        "terms": {d: {v: s["terms"][d]["deal"] for v, s in variants.items()} for d in issues},
+        "vetoes": {v: s["vetoes"] for v, s in variants.items()},
+        "third_parties": {p: {**v, "mean_curve": _rounded(v["mean_curve"])}
+                          for p, v in c["third_parties"].items()},
+        "front": {"quantiles": c["front"]["quantiles"],
+                  "median_curve": _rounded(c["front"]["median_curve"])},
+        "revenue_R": {"median": c["revenue_R"]["median"],
+                      "mean_curve": _rounded(c["revenue_R"]["mean_curve"])},
+        "effects": {lv: e["coupled"]["effects"] for lv, e in levers.items()},
+        "warnings": entry["warnings"],
+    }
 
 
 def sensitivity_outcome(scenario: Scenario, outcome: str) -> Any:
