@@ -241,3 +241,21 @@ def test_workers_give_the_same_coupled_part():
     sc = load_scenario(FIXTURES / "coupled.yaml")
     runs = 1030  # two blocks of the coupled kernel (1,024 runs each)
     assert rd.war_section(sc, runs, 0) == rd.war_section(sc, runs, 0, Processes(2))
+
+
+def test_a_coupled_scenario_without_levers_says_so(tmp_path):
+    import yaml
+
+    from detente.report import render_report
+
+    doc = yaml.safe_load((FIXTURES / "coupled.yaml").read_text())
+    doc.pop("levers", None)
+    doc.pop("hypotheses", None)
+    for party in doc["war"].get("third_parties", []):
+        party.pop("pressure", None)
+    (tmp_path / "bare.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True))
+    data = rd.report_data(load_scenario(tmp_path / "bare.yaml"), runs=20, draws=2)
+    (hyp,) = data["war"]["coupled"]["hypotheses"].values()
+    assert hyp["effects"] == {} and list(hyp["vetoes"]) == ["baseline"]
+    html = render_report(data)
+    assert 'id="no-levers"' in html and 'id="effects"' not in html and 'id="deal-0"' in html

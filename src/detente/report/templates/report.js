@@ -178,7 +178,7 @@ function plotLeverEffects(div, coupled) {
 }
 
 function plotCoupled(coupled, scenario) {
-  plotLeverEffects("effects", coupled);
+  if (document.getElementById("effects")) plotLeverEffects("effects", coupled);
   Object.values(coupled.hypotheses).forEach((hyp, k) => {
     plotDealCurve(`deal-${k}`, hyp);
     plotEndModes(`endmodes-${k}`, {[hyp.name]: hyp});
