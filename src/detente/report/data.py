@@ -138,9 +138,7 @@ def analysis_view(doc: dict[str, Any], scenario: Any) -> dict[str, Any]:
             notes.append(f"lever(s) {', '.join(unknown)} are not in this scenario: the ranking "
                          "was computed on another scenario file")
     if kind in ("sobol", "morris", "tornado", "discover"):
-        known = _scenario_paths(scenario)
-        absent = [i["name"] for i in doc["inputs"] if str(i.get("where", "")).startswith("war.")
-                  and i["where"][4:] not in known]
+        absent = [i["name"] for i in doc["inputs"] if not _known_input(i["name"], scenario)]
         if absent:
             notes.append(f"input(s) {', '.join(absent)} are not in this scenario's war part: "
                          "the analysis was computed on another scenario file")
@@ -169,13 +167,17 @@ def _lever_evidence(ranking: list[dict[str, Any]], scenario: Any
     return rows, unknown
 
 
-def _scenario_paths(scenario: Any) -> set[str]:
-    from detente.errors import format_path
-    from detente.scenario.schema import iter_quantities
+def _known_input(name: str, scenario: Any) -> bool:
+    """Whether an input name of `detente sensitivity` (a war parameter such as ``R.cost``, a
+    hypothesis parameter, or ``LEVER:...``) names something in this scenario."""
+    from detente.scenario.war import parameter_quantities
 
+    if ":" in name:
+        return name.split(":", 1)[0] in {lv.id for lv in scenario.levers}
     if scenario.war is None:
-        return set()
-    return {format_path(path) for path, _ in iter_quantities(scenario.war)}
+        return False
+    return name in parameter_quantities(scenario.war) or any(
+        name in h.parameters for h in scenario.hypotheses)
 
 
 def report_document(scenario: Any, scenario_path: Path, runs: int = 5000, seed: int = 0,
