@@ -176,6 +176,13 @@ def test_a_wrong_or_broken_file_is_refused_with_where_it_is(files, tmp_path):
         read_analysis("sensitivity", cut)
     with pytest.raises(InputError, match="cannot read"):
         read_analysis("robust", tmp_path / "absent.json")
+    rows = [dict(r) for r in doc["indices"]]
+    del rows[1]["ST"], rows[2]["S1"]
+    cut.write_text(json.dumps({**doc, "indices": rows}))
+    with pytest.raises(InputError) as e:  # every bad row, in one pass
+        read_analysis("sensitivity", cut)
+    assert [(p.message, p.path[-2:]) for p in e.value.problems] == [
+        ("lacks ST", ("indices", 1)), ("lacks S1", ("indices", 2))]
 
 
 def test_views_order_bars_and_place_the_prim_box(files, war):

@@ -73,8 +73,20 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "discover": ("where", "inputs", "box", "trajectory", "chosen_step"),
     "robust": ("outcome", "hypotheses", "ranking", "ranking_changes"),
 }
-ANALYSIS_OPTIONS = {"sensitivity": ("sobol", "morris", "tornado"), "discover": ("discover",),
-                    "robust": ("robust",)}
+SENSITIVITY_METHODS = ("sobol", "morris", "tornado")
+# ... and what each row of its lists must hold: (list, fields) per kind.
+ROWS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "sobol": (("indices", ("name", "evidence", "S1", "S1_conf", "ST", "ST_conf",
+                           "indistinguishable_from_zero")), ("inputs", ("name",))),
+    "morris": (("indices", ("name", "evidence", "mu_star", "mu_star_conf", "sigma")),
+               ("inputs", ("name",))),
+    "tornado": (("bars", ("name", "evidence", "at_p05", "at_p95", "low", "high", "swing")),
+                ("inputs", ("name",))),
+    "discover": (("trajectory", ("step", "coverage", "density", "mass", "restricted")),
+                 ("inputs", ("name",))),
+    "robust": (("ranking", ("option", "levers", "expected", "worst", "max_regret", "rank",
+                            "by_hypothesis")),),
+}
 
 
 def read_analysis(option: str, file: str | Path) -> dict[str, Any]:
@@ -106,6 +118,9 @@ def read_analysis(option: str, file: str | Path) -> dict[str, Any]:
         detail = f"; it lacks {', '.join(missing)}" if missing else ""
         raise InputError([problem(f"not the output of {what[option]}{detail}", where,
                                   value=str(file))], str(file))
+    problems = _row_problems(kind, doc, where)
+    if problems:
+        raise InputError(problems, str(file))
     return {**doc, "kind": kind, "file": path.name}
 
 
@@ -113,8 +128,28 @@ def _kind(option: str, doc: Any) -> str | None:
     if not isinstance(doc, dict):
         return None
     if option == "sensitivity":
-        return doc.get("method") if doc.get("method") in ANALYSIS_OPTIONS[option] else None
+        return doc.get("method") if doc.get("method") in SENSITIVITY_METHODS else None
     return option if all(k in doc for k in NEEDS[option][:2]) else None
+
+
+def _row_problems(kind: str, doc: dict[str, Any], where: tuple[str, ...]) -> list[Any]:
+    """Every row of the file's lists (and a PRIM box's limits) that lacks a field its chart
+    draws, all in one pass."""
+    lists = [(key, doc[key], fields) for key, fields in ROWS[kind]]
+    if kind == "discover":
+        box = doc["box"] if isinstance(doc["box"], dict) else {}
+        lists.append(("box.limits", box.get("limits"),
+                      ("name", "evidence", "lower", "upper", "sampled")))
+    out = []
+    for key, rows, fields in lists:
+        if not isinstance(rows, list):
+            out.append(problem("must be a list", (*where, key)))
+            continue
+        for k, row in enumerate(rows):
+            lacks = [f for f in fields if not isinstance(row, dict) or f not in row]
+            if lacks:
+                out.append(problem(f"lacks {', '.join(lacks)}", (*where, key, k)))
+    return out
 
 
 def analysis_view(doc: dict[str, Any], scenario: Any) -> dict[str, Any]:
