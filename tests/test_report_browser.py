@@ -131,13 +131,14 @@ def test_tornado_bars_are_ordered_by_swing_with_evidence(analysis_page):
     page, errors, folder = analysis_page
     doc = json.loads((folder / "tornado.json").read_text())
     assert page.locator("#analysis-0").get_attribute("data-kind") == "tornado"
+    labels = _figure(page, "tornado-0", "gd.data[0].y")[::-1]  # the top bar first
+    bars = {f"{b['name']} [{b['evidence']}]": b for b in doc["bars"]}
+    swings = [bars[lab]["swing"] for lab in labels]
+    assert swings == sorted(swings, reverse=True) and len(swings) == len(doc["bars"])
     lows, highs = _figure(page, "tornado-0", "[gd.data[0].x, gd.data[1].x]")
-    swings = [abs(h - lo) for lo, h in zip(lows, highs, strict=True)][::-1]  # top bar first
-    assert swings == pytest.approx(sorted(swings, reverse=True))
-    assert len(swings) == len(doc["bars"])
-    labels = _figure(page, "tornado-0", "gd.data[0].y")[::-1]
-    top = max(doc["bars"], key=lambda b: b["swing"])
-    assert labels[0] == f"{top['name']} [{top['evidence']}]"
+    base = doc["base"]  # each bar end drawn at its outcome, from the base
+    assert [lo + base for lo in lows[::-1]] == pytest.approx([bars[lab]["low"] for lab in labels])
+    assert [h + base for h in highs[::-1]] == pytest.approx([bars[lab]["high"] for lab in labels])
     assert page.locator("#tornado-0 .barlayer .point path").count() >= len(swings)
     assert not errors
 
