@@ -463,27 +463,20 @@ def report(
     workers: WorkersOpt = None,
 ) -> None:
     """Write a self-contained HTML report (opens offline; Plotly.js inlined)."""
-    from detente.errors import problem
     from detente.report import render_report
-    from detente.report.data import report_document
+    from detente.report.data import analysis_requests, report_document
     from detente.scenario.write import write_text_atomic
 
     sc = _load(scenario, fmt)
-    files = [v for v in sensitivity or [] if v.endswith(".json") or Path(v).is_file()]
-    outcomes = [v for v in sensitivity or [] if v not in files]
-    if len(outcomes) > 1:
-        raise InputError([problem("--sensitivity takes one outcome (and any number of .json "
-                                  "files)", ("sensitivity",), value=o) for o in outcomes[1:]])
+    outcome, analyses = analysis_requests(sensitivity, discover, robust)
     if workers and workers > 1 and sc.war is None:
         warn(["--workers has no effect: the scenario has no war part (the negotiation models "
               "run in this process)"])
-    analyses = [*(("sensitivity", f) for f in files), *(("discover", f) for f in discover or []),
-                *(("robust", f) for f in robust or [])]
     with _spinner(True, "computing the report"), located_in(scenario), \
             backend_from(workers, None, None) as backend:
         data = report_document(sc, scenario, runs=runs, seed=seed, draws=draws,
-                               sensitivity=outcomes[0] if outcomes else None, ledger=ledger,
-                               analyses=analyses, backend=backend)
+                               sensitivity=outcome, ledger=ledger, analyses=analyses,
+                               backend=backend)
     write_text_atomic(output, render_report(data))
     err.print(f"wrote {output.resolve()} ({output.stat().st_size / 1e6:.1f} MB)", highlight=False)
 

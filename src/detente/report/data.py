@@ -89,6 +89,22 @@ ROWS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 }
 
 
+def analysis_requests(sensitivity: Sequence[str] | None, discover: Sequence[Path] | None,
+                      robust: Sequence[Path] | None
+                      ) -> tuple[str | None, list[tuple[str, str | Path]]]:
+    """The report's analysis options: at most one ``--sensitivity`` outcome (computed here) and
+    the (option, file) pairs of the ``.json`` files given to ``--sensitivity``, ``--discover``
+    and ``--robust``, in that order."""
+    files = [v for v in sensitivity or [] if v.endswith(".json") or Path(v).is_file()]
+    outcomes = [v for v in sensitivity or [] if v not in files]
+    if len(outcomes) > 1:
+        raise InputError([problem("--sensitivity takes one outcome (and any number of .json "
+                                  "files)", ("sensitivity",), value=o) for o in outcomes[1:]])
+    pairs: list[tuple[str, str | Path]] = [("sensitivity", f) for f in files]
+    pairs += [("discover", f) for f in discover or []] + [("robust", f) for f in robust or []]
+    return (outcomes[0] if outcomes else None), pairs
+
+
 def read_analysis(option: str, file: str | Path) -> dict[str, Any]:
     """The ``--json`` output of `detente sensitivity` (``option`` "sensitivity"), `detente
     discover` ("discover") or `detente compare --robust` ("robust") read from ``file``, with
