@@ -244,8 +244,8 @@ def test_report_renders_offline(browser, tmp_path):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(out.as_uri())
     page.wait_for_selector("body[data-rendered=yes]", timeout=60_000)
-    assert page.locator("#forest svg.main-svg").count() >= 1
-    assert page.locator("#agreement .scatterlayer .trace").count() == 3
+    assert page.locator("#effects svg.main-svg").count() >= 1  # the coupled lever effects
+    assert page.locator("div.hypothesis #deal-2 .scatterlayer .trace").count() >= 3
     assert page.locator("svg.main-svg").count() > 40
     assert "Provenance" in page.content()
     assert remote == []

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from detente import __version__
-from detente.analysis.compare import compare, simulate_summary, war_options
+from detente.analysis.compare import compare, is_coupled, simulate_summary, war_options
 from detente.errors import InputError, ModelError, problem
 from detente.results import Results
 from detente.runtime import negotiate
@@ -152,8 +152,9 @@ def mean_path_bands(result: Results) -> dict[str, dict[str, list[float]]]:
 
 
 def report_data(scenario: Scenario, runs: int = 5000, seed: int = 0,
-                draws: int = 200) -> dict[str, Any]:
-    """The scenario, every negotiation model, and (with a war part) simulations and levers."""
+                draws: int = 200, backend: Any = None) -> dict[str, Any]:
+    """The scenario, every negotiation model, and (with a war part) simulations and levers
+    (their blocks on ``backend``, default this process)."""
     data: dict[str, Any] = {
         "scenario": scenario_overview(scenario),
         "negotiation": negotiation_runs(scenario, draws, seed),
@@ -161,16 +162,89 @@ def report_data(scenario: Scenario, runs: int = 5000, seed: int = 0,
                        "seed": seed, "runs": runs, "draws": draws},
     }
     if scenario.war is not None:
-        opts = war_options()
-        hypotheses = ["baseline", *[h.id for h in scenario.hypotheses]]
-        data["war"] = {
-            "hypotheses": {h: simulate_summary(scenario, h, (), runs, seed, opts)
-                           for h in hypotheses},
-            "comparison": compare(scenario, hypotheses, [lv.id for lv in scenario.levers], runs,
-                                  seed, opts),
-            "options": opts.as_dict(),
-        }
+        data["war"] = war_section(scenario, runs, seed, backend)
     return data
+
+
+def war_section(scenario: Scenario, runs: int, seed: int, backend: Any = None) -> dict[str, Any]:
+    """Every lever beside the baseline under every hypothesis (common random numbers). On a
+    coupled scenario the §7.8 outputs per hypothesis (:func:`coupled_view`), built from the
+    comparison's own baseline runs; on a §5 scenario each baseline's outcome distribution too
+    (:func:`~detente.analysis.compare.simulate_summary`)."""
+    opts = war_options()
+    hypotheses = ["baseline", *[h.id for h in scenario.hypotheses]]
+    comparison = compare(scenario, hypotheses, [lv.id for lv in scenario.levers], runs, seed,
+                         opts, backend=backend)
+    if is_coupled(scenario, opts):
+        return {"coupled": coupled_view(scenario, comparison, runs), "options": opts.as_dict()}
+    return {"hypotheses": {h: simulate_summary(scenario, h, (), runs, seed, opts,
+                                               backend=backend) for h in hypotheses},
+            "comparison": comparison, "options": opts.as_dict()}
+
+
+def wilson_band(p: np.ndarray, n: int, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson's (1927) score interval of a share ``p`` (any shape) over ``n`` runs: the
+    Monte Carlo band of a probability, which stays inside [0, 1] and is not empty at p = 0."""
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def banded(curve: list[float], n: int) -> dict[str, list[float]]:
+    """A weekly share (T,) with its 95 % Monte Carlo band over ``n`` runs, 4 decimals."""
+    p = np.asarray(curve, dtype=float)
+    lo, hi = wilson_band(p, n)
+    return {"p": np.round(p, 4).tolist(), "lo": np.round(lo, 4).tolist(),
+            "hi": np.round(hi, 4).tolist()}
+
+
+def _rounded(curve: list[float]) -> list[float]:
+    return np.round(np.asarray(curve, dtype=float), 4).tolist()
+
+
+def veto_players(scenario: Scenario) -> list[str]:
+    """The coupled model's veto players: ``war.talks.veto``, else R and U (as compiled)."""
+    war = scenario.war
+    assert war is not None and war.talks is not None
+    return list(war.talks.veto or (war.R, war.U))
+
+
+def coupled_view(scenario: Scenario, comparison: dict[str, Any], runs: int) -> dict[str, Any]:
+    """The coupled model's outputs (MODELS.md §7.8) per hypothesis, shaped for the report's
+    charts from :func:`~detente.analysis.compare.compare`'s result (no model is run here)."""
+    names = {"baseline": "the scenario as written", **{h.id: h.name for h in scenario.hypotheses}}
+    issues = [i.id for i in scenario.issues]
+    return {"hypotheses": {hyp: {"name": names.get(hyp, hyp),
+                                 **hypothesis_view(entry, issues, runs)}
+                           for hyp, entry in comparison["hypotheses"].items()},
+            "issues": issues, "veto_players": veto_players(scenario), "runs": runs}
+
+
+def hypothesis_view(entry: dict[str, Any], issues: list[str], runs: int) -> dict[str, Any]:
+    """One hypothesis of a coupled comparison: P(deal) and P(partial deal) per week with Wilson
+    bands; the terms on each issue (quantiles, histogram) and the vetoes by player and reason,
+    in the baseline and under each lever; third parties' engagement, front and revenue curves;
+    each lever's paired effects at the checkpoints (13/26/52 weeks and the horizon)."""
+    base, levers = entry["baseline"], entry["levers"]
+    c = base["coupled"]
+    variants = {"baseline": c, **{lv: e["coupled"] for lv, e in levers.items()}}
+    return {
+        "checkpoints": c["checkpoints"], "p_deal": c["p_deal"], "p_partial": c["p_partial"],
+        "deal_curve": banded(c["p_deal_curve"], runs),
+        "partial_curves": {pid: banded(v, runs) for pid, v in c["p_partial_curve"].items()},
+        "end_mode": base["end_mode"], "duration_weeks": base["duration_weeks"],
+        "censored_share": base["censored_share"],
+        "terms": {d: {v: s["terms"][d]["deal"] for v, s in variants.items()} for d in issues},
+        "vetoes": {v: s["vetoes"] for v, s in variants.items()},
+        "third_parties": {p: {**v, "mean_curve": _rounded(v["mean_curve"])}
+                          for p, v in c["third_parties"].items()},
+        "front": {"quantiles": c["front"]["quantiles"],
+                  "median_curve": _rounded(c["front"]["median_curve"])},
+        "revenue_R": {"median": c["revenue_R"]["median"],
+                      "mean_curve": _rounded(c["revenue_R"]["mean_curve"])},
+        "effects": {lv: e["coupled"]["effects"] for lv, e in levers.items()},
+        "warnings": entry["warnings"],
+    }
 
 
 def sensitivity_outcome(scenario: Scenario, outcome: str) -> Any:

@@ -449,21 +449,34 @@ def report(
                                        min=1, max=10_000)] = 200,
     seed: SeedOpt = 0,
     fmt: FormatOpt = None,
-    sensitivity: Annotated[str | None, typer.Option(
-        help="Add a tornado and a robust lever ranking of this war outcome (e.g. p_deal@26; "
-             "costs time).")] = None,
+    sensitivity: Annotated[list[str] | None, typer.Option(
+        help="A war outcome (e.g. p_deal@26: adds a quick tornado and robust ranking; costs "
+             "time), or a FILE.json written by `detente sensitivity --json` (repeat).")] = None,
+    discover: Annotated[list[Path] | None, typer.Option(
+        help="Add the PRIM box and peeling curve of `detente discover --json` FILE (repeat).")]
+    = None,
+    robust: Annotated[list[Path] | None, typer.Option(
+        help="Add the robust ranking of `detente compare --robust --json` FILE (repeat).")]
+    = None,
     ledger: Annotated[str | None, typer.Option(
         help="Add this forecast ledger's questions, forecasts, scores and reliability.")] = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Write a self-contained HTML report (opens offline; Plotly.js inlined)."""
     from detente.report import render_report
-    from detente.report.data import report_document
+    from detente.report.data import analysis_requests, report_document
     from detente.scenario.write import write_text_atomic
 
     sc = _load(scenario, fmt)
-    with _spinner(True, "computing the report"), located_in(scenario):
+    outcome, analyses = analysis_requests(sensitivity, discover, robust)
+    if workers and workers > 1 and sc.war is None:
+        warn(["--workers has no effect: the scenario has no war part (the negotiation models "
+              "run in this process)"])
+    with _spinner(True, "computing the report"), located_in(scenario), \
+            backend_from(workers, None, None) as backend:
         data = report_document(sc, scenario, runs=runs, seed=seed, draws=draws,
-                               sensitivity=sensitivity, ledger=ledger)
+                               sensitivity=outcome, ledger=ledger, analyses=analyses,
+                               backend=backend)
     write_text_atomic(output, render_report(data))
     err.print(f"wrote {output.resolve()} ({output.stat().st_size / 1e6:.1f} MB)", highlight=False)
 

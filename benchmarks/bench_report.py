@@ -1,0 +1,114 @@
+"""Where `detente report` of the flagship spends its time (issue 14, report row). Run:
+``.venv/bin/python benchmarks/bench_report.py [--runs 2000] [--before SRC] [--pairs N]``
+(prints only; no assertions).
+
+First the stages in this process: imports, loading the scenario, the negotiation models, the
+war comparison (the coupled kernel itself apart from compiling and summarising), the cited
+paragraphs, rendering the HTML. Then, with ``--before SRC`` (another checkout's ``src``), the
+whole command ``detente report`` timed for that tree and this one in turn (A B A B ...), each
+with the load average at its start, since the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGSHIP = ROOT / "scenarios" / "ukraine-2025.yaml"
+
+
+def stages(runs: int) -> None:
+    """Seconds per stage of one report, in this process."""
+    t0 = time.perf_counter()
+    import detente.cli  # noqa: F401  (what the command imports before it runs)
+    import detente.war.coupled as kernel
+    from detente.analysis import report_data as rd
+    from detente.report import render_report
+    from detente.report.data import cited_text
+    from detente.scenario import load_scenario
+
+    clock = {"kernel": 0.0}
+    simulate = kernel.simulate_coupled
+
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return simulate(*args, **kwargs)
+        finally:
+            clock["kernel"] += time.perf_counter() - t
+
+    kernel.simulate_coupled = timed
+    marks = [("imports", time.perf_counter() - t0)]
+    t = time.perf_counter()
+    sc = load_scenario(FLAGSHIP)
+    marks.append(("load scenario", time.perf_counter() - t))
+    t = time.perf_counter()
+    data = {"scenario": rd.scenario_overview(sc), "negotiation": rd.negotiation_runs(sc, 200, 0),
+            "provenance": {"scenario_sha256": sc.sha256(), "version": "bench", "seed": 0,
+                           "runs": runs, "draws": 200}}
+    marks.append(("negotiation models (200 draws)", time.perf_counter() - t))
+    t = time.perf_counter()
+    data["war"] = rd.war_section(sc, runs, 0)
+    war = time.perf_counter() - t
+    marks += [(f"coupled kernel ({runs} runs x variants)", clock["kernel"]),
+              ("compiling and summarising the variants", war - clock["kernel"])]
+    t = time.perf_counter()
+    data["cited_text"] = cited_text(sc, FLAGSHIP)
+    marks.append(("cited paragraphs", time.perf_counter() - t))
+    t = time.perf_counter()
+    html = render_report(data)
+    marks.append((f"render ({len(html) / 1e6:.1f} MB)", time.perf_counter() - t))
+    total = sum(s for _, s in marks)
+    for name, s in marks:
+        print(f"  {name:<44} {s:7.2f} s  {100 * s / total:5.1f} %")
+    print(f"  {'total':<44} {total:7.2f} s")
+
+
+def whole(src: str, runs: int, out: Path) -> tuple[float, float, float]:
+    """Wall and CPU seconds of `detente report` with ``src`` first on the path, and the load
+    average at its start."""
+    env = {**os.environ, "PYTHONPATH": src}
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "detente.cli", "report", str(FLAGSHIP), "--runs",
+                    str(runs), "-o", str(out)], env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, load
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=2000)
+    ap.add_argument("--before", help="another checkout's src folder, timed in turn with this")
+    ap.add_argument("--pairs", type=int, default=1)
+    args = ap.parse_args()
+    print(f"detente report {FLAGSHIP.name} --runs {args.runs}: stages in-process "
+          f"(load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores)")
+    stages(args.runs)
+    if not args.before:
+        return
+    here = str(ROOT / "src")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.html"
+        whole(here, 10, out)  # warm: compiled caches on disk for both trees
+        whole(args.before, 10, out)
+        print("whole process, in turn (wall, CPU, load average at start):")
+        for k in range(args.pairs):
+            for name, src in (("before", args.before), ("after", here)):
+                wall, cpu, load = whole(src, args.runs, out)
+                print(f"  pair {k + 1} {name:<7} {wall:6.2f} s wall {cpu:6.2f} s CPU   "
+                      f"load {load:.1f}")
+
+
+if __name__ == "__main__":
+    main()
