@@ -15,10 +15,15 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{100 * v:.1f}%"
 
 
+def _span(delta: dict[str, Any]) -> str:
+    lo, hi = delta["ci95"]
+    return f"95% CI {100 * lo:+.1f} to {100 * hi:+.1f}"
+
+
 def lever_verdict(delta: dict[str, Any], week: str) -> str:
     """What a lever does to P(agreement in force at ``week``), and how sure we are."""
     d, (lo, hi) = delta["mean"], delta["ci95"]
-    span = f"95% CI {100 * lo:+.1f} to {100 * hi:+.1f}"
+    span = _span(delta)
     what = f"the chance of a deal in force at week {week}"
     if lo > 0:
         return f"raises {what} by {100 * d:.1f} points ({span})"
@@ -79,6 +84,21 @@ def render_simulation(console: Console, summary: dict[str, Any], scenario: Scena
     console.print(terms)
 
 
+def headline_week(weeks: list[str]) -> str:
+    """The checkpoint a comparison table headlines: the last one (the horizon's end, or 104)."""
+    return weeks[-1]
+
+
+def lever_verdicts(deltas: dict[str, dict[str, Any]]) -> str:
+    """A lever's effect in words at every checkpoint where it is clear, else at none of them."""
+    clear = [w for w, d in deltas.items() if d["ci95"][0] > 0 or d["ci95"][1] < 0]
+    if not clear:
+        last = deltas[list(deltas)[-1]]
+        return (f"no clear effect at weeks {', '.join(deltas)} (at week {list(deltas)[-1]}: "
+                f"{100 * last['mean']:+.1f} points, {_span(last)})")
+    return "; ".join(lever_verdict(deltas[w], w) for w in clear)
+
+
 def render_comparison(console: Console, result: dict[str, Any], scenario: Scenario) -> None:
     prov = result["provenance"]
     console.print(f"[bold]{escape(scenario.name)}[/]: levers compared with common random numbers, "
@@ -86,22 +106,23 @@ def render_comparison(console: Console, result: dict[str, Any], scenario: Scenar
     for hyp, entry in result["hypotheses"].items():
         base = entry["baseline"]
         weeks = list(base["p_agreement"])
+        head = headline_week(weeks)
         table = Table(title=f"Hypothesis: {hyp}", title_justify="left", show_lines=False)
         table.add_column("variant")
         for w in weeks:
             table.add_column(f"P(deal) wk {w}", justify="right")
-        table.add_column("change at wk 26 (95% CI)", justify="right")
+        table.add_column(f"change at wk {head} (95% CI)", justify="right")
         table.add_row("baseline", *(_pct(base["p_agreement"][w]) for w in weeks), "")
         for lever, v in entry["levers"].items():
-            delta = v["delta_p_agreement"].get("26")
+            delta = v["delta_p_agreement"].get(head)
             change = ("" if delta is None else
                       f"{100 * delta['mean']:+.1f} ({100 * delta['ci95'][0]:+.1f}, "
                       f"{100 * delta['ci95'][1]:+.1f})")
             table.add_row(lever, *(_pct(v["p_agreement"][w]) for w in weeks), change)
         console.print(table)
         for lever, v in entry["levers"].items():
-            delta = v["delta_p_agreement"].get("26")
-            if delta is not None:
-                console.print(f"  • [bold]{lever}[/] {lever_verdict(delta, '26')}; "
+            deltas = {w: d for w, d in v["delta_p_agreement"].items() if d is not None}
+            if deltas:
+                console.print(f"  • [bold]{lever}[/] {lever_verdicts(deltas)}; "
                               f"{terms_shift(v, base, scenario)}.", highlight=False)
         console.print()
