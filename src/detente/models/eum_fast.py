@@ -78,6 +78,8 @@ FIELDS = (("probability", PROBABILITY), ("perspective", PERSPECTIVE), ("security
           ("stop", STOP))
 # positions of the codes in the array :func:`codes` returns
 C_PROB, C_PERSP, C_SEC, C_CONFLICT, C_SEL, C_CAPIT, C_UPDATE, C_RANGE, C_RISK, C_STOP = range(10)
+# planes of the (7, N, N) scratch: voters' weighted distances, vote margins, P, both EUs, U_s, U_f
+WV, M, P, A, B, US, UF = range(7)
 NONE, CONFRONTATION, COMPROMISE, CAPITULATION_OFFER = 0, 1, 2, 3
 FIRST_ROUNDS = 16  # rounds allocated at first under median_stable (grown by doubling)
 
@@ -197,49 +199,48 @@ def _representatives(x, rep):  # type: ignore[no-untyped-def]
 
 @_jit
 def _probability(x, w, r, use_r, R, variant, rep, ws, flat):  # type: ignore[no-untyped-def]
-    """P[i, j] into ws[2] (MODELS.md §2.4; eum.win_probability); ws[0], ws[1], flat scratch."""
+    """P[i, j] into ws[P] (MODELS.md §2.4; eum.win_probability); ws[WV], ws[M], flat scratch."""
     n = x.size
-    wv, m, p = ws[0], ws[1], ws[2]
     for k in range(n):
         for a in range(n):
             if rep[a] != a:
-                wv[k, a] = wv[k, rep[a]]
+                ws[WV, k, a] = ws[WV, k, rep[a]]
                 continue
             d = abs(x[k] - x[a]) / R
             if use_r:
-                wv[k, a] = w[k] * d ** r[k]
+                ws[WV, k, a] = w[k] * d ** r[k]
             else:
-                wv[k, a] = w[k] * d
+                ws[WV, k, a] = w[k] * d
     for i in range(n):
         if rep[i] != i:
             for j in range(n):
-                m[i, j] = m[rep[i], j]
+                ws[M, i, j] = ws[M, rep[i], j]
             continue
         for j in range(n):
-            m[i, j] = 0.0
+            ws[M, i, j] = 0.0
         for k in range(n):
-            wki = wv[k, i]
+            wki = ws[WV, k, i]
             for j in range(n):
-                diff = wv[k, j] - wki
-                m[i, j] += diff if diff > 0.0 else 0.0
+                diff = ws[WV, k, j] - wki
+                ws[M, i, j] += diff if diff > 0.0 else 0.0
     if variant == 0:
         for i in range(n):
             for j in range(n):
-                flat[i * n + j] = m[i, j] + m[j, i]
+                flat[i * n + j] = ws[M, i, j] + ws[M, j, i]
         den = _pairwise(flat, n * n)
         for i in range(n):
             for j in range(n):
-                p[i, j] = m[i, j] / den if den > 0.0 and x[i] != x[j] else 0.0
+                ws[P, i, j] = ws[M, i, j] / den if den > 0.0 and x[i] != x[j] else 0.0
     else:
         for i in range(n):
             for j in range(n):
-                pair = m[i, j] + m[j, i]
+                pair = ws[M, i, j] + ws[M, j, i]
                 if variant == 1:
-                    num = m[i, j]
+                    num = ws[M, i, j]
                 else:
-                    net = m[i, j] - m[j, i]
+                    net = ws[M, i, j] - ws[M, j, i]
                     num = net if net > 0.0 else 0.0
-                p[i, j] = num / pair if pair > 0.0 and x[i] != x[j] else 0.0
+                ws[P, i, j] = num / pair if pair > 0.0 and x[i] != x[j] else 0.0
 
 
 @_jit
@@ -251,13 +252,13 @@ def _util(base, e, use_e):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _sq_term(x, i, j, d, R, q, mu, e, use_e, usq):  # type: ignore[no-untyped-def]
-    """Q U_sq + (1 - Q)[T U_b + (1 - T) U_w] for challenger i and target j (eqs. 22-24)."""
+def _sq_term(xi, xj, d, R, q, mu, e, use_e, usq):  # type: ignore[no-untyped-def]
+    """Q U_sq + (1 - Q)[T U_b + (1 - T) U_w] for challenger at xi and target at xj (eqs. 22-24)."""
     terms = q * usq
     if q < 1.0:
-        gap = abs(x[i] - mu)
+        gap = abs(xi - mu)
         spread = 0.25 * (gap / R + d)
-        if gap < abs(x[i] - x[j]):
+        if gap < abs(xi - xj):
             terms = terms + (1.0 - q) * _util(0.5 - spread, e, use_e)
         else:
             terms = terms + (1.0 - q) * _util(0.5 + spread, e, use_e)
@@ -266,38 +267,39 @@ def _sq_term(x, i, j, d, R, q, mu, e, use_e, usq):  # type: ignore[no-untyped-de
 
 @_jit
 def _eus(x, s, r, use_r, R, q, mu, evaluator, rep, ws):  # type: ignore[no-untyped-def]
-    """a[m, p] = E^m(U_mp) into ws[3] and b[m, p] = E(U_pm) into ws[4] (eqs. 5-7, 25), from
-    P in ws[2]; ws[5], ws[6] hold U_s and U_f priced with the row's exponent."""
+    """ws[A, m, p] = E^m(U_mp) and ws[B, m, p] = E(U_pm) (eqs. 5-7, 25) from P in ws[P];
+    ws[US], ws[UF] hold U_s and U_f priced with the row's exponent."""
     n = x.size
-    p, a, b, us, uf = ws[2], ws[3], ws[4], ws[5], ws[6]
     for i in range(n):
         for j in range(n):
             if rep[j] != j:
-                us[i, j] = us[i, rep[j]]
-                uf[i, j] = uf[i, rep[j]]
+                ws[US, i, j] = ws[US, i, rep[j]]
+                ws[UF, i, j] = ws[UF, i, rep[j]]
                 continue
             d = abs(x[i] - x[j]) / R
-            us[i, j] = _util(0.5 - 0.5 * d, r[i], use_r)
-            uf[i, j] = _util(0.5 + 0.5 * d, r[i], use_r)
+            ws[US, i, j] = _util(0.5 - 0.5 * d, r[i], use_r)
+            ws[UF, i, j] = _util(0.5 + 0.5 * d, r[i], use_r)
     for i in range(n):
-        usq = us[i, i] if use_r else 0.0  # eq. 24: U_s at distance 0 (0.5 ** r_i)
+        usq = ws[US, i, i] if use_r else 0.0  # eq. 24: U_s at distance 0 (0.5 ** r_i)
         for j in range(n):
-            pij = p[i, j]
-            v = s[j] * (pij * us[i, j] + (1.0 - pij) * uf[i, j]) + (1.0 - s[j]) * us[i, j]
+            pij = ws[P, i, j]
+            us, uf = ws[US, i, j], ws[UF, i, j]
+            v = s[j] * (pij * us + (1.0 - pij) * uf) + (1.0 - s[j]) * us
             d = abs(x[i] - x[j]) / R
-            a[i, j] = v - _sq_term(x, i, j, d, R, q, mu, r[i], use_r, usq)
+            ws[A, i, j] = v - _sq_term(x[i], x[j], d, R, q, mu, r[i], use_r, usq)
     if not evaluator or not use_r:
         for i in range(n):
             for j in range(n):
-                b[i, j] = a[j, i]
+                ws[B, i, j] = ws[A, j, i]
         return
     for i in range(n):  # E(i challenges j) priced with the target's exponent r_j; b = its transpose
         for j in range(n):
-            pij = p[i, j]
-            v = s[j] * (pij * us[j, i] + (1.0 - pij) * uf[j, i]) + (1.0 - s[j]) * us[j, i]
+            pij = ws[P, i, j]
+            us, uf = ws[US, j, i], ws[UF, j, i]
+            v = s[j] * (pij * us + (1.0 - pij) * uf) + (1.0 - s[j]) * us
             d = abs(x[i] - x[j]) / R
-            usq = us[j, j]
-            b[j, i] = v - _sq_term(x, i, j, d, R, q, mu, r[j], use_r, usq)
+            usq = ws[US, j, j]
+            ws[B, j, i] = v - _sq_term(x[i], x[j], d, R, q, mu, r[j], use_r, usq)
 
 
 @_jit
@@ -310,16 +312,15 @@ def _risk(x, w, s, R, mu, cfg, q, rep, ws, flat, sec, r):  # type: ignore[no-unt
         return
     _probability(x, w, r, False, R, cfg[C_PROB], rep, ws, flat)
     _eus(x, s, r, False, R, q, mu, False, rep, ws)
-    a = ws[3]
     for i in range(n):
         if cfg[C_SEC] == 0:  # column sum over adversaries, in row order (numpy's axis-1 sum)
             acc = 0.0
             for j in range(n):
-                acc += a[j, i] if j != i else 0.0
+                acc += ws[A, j, i] if j != i else 0.0
             sec[i] = acc
         else:
             for j in range(n):
-                flat[j] = a[i, j] if j != i else 0.0
+                flat[j] = ws[A, i, j] if j != i else 0.0
             sec[i] = _pairwise(flat, n)
     hi, lo = sec[0], sec[0]
     for i in range(n):
@@ -334,14 +335,13 @@ def _risk(x, w, s, R, mu, cfg, q, rep, ws, flat, sec, r):  # type: ignore[no-unt
 def _choose(x, cfg, ws, new, pick):  # type: ignore[no-untyped-def]
     """Offers by octant (Scholz fig. 6, eq. 36) and the one each actor accepts (A4-A6)."""
     n = x.size
-    a, b = ws[3], ws[4]
     for m in range(n):
         best, best_tier = -1, 99
         bk0, bk1, bk2 = np.inf, np.inf, np.inf
         for q_ in range(n):
             if q_ == m or x[m] == x[q_]:
                 continue
-            am, bm = a[m, q_], b[m, q_]
+            am, bm = ws[A, m, q_], ws[B, m, q_]
             kind = NONE
             if bm > am and am > 0.0 and cfg[C_CONFLICT] == 0:
                 kind = CONFRONTATION
