@@ -6,8 +6,8 @@ to the source, where every later process loads it in about a second. The eum rou
 (``detente.models.eum_fast``) is built ahead of time into an extension module beside its
 source, which loads in a millisecond without importing numba (rebuilt when the source
 changes). Left to the first real run, that compilation takes 30-45 s of CPU inside an
-analyst's first ``detente report``; the Makefile's install step runs this module instead, so the first ``make demo`` on a fresh clone
-starts warm. Each step runs one model through the runner on a tiny scenario, compiled as a
+analyst's first ``detente report``; the Makefile's install step runs this module instead, so
+the first ``make demo`` on a fresh clone starts warm. Each step runs one model through the runner on a tiny scenario, compiled as a
 scenario file is, so the cached signatures are the ones real runs look up (numba keys its cache
 on array flags too: a read-only broadcast array would miss it).
 
