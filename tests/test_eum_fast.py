@@ -98,17 +98,19 @@ variants, rng = json.loads(sys.argv[1]), np.random.default_rng(0)
 base, expo = rng.random(10_000), rng.uniform(0.5, 2.0, 10_000)
 if np.any(base ** expo != [math.pow(u, v) for u, v in zip(base, expo)]):
     print("numpy power is not the C library's here"); raise SystemExit(3)
-for given in variants:
+sizes = [(given, 8) for given in variants] + [
+    ({"preset": p}, n) for p in ("scholz-code", "schelling") for n in (1, 2, 13, 30)]
+for given, n in sizes:  # 13 and 30 actors: numpy's pairwise sum splits N^2 > 128 terms
     for discrete in (True, False):
-        x = rng.choice([10.0, 40.0, 70.0, 100.0], (30, 8)) if discrete else \\
-            rng.uniform(0, 100, (30, 8))
-        probs = (x, rng.uniform(0.05, 0.3, (30, 8)), rng.uniform(0.1, 1, (30, 8)),
+        x = rng.choice([10.0, 40.0, 70.0, 100.0], (30, n)) if discrete else \\
+            rng.uniform(0, 100, (30, n))
+        probs = (x, rng.uniform(0.05, 0.3, (30, n)), rng.uniform(0.1, 1, (30, n)),
                  np.full(30, 100.0))
         a, b = (eum.run_eum(*probs, eum_options({**given, "engine": e}))
                 for e in ("numpy", "compiled"))
         for key in a:
             if not np.array_equal(a[key], b[key]):
-                print(given, discrete, key); raise SystemExit(1)
+                print(given, n, discrete, key); raise SystemExit(1)
 print("identical")
 """
 
@@ -117,8 +119,8 @@ print("identical")
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="x86 feature names")
 def test_engines_agree_bit_for_bit_where_numpy_power_is_the_c_librarys():
     """With numpy's AVX-512 loops switched off its ``power`` is the C library's ``pow``, which
-    the compiled loops call: then every variant gives identical arrays, spread positions
-    included (so the compiled loops do numpy's arithmetic in numpy's order)."""
+    the compiled loops call: then every variant gives identical arrays, spread positions and
+    1 to 30 actors included (so the compiled loops do numpy's arithmetic in numpy's order)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"),
            "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"}
     out = subprocess.run([sys.executable, "-c", BIT_FOR_BIT, json.dumps(VARIANTS)], env=env,
