@@ -140,8 +140,8 @@ class EUMOptions(Options):
                            requires={"stop": ["median_stable"]}, ge=1, le=1000)
     engine: Literal["auto", "numpy", "compiled"] = option(
         "auto", "'compiled' loops (numba; every option, equal to numpy to round-off), the "
-        "'numpy' kernel, or 'auto' (compiled for 64 or more problems when numba is installed)",
-        source="detente")
+        "'numpy' kernel, or 'auto' (compiled when prebuilt by detente.warm, else with numba "
+        "for 64 or more problems, else numpy)", source="detente")
 
     @model_validator(mode="before")
     @classmethod
