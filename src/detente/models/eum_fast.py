@@ -53,9 +53,11 @@ def _prebuilt() -> Any:
         return None
     try:
         from detente.models import _eum_aot  # type: ignore[attr-defined]
-    except ImportError:
+
+        fresh = _eum_aot.source_digest() == source_digest()
+    except (ImportError, OSError):  # not built, or no source beside it to check against
         return None
-    return _eum_aot if _eum_aot.source_digest() == source_digest() else None
+    return _eum_aot if fresh else None
 
 
 PREBUILT = _prebuilt()
