@@ -32,26 +32,25 @@ def random_case(n: int, draws: int = 1, seed: int = 1):
 
 
 def main(quick: bool = False) -> None:
-    model, opts = EUMModel(), EUMOptions(rounds=10)
+    model = EUMModel()
     scenario = load_scenario(ROOT / "scenarios" / "bdm1994-emissions.yaml")
     one = compile_scenario(scenario)
-    model.run(one, opts)  # warm-up
-    t1 = best_of(lambda: model.run(one, opts), 20)
-    print(f"eum, emissions case (10 actors), 10 rounds, one draw: {t1 * 1e3:.2f} ms "
-          f"(Velev/Masad peer: {PEER_VELEV_S} s, x{PEER_VELEV_S / t1:,.0f})")
-
     k = 1000 if quick else 10_000
     many = compile_scenario(scenario, draws=k, seed=1)
-    tk = best_of(lambda: run_arrays("eum", many, opts), 1 if quick else 3)
-    print(f"eum, emissions case, {k:,} draws through the runner (blocks on threads): {tk:.2f} s "
-          f"({tk / k * 1e6:.0f} us per draw; {k * t1 / tk:.1f}x faster than {k:,} single calls "
-          f"at the single-call time measured above)")
-
-    print("eum, random actors on 0-100, 10 rounds, one draw: time against N")
-    for n in (10, 25, 50, 100) if quick else (10, 25, 50, 100, 200):
-        case = random_case(n)
-        tn = best_of(lambda c=case: model.run(c, opts), 3)
-        print(f"  N = {n:4d}: {tn * 1e3:9.1f} ms")
+    for engine in ("compiled", "numpy"):  # compiled: the prebuilt module, else numba's loops
+        opts = EUMOptions(rounds=10, engine=engine)
+        model.run(one, opts)  # warm-up
+        t1 = best_of(lambda o=opts: model.run(one, o), 20)
+        print(f"[{engine}] eum, emissions case (10 actors), 10 rounds, one draw: "
+              f"{t1 * 1e3:.2f} ms (Velev/Masad peer: {PEER_VELEV_S} s, x{PEER_VELEV_S / t1:,.0f})")
+        tk = best_of(lambda o=opts: run_arrays("eum", many, o), 1 if quick else 3)
+        print(f"[{engine}] eum, emissions case, {k:,} draws through the runner (blocks on "
+              f"threads): {tk:.2f} s ({tk / k * 1e6:.0f} us per draw)")
+        print(f"[{engine}] eum, random actors on 0-100, 10 rounds, one draw: time against N")
+        for n in (10, 25, 50, 100) if quick else (10, 25, 50, 100, 200):
+            case = random_case(n)
+            tn = best_of(lambda c=case, o=opts: model.run(c, o), 3)
+            print(f"  N = {n:4d}: {tn * 1e3:9.2f} ms")
 
 
 if __name__ == "__main__":

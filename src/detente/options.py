@@ -138,6 +138,10 @@ class EUMOptions(Options):
                                ge=0.0)
     stable_k: int = option(2, "consecutive stable rounds that stop the run", source="schelling",
                            requires={"stop": ["median_stable"]}, ge=1, le=1000)
+    engine: Literal["auto", "numpy", "compiled"] = option(
+        "auto", "'compiled' loops (numba; every option, equal to numpy to round-off), the "
+        "'numpy' kernel, or 'auto' (compiled when prebuilt by detente.warm, else with numba "
+        "for 64 or more problems, else numpy)", source="detente")
 
     @model_validator(mode="before")
     @classmethod

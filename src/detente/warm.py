@@ -2,12 +2,14 @@
 
 The compiled engines (``detente.models.smp_fast``, ``detente.models.exchange_fast``) are
 ``njit(cache=True)``: numba compiles them on their first call and writes the machine code next
-to the source, where every later process loads it in about a second. Left to the first real
-run, that compilation takes 30-45 s of CPU inside an analyst's first ``detente report``; the
-Makefile's install step runs this module instead, so the first ``make demo`` on a fresh clone
-starts warm. Each step runs one model through the runner on a tiny scenario, compiled as a
-scenario file is, so the cached signatures are the ones real runs look up (numba keys its cache
-on array flags too: a read-only broadcast array would miss it).
+to the source, where every later process loads it in about a second. The eum round
+(``detente.models.eum_fast``) is built ahead of time into an extension module beside its source,
+which loads in a millisecond without importing numba (rebuilt when the source changes). Left to
+the first real run, that compilation takes 30-45 s of CPU inside an analyst's first ``detente
+report``; the Makefile's install step runs this module instead, so the first ``make demo`` on a
+fresh clone starts warm. Each step runs one model through the runner on a tiny scenario,
+compiled as a scenario file is, so the cached signatures are the ones real runs look up (numba
+keys its cache on array flags too: a read-only broadcast array would miss it).
 
 A view (like ``detente.demo``): it runs models through the runner and prints progress (a rich
 spinner in a terminal, one plain line per step otherwise); it computes nothing itself.
@@ -53,15 +55,32 @@ def _exchange() -> None:
     negotiate(_tiny(), "exchange", {"engine": "compiled", "rounds": 2})
 
 
+def _eum() -> None:
+    """The eum round ahead of time (a later run loads it without importing numba); without a
+    C compiler, numba's just-in-time cache instead."""
+    from detente.models import eum_fast
+
+    try:
+        eum_fast.build()
+    except Exception as err:  # pycc reports a missing C compiler in many ways
+        print(f"detente.warm: eum ahead-of-time build failed ({err}); caching the "
+              "just-in-time loops instead", file=sys.stderr)
+        from detente.runtime import negotiate
+
+        negotiate(_tiny(), "eum", {"engine": "compiled", "rounds": 2})
+
+
 def steps() -> list[tuple[str, Callable[[], None]]]:
     """The compiled engines to warm, by label; empty without numba (nothing to compile)."""
-    from detente.models import exchange_fast, smp_fast
+    from detente.models import eum_fast, exchange_fast, smp_fast
 
     out = []
     if smp_fast.AVAILABLE:
         out.append(("smp: KTAB turn loops", _smp))
     if exchange_fast.AVAILABLE:
         out.append(("exchange: Stokman round loops", _exchange))
+    if eum_fast.PREBUILT is None and eum_fast.njit is not None:
+        out.append(("eum: expected-utility round (ahead of time)", _eum))
     return out
 
 

@@ -264,6 +264,22 @@ def _sequential(x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray, opts
 
 
 BLOCK = 1024  # problems per cache block at N = 10 (results do not depend on it)
+AUTO_COMPILED = 64  # problems from which "auto" uses numba's just-in-time loops (no prebuilt)
+
+
+def use_compiled(problems: int, opts: EUMOptions) -> bool:
+    """Whether this call runs :mod:`detente.models.eum_fast`: ``engine="compiled"``; or
+    ``"auto"`` with the prebuilt module loaded (any size: it loads in a millisecond), or with
+    numba's just-in-time loops for :data:`AUTO_COMPILED` problems or more (importing numba
+    and loading its cache cost about a second, which a single problem does not repay)."""
+    from detente.models import eum_fast
+
+    if opts.engine == "compiled" and not eum_fast.AVAILABLE:
+        raise ModelError("engine=compiled needs numba (pip install 'detente[fast]')")
+    if opts.engine == "numpy" or not eum_fast.AVAILABLE:
+        return False
+    return (opts.engine == "compiled" or eum_fast.PREBUILT is not None
+            or problems >= AUTO_COMPILED)
 
 
 def run_eum(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
@@ -271,24 +287,39 @@ def run_eum(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
     """Run the model on B independent one-issue problems: x0, c, s (B, N); scale (B,) = high-low.
 
     Returns positions (B, T+1, N), risk exponents (B, T, N), proposer accepted (B, T, N; -1 for
-    none), turns (B,) and the stop flag (B,) telling whether ``median_stable`` fired. The batch
-    is processed in cache-sized blocks, one after the other (the runner parallelises).
+    none), turns (B,) and the stop flag (B,) telling whether ``median_stable`` fired. T is the
+    rounds run: ``rounds``, or under ``median_stable`` the last stop plus one round that shows
+    it (r = 1, no offer), so outputs are sized for the rounds run and not for the cap. Rounds
+    after a problem's stop repeat its positions. The compiled engine takes the problems one at
+    a time; the numpy kernel takes them in cache-sized blocks (the runner parallelises).
     """
+    if use_compiled(x0.shape[0], opts):
+        from detente.models import eum_fast
+
+        xs, rs, picks, turns, stable = eum_fast.run(x0, c, s, scale, opts)
+        return {"positions": xs, "risk": rs, "accepted": picks, "turns": turns,
+                "stable": stable}
     n = x0.shape[1]
     block = max(1, BLOCK * 1000 // n**3)
     parts = [_run_block(x0[k:k + block], c[k:k + block], s[k:k + block], scale[k:k + block],
                         opts) for k in range(0, x0.shape[0], block)]
-    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    keep = max(p["risk"].shape[1] for p in parts)
+    return {key: np.concatenate([_pad(p[key], keep + (key == "positions")) for p in parts])
+            for key in parts[0]}
+
+
+def _pad(a: np.ndarray, length: int) -> np.ndarray:
+    """A block's round axis to ``length`` by repeating its last round (a padded one, or the
+    cap); arrays without a round axis pass through."""
+    if a.ndim < 2 or a.shape[1] == length:
+        return a
+    return np.concatenate([a, np.repeat(a[:, -1:], length - a.shape[1], axis=1)], axis=1)
 
 
 def _run_block(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
                opts: EUMOptions) -> dict[str, np.ndarray]:
     b, n = x0.shape
-    t_max = opts.rounds
-    xs = np.empty((b, t_max + 1, n))
-    rs = np.ones((b, t_max, n))
-    picks = np.full((b, t_max, n), -1)
-    xs[:, 0] = x0
+    xs, rs, picks = [x0], [], []
     w = c * s
     running = np.ones(b, dtype=bool)
     turns = np.zeros(b, dtype=int)
@@ -296,7 +327,12 @@ def _run_block(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
     mu_prev = weighted_median(x0[:, :, None], w[:, :, None])[:, 0]
     initial_range = x0.max(axis=1) - x0.min(axis=1)
     x = x0
-    for t in range(t_max):
+    for _ in range(opts.rounds):
+        if not running.any():  # one padded round shows the stop (see run_eum)
+            xs.append(x)
+            rs.append(np.ones((b, n)))
+            picks.append(np.full((b, n), -1))
+            break
         if opts.range == "initial":
             R = initial_range
         elif opts.range == "current":
@@ -305,19 +341,17 @@ def _run_block(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
             R = scale
         new, r, pick = eum_round(x, c, s, R, opts)
         x = np.where(running[:, None], new, x)
-        xs[:, t + 1] = x
-        rs[:, t] = np.where(running[:, None], r, 1.0)
-        picks[:, t] = np.where(running[:, None], pick, -1)
+        xs.append(x)
+        rs.append(np.where(running[:, None], r, 1.0))
+        picks.append(np.where(running[:, None], pick, -1))
         turns += running
         if opts.stop == "median_stable":
             mu = weighted_median(x[:, :, None], w[:, :, None])[:, 0]
             stable = np.where(np.abs(mu - mu_prev) < opts.stable_eps, stable + 1, 0)
             mu_prev = mu
             running &= stable < opts.stable_k
-            if not running.any():
-                xs[:, t + 2:] = x[:, None]
-                break
-    return {"positions": xs, "risk": rs, "accepted": picks, "turns": turns,
+    return {"positions": np.stack(xs, axis=1), "risk": np.stack(rs, axis=1),
+            "accepted": np.stack(picks, axis=1), "turns": turns,
             "stable": ~running if opts.stop == "median_stable" else np.zeros(b, bool)}
 
 
@@ -353,5 +387,6 @@ class EUMModel:
                 "accepted_offer_from": out["accepted"].reshape(bsz, d, t1 - 1, n)
                 .transpose(0, 2, 3, 1),
             },
+            series=("risk_exponent", "accepted_offer_from"),
         )
 
