@@ -43,8 +43,11 @@ def _blocked(values: np.ndarray, blocks: int) -> np.ndarray:
 
 
 def war_outcome(result: Any) -> WarOutcome:
-    """The per-run WarOutcome of a runner's Results (``.output``), or the WarOutcome itself."""
-    return result.output if hasattr(result, "output") else result
+    """The per-run outcome of a runner's Results (``.output``), of a compare variant
+    (WarRun, CoupledRun: ``.outcome``), or the WarOutcome / CoupledOutcome itself."""
+    if hasattr(result, "output"):
+        return result.output
+    return result if hasattr(result, "end_mode") else result.outcome
 
 
 def in_force(outcome: Any) -> np.ndarray:

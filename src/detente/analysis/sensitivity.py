@@ -559,7 +559,9 @@ def sobol(inputs: Sequence[Input], evaluator: Evaluator, samples: int = 1024,
         zero = dict.fromkeys(("S1", "S1_conf", "ST", "ST_conf"), 0.0)
         stats = {k: np.zeros(len(inputs)) for k in zero}
     else:
-        stats = analyze.analyze(spec, y, calc_second_order=False, conf_level=0.95, seed=seed)
+        # SALib seeds its bootstrap only for a truthy seed: seed + 1 keeps --seed 0 reproducible
+        stats = analyze.analyze(spec, y, calc_second_order=False, conf_level=0.95,
+                                seed=seed + 1)
     for k, inp in enumerate(inputs):
         s1, s1c, st, stc = (float(stats[key][k]) for key in ("S1", "S1_conf", "ST", "ST_conf"))
         rows.append({"name": inp.name, "evidence": inp.evidence, "S1": s1, "S1_conf": s1c,
