@@ -600,22 +600,41 @@ def morris(inputs: Sequence[Input], evaluator: Evaluator, trajectories: int = 64
 def tornado(inputs: Sequence[Input], evaluator: Evaluator) -> dict[str, Any]:
     """One input at a time at its 5th and 95th percentiles, the others at their point values.
 
-    2k + 1 evaluations in one call. A bar spans the outcome at the low end, the point value and
-    the high end (``swing`` is its length, so an input whose effect peaks in the middle of its
-    range is not ranked as inert); bars are sorted by swing. Where the evaluator gives per-run
-    values (mean-type war outcomes), each bar end carries a paired 95 % interval: base +
-    mean(end - base) ± 1.96 sd/sqrt(M) over runs that share their random streams.
+    2k + 1 evaluations in one call (:func:`tornado_design`). A bar spans the outcome at the low
+    end, the point value and the high end (``swing`` is its length, so an input whose effect
+    peaks in the middle of its range is not ranked as inert); bars are sorted by swing. Where
+    the evaluator gives per-run values (mean-type war outcomes), each bar end carries a paired
+    95 % interval: base + mean(end - base) ± 1.96 sd/sqrt(M) over runs that share their random
+    streams.
     """
     _need_inputs(inputs)
+    x = tornado_design(inputs)
+    y = np.asarray(evaluator(x), dtype=float)
+    per_run = getattr(evaluator, "per_run", None)
+    runs = per_run(x) if per_run is not None else None
+    return {"method": "tornado", "base": float(y[0]), "evaluations": int(y.size),
+            "bars": tornado_bars(inputs, x, y, runs), "x": x, "y": y}
+
+
+def tornado_design(inputs: Sequence[Input]) -> np.ndarray:
+    """The tornado's rows (2k + 1, k): every input at its point value, then input j at its
+    5th (row 1 + 2j) and 95th (row 2 + 2j) percentiles."""
     k = len(inputs)
     x = np.tile(points(inputs), (2 * k + 1, 1))
     for j, inp in enumerate(inputs):
         x[1 + 2 * j, j], x[2 + 2 * j, j] = inp.values(np.array([0.05, 0.95]))
-    y = np.asarray(evaluator(x), dtype=float)
-    per_run = getattr(evaluator, "per_run", None)
-    runs = per_run(x) if per_run is not None else None
+    return x
+
+
+def tornado_bars(inputs: Sequence[Input], x: np.ndarray, y: np.ndarray,
+                 runs: np.ndarray | None = None, columns: Sequence[int] | None = None
+                 ) -> list[dict[str, Any]]:
+    """The bars of a tornado from its design ``x``, outcomes ``y`` (2k + 1,) and, for paired
+    intervals, per-run values ``runs`` (2k + 1, M); only the inputs ``columns`` (default all),
+    sorted by swing."""
     bars = []
-    for j, inp in enumerate(inputs):
+    for j in (range(len(inputs)) if columns is None else columns):
+        inp = inputs[j]
         low, high = y[1 + 2 * j], y[2 + 2 * j]
         bar = {"name": inp.name, "evidence": inp.evidence, "at_p05": float(x[1 + 2 * j, j]),
                "at_p95": float(x[2 + 2 * j, j]), "low": float(low), "high": float(high),
@@ -627,8 +646,7 @@ def tornado(inputs: Sequence[Input], evaluator: Evaluator) -> dict[str, Any]:
             bar["high_minus_low_ci95"] = _paired_ci(runs[2 + 2 * j], runs[1 + 2 * j], 0.0)
         bars.append(bar)
     bars.sort(key=lambda b: -b["swing"])
-    return {"method": "tornado", "base": float(y[0]), "evaluations": int(y.size), "bars": bars,
-            "x": x, "y": y}
+    return bars
 
 
 def _paired_ci(a: np.ndarray, b: np.ndarray, shift: float) -> list[float]:
