@@ -12,9 +12,9 @@ Monte Carlo run would use.
 One function evaluates a sample matrix: :func:`evaluate` builds ONE batched WarInputs (or
 CoupledInputs) of n_samples x M runs (the scenario compiled once for M runs, tiled, and the
 sampled values written over each block of M runs), simulates it through the runner's blocks and
-backend and reduces each block to the outcome. A coupled outcome that only needs the weeks up to
-W (P(deal), P(partial), lever effects at W) is simulated for W weeks: the coupled kernel's week
-t does not depend on the horizon (tested). The analyses take any ``Evaluator`` (a callable from
+backend and reduces each block to the outcome. An outcome that only needs the weeks up to W
+(P(deal), P(partial), lever effects at W) is simulated for W weeks: neither kernel's week t
+depends on the horizon (tested). The analyses take any ``Evaluator`` (a callable from
 an (n, k) matrix of input values to (n,) outcomes), so a test passes the Ishigami function
 through the same code, and a runner can route :class:`WarEvaluator` through other backends.
 
@@ -122,10 +122,11 @@ class WarProblem:
 
     @property
     def sim_weeks(self) -> int:
-        """Weeks to simulate: up to the outcome's week for a coupled P(deal), P(partial) or
-        lever effect (later weeks cannot change them), else the horizon."""
+        """Weeks to simulate: up to the outcome's week for P(deal), P(partial) or a lever
+        effect (later weeks cannot change them: neither kernel's week t depends on the
+        horizon, tested), else the horizon."""
         out = self.outcome
-        if self.coupled and out.kind in ("p_deal", "p_partial", "delta_p_deal"):
+        if out.kind in ("p_deal", "p_partial", "delta_p_deal"):
             return min(out.week, self.weeks)  # type: ignore[type-var,return-value]
         return self.weeks
 
@@ -303,9 +304,8 @@ def batched_inputs(problem_: WarProblem, sample: np.ndarray, runs_per_sample: in
     to effect sizes as in :func:`detente.compile.compile_war`).
     """
     sc, m = problem_.scenario, runs_per_sample
-    base = compile_war(sc, problem_.hypothesis, tuple(levers), m, seed)
-    if problem_.horizon is not None:
-        base = replace(base, horizon=problem_.horizon)
+    base = replace(compile_war(sc, problem_.hypothesis, tuple(levers), m, seed),
+                   horizon=problem_.sim_weeks)
     return write_war(problem_, base.take(replicas(m, sample.shape[0])), sample, m)
 
 
