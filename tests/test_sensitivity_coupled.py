@@ -178,3 +178,17 @@ def test_cli_sensitivity_on_a_coupled_scenario_with_worker_processes():
     assert doc["bars"] == json.loads(there.output)["bars"]
     both = CliRunner().invoke(app, [*args, "--workers", "2", "--dask-local", "2"])
     assert both.exit_code == 2 and "choose one of" in both.output
+
+
+def test_cli_discover_takes_named_inputs_on_a_coupled_scenario():
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    r = CliRunner().invoke(app, ["discover", str(COUPLED), "--where", "p_deal@26 >= 0.5",
+                                 "--input", f"{BOUND}=20:100", "--samples", "60",
+                                 "--runs-per-sample", "20", "--threshold", "0.95", "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["model"] == "coupled"
+    assert [lim["name"] for lim in doc["box"]["limits"]] == [BOUND]

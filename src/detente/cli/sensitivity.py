@@ -132,6 +132,7 @@ def discover(
                                          max=1_000_000)] = 1000,
     runs_per_sample: RunsPerOpt = 200,
     hypothesis: HypOpt = None,
+    input_: InputOpt = None,
     widen: WidenOpt = None,
     alpha: Annotated[float, typer.Option(help="Share peeled per step.", min=0.01, max=0.5)]
     = 0.05,
@@ -156,7 +157,7 @@ def discover(
     with located_in(scenario), backend_from(workers, scheduler, dask_local) as backend:
         condition = parse_condition(where, lever)
         on = [lever] if lever and lever not in condition.outcome.split(":") else []
-        prob = _problem(sc, condition.outcome, hypothesis, on, None, option, widen)
+        prob = _problem(sc, condition.outcome, hypothesis, on, input_, option, widen)
         with err.status("sampling inputs") if not as_json else _null():
             result = run_discover(prob, condition, samples, runs_per_sample, seed, alpha,
                                   threshold, pasting, backend)
