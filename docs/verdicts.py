@@ -149,6 +149,26 @@ def table(scenario, args) -> tuple[str, dict]:
     return head + "\n\n" + "\n".join(lines) + "\n", summary
 
 
+def short_table(summary: dict, hyps: list[str], levers: list[str]) -> str:
+    """The README's table: each lever's week-104 effect and verdict under each hypothesis."""
+    lines = ["| lever | " + " | ".join(f"{h}: Δ wk 104 (95% CI), verdict" for h in hyps) + " |",
+             "|---|" + "---|" * len(hyps)]
+    for lever in levers:
+        cells = []
+        for h in hyps:
+            (mean, lo, hi), _, flipping, bars = summary[(h, lever, 104)]
+            if flipping:
+                why = "hangs on " + ", ".join(f"{b['name']} ({b['evidence']})"
+                                              for b in flipping[:2])
+            else:
+                top = [b for b in bars if b["swing"] >= 0.005][:1]
+                why = "robust" + (f"; size: {top[0]['name']} ({top[0]['evidence']})"
+                                  if top else "")
+            cells.append(f"{pct(mean)} ({pct(lo)}, {pct(hi)}), {why}")
+        lines.append(f"| {lever} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def write(text: str) -> None:
     doc = DOC.read_text()
     if BEGIN not in doc:
@@ -165,8 +185,11 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     t, cpu = time.perf_counter(), time.process_time()
-    text, _ = table(load_scenario(SCENARIO), args)
+    scenario = load_scenario(SCENARIO)
+    text, summary = table(scenario, args)
     print(text)
+    print(short_table(summary, [h.id for h in scenario.hypotheses],
+                      [lv.id for lv in scenario.levers]))
     print(f"({time.perf_counter() - t:.0f} s wall, {time.process_time() - cpu:.0f} s CPU)")
     if args.write:
         write(text)
