@@ -192,3 +192,25 @@ def test_cli_discover_takes_named_inputs_on_a_coupled_scenario():
     doc = json.loads(r.output)
     assert doc["model"] == "coupled"
     assert [lim["name"] for lim in doc["box"]["limits"]] == [BOUND]
+
+
+def test_the_verdict_script_calls_a_sign_change_a_flip_and_a_smaller_effect_robust():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("verdicts", ROOT / "docs" / "verdicts.py")
+    verdicts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(verdicts)
+
+    def bar(name, low, high):
+        return {"name": name, "evidence": "assumption", "low_effect_ci": low,
+                "high_effect_ci": high}
+
+    smaller = bar("smaller", (-0.04, -0.01), (-0.3, -0.2))  # same sign, other size
+    noisy = bar("noisy", (-0.05, 0.01), (-0.02, 0.03))  # intervals across zero
+    flips = bar("flips", (0.01, 0.06), (-0.1, -0.05))  # clearly positive at its low end
+    negative = (-0.05, -0.06, -0.04)
+    assert verdicts.verdict(negative, [smaller, noisy]) == ("robust", [])
+    assert verdicts.verdict(negative, [smaller, flips]) == ("hangs on", [flips])
+    zero = (0.001, -0.004, 0.006)  # an effect indistinguishable from zero
+    assert verdicts.verdict(zero, [noisy]) == ("robust", [])
+    assert verdicts.verdict(zero, [smaller]) == ("hangs on", [smaller])
