@@ -352,7 +352,8 @@ def batched_coupled(problem_: WarProblem, sample: np.ndarray, runs_per_sample: i
     sc, m, hyp = problem_.scenario, runs_per_sample, problem_.hypothesis
     base = compile_coupled(sc, hyp, (), m, seed, horizon=problem_.sim_weeks)
     rows = replicas(m, sample.shape[0])
-    tiled = base.take(rows)  # type: ignore[arg-type]
+    # π (B, L, T) is rebuilt from the columns below: it need not be tiled first
+    tiled = replace(base, pi=base.pi[:, :, :0]).take(rows)  # type: ignore[arg-type]
     col = {k: v[rows] for k, v in coupled_columns(sc, hyp, m, seed).items()}
     col.update({inp.target[1]: np.repeat(sample[:, k], m)
                 for k, inp in enumerate(problem_.inputs) if inp.target[0] == "coupled"})

@@ -297,11 +297,11 @@ def _red_lines(war: Any, col: dict[str, np.ndarray], runs: int) -> dict[str, np.
 
 def _prospects(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_max: int
                ) -> tuple[tuple[str, ...], np.ndarray]:
-    """Each lever's kind and its probability path π (B, L, T)."""
-    kinds, paths = [], []
-    inputs_cred = {lv.id: lv for lv in scenario.levers}
-    for lv in inputs_cred.values():
-        path = np.ones((runs, t_max))
+    """Each lever's kind and its probability path π (B, L, T), filled in place."""
+    kinds = []
+    pi = np.ones((runs, len(scenario.levers), t_max))
+    for li, lv in enumerate(scenario.levers):
+        path = pi[:, li]
         if lv.prospect is not None:
             kinds.append("prospect")
             path[:] = col[f"prospect.{lv.id}"][:, None]
@@ -312,8 +312,6 @@ def _prospects(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_max:
             path[:] = np.nan  # the kernel reads the compiled credibility
         else:
             kinds.append("scheduled")
-        paths.append(path)
-    pi = np.stack(paths, axis=1) if paths else np.ones((runs, 0, t_max))
     return tuple(kinds), pi
 
 
