@@ -188,7 +188,7 @@ def test_ledger_section_scores_the_forecasts_over_time(tmp_path):
     (["bdm1994-emissions.yaml", "--sensitivity", "p_deal@26"], "needs a scenario with a war"),
     (["ukraine-2025.yaml", "--sensitivity", "p_deal@9999"], "week must lie in"),
     (["ukraine-2025.yaml", "--ledger", "absent.sqlite"], "no such ledger file"),
-    (["ukraine-2025.yaml", "--sensitivity", "p_deal@26"], "do not yet sample the coupled"),
+    (["ukraine-2025.yaml", "--sensitivity", "p_partial@26:nope"], "unknown partial deal"),
 ])
 def test_report_options_refuse_bad_input_before_running(tmp_path, args, message):
     from typer.testing import CliRunner

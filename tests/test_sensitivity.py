@@ -177,3 +177,17 @@ def test_evaluation_is_the_same_on_worker_processes(flagship):
     here = S.evaluate(problem, x, 200, seed=3)
     there = S.evaluate(problem, x, 200, seed=3, backend=Processes(2))
     np.testing.assert_array_equal(here, there)
+
+
+def test_week_t_of_the_war_kernel_does_not_depend_on_the_horizon(flagship):
+    # what lets a P(deal at W) be simulated for W weeks only
+    for variant in ("smith-stam", "powell", "fearon"):
+        opts = WarOptions(variant=variant)
+        full = run_variant(flagship, "pressure-works", ("deadline",), 800, 6, opts)
+        cut = run_variant(flagship, "pressure-works", ("deadline",), 800, 6, opts, horizon=26)
+        np.testing.assert_array_equal(full.outcome.in_force[:, :26], cut.outcome.in_force)
+        np.testing.assert_array_equal(full.outcome.front[:, :27], cut.outcome.front)
+    problem = S.war_problem(flagship, parse_outcome("p_deal@26", flagship))
+    assert problem.sim_weeks == 26 and problem.weeks == flagship.war.horizon
+    assert S.war_problem(flagship, parse_outcome("duration", flagship)).sim_weeks == \
+        flagship.war.horizon

@@ -1,15 +1,17 @@
 """Named outcomes of a war simulation: the numbers a verdict is about (MODELS.md §7.8).
 
 Every outcome is a documented function of a war's :class:`~detente.results.Results` (or of its
-per-run :class:`~detente.war.kernel.WarOutcome`). Each takes ``blocks``: the runs are read as
-``blocks`` consecutive groups of equal size (a sensitivity analysis runs M runs per input
-sample, sample after sample) and the outcome is computed per group, shape (blocks,);
-``blocks=1`` gives the outcome of the whole result.
+per-run :class:`~detente.war.kernel.WarOutcome`, or of the coupled model's
+:class:`~detente.war.coupled.CoupledOutcome`: the same names mean the same numbers). Each takes
+``blocks``: the runs are read as ``blocks`` consecutive groups of equal size (a sensitivity
+analysis runs M runs per input sample, sample after sample) and the outcome is computed per
+group, shape (blocks,); ``blocks=1`` gives the outcome of the whole result.
 
 Names (``parse_outcome``)::
 
     p_deal@W                 P(a deal is in force at the end of week W)
-    p_partial@W              P(a partial deal is in force at week W) (coupled model only)
+    p_partial@W[:SUBSET]     P(a partial deal, or the named one, is in force at week W) (coupled
+                             model only)
     terms@W:ISSUE[:Q]        quantile Q (default 0.5) of the terms on ISSUE among runs with a deal
                              in force at week W
     duration[:Q]             quantile Q (default 0.5) of the weeks until the war's final state,
@@ -17,6 +19,7 @@ Names (``parse_outcome``)::
     delta_p_deal@W:LEVER     paired change in P(deal in force at W) when LEVER is switched on
                              (common random numbers)
     forecast:MODEL:ISSUE     a negotiation model's forecast on ISSUE (mean over draws)
+
 """
 
 from __future__ import annotations
@@ -40,13 +43,23 @@ def _blocked(values: np.ndarray, blocks: int) -> np.ndarray:
 
 
 def war_outcome(result: Any) -> WarOutcome:
-    """The per-run WarOutcome of a runner's Results (``.output``), or the WarOutcome itself."""
-    return result.output if hasattr(result, "output") else result
+    """The per-run outcome of a runner's Results (``.output``), of a compare variant
+    (WarRun, CoupledRun: ``.outcome``), or the WarOutcome / CoupledOutcome itself."""
+    if hasattr(result, "output"):
+        return result.output
+    return result if hasattr(result, "end_mode") else result.outcome
+
+
+def in_force(outcome: Any) -> np.ndarray:
+    """Per run and week, whether a (whole) deal holds at the end of the week, (runs, weeks):
+    ``in_force`` of the war kernel, ``deal_in_force`` of the coupled kernel."""
+    outcome = war_outcome(outcome)
+    return outcome.in_force if hasattr(outcome, "in_force") else outcome.deal_in_force
 
 
 def deal_in_force(outcome: Any, week: int) -> np.ndarray:
     """Per run, 1.0 where an agreement holds at the end of ``week`` (1-based), (runs,)."""
-    return war_outcome(outcome).in_force[:, week - 1].astype(float)
+    return in_force(outcome)[:, week - 1].astype(float)
 
 
 def p_deal(outcome: Any, week: int, blocks: int = 1) -> np.ndarray:
@@ -54,11 +67,23 @@ def p_deal(outcome: Any, week: int, blocks: int = 1) -> np.ndarray:
     return _blocked(deal_in_force(outcome, week), blocks).mean(axis=1)
 
 
-def p_partial(outcome: Any, week: int, blocks: int = 1) -> np.ndarray:
-    """P(a partial deal is in force at week ``week``), (blocks,).
+def partial_in_force(outcome: Any, week: int, subset: int | None = None) -> np.ndarray:
+    """Per run, 1.0 where a partial deal (any, or subset index ``subset``) holds at the end of
+    ``week``, (runs,); the coupled outcome's ``partial_in_force`` is (runs, weeks, subsets)."""
+    partial = np.asarray(war_outcome(outcome).partial_in_force)[:, week - 1]
+    if partial.ndim == 1:
+        return partial.astype(float)
+    return (partial.any(axis=1) if subset is None else partial[:, subset]).astype(float)
+
+
+def p_partial(outcome: Any, week: int, blocks: int = 1, subset: int | None = None
+              ) -> np.ndarray:
+    """P(a partial deal, or partial deal number ``subset``, is in force at week ``week``),
+    (blocks,).
 
     Only the coupled model of MODELS.md §7 settles some issues and not others; its outcome
-    carries ``partial_in_force`` (runs, weeks). The two-sided war kernel settles all or nothing.
+    carries ``partial_in_force`` (runs, weeks, subsets). The two-sided war kernel settles all or
+    nothing.
     """
     partial = getattr(war_outcome(outcome), "partial_in_force", None)
     if partial is None:
@@ -66,7 +91,7 @@ def p_partial(outcome: Any, week: int, blocks: int = 1) -> np.ndarray:
             "p_partial is not available: the war kernel settles all issues at once (partial "
             "deals come with the coupled model of MODELS.md §7); use p_deal", ("outcome",),
             value=f"p_partial@{week}")])
-    return _blocked(np.asarray(partial)[:, week - 1].astype(float), blocks).mean(axis=1)
+    return _blocked(partial_in_force(outcome, week, subset), blocks).mean(axis=1)
 
 
 def terms_quantile(outcome: Any, week: int, issue: int, q: float = 0.5,
@@ -77,8 +102,8 @@ def terms_quantile(outcome: Any, week: int, issue: int, q: float = 0.5,
     The kernel records the terms of each run's final state, so a deal in force at W that later
     breaks down and is renegotiated contributes its final terms.
     """
-    outcome = war_outcome(outcome)
-    terms = np.where(outcome.in_force[:, week - 1], outcome.terms[:, issue], np.nan)
+    terms = np.where(in_force(outcome)[:, week - 1], war_outcome(outcome).terms[:, issue],
+                     np.nan)
     blocked = _blocked(terms, blocks)
     out = np.full(blocks, np.nan)
     some = ~np.isnan(blocked).all(axis=1)
@@ -111,8 +136,8 @@ def duration_quantile(outcome: Any, q: float = 0.5, blocks: int = 1,
     A run still fighting at the horizon is censored (its war lasts at least that long), not
     ended; a deal that breaks down does not end the war. (blocks,).
     """
+    horizon = in_force(outcome).shape[1] if horizon is None else horizon
     outcome = war_outcome(outcome)
-    horizon = outcome.in_force.shape[1] if horizon is None else horizon
     weeks = _blocked(outcome.end_week.astype(float), blocks)
     censored = _blocked(outcome.end_mode == HORIZON, blocks)
     return np.array([km_quantile(w, c, q, horizon) for w, c in zip(weeks, censored, strict=True)])
@@ -149,13 +174,15 @@ class Outcome:
     q: float = 0.5
     lever: str | None = None
     model: str | None = None
+    subset: str | None = None  # p_partial: one partial deal's id (None: any)
 
     @property
     def doc(self) -> str:
         """One line saying what the number is."""
         return {
             "p_deal": f"P(a deal is in force at the end of week {self.week})",
-            "p_partial": f"P(a partial deal is in force at week {self.week})",
+            "p_partial": f"P(a partial deal{' ' + self.subset if self.subset else ''} is in "
+                         f"force at week {self.week})",
             "terms": f"quantile {self.q:g} of the terms on {self.issue} among runs with a deal "
                      f"in force at week {self.week}",
             "duration": f"quantile {self.q:g} of the war's duration in weeks (Kaplan-Meier, "
@@ -186,13 +213,15 @@ class Outcome:
         raise ValueError(f"{self.name} is not a mean of per-run values")
 
     def reduce(self, results: Sequence[WarOutcome], blocks: int, issues: Sequence[str] = (),
-               horizon: int | None = None) -> np.ndarray:
-        """The outcome per block of runs, (blocks,); ``results`` follow :meth:`variants`."""
+               horizon: int | None = None, subsets: Sequence[str] = ()) -> np.ndarray:
+        """The outcome per block of runs, (blocks,); ``results`` follow :meth:`variants`;
+        ``subsets`` are the partial deals' ids (for ``p_partial@W:SUBSET``)."""
         if self.mean_type:
             return _blocked(self.per_run(results), blocks).mean(axis=1)
         first = results[0]
         if self.kind == "p_partial":
-            return p_partial(first, self.week, blocks)  # type: ignore[arg-type]
+            sub = list(subsets).index(self.subset) if self.subset is not None else None
+            return p_partial(first, self.week, blocks, sub)  # type: ignore[arg-type]
         if self.kind == "terms":
             return terms_quantile(first, self.week, list(issues).index(self.issue), self.q,  # type: ignore[arg-type]
                                   blocks)
@@ -203,13 +232,13 @@ class Outcome:
 
 _PATTERNS = {
     "p_deal": r"p_deal@(?P<week>\d+)",
-    "p_partial": r"p_partial@(?P<week>\d+)",
+    "p_partial": r"p_partial@(?P<week>\d+)(:(?P<subset>[^:]+))?",
     "terms": r"terms@(?P<week>\d+):(?P<issue>[^:]+)(:(?P<q>[0-9.]+))?",
     "duration": r"duration(:(?P<q>[0-9.]+))?",
     "delta_p_deal": r"delta_p_deal@(?P<week>\d+):(?P<lever>[^:]+)",
     "forecast": r"forecast:(?P<model>[^:]+):(?P<issue>[^:]+)",
 }
-SYNTAX = ("p_deal@W, p_partial@W, terms@W:ISSUE[:Q], duration[:Q], delta_p_deal@W:LEVER, "
+SYNTAX = ("p_deal@W, p_partial@W[:SUBSET], terms@W:ISSUE[:Q], duration[:Q], delta_p_deal@W:LEVER, "
           "forecast:MODEL:ISSUE")
 
 
@@ -222,7 +251,8 @@ def parse_outcome(name: str, scenario: Any = None) -> Outcome:
             continue
         g = m.groupdict()
         out = Outcome(text, kind, int(g["week"]) if g.get("week") else None, g.get("issue"),
-                      float(g["q"]) if g.get("q") else 0.5, g.get("lever"), g.get("model"))
+                      float(g["q"]) if g.get("q") else 0.5, g.get("lever"), g.get("model"),
+                      g.get("subset"))
         if not 0.0 < out.q < 1.0:
             raise InputError([problem("the quantile must lie in (0, 1)", ("outcome",), value=name)])
         if scenario is not None:
@@ -241,6 +271,11 @@ def _check(out: Outcome, scenario: Any) -> None:
     if out.issue is not None and out.issue not in issues:
         problems.append(problem(f"unknown issue (defined: {', '.join(issues)})", ("outcome",),
                                 value=out.issue))
+    talks = scenario.war.talks if scenario.war is not None else None
+    subsets = [pd.id for pd in talks.partial] if talks is not None else []
+    if out.subset is not None and out.subset not in subsets:
+        problems.append(problem(f"unknown partial deal (defined: {', '.join(subsets) or 'none'})",
+                                ("outcome",), value=out.subset))
     levers = [lv.id for lv in scenario.levers]
     if out.lever is not None and out.lever not in levers:
         problems.append(problem(f"unknown lever (defined: {', '.join(levers) or 'none'})",

@@ -24,8 +24,13 @@ from typing import Any
 import numpy as np
 
 from detente.analysis.outcomes import parse_outcome
-from detente.analysis.sensitivity import WarProblem, simulate_variants, to_values, war_inputs
-from detente.options import WarOptions
+from detente.analysis.sensitivity import (
+    WarProblem,
+    kernel_options,
+    simulate_variants,
+    to_values,
+    war_inputs,
+)
 from detente.scenario.schema import Scenario
 
 NONE = "(none)"
@@ -39,14 +44,16 @@ def lever_options(levers: Sequence[str], pairs: bool = True) -> list[tuple[str, 
 
 def effects(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str], week: int = 26,
             samples: int = 32, runs_per_sample: int = 200, seed: int = 0, pairs: bool = True,
-            options: WarOptions | None = None, horizon: int | None = None
+            options: Any = None, horizon: int | None = None, backend: Any = None
             ) -> tuple[list[tuple[str, ...]], np.ndarray]:
-    """The options and their paired effects E (H, O, S) on P(deal in force at ``week``)."""
+    """The options and their paired effects E (H, O, S) on P(deal in force at ``week``), on
+    the coupled kernel for a scenario with ``war.talks`` (its coupled numbers sampled too)."""
     from scipy.stats import qmc
 
+    coupled, options = kernel_options(scenario, options)
     outcome = parse_outcome(f"p_deal@{week}", scenario)
     opts = lever_options(levers, pairs)
-    per_hyp = {h: war_inputs(scenario, None if h == "baseline" else h, levers)
+    per_hyp = {h: war_inputs(scenario, None if h == "baseline" else h, levers, coupled=coupled)
                for h in hypotheses}
     names = sorted({inp.name for inputs in per_hyp.values() for inp in inputs})
     u = qmc.LatinHypercube(d=max(len(names), 1), seed=np.random.default_rng(seed)).random(samples)
@@ -56,8 +63,9 @@ def effects(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
         cols = [names.index(inp.name) for inp in inputs]
         x = to_values(inputs, u[:, cols])
         problem_ = WarProblem(scenario, outcome, inputs, None if h == "baseline" else h, (),
-                              options or WarOptions(), horizon)
-        p = [outcome.reduce(simulate_variants(problem_, x, runs_per_sample, seed, [v]), samples)
+                              options, horizon, coupled)
+        p = [outcome.reduce(simulate_variants(problem_, x, runs_per_sample, seed, [v],
+                                              backend=backend), samples)
              for v in [(), *opts]]  # one variant at a time: only its outcome is kept
         out[i] = np.array(p[1:]) - p[0]
     return opts, out
@@ -65,11 +73,11 @@ def effects(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
 
 def robust_ranking(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str],
                    week: int = 26, samples: int = 32, runs_per_sample: int = 200, seed: int = 0,
-                   pairs: bool = True, options: WarOptions | None = None,
-                   horizon: int | None = None) -> dict[str, Any]:
+                   pairs: bool = True, options: Any = None,
+                   horizon: int | None = None, backend: Any = None) -> dict[str, Any]:
     """Rank levers and pairs by expected effect, worst case and minimax regret: plain data."""
     opts, e = effects(scenario, hypotheses, levers, week, samples, runs_per_sample, seed, pairs,
-                      options, horizon)
+                      options, horizon, backend)
     ranked = rank_options(["+".join(o) for o in opts], hypotheses, e)
     levers_of = {"+".join(o): list(o) for o in opts}
     for row in ranked["ranking"]:

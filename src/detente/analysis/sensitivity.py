@@ -2,16 +2,21 @@
 
 The inputs are the scenario's uncertain war values and the effect sizes of the levers switched
 on (their declared distributions), the hypothesis's parameters, and any value the user names
-with a range. Every analysis samples uniforms on [0, 1]^k (SALib or a one-at-a-time design) and
-maps them through the project's own inverse CDFs (:func:`detente.compile.inverse_cdf`), so an
-input is drawn from exactly the distribution a Monte Carlo run would use.
+with a range; on a coupled scenario (``war.talks``, MODELS.md §7) also every number of the
+coupled sections (front, talks, meetings, red lines, third parties, economy, prospects, aims:
+:func:`detente.scenario.talks.coupled_quantities`). Every analysis samples uniforms on [0, 1]^k
+(SALib or a one-at-a-time design) and maps them through the project's own inverse CDFs
+(:func:`detente.compile.inverse_cdf`), so an input is drawn from exactly the distribution a
+Monte Carlo run would use.
 
-One function evaluates a sample matrix: :func:`evaluate` builds ONE batched WarInputs of
-n_samples x M runs (the scenario compiled once for M runs, tiled, and the sampled values written
-over each block of M runs), simulates it in one vectorised call and reduces each block to the
-outcome. The analyses take any ``Evaluator`` (a callable from an (n, k) matrix of input values to
-(n,) outcomes), so a test passes the Ishigami function through the same code, and a runner can
-route :class:`WarEvaluator` through other backends.
+One function evaluates a sample matrix: :func:`evaluate` builds ONE batched WarInputs (or
+CoupledInputs) of n_samples x M runs (the scenario compiled once for M runs, tiled, and the
+sampled values written over each block of M runs), simulates it through the runner's blocks and
+backend and reduces each block to the outcome. An outcome that only needs the weeks up to W
+(P(deal), P(partial), lever effects at W) is simulated for W weeks: neither kernel's week t
+depends on the horizon (tested). The analyses take any ``Evaluator`` (a callable from
+an (n, k) matrix of input values to (n,) outcomes), so a test passes the Ishigami function
+through the same code, and a runner can route :class:`WarEvaluator` through other backends.
 
 Inner Monte Carlo noise (NOISE_NOTE): the M runs of every sample use the same random streams
 (battles, breakdowns, deadline draws: common random numbers across samples), so a sample's
@@ -32,12 +37,12 @@ import numpy as np
 
 from detente.analysis.outcomes import Outcome
 from detente.compile import WarInputs, compile_war, inverse_cdf
+from detente.compile.coupled import CoupledInputs
 from detente.errors import InputError, ModelError, problem
 from detente.options import WarOptions
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
 from detente.seeds import Streams
-from detente.war.kernel import WarOutcome
 
 Evaluator = Callable[[np.ndarray], np.ndarray]
 NOISE_NOTE = (
@@ -61,8 +66,9 @@ def evidence_status(q: Quantity) -> str:
 class Input:
     """One uncertain input: what it sets, its distribution and its evidence.
 
-    ``target`` is ("param", path), ("effect", lever, j), ("credibility", lever) or
-    ("scale", lever); ``where`` is its field path in the scenario file.
+    ``target`` is ("param", path), ("coupled", path) (a coupled-section number),
+    ("effect", lever, j), ("credibility", lever) or ("scale", lever); ``where`` is its field
+    path in the scenario file.
     """
 
     name: str
@@ -106,20 +112,33 @@ class WarProblem:
     inputs: tuple[Input, ...]
     hypothesis: str | None = None
     levers: tuple[str, ...] = ()
-    options: WarOptions = field(default_factory=WarOptions)
+    options: Any = field(default_factory=WarOptions)  # CoupledOptions when coupled
     horizon: int | None = None  # None: the scenario's
+    coupled: bool = False  # the talks-while-fighting kernel (MODELS.md §7)
 
     @property
     def weeks(self) -> int:
         return self.horizon or self.scenario.war.horizon  # type: ignore[union-attr]
 
+    @property
+    def sim_weeks(self) -> int:
+        """Weeks to simulate: up to the outcome's week for P(deal), P(partial) or a lever
+        effect (later weeks cannot change them: neither kernel's week t depends on the
+        horizon, tested), else the horizon."""
+        out = self.outcome
+        if out.kind in ("p_deal", "p_partial", "delta_p_deal"):
+            return min(out.week, self.weeks)  # type: ignore[type-var,return-value]
+        return self.weeks
+
 
 def war_inputs(scenario: Scenario, hypothesis: str | None, levers: Sequence[str],
                extra: dict[str, tuple[float, float]] | None = None,
-               widen: float | None = None) -> tuple[Input, ...]:
-    """The uncertain inputs of a war variant (params, effects of levers on, hypothesis values),
-    plus ``extra`` names given a uniform (lo, hi) range by the user, plus (with ``widen``) every
-    non-zero point value resting on an assumption, over ± widen of its value (:func:`widened`)."""
+               widen: float | None = None, coupled: bool = False) -> tuple[Input, ...]:
+    """The uncertain inputs of a war variant (params, effects of levers on, hypothesis values;
+    with ``coupled`` also the coupled sections' numbers), plus ``extra`` names given a uniform
+    (lo, hi) range by the user, plus (with ``widen``) every non-zero point value resting on an
+    assumption, over ± widen of its value (:func:`widened`)."""
+    from detente.scenario.talks import coupled_quantities
     from detente.scenario.war import parameter_quantities
 
     war = scenario.war
@@ -132,8 +151,13 @@ def war_inputs(scenario: Scenario, hypothesis: str | None, levers: Sequence[str]
         if qty is not None:
             where = "war." + (f"sides.{path}" if path[:2] in ("R.", "U.") else path)
             known[path] = Input(path, qty, ("param", path), where, evidence_status(qty))
+    sections = coupled_quantities(war, scenario.levers) if coupled else {}
+    for path, qty in sections.items():
+        known[path] = Input(path, qty, ("coupled", path), coupled_where(scenario, path),
+                            evidence_status(qty))
     for path, qty in (hyp.parameters.items() if hyp else []):
-        known[path] = Input(path, qty, ("param", path), f"hypotheses[{hyp_k}].parameters.{path}",
+        kind = "coupled" if path in sections else "param"
+        known[path] = Input(path, qty, (kind, path), f"hypotheses[{hyp_k}].parameters.{path}",
                             evidence_status(qty))
     for k, lv in enumerate(scenario.levers):
         if lv.id not in levers:
@@ -181,10 +205,39 @@ def war_inputs(scenario: Scenario, hypothesis: str | None, levers: Sequence[str]
     return tuple(chosen.values())
 
 
+def coupled_where(scenario: Scenario, path: str) -> str:
+    """The field path in the scenario file of a coupled number's dotted name."""
+    parts = path.split(".")
+    war = scenario.war
+    head = parts[0]
+    if head == "front":
+        if parts[1] == "fortified":
+            return f"war.front.continuous.fortified[{parts[2]}].factor"
+        return "war.front.continuous." + ".".join(parts[1:])
+    if head == "talks" and parts[1] == "meeting":
+        return f"war.talks.meetings[{parts[2]}].probability"
+    if head == "third_parties":
+        j = [tp.actor for tp in war.third_parties].index(parts[1])  # type: ignore[union-attr]
+        return f"war.third_parties[{j}].{parts[2]}"
+    if head == "red_lines":
+        k = [(r.actor, r.issue) for r in war.red_lines].index(  # type: ignore[union-attr]
+            (parts[1], parts[2]))
+        return f"war.red_lines[{k}].{parts[3]}"
+    if head == "prospect":
+        k = [lv.id for lv in scenario.levers].index(parts[1])
+        tail = f".schedule[{parts[2]}].probability" if len(parts) > 2 else ".probability"
+        return f"levers[{k}].prospect{tail}"
+    return "war." + path  # talks.*, economy.*, aims.*
+
+
 def _bounds(inp: Input, steps: int) -> tuple[float, float]:
     """The range an input's values must lie in (a parameter's, or [0, 1] for a credibility)."""
+    from detente.scenario.talks import bounds_of
     from detente.scenario.war import parameter_bounds
 
+    if inp.target[0] == "coupled":
+        low, high, _ = bounds_of(inp.target[1])
+        return low, high
     if inp.target[0] == "param":
         low, high, _ = parameter_bounds(inp.target[1], steps)
         return low, high
@@ -205,29 +258,41 @@ def widened(inp: Input, fraction: float, steps: int) -> Input:
     return replace(inp, quantity=qty, evidence="assumption")
 
 
+def kernel_options(scenario: Scenario, options: Any = None) -> tuple[bool, Any]:
+    """Whether ``scenario`` runs the coupled kernel under ``options`` (WarOptions or
+    CoupledOptions; a §5 variant asked for runs the §5 kernel), and that kernel's options."""
+    from detente.analysis.compare import is_coupled
+    from detente.analysis.coupled import coupled_options
+
+    options = options if options is not None else WarOptions()
+    if scenario.war is not None and is_coupled(scenario, options):
+        return True, coupled_options(options)[0]
+    if not isinstance(options, WarOptions):
+        raise InputError([problem("these options are the coupled model's: the scenario needs a "
+                                  "`war.talks` section", ("options",))])
+    return False, options
+
+
 def war_problem(scenario: Scenario, outcome: Outcome, hypothesis: str | None = None,
                 levers: Sequence[str] = (), extra: dict[str, tuple[float, float]] | None = None,
-                options: WarOptions | None = None, horizon: int | None = None,
+                options: Any = None, horizon: int | None = None,
                 widen: float | None = None) -> WarProblem:
-    """The problem of studying ``outcome`` under ``hypothesis`` with ``levers`` on."""
+    """The problem of studying ``outcome`` under ``hypothesis`` with ``levers`` on, on the
+    coupled kernel for a scenario with ``war.talks`` (unless ``options`` ask for a §5 variant)."""
+    coupled, options = kernel_options(scenario, options)
     refused = {"forecast": "a negotiation model's forecast is not a war outcome (study it with "
-                           "`detente run --draws`)",
-               "p_partial": "p_partial is not available: the war kernel settles all issues at "
-                            "once (partial deals come with the coupled model of MODELS.md §7); "
-                            "use p_deal"}
+                           "`detente run --draws`)"}
+    if not coupled:
+        refused["p_partial"] = ("p_partial is not available: the war kernel settles all issues "
+                                "at once (partial deals come with the coupled model of MODELS.md "
+                                "§7, a scenario with war.talks); use p_deal")
     if outcome.kind in refused:
         raise InputError([problem(refused[outcome.kind], ("outcome",), value=outcome.name)])
-    if scenario.war is not None and scenario.war.talks is not None:
-        raise InputError([problem(
-            "this scenario runs the coupled talks-while-fighting model (war.talks); sensitivity "
-            "and discovery sample the section-5 war kernel's inputs and do not yet sample the "
-            "coupled model's, so their verdicts would be about another model: study the coupled "
-            "flagship one input at a time with docs/coupled_screen.py", ("war", "talks"))])
     hyp = None if hypothesis in (None, "baseline") else hypothesis
     on = tuple(dict.fromkeys([*levers, *([outcome.lever] if outcome.lever else [])]))
     compile_war(scenario, hyp, on, runs=1)  # checks the hypothesis and lever names
-    return WarProblem(scenario, outcome, war_inputs(scenario, hyp, on, extra, widen), hyp,
-                      tuple(levers), options or WarOptions(), horizon)
+    return WarProblem(scenario, outcome, war_inputs(scenario, hyp, on, extra, widen, coupled),
+                      hyp, tuple(levers), options, horizon, coupled)
 
 
 def batched_inputs(problem_: WarProblem, sample: np.ndarray, runs_per_sample: int, seed: int,
@@ -239,12 +304,23 @@ def batched_inputs(problem_: WarProblem, sample: np.ndarray, runs_per_sample: in
     to effect sizes as in :func:`detente.compile.compile_war`).
     """
     sc, m = problem_.scenario, runs_per_sample
-    base = compile_war(sc, problem_.hypothesis, tuple(levers), m, seed)
-    if problem_.horizon is not None:
-        base = replace(base, horizon=problem_.horizon)
+    base = replace(compile_war(sc, problem_.hypothesis, tuple(levers), m, seed),
+                   horizon=problem_.sim_weeks)
+    return write_war(problem_, base.take(replicas(m, sample.shape[0])), sample, m)
+
+
+def replicas(runs_per_sample: int, n: int) -> np.ndarray:
+    """Row index (n x M,) that repeats M compiled runs for each of n samples, sample-major."""
+    return np.tile(np.arange(runs_per_sample), n)
+
+
+def write_war(problem_: WarProblem, base: WarInputs, sample: np.ndarray, m: int) -> WarInputs:
+    """``base`` (n x M runs, block s for sample s) with sampled war parameters, lever effect
+    sizes, credibilities and lever scales written over their columns."""
+    sc = problem_.scenario
     n = sample.shape[0]
     col = {inp.target: np.repeat(sample[:, k], m) for k, inp in enumerate(problem_.inputs)}
-    params = {k: col.get(("param", k), np.tile(v, n)) for k, v in base.params.items()}
+    params = {k: col.get(("param", k), v) for k, v in base.params.items()}
     hyp = next((h for h in sc.hypotheses if h.id == problem_.hypothesis), None)
     spec = {lv.id: lv for lv in sc.levers}
     compiled = []
@@ -263,9 +339,30 @@ def batched_inputs(problem_: WarProblem, sample: np.ndarray, runs_per_sample: in
             point = spec[lv.id].deadline.credibility.point()  # type: ignore[union-attr]
             cred = col.get(("credibility", lv.id), np.full(n * m, point))
         compiled.append(replace(lv, effects=tuple(effects), credibility=cred))
-    return replace(base, params=params, levers=tuple(compiled),
-                   terms_low=np.tile(base.terms_low, (n, 1)),
-                   terms_high=np.tile(base.terms_high, (n, 1)))
+    return replace(base, params=params, levers=tuple(compiled))
+
+
+def batched_coupled(problem_: WarProblem, sample: np.ndarray, runs_per_sample: int, seed: int
+                    ) -> CoupledInputs:
+    """One CoupledInputs of n_samples x M runs (every lever compiled, none selected): the
+    scenario compiled once for M runs and tiled, the sampled war values written as in
+    :func:`write_war` and the sampled coupled numbers over their columns."""
+    from detente.compile.coupled import compile_coupled, coupled_columns, with_columns
+
+    sc, m, hyp = problem_.scenario, runs_per_sample, problem_.hypothesis
+    base = compile_coupled(sc, hyp, (), m, seed, horizon=problem_.sim_weeks)
+    rows = replicas(m, sample.shape[0])
+    # π (B, L, T) is rebuilt from the columns below: it need not be tiled first
+    tiled = replace(base, pi=base.pi[:, :, :0]).take(rows)  # type: ignore[arg-type]
+    col = {k: v[rows] for k, v in coupled_columns(sc, hyp, m, seed).items()}
+    col.update({inp.target[1]: np.repeat(sample[:, k], m)
+                for k, inp in enumerate(problem_.inputs) if inp.target[0] == "coupled"})
+    return with_columns(replace(tiled, war=write_war(problem_, tiled.war, sample, m)), sc, col)
+
+
+def select(inputs: CoupledInputs, levers: Sequence[str]) -> CoupledInputs:
+    """The coupled variant with exactly ``levers`` switched on (every draw shared)."""
+    return replace(inputs, selected=np.array([lid in levers for lid in inputs.lever_ids]))
 
 
 class SharedGenerator:
@@ -278,11 +375,17 @@ class SharedGenerator:
     def __init__(self, inner: np.random.Generator, group: int) -> None:
         self.inner, self.group = inner, group
 
-    def random(self, size: int | tuple[int, ...]) -> np.ndarray:
+    def _tiled(self, draw: Callable[[tuple[int, ...]], np.ndarray],
+               size: int | tuple[int, ...]) -> np.ndarray:
         shape = (size,) if isinstance(size, int) else tuple(size)
         reps = shape[0] // self.group
-        return np.tile(self.inner.random((self.group, *shape[1:])), (reps,) + (1,) * (len(shape)
-                                                                                    - 1))
+        return np.tile(draw((self.group, *shape[1:])), (reps,) + (1,) * (len(shape) - 1))
+
+    def random(self, size: int | tuple[int, ...]) -> np.ndarray:
+        return self._tiled(self.inner.random, size)
+
+    def standard_normal(self, size: int | tuple[int, ...]) -> np.ndarray:
+        return self._tiled(self.inner.standard_normal, size)
 
 
 @dataclass(frozen=True)
@@ -302,44 +405,53 @@ class SharedStreams(Streams):
         return SharedGenerator(super().generator(key, *index), self.group)  # type: ignore[return-value]
 
 
-def simulate_shared(inputs: WarInputs, options: WarOptions, seed: int, group: int,
-                    backend: Any = None) -> WarOutcome:
+def simulate_shared(inputs: Any, options: Any, seed: int, group: int,
+                    backend: Any = None, model: str = "war") -> Any:
     """Simulate with every group of ``group`` runs on the same random streams, through the
-    runner's jobs and ``backend`` (default: this process); blocks hold whole groups."""
+    runner's jobs and ``backend`` (default: this process); blocks hold whole groups.
+    ``model`` 'war' (WarInputs) or 'coupled' (CoupledInputs; its kernel draws every stream
+    run-major, so a group again sees the numbers of the kernel's own first ``group`` runs)."""
     from detente.registry import get_spec
     from detente.runtime import blocks, run_job
     from detente.runtime.backends import InProcess
 
-    spec = get_spec("war")
+    spec = get_spec(model)
     per = max(1, spec.block // group) * group
     shared = SharedStreams(Streams.from_seed(seed).entropy, group=group)
     jobs = [(spec.name, inputs.take(sl), options, shared) for sl in blocks(inputs.runs, per)]
     parts = (backend or InProcess()).map(run_job, jobs, None, threads_ok=spec.threads)
-    return parts[0] if len(parts) == 1 else WarOutcome.concatenate(parts)
+    return parts[0] if len(parts) == 1 else type(parts[0]).concatenate(parts)
 
 
 def simulate_variants(problem_: WarProblem, sample: np.ndarray, runs_per_sample: int, seed: int,
                       variants: Sequence[Sequence[str]], common: bool = True,
-                      chunk: int = 0, backend: Any = None) -> list[WarOutcome]:
-    """Simulate every lever set of ``variants`` over the sample, (n x M) runs each.
+                      chunk: int = 0, backend: Any = None) -> list[Any]:
+    """Simulate every lever set of ``variants`` over the sample, (n x M) runs each: WarOutcome
+    or CoupledOutcome per variant.
 
     ``common=False`` gives every run its own streams (seeded from ``seed`` and the ``chunk``
     number), for showing what common random numbers buy; the analyses always use them.
     """
+    model = "coupled" if problem_.coupled else "war"
+    coupled = batched_coupled(problem_, sample, runs_per_sample, seed) if problem_.coupled \
+        else None
     out = []
     for levers in variants:
-        batch = batched_inputs(problem_, sample, runs_per_sample, seed, levers)
+        batch = select(coupled, levers) if coupled is not None else batched_inputs(
+            problem_, sample, runs_per_sample, seed, levers)
         if common:
-            out.append(simulate_shared(batch, problem_.options, seed, runs_per_sample, backend))
+            out.append(simulate_shared(batch, problem_.options, seed, runs_per_sample, backend,
+                                       model))
         else:
             from detente.runtime import run_arrays
 
             own = int(np.random.SeedSequence([seed, chunk]).generate_state(1)[0])
-            out.append(run_arrays("war", batch, problem_.options, own, backend))
+            out.append(run_arrays(model, batch, problem_.options, own, backend))
     return out
 
 
 CHUNK_RUNS = 1 << 18  # runs simulated at once: bounds memory (the kernel keeps (runs, weeks))
+CHUNK_RUNS_COUPLED = 1 << 15  # the coupled kernel keeps far more per run (weeks x parties, ...)
 
 
 def evaluate(problem_: WarProblem, sample: np.ndarray, runs_per_sample: int, seed: int,
@@ -352,19 +464,24 @@ def evaluate(problem_: WarProblem, sample: np.ndarray, runs_per_sample: int, see
     """
     sample = np.atleast_2d(np.asarray(sample, dtype=float))
     variants = problem_.outcome.variants(problem_.levers)
-    per = max(1, CHUNK_RUNS // runs_per_sample)
+    per = max(1, (CHUNK_RUNS_COUPLED if problem_.coupled else CHUNK_RUNS) // runs_per_sample)
     parts = []
     for start in range(0, sample.shape[0], per):
         rows = sample[start:start + per]
         results = simulate_variants(problem_, rows, runs_per_sample, seed, variants, common,
                                     start // per, backend)
         parts.append(problem_.outcome.reduce(results, rows.shape[0], _issues(problem_),
-                                             problem_.weeks))
+                                             problem_.weeks, _subsets(problem_)))
     return np.concatenate(parts) if parts else np.empty(0)
 
 
 def _issues(problem_: WarProblem) -> list[str]:
     return [i.id for i in problem_.scenario.issues]
+
+
+def _subsets(problem_: WarProblem) -> list[str]:
+    talks = problem_.scenario.war.talks  # type: ignore[union-attr]
+    return [pd.id for pd in talks.partial] if talks is not None else []
 
 
 @dataclass(frozen=True)
@@ -393,7 +510,7 @@ class WarEvaluator:
 
     def inner_se(self, y: np.ndarray) -> float | None:
         """Typical standard error of one sample's outcome from its M runs (probabilities)."""
-        if self.problem.outcome.kind != "p_deal":
+        if self.problem.outcome.kind not in ("p_deal", "p_partial"):
             return None
         return float(np.mean(np.sqrt(y * (1 - y) / self.runs_per_sample)))
 
@@ -443,7 +560,9 @@ def sobol(inputs: Sequence[Input], evaluator: Evaluator, samples: int = 1024,
         zero = dict.fromkeys(("S1", "S1_conf", "ST", "ST_conf"), 0.0)
         stats = {k: np.zeros(len(inputs)) for k in zero}
     else:
-        stats = analyze.analyze(spec, y, calc_second_order=False, conf_level=0.95, seed=seed)
+        # SALib seeds its bootstrap only for a truthy seed: seed + 1 keeps --seed 0 reproducible
+        stats = analyze.analyze(spec, y, calc_second_order=False, conf_level=0.95,
+                                seed=seed + 1)
     for k, inp in enumerate(inputs):
         s1, s1c, st, stc = (float(stats[key][k]) for key in ("S1", "S1_conf", "ST", "ST_conf"))
         rows.append({"name": inp.name, "evidence": inp.evidence, "S1": s1, "S1_conf": s1c,
@@ -482,22 +601,41 @@ def morris(inputs: Sequence[Input], evaluator: Evaluator, trajectories: int = 64
 def tornado(inputs: Sequence[Input], evaluator: Evaluator) -> dict[str, Any]:
     """One input at a time at its 5th and 95th percentiles, the others at their point values.
 
-    2k + 1 evaluations in one call. A bar spans the outcome at the low end, the point value and
-    the high end (``swing`` is its length, so an input whose effect peaks in the middle of its
-    range is not ranked as inert); bars are sorted by swing. Where the evaluator gives per-run
-    values (mean-type war outcomes), each bar end carries a paired 95 % interval: base +
-    mean(end - base) ± 1.96 sd/sqrt(M) over runs that share their random streams.
+    2k + 1 evaluations in one call (:func:`tornado_design`). A bar spans the outcome at the low
+    end, the point value and the high end (``swing`` is its length, so an input whose effect
+    peaks in the middle of its range is not ranked as inert); bars are sorted by swing. Where
+    the evaluator gives per-run values (mean-type war outcomes), each bar end carries a paired
+    95 % interval: base + mean(end - base) ± 1.96 sd/sqrt(M) over runs that share their random
+    streams.
     """
     _need_inputs(inputs)
+    x = tornado_design(inputs)
+    y = np.asarray(evaluator(x), dtype=float)
+    per_run = getattr(evaluator, "per_run", None)
+    runs = per_run(x) if per_run is not None else None
+    return {"method": "tornado", "base": float(y[0]), "evaluations": int(y.size),
+            "bars": tornado_bars(inputs, x, y, runs), "x": x, "y": y}
+
+
+def tornado_design(inputs: Sequence[Input]) -> np.ndarray:
+    """The tornado's rows (2k + 1, k): every input at its point value, then input j at its
+    5th (row 1 + 2j) and 95th (row 2 + 2j) percentiles."""
     k = len(inputs)
     x = np.tile(points(inputs), (2 * k + 1, 1))
     for j, inp in enumerate(inputs):
         x[1 + 2 * j, j], x[2 + 2 * j, j] = inp.values(np.array([0.05, 0.95]))
-    y = np.asarray(evaluator(x), dtype=float)
-    per_run = getattr(evaluator, "per_run", None)
-    runs = per_run(x) if per_run is not None else None
+    return x
+
+
+def tornado_bars(inputs: Sequence[Input], x: np.ndarray, y: np.ndarray,
+                 runs: np.ndarray | None = None, columns: Sequence[int] | None = None
+                 ) -> list[dict[str, Any]]:
+    """The bars of a tornado from its design ``x``, outcomes ``y`` (2k + 1,) and, for paired
+    intervals, per-run values ``runs`` (2k + 1, M); only the inputs ``columns`` (default all),
+    sorted by swing."""
     bars = []
-    for j, inp in enumerate(inputs):
+    for j in (range(len(inputs)) if columns is None else columns):
+        inp = inputs[j]
         low, high = y[1 + 2 * j], y[2 + 2 * j]
         bar = {"name": inp.name, "evidence": inp.evidence, "at_p05": float(x[1 + 2 * j, j]),
                "at_p95": float(x[2 + 2 * j, j]), "low": float(low), "high": float(high),
@@ -509,8 +647,7 @@ def tornado(inputs: Sequence[Input], evaluator: Evaluator) -> dict[str, Any]:
             bar["high_minus_low_ci95"] = _paired_ci(runs[2 + 2 * j], runs[1 + 2 * j], 0.0)
         bars.append(bar)
     bars.sort(key=lambda b: -b["swing"])
-    return {"method": "tornado", "base": float(y[0]), "evaluations": int(y.size), "bars": bars,
-            "x": x, "y": y}
+    return bars
 
 
 def _paired_ci(a: np.ndarray, b: np.ndarray, shift: float) -> list[float]:
@@ -538,13 +675,14 @@ def _check_finite(y: np.ndarray) -> None:
 
 
 def analyse(problem_: WarProblem, method: str = "sobol", samples: int = 1024,
-            runs_per_sample: int = 200, seed: int = 0) -> dict[str, Any]:
+            runs_per_sample: int = 200, seed: int = 0, backend: Any = None) -> dict[str, Any]:
     """Run one method on a war problem: the object of ``detente sensitivity --json``.
 
     ``samples`` is Sobol's base sample N or Morris's number of trajectories (unused by the
-    tornado). The evaluated sample matrix and outcomes are under ``x`` and ``y``.
+    tornado); ``backend`` runs the blocks (the numbers do not depend on it). The evaluated
+    sample matrix and outcomes are under ``x`` and ``y``.
     """
-    evaluator = WarEvaluator(problem_, runs_per_sample, seed)
+    evaluator = WarEvaluator(problem_, runs_per_sample, seed, backend)
     if method == "sobol":
         result = sobol(problem_.inputs, evaluator, samples, seed)
     elif method == "morris":
@@ -558,6 +696,7 @@ def analyse(problem_: WarProblem, method: str = "sobol", samples: int = 1024,
         "outcome": {"name": problem_.outcome.name, "doc": problem_.outcome.doc},
         "hypothesis": problem_.hypothesis or "baseline",
         "levers": list(problem_.levers),
+        "model": "coupled" if problem_.coupled else "war",
         "runs_per_sample": runs_per_sample,
         "seed": seed,
         "inputs": [inp.describe() for inp in problem_.inputs],
@@ -581,21 +720,22 @@ def write_parquet(path: str, result: dict[str, Any]) -> None:
 
 
 def sample_outcomes(problem_: WarProblem, samples: int = 1000, runs_per_sample: int = 200,
-                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                    seed: int = 0, backend: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """A Latin-hypercube sample of the inputs (samples, k) and the outcome at each, (samples,)."""
     from scipy.stats import qmc
 
     _need_inputs(problem_.inputs)
     u = qmc.LatinHypercube(d=len(problem_.inputs), seed=np.random.default_rng(seed)).random(samples)
     x = to_values(problem_.inputs, u)
-    y = evaluate(problem_, x, runs_per_sample, seed)
+    y = evaluate(problem_, x, runs_per_sample, seed, backend=backend)
     _check_finite(y)
     return x, y
 
 
 def discover(problem_: WarProblem, condition: Any, samples: int = 1000,
              runs_per_sample: int = 200, seed: int = 0, alpha: float = 0.05,
-             threshold: float = 0.8, pasting: bool = False) -> dict[str, Any]:
+             threshold: float = 0.8, pasting: bool = False, backend: Any = None
+             ) -> dict[str, Any]:
     """PRIM over sampled inputs: where does ``condition`` (an outcomes.Condition) hold?
 
     The object of ``detente discover --json``: the chosen box with coverage, density and its
@@ -603,7 +743,7 @@ def discover(problem_: WarProblem, condition: Any, samples: int = 1000,
     """
     from detente.analysis.prim import prim
 
-    x, y = sample_outcomes(problem_, samples, runs_per_sample, seed)
+    x, y = sample_outcomes(problem_, samples, runs_per_sample, seed, backend)
     hit = condition.holds(y)
     names = [inp.name for inp in problem_.inputs]
     found = prim(x, hit, names, alpha=alpha, threshold=threshold, pasting=pasting)
@@ -613,7 +753,8 @@ def discover(problem_: WarProblem, condition: Any, samples: int = 1000,
     return {"where": str(condition), "outcome": {"name": problem_.outcome.name,
                                                  "doc": problem_.outcome.doc},
             "hypothesis": problem_.hypothesis or "baseline", "levers": list(problem_.levers),
-            "samples": samples, "runs_per_sample": runs_per_sample, "seed": seed,
+            "model": "coupled" if problem_.coupled else "war", "samples": samples,
+            "runs_per_sample": runs_per_sample, "seed": seed,
             "share_true": float(hit.mean()), "inputs": [inp.describe() for inp in
                                                         problem_.inputs], **found,
             "x": x, "y": y}

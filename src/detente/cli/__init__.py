@@ -409,9 +409,10 @@ def compare(
     if robust:
         from detente.analysis.robust import robust_ranking
 
-        with located_in(scenario):
+        with located_in(scenario), backend_from(workers, scheduler, dask_local) as backend:
             result["robust"] = robust_ranking(sc, hyps, names, runs_per_sample=max(2, runs // 32),
-                                              seed=seed, options=opts, horizon=horizon)
+                                              seed=seed, options=opts, horizon=horizon,
+                                              backend=backend)
     if as_json:
         print_json(result)
         return

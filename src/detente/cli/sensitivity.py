@@ -26,6 +26,14 @@ WidenOpt = Annotated[float | None, typer.Option(
     "value (e.g. 0.5).", min=0.01, max=0.99)]
 OptionOpt = Annotated[list[str] | None, typer.Option(
     "--option", "-O", help="War-kernel option key=value (repeat).")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", help="Run blocks on N local processes (default: this process).", min=1,
+    max=256)]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Run blocks on an existing dask cluster (tcp://HOST:PORT).")]
+DaskLocalOpt = Annotated[int | None, typer.Option(
+    "--dask-local", help="Start a dask LocalCluster of N workers on this machine.", min=1,
+    max=256)]
 
 
 def _inputs(given: list[str] | None) -> dict[str, tuple[float, float]]:
@@ -71,8 +79,10 @@ def register(app: typer.Typer) -> None:
 
 
 def sensitivity(
-    scenario: Annotated[Path, typer.Argument(help="Scenario with a `war` section.")],
-    outcome: Annotated[str, typer.Option(help="p_deal@W, terms@W:ISSUE[:Q], duration[:Q], "
+    scenario: Annotated[Path, typer.Argument(help="Scenario with a `war` section (with "
+                                         "`war.talks`: the coupled model).")],
+    outcome: Annotated[str, typer.Option(help="p_deal@W, p_partial@W[:SUBSET] (coupled), "
+                                         "terms@W:ISSUE[:Q], duration[:Q], "
                                          "delta_p_deal@W:LEVER.")] = "p_deal@26",
     method: Annotated[str, typer.Option(help="sobol, morris or tornado.")] = "sobol",
     samples: Annotated[int, typer.Option(help="Sobol base samples N (a power of 2; N (k + 2) "
@@ -85,22 +95,25 @@ def sensitivity(
     widen: WidenOpt = None,
     seed: SeedOpt = 0,
     option: OptionOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write the sample matrix and "
                                                   "outcomes to this Parquet file.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Which uncertain inputs decide an outcome: Sobol, Morris or a tornado, with evidence."""
     from detente.analysis.sensitivity import analyse, write_parquet
-    from detente.cli import _load, err, located_in, print_json
+    from detente.cli import _load, backend_from, err, located_in, print_json
     from detente.cli import out as console
 
     if method == "tornado" and samples != 256:
         err.print("warning: --samples has no effect with --method tornado (2k + 1 evaluations)")
     sc = _load(scenario, None)
-    with located_in(scenario):
+    with located_in(scenario), backend_from(workers, scheduler, dask_local) as backend:
         prob = _problem(sc, outcome, hypothesis, lever, input_, option, widen)
         with err.status(f"{method}: {len(prob.inputs)} inputs") if not as_json else _null():
-            result = analyse(prob, method, samples, runs_per_sample, seed)
+            result = analyse(prob, method, samples, runs_per_sample, seed, backend)
     if out_file is not None:
         write_parquet(str(out_file), result)
     if as_json:
@@ -119,6 +132,7 @@ def discover(
                                          max=1_000_000)] = 1000,
     runs_per_sample: RunsPerOpt = 200,
     hypothesis: HypOpt = None,
+    input_: InputOpt = None,
     widen: WidenOpt = None,
     alpha: Annotated[float, typer.Option(help="Share peeled per step.", min=0.01, max=0.5)]
     = 0.05,
@@ -128,22 +142,25 @@ def discover(
                                           "density.")] = False,
     seed: SeedOpt = 0,
     option: OptionOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    dask_local: DaskLocalOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Scenario discovery (PRIM): in which input region does the condition hold?"""
     from detente.analysis.outcomes import parse_condition
     from detente.analysis.sensitivity import discover as run_discover
-    from detente.cli import _load, err, located_in, print_json
+    from detente.cli import _load, backend_from, err, located_in, print_json
     from detente.cli import out as console
 
     sc = _load(scenario, None)
-    with located_in(scenario):
+    with located_in(scenario), backend_from(workers, scheduler, dask_local) as backend:
         condition = parse_condition(where, lever)
         on = [lever] if lever and lever not in condition.outcome.split(":") else []
-        prob = _problem(sc, condition.outcome, hypothesis, on, None, option, widen)
+        prob = _problem(sc, condition.outcome, hypothesis, on, input_, option, widen)
         with err.status("sampling inputs") if not as_json else _null():
             result = run_discover(prob, condition, samples, runs_per_sample, seed, alpha,
-                                  threshold, pasting)
+                                  threshold, pasting, backend)
     if as_json:
         print_json(_plain(result))
         return
@@ -189,7 +206,7 @@ def render_sensitivity(console: Any, result: dict[str, Any]) -> None:
     from rich.table import Table
 
     console.print(f"[bold]{result['outcome']['name']}[/]: {result['outcome']['doc']}; "
-                  f"hypothesis {result['hypothesis']}, levers "
+                  f"{result['model']} model, hypothesis {result['hypothesis']}, levers "
                   f"{', '.join(result['levers']) or 'none'}; {result['evaluations']} samples x "
                   f"{result['runs_per_sample']} runs")
     method = result["method"]

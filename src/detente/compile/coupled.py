@@ -27,7 +27,6 @@ from detente.scenario.talks import (
     THIRD_PARTY_FIELDS,
     Aims,
     ContinuousFront,
-    Economy,
     coupled_quantities,
 )
 
@@ -179,20 +178,11 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
             raise InputError(late)
         inputs = replace(inputs, horizon=horizon)
     t_max = inputs.horizon
-    hyp = next((h for h in scenario.hypotheses if h.id == hypothesis), None)
-    quantities = coupled_quantities(war, scenario.levers)
-    if hyp is not None:
-        quantities.update({k: v for k, v in hyp.parameters.items() if k in quantities})
-    names = sorted(quantities)
-    values = sample_quantities([quantities[k] for k in names], runs,
-                               seed.sequence("coupled.parameters"))
-    col = {k: values[:, j] for j, k in enumerate(names)}
+    col = coupled_columns(scenario, hypothesis, runs, seed)
     batch = compile_scenario(scenario, draws=runs, seed=seed.sequence("sampling"))
     actors, issues = batch.actors, batch.issues
     talks = war.talks
     cont = war.front.continuous or ContinuousFront()
-    war.economy or Economy()
-    aims = war.aims or Aims()
     parties = [actors.index(tp.actor) for tp in war.third_parties]
     veto = [actors.index(a) for a in (talks.veto or (war.R, war.U))]
     n_l = len(scenario.levers)
@@ -200,13 +190,11 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
     for j, tp in enumerate(war.third_parties):
         for lid in tp.pressure:
             pressure[j, all_ids.index(lid)] = True
-    kind, pi = _prospects(scenario, col, runs, t_max)
     lookahead = talks.lookahead
     return CoupledInputs(
         war=inputs,
         selected=np.array([lid in levers for lid in all_ids], dtype=bool),
-        kind=kind,
-        pi=pi,
+        **column_fields(scenario, col, runs, t_max),
         pressure=pressure,
         actors=actors,
         issues=issues,
@@ -227,26 +215,12 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
         red_actor=np.array([actors.index(rl.actor) for rl in war.red_lines], dtype=int),
         red_issue=np.array([issues.index(rl.issue) for rl in war.red_lines], dtype=int),
         red_above=np.array([rl.vetoes == "above" for rl in war.red_lines], dtype=bool),
-        **_red_lines(war, col, runs),
-        front={f: col[f"front.{f}"] for f in ("step", "noise", "band")},
-        talks={f: col[f"talks.{f}"] for f in TALKS_FIELDS},
-        economy={f: col[f"economy.{f}"] for f in ECONOMY_FIELDS},
-        third={f: _columns([col[f"third_parties.{tp.actor}.{f}"] for tp in war.third_parties],
-                           runs) for f in THIRD_PARTY_FIELDS},
-        aims={f: np.stack([col.get(f"aims.{s}.{f}", np.full(runs, np.nan)) for s in "RU"],
-                          axis=1) for f in AIMS_FIELDS} if (aims.R or aims.U) else {},
-        tempo=np.stack([col.get(f"front.tempo.{m}", np.ones(runs)) for m in range(1, 13)],
-                       axis=1),
         month=_months(scenario.as_of, t_max + lookahead),
         fort_at=np.array([f.at for f in cont.fortified]),
         fort_width=np.array([f.width for f in cont.fortified]),
-        fort_factor=_columns([col[f"front.fortified.{k}"] for k in range(len(cont.fortified))],
-                             runs),
         cadence=np.array([talks.every is not None and t % talks.every == 0
                           for t in range(t_max)], dtype=bool),
         meeting_week=np.array([m.week for m in talks.meetings], dtype=int),
-        meeting_probability=_columns([col[f"talks.meeting.{k}"] for k in
-                                      range(len(talks.meetings))], runs),
         model=talks.model,
         model_options=talks_model_options(talks.model,
                                           {**scenario.model_options.get(talks.model, {}),
@@ -255,6 +229,61 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
         anticipation=talks.anticipation,
         proposer=talks.proposer,
     )
+
+
+def coupled_columns(scenario: Scenario, hypothesis: str | None, runs: int, seed: Any
+                    ) -> dict[str, np.ndarray]:
+    """The coupled sections' numbers of ``runs`` runs by dotted path (the names of
+    :func:`~detente.scenario.talks.coupled_quantities`), each (B,), drawn from the named stream
+    ``coupled.parameters`` of ``seed`` (an int or Streams) in sorted-name column order."""
+    from detente.seeds import Streams
+
+    seed = seed if isinstance(seed, Streams) else Streams.from_seed(seed)
+    hyp = next((h for h in scenario.hypotheses if h.id == hypothesis), None)
+    quantities = coupled_quantities(scenario.war, scenario.levers)
+    if hyp is not None:
+        quantities.update({k: v for k, v in hyp.parameters.items() if k in quantities})
+    names = sorted(quantities)
+    values = sample_quantities([quantities[k] for k in names], runs,
+                               seed.sequence("coupled.parameters"))
+    return {k: values[:, j] for j, k in enumerate(names)}
+
+
+def column_fields(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_max: int
+                  ) -> dict[str, Any]:
+    """The CoupledInputs fields built from the columns ``col`` (:func:`coupled_columns`):
+    kind, pi, red_bound/softening/threshold, front, talks, economy, third, aims, tempo,
+    fort_factor, meeting_probability."""
+    war = scenario.war
+    cont = war.front.continuous or ContinuousFront()  # type: ignore[union-attr]
+    aims = war.aims or Aims()  # type: ignore[union-attr]
+    kind, pi = _prospects(scenario, col, runs, t_max)
+    return dict(
+        kind=kind,
+        pi=pi,
+        **_red_lines(war, col, runs),
+        front={f: col[f"front.{f}"] for f in ("step", "noise", "band")},
+        talks={f: col[f"talks.{f}"] for f in TALKS_FIELDS},
+        economy={f: col[f"economy.{f}"] for f in ECONOMY_FIELDS},
+        third={f: _columns([col[f"third_parties.{tp.actor}.{f}"]
+                            for tp in war.third_parties], runs)  # type: ignore[union-attr]
+               for f in THIRD_PARTY_FIELDS},
+        aims={f: np.stack([col.get(f"aims.{s}.{f}", np.full(runs, np.nan)) for s in "RU"],
+                          axis=1) for f in AIMS_FIELDS} if (aims.R or aims.U) else {},
+        tempo=np.stack([col.get(f"front.tempo.{m}", np.ones(runs)) for m in range(1, 13)],
+                       axis=1),
+        fort_factor=_columns([col[f"front.fortified.{k}"] for k in range(len(cont.fortified))],
+                             runs),
+        meeting_probability=_columns([col[f"talks.meeting.{k}"] for k in
+                                      range(len(war.talks.meetings))], runs),  # type: ignore[union-attr]
+    )
+
+
+def with_columns(inputs: CoupledInputs, scenario: Scenario, col: dict[str, np.ndarray]
+                 ) -> CoupledInputs:
+    """``inputs`` with its coupled-section arrays rebuilt from the columns ``col`` (B,) each
+    (a sensitivity analysis writes its sampled values over the drawn ones)."""
+    return replace(inputs, **column_fields(scenario, col, inputs.runs, inputs.horizon))
 
 
 def _columns(arrays: list[np.ndarray], runs: int) -> np.ndarray:
@@ -272,11 +301,11 @@ def _red_lines(war: Any, col: dict[str, np.ndarray], runs: int) -> dict[str, np.
 
 def _prospects(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_max: int
                ) -> tuple[tuple[str, ...], np.ndarray]:
-    """Each lever's kind and its probability path π (B, L, T)."""
-    kinds, paths = [], []
-    inputs_cred = {lv.id: lv for lv in scenario.levers}
-    for lv in inputs_cred.values():
-        path = np.ones((runs, t_max))
+    """Each lever's kind and its probability path π (B, L, T), filled in place."""
+    kinds = []
+    pi = np.ones((runs, len(scenario.levers), t_max))
+    for li, lv in enumerate(scenario.levers):
+        path = pi[:, li]
         if lv.prospect is not None:
             kinds.append("prospect")
             path[:] = col[f"prospect.{lv.id}"][:, None]
@@ -287,8 +316,6 @@ def _prospects(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_max:
             path[:] = np.nan  # the kernel reads the compiled credibility
         else:
             kinds.append("scheduled")
-        paths.append(path)
-    pi = np.stack(paths, axis=1) if paths else np.ones((runs, 0, t_max))
     return tuple(kinds), pi
 
 
@@ -299,4 +326,5 @@ def _months(as_of: dt.date | None, weeks: int) -> np.ndarray:
                     dtype=int)
 
 
-__all__ = ["CoupledInputs", "compile_coupled", "talks_model_options"]
+__all__ = ["CoupledInputs", "column_fields", "compile_coupled", "coupled_columns",
+           "talks_model_options", "with_columns"]
