@@ -45,11 +45,15 @@ FIXED_WEIGHT = 0.1
 TIE_DECIMAL = Decimal("1e-20")  # decide's absolute tie threshold on 28-digit gains
 DECIMAL_SALIENCE_WEIGHT = Decimal(SALIENCE_WEIGHT)  # decide builds them from the floats
 DECIMAL_FIXED_WEIGHT = Decimal(FIXED_WEIGHT)
+CROSSING_MARGIN = Decimal("1e-12")  # see DecimalRound.crosses
+MOVE_LIMIT = Decimal(10) ** 6
+MAX_FILTERED_ACTORS = 10_000
 TIE = 1e-12  # relative: decide's Decimal ties (|ΔG| < 1e-20) are mathematical ties; in floats
 # two equal gains reached by different paths differ by round-off, so ties are judged relatively
 
 
 Number = float | Decimal
+NO_UPDATES: dict[int, Any] = {}  # an exchange without recorded positions on an issue
 
 
 @dataclass(slots=True)
@@ -66,6 +70,7 @@ class Party:
     s_sup: Number
     s_dem: Number
     c_sup: Number
+    rate: Any = None  # converts this party's outcome shift into the partner's (§4.3 step 4)
     move: Number = 0.0
     y: Number = math.nan  # voting position on the supply issue
     moves: list[Number] = field(default_factory=list)
@@ -73,15 +78,16 @@ class Party:
     eu_max: Number | None = None
     tiny: Number = 1e-10  # smallest real move, in the round's number type
 
-    def move_ok(self, move: Number) -> bool:
-        """§4.3 step 6: a move must be real, keep the actor on the scale, and not reverse."""
-        size = abs(move)
+    def move_ok(self) -> bool:
+        """§4.3 step 6: the party's move (the last of its history; its vote y = x + move)
+        must be real, keep the actor on the scale, and not reverse."""
+        size = abs(self.move)
         if size > 100 or size <= self.tiny:
             return False
-        if not 0 <= self.x + move <= 100:
+        if not 0 <= self.y <= 100:
             return False
         moves = self.moves
-        if len(moves) == 1 and moves[0] == move:  # the checks below hold for one real move
+        if len(moves) == 1:  # the checks below hold for one real move
             return True
         if sum(moves) > 100:
             return False
@@ -118,9 +124,15 @@ class Round:
         return abs(a - b) <= TIE * max(1.0, a)
 
     @staticmethod
-    def transfer(ratio: Any, num: Any, den: Any) -> Any:
-        """The partner's exchange ratio from one's own (§4.3 step 5): ratio · num / den."""
-        return ratio * num / den
+    def rate(num: Any, den: Any) -> Any:
+        """The equal-gain exchange rate (s_own,sup + s_other,dem) / (s_own,dem + s_other,sup)
+        of §4.3 step 4, kept as its two sums (the float engines multiply before dividing)."""
+        return num, den
+
+    @staticmethod
+    def transfer(ratio: Any, rate: Any) -> Any:
+        """The partner's outcome shift from one's own (§4.3 step 4): ratio · num / den."""
+        return ratio * rate[0] / rate[1]
 
     @staticmethod
     def next_position(salience: Any, start: Any, vote: Any) -> Any:
@@ -148,9 +160,10 @@ class Round:
         return total / self.weight[issue]
 
     def crosses(self, issue: int, updates: dict[int, Any], actor: int, from_x: Any, to_x: Any,
-                target: Any) -> bool:
-        """Does moving ``actor`` from ``from_x`` to ``to_x`` carry the outcome (with the
-        recorded positions) across ``target``? On it counts as on either side (§4.3 step 6)."""
+                target: Any, move: Any = None) -> bool:
+        """Does moving ``actor`` from ``from_x`` to ``to_x`` (by ``move``) carry the outcome
+        (with the recorded positions) across ``target``? On it counts as on either side (§4.3
+        step 6)."""
         before = target - self.outcome_with(issue, updates, actor, from_x)
         after = target - self.outcome_with(issue, updates, actor, to_x)
         return not ((before >= 0 and after >= 0) or (before <= 0 and after <= 0))
@@ -179,7 +192,8 @@ class DecimalRound:
     rows).
     """
 
-    __slots__ = ("c", "denominator", "memo", "outcome", "prefix", "s", "slot", "terms", "x")
+    __slots__ = ("c", "denominator", "memo", "outcome", "prefix", "s", "slot", "sums_small",
+                 "terms", "x")
     zero = Decimal(0)
     tiny = Decimal.from_float(1e-10)  # exact: compares as decide's Decimal-with-float test
 
@@ -202,7 +216,9 @@ class DecimalRound:
         self.denominator = [sum((self.s[k][d] * self.c[k][d] for k in ks), Decimal(0))
                             for d, ks in enumerate(actors)]
         self.memo: dict[tuple[Any, ...], Decimal] = {}
-        self.outcome = [self.outcome_with(d, {}, -1, self.zero) for d in range(d_n)]
+        self.outcome = [self.prefix[d][-1] / w if w else self.zero
+                        for d, w in enumerate(self.denominator)]
+        self.sums_small = n <= MAX_FILTERED_ACTORS  # the round-off bound of ``crosses`` holds
 
     @staticmethod
     def num(value: float) -> Decimal:
@@ -213,8 +229,12 @@ class DecimalRound:
         return bool(abs(a - b) < TIE_DECIMAL)
 
     @staticmethod
-    def transfer(ratio: Decimal, num: Decimal, den: Decimal) -> Decimal:
-        return (num / den) * ratio
+    def rate(num: Decimal, den: Decimal) -> Decimal:
+        return num / den  # decide divides first: (num / den) · ratio
+
+    @staticmethod
+    def transfer(ratio: Decimal, rate: Decimal) -> Decimal:
+        return rate * ratio
 
     @staticmethod
     def next_position(salience: Decimal, start: Decimal, vote: Decimal) -> Decimal:
@@ -246,16 +266,35 @@ class DecimalRound:
 
     def outcome_with(self, issue: int, updates: dict[int, Decimal], actor: int,
                      position: Decimal) -> Decimal:
+        if not updates and position == self.x[actor][issue]:
+            return self.outcome[issue]  # the same terms, so the same sum
         if self.denominator[issue] == 0:
             return self.zero
-        positions = {**updates, actor: position}
-        key = (issue, *positions.items())
+        # the key names the positions: the recorded ones, then the actor's (which wins)
+        key = (issue, actor, position, *updates.items())
         seen = self.memo.get(key)
         if seen is None:  # the same outcome is asked for again and again within a round
+            positions = {**updates, actor: position}
             seen = self.memo[key] = self._weighted_sum(issue, positions) / self.denominator[issue]
         return seen
 
-    crosses = Round.crosses
+    def crosses(self, issue: int, updates: dict[int, Decimal], actor: int, from_x: Decimal,
+                to_x: Decimal, target: Decimal, move: Decimal | None = None) -> bool:
+        """``Round.crosses`` with the outcome after the move taken as the outcome before it
+        plus the move's shift (§4.2) wherever that lands more than ``CROSSING_MARGIN`` from
+        ``target``. The two differ only by the round-off of the 28-digit sums, at most
+        (N + 3)·5e-28·V (N actors, V the largest position or move, here under 10^6), some
+        ten orders of magnitude below the margin; within it the sum is computed."""
+        before = target - self.outcome_with(issue, updates, actor, from_x)
+        if not before or self.denominator[issue] == 0:
+            return False  # on the target (or no weight): no crossing whatever the move
+        if move is not None and self.sums_small and abs(move) < MOVE_LIMIT:
+            shift = self.shift(actor, issue, move)
+            after = before - shift if move > 0 else before + shift
+            if abs(after) > CROSSING_MARGIN:
+                return (before > 0) != (after > 0)
+        after = target - self.outcome_with(issue, updates, actor, to_x)
+        return (before > 0 and after < 0) or (before < 0 and after > 0)
 
     def move_to_outcome(self, issue: int, updates: dict[int, Decimal], actor: int,
                         from_x: Decimal, target: Decimal) -> Decimal:
@@ -274,8 +313,10 @@ class Exchange:
         # step 3: the actor with the larger s_p/s_q demands p and supplies q
         first, second = (b, a) if s[a][p] / s[a][q] < s[b][p] / s[b][q] else (a, b)
         self.rnd, self.p, self.q = rnd, p, q
-        self.i = self._party(first, supply=q, demand=p)
-        self.j = self._party(second, supply=p, demand=q)
+        self.i = i = self._party(first, supply=q, demand=p)
+        self.j = j = self._party(second, supply=p, demand=q)
+        i.rate = rnd.rate(i.s_sup + j.s_dem, i.s_dem + j.s_sup)  # i's shift on q -> j's on p
+        j.rate = rnd.rate(j.s_sup + i.s_dem, j.s_dem + i.s_sup)
         self.gain = 0.0
         self.valid = True
         self.updates: dict[int, dict[int, float]] = {}
@@ -300,12 +341,12 @@ class Exchange:
         r, i, j = self.rnd, self.i, self.j
         # first try: j moves all the way to i's position on p
         dp = r.shift(j.actor, j.supply, i.demand_x - j.x)
-        dq = r.transfer(dp, j.s_sup + i.s_dem, j.s_dem + i.s_sup)
+        dq = r.transfer(dp, j.rate)
         i.move = r.move_for(i.actor, i.supply, dq)
         j.move = abs(i.demand_x - j.x)
         if abs(i.move) > abs(j.demand_x - i.x):  # i would overshoot: i moves fully instead
             dq = r.shift(i.actor, i.supply, j.demand_x - i.x)
-            dp = r.transfer(dq, i.s_sup + j.s_dem, i.s_dem + j.s_sup)
+            dp = r.transfer(dq, i.rate)
             i.move = abs(j.demand_x - i.x)
             j.move = r.move_for(j.actor, j.supply, dp)
         if i.x > j.demand_x:
@@ -317,27 +358,27 @@ class Exchange:
         i.y, j.y = i.x + i.move, j.x + j.move
         self.gain = abs(dq * i.s_sup - dp * i.s_dem)  # = G_j by construction (§4.3 step 5)
         i.eu = j.eu = self.gain
-        self.valid = i.move_ok(i.move) and j.move_ok(j.move) and self.gain >= r.tiny
+        self.valid = self.gain >= r.tiny and i.move_ok() and j.move_ok()
         if not self.valid:
             return
-        self._cap(i)
-        self._cap(j)
-        self.valid = i.move_ok(i.move) and j.move_ok(j.move)
+        if self._cap(i) | self._cap(j):  # both caps are tried; the moves changed
+            self.valid = i.move_ok() and j.move_ok()
         if p_random > 0 and rng is not None:
             self._randomise(rng, p_random)
 
-    def _cap(self, party: Party) -> None:
+    def _cap(self, party: Party) -> bool:
         """Outcome cap (§4.3 step 6): the supply move may not carry the outcome past the
         demanding partner's position; if it would, it is shortened to land exactly there and the
-        partner's move follows from the equal-gain rate."""
+        partner's move follows from the equal-gain rate. True if the move was capped."""
         r, other = self.rnd, self.partner(party)
-        updates = self.recorded(party.supply)
+        updates = self.updates.get(party.supply, NO_UPDATES)
         target = other.demand_x
-        if not r.crosses(party.supply, updates, party.actor, party.x, party.y, target):
-            return
+        if not r.crosses(party.supply, updates, party.actor, party.x, party.y, target,
+                         party.move):
+            return False
         delta = abs(r.move_to_outcome(party.supply, updates, party.actor, party.x, target))
         d_own = r.shift(party.actor, party.supply, delta)
-        d_other = r.transfer(d_own, party.s_sup + other.s_dem, party.s_dem + other.s_sup)
+        d_other = r.transfer(d_own, party.rate)
         other.move = abs(r.move_for(other.actor, other.supply, d_other))
         party.move = delta
         if other.x > party.demand_x:
@@ -349,7 +390,7 @@ class Exchange:
         other.y, party.y = other.x + other.move, party.x + party.move
         self.gain = abs(d_other * other.s_sup - d_own * other.s_dem)
         party.eu = other.eu = self.gain
-        self.valid = other.move_ok(other.move) and party.move_ok(party.move)
+        return True
 
     def _randomise(self, rng: np.random.Generator, p_random: float) -> None:
         """Randomised Equal Gain (§4.4): one party's gain is pushed up or down by p·z."""
@@ -379,7 +420,7 @@ class Exchange:
         b.move = -move_b if b.x > a.demand_x else move_b
         a.moves[-1], b.moves[-1] = a.move, b.move
         a.y, b.y = a.x + a.move, b.x + b.move
-        self.valid = a.move_ok(a.move) and b.move_ok(b.move)
+        self.valid = a.move_ok() and b.move_ok()
         self.randomised = True
 
     def _maximum_gains(self) -> None:
