@@ -72,6 +72,7 @@ class Party:
     c_sup: Number
     rate: Any = None  # converts this party's outcome shift into the partner's (§4.3 step 4)
     move: Number = 0.0
+    d_outcome: Number = 0.0  # ΔO of the move on the supply issue, as computed (§4.2)
     y: Number = math.nan  # voting position on the supply issue
     moves: list[Number] = field(default_factory=list)
     eu: Number = 0.0
@@ -160,10 +161,10 @@ class Round:
         return total / self.weight[issue]
 
     def crosses(self, issue: int, updates: dict[int, Any], actor: int, from_x: Any, to_x: Any,
-                target: Any, move: Any = None) -> bool:
-        """Does moving ``actor`` from ``from_x`` to ``to_x`` (by ``move``) carry the outcome
-        (with the recorded positions) across ``target``? On it counts as on either side (§4.3
-        step 6)."""
+                target: Any, move: Any = None, d_outcome: Any = None) -> bool:
+        """Does moving ``actor`` from ``from_x`` to ``to_x`` (by ``move``, shifting the outcome
+        by ``d_outcome``) carry the outcome (with the recorded positions) across ``target``? On
+        it counts as on either side (§4.3 step 6)."""
         before = target - self.outcome_with(issue, updates, actor, from_x)
         after = target - self.outcome_with(issue, updates, actor, to_x)
         return not ((before >= 0 and after >= 0) or (before <= 0 and after <= 0))
@@ -279,18 +280,19 @@ class DecimalRound:
         return seen
 
     def crosses(self, issue: int, updates: dict[int, Decimal], actor: int, from_x: Decimal,
-                to_x: Decimal, target: Decimal, move: Decimal | None = None) -> bool:
+                to_x: Decimal, target: Decimal, move: Decimal | None = None,
+                d_outcome: Decimal | None = None) -> bool:
         """``Round.crosses`` with the outcome after the move taken as the outcome before it
-        plus the move's shift (§4.2) wherever that lands more than ``CROSSING_MARGIN`` from
-        ``target``. The two differ only by the round-off of the 28-digit sums, at most
-        (N + 3)·5e-28·V (N actors, V the largest position or move, here under 10^6), some
-        ten orders of magnitude below the margin; within it the sum is computed."""
+        plus the move's shift ``d_outcome`` (§4.2, computed with the move) wherever that lands
+        more than ``CROSSING_MARGIN`` from ``target``. The two differ only by the round-off of
+        the 28-digit sums and of the shift, at most (N + 4)·5e-28·V (N actors, V the largest
+        position or move, here under 10^6), some ten orders of magnitude below the margin;
+        within it the sum is computed."""
         before = target - self.outcome_with(issue, updates, actor, from_x)
         if not before or self.denominator[issue] == 0:
             return False  # on the target (or no weight): no crossing whatever the move
-        if move is not None and self.sums_small and abs(move) < MOVE_LIMIT:
-            shift = self.shift(actor, issue, move)
-            after = before - shift if move > 0 else before + shift
+        if d_outcome is not None and self.sums_small and abs(move) < MOVE_LIMIT:
+            after = before - d_outcome if move > 0 else before + d_outcome
             if abs(after) > CROSSING_MARGIN:
                 return (before > 0) != (after > 0)
         after = target - self.outcome_with(issue, updates, actor, to_x)
@@ -306,7 +308,8 @@ class DecimalRound:
 class Exchange:
     """A candidate exchange between two actors on an issue pair (§4.3 steps 3-6)."""
 
-    __slots__ = ("gain", "i", "j", "p", "q", "randomised", "rnd", "updates", "valid")
+    __slots__ = ("gain", "i", "j", "p", "q", "randomised", "realised", "rnd", "updates",
+                 "valid")
 
     def __init__(self, rnd: Round, a: int, b: int, p: int, q: int) -> None:
         s = rnd.s
@@ -319,6 +322,7 @@ class Exchange:
         j.rate = rnd.rate(j.s_sup + i.s_dem, j.s_dem + i.s_sup)
         self.gain = 0.0
         self.valid = True
+        self.realised = False  # realised exchanges keep full state (their votes are cast)
         self.updates: dict[int, dict[int, float]] = {}
         self.randomised = False
 
@@ -339,26 +343,37 @@ class Exchange:
     def calculate(self, rng: np.random.Generator | None, p_random: float) -> None:
         """Equal-gain moves, validity, the outcome cap (and the randomised gain if p > 0)."""
         r, i, j = self.rnd, self.i, self.j
+        ix, jx, i_wants, j_wants = i.x, j.x, i.demand_x, j.demand_x
+        if ((i.moves or j.moves) and not self.realised and not (p_random > 0 and rng is not None)
+                and (reverses(i.moves, ix > j_wants) or reverses(j.moves, jx > i_wants))):
+            # a move against an earlier one is invalid whatever its size (step 6): an exchange
+            # that drops out here is never read again (no random draw is skipped either)
+            self.valid = False
+            return
         # first try: j moves all the way to i's position on p
-        dp = r.shift(j.actor, j.supply, i.demand_x - j.x)
+        j_full = i_wants - jx
+        dp = r.shift(j.actor, j.supply, j_full)
         dq = r.transfer(dp, j.rate)
-        i.move = r.move_for(i.actor, i.supply, dq)
-        j.move = abs(i.demand_x - j.x)
-        if abs(i.move) > abs(j.demand_x - i.x):  # i would overshoot: i moves fully instead
-            dq = r.shift(i.actor, i.supply, j.demand_x - i.x)
+        i_move = r.move_for(i.actor, i.supply, dq)
+        j_move = abs(j_full)
+        i_full = abs(j_wants - ix)
+        if abs(i_move) > i_full:  # i would overshoot: i moves fully instead
+            dq = r.shift(i.actor, i.supply, i_full)
             dp = r.transfer(dq, i.rate)
-            i.move = abs(j.demand_x - i.x)
-            j.move = r.move_for(j.actor, j.supply, dp)
-        if i.x > j.demand_x:
-            i.move = -i.move
-        if j.x > i.demand_x:
-            j.move = -j.move
-        i.moves.append(i.move)
-        j.moves.append(j.move)
-        i.y, j.y = i.x + i.move, j.x + j.move
-        self.gain = abs(dq * i.s_sup - dp * i.s_dem)  # = G_j by construction (§4.3 step 5)
-        i.eu = j.eu = self.gain
-        self.valid = self.gain >= r.tiny and i.move_ok() and j.move_ok()
+            i_move = i_full
+            j_move = r.move_for(j.actor, j.supply, dp)
+        if ix > j_wants:
+            i_move = -i_move
+        if jx > i_wants:
+            j_move = -j_move
+        i.move, j.move = i_move, j_move
+        i.d_outcome, j.d_outcome = dq, dp
+        i.moves.append(i_move)
+        j.moves.append(j_move)
+        i.y, j.y = ix + i_move, jx + j_move
+        self.gain = gain = abs(dq * i.s_sup - dp * i.s_dem)  # = G_j by construction (step 5)
+        i.eu = j.eu = gain
+        self.valid = gain >= r.tiny and i.move_ok() and j.move_ok()
         if not self.valid:
             return
         if self._cap(i) | self._cap(j):  # both caps are tried; the moves changed
@@ -374,13 +389,14 @@ class Exchange:
         updates = self.updates.get(party.supply, NO_UPDATES)
         target = other.demand_x
         if not r.crosses(party.supply, updates, party.actor, party.x, party.y, target,
-                         party.move):
+                         party.move, party.d_outcome):
             return False
         delta = abs(r.move_to_outcome(party.supply, updates, party.actor, party.x, target))
         d_own = r.shift(party.actor, party.supply, delta)
         d_other = r.transfer(d_own, party.rate)
         other.move = abs(r.move_for(other.actor, other.supply, d_other))
         party.move = delta
+        party.d_outcome, other.d_outcome = d_own, d_other
         if other.x > party.demand_x:
             other.move = -other.move
         if party.x > other.demand_x:
@@ -449,8 +465,9 @@ class Exchange:
         accumulate); keeps decide's move history, in which the realised move replaces nothing."""
         hit = False
         for mine in (self.i, self.j):
+            actor, supply = mine.actor, mine.supply
             for theirs in (done.i, done.j):
-                if mine.actor == theirs.actor and mine.supply == theirs.supply:
+                if actor == theirs.actor and supply == theirs.supply:
                     mine.x = theirs.y
                     mine.moves.append(theirs.moves[-1])
                     hit = True
@@ -475,9 +492,11 @@ class Exchange:
     def recalculate(self, done: Exchange, rng: np.random.Generator | None,
                     p_random: float) -> None:
         again = self.shares_supply(done)
+        i, j = self.i, self.j
         for realised, other in ((done.j, done.i), (done.i, done.j)):
-            demands = [(mine.actor, mine.demand) for mine in (self.i, self.j)]
-            if (realised.actor, realised.demand) in demands:
+            actor, demand = realised.actor, realised.demand
+            if (actor == i.actor and demand == i.demand) or (actor == j.actor
+                                                              and demand == j.demand):
                 self.record(other, realised.demand)
                 if not again:
                     self.i.moves.pop()
@@ -487,7 +506,15 @@ class Exchange:
             self.calculate(rng, p_random)
 
 
+def reverses(history: list[Number], leftward: bool) -> bool:
+    """Would a move left (or right) go against one of the earlier ``history`` moves?"""
+    if leftward:
+        return any(m >= 0 for m in history)
+    return any(m <= 0 for m in history)
+
+
 by_gain = attrgetter("gain")
+is_valid = attrgetter("valid")
 
 
 def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, opts:
@@ -511,13 +538,13 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
                     e = Exchange(rnd, int(a), int(b), p, q)
                     e.calculate(rng, opts.p)
                     pool.append(e)
-    # (actor, issue) -> ids of the exchanges in which that actor trades on that issue: only
-    # those can be changed by a realised exchange (step 7 matches actor and issue)
-    involving: dict[tuple[int, int], set[int]] = {}
+    # (actor, issue) -> the exchanges in which that actor trades on that issue: only those
+    # can be changed by a realised exchange (step 7 matches actor and issue)
+    involving: dict[tuple[int, int], set[Exchange]] = {}
     for e in pool:
         for actor in (e.i.actor, e.j.actor):
             for issue in (e.p, e.q):
-                involving.setdefault((actor, issue), set()).add(id(e))
+                involving.setdefault((actor, issue), set()).add(e)
     realised: list[Exchange] = []
     snapshots: list[Realised] = []
     ties = 0
@@ -537,14 +564,16 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
         # decide may recalculate a realised exchange (through a duplicate reference left by a
         # tie), which changes the object but not the votes already cast: record it now
         snapshots.append(Realised(replace(top.i, moves=[]), replace(top.j, moves=[]), top.gain))
+        top.realised = True
         affected = set().union(*(involving[(actor, issue)] for actor in (top.i.actor, top.j.actor)
                                  for issue in (top.p, top.q)))
         # in list order, so random draws (p > 0) come in the same order; a second reference to
-        # one exchange is recalculated again only if the first left it valid
-        for e in [e for e in pool if e.valid and id(e) in affected]:
+        # one exchange is recalculated again only if the first left it valid (an invalid
+        # exchange is never recalculated, so it stays invalid)
+        for e in filter(affected.__contains__, pool):
             if e.valid:
                 e.recalculate(top, rng, opts.p)
-        pool = [e for e in pool if e.valid]
+        pool = list(filter(is_valid, pool))
         realised.append(top)
     voting = x.copy()
     for e in realised:  # later exchanges carry the accumulated positions
