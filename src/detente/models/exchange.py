@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -77,23 +77,36 @@ class Party:
     moves: list[Number] = field(default_factory=list)
     eu: Number = 0.0
     eu_max: Number | None = None
-    tiny: Number = 1e-10  # smallest real move, in the round's number type
+    # the limits in the round's number type (comparing a decimal with an int converts it)
+    tiny: ClassVar[Number] = 1e-10  # smallest real move
+    zero: ClassVar[Number] = 0.0
+    hundred: ClassVar[Number] = 100.0
 
     def move_ok(self) -> bool:
         """§4.3 step 6: the party's move (the last of its history; its vote y = x + move)
         must be real, keep the actor on the scale, and not reverse."""
         size = abs(self.move)
-        if size > 100 or size <= self.tiny:
+        hundred, zero = self.hundred, self.zero
+        if size > hundred or size <= self.tiny:
             return False
-        if not 0 <= self.y <= 100:
+        if not zero <= self.y <= hundred:
             return False
         moves = self.moves
         if len(moves) == 1:  # the checks below hold for one real move
             return True
-        if sum(moves) > 100:
+        if sum(moves, zero) > hundred:
             return False
         lo, hi = min(moves), max(moves)
-        return (lo < 0 and hi < 0) or (lo > 0 and hi > 0)
+        return (lo < zero and hi < zero) or (lo > zero and hi > zero)
+
+
+class DecimalParty(Party):
+    """A party of the decimal engine."""
+
+    __slots__ = ()
+    tiny = Decimal.from_float(1e-10)  # exact: compares as decide's Decimal-with-float test
+    zero = Decimal(0)
+    hundred = Decimal(100)
 
 
 class Round:
@@ -101,8 +114,7 @@ class Round:
     the arithmetic of the exchange formulas (binary floating point, fastest order)."""
 
     __slots__ = ("c", "cs", "outcome", "s", "total", "weight", "x")
-    zero = 0.0
-    tiny = 1e-10
+    zero, tiny, party = Party.zero, Party.tiny, Party
 
     def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray) -> None:
         cs = np.where(present, c * s, 0.0)
@@ -160,13 +172,13 @@ class Round:
         total += cs[actor][issue] * (position - x[actor][issue])
         return total / self.weight[issue]
 
-    def crosses(self, issue: int, updates: dict[int, Any], actor: int, from_x: Any, to_x: Any,
-                target: Any, move: Any = None, d_outcome: Any = None) -> bool:
-        """Does moving ``actor`` from ``from_x`` to ``to_x`` (by ``move``, shifting the outcome
-        by ``d_outcome``) carry the outcome (with the recorded positions) across ``target``? On
-        it counts as on either side (§4.3 step 6)."""
-        before = target - self.outcome_with(issue, updates, actor, from_x)
-        after = target - self.outcome_with(issue, updates, actor, to_x)
+    def crosses(self, party: Party, updates: dict[int, Any], target: Any) -> bool:
+        """Does the party's move (from x to its vote y on its supply issue) carry the outcome
+        (with the recorded positions) across ``target``? On it counts as on either side (§4.3
+        step 6)."""
+        issue, actor = party.supply, party.actor
+        before = target - self.outcome_with(issue, updates, actor, party.x)
+        after = target - self.outcome_with(issue, updates, actor, party.y)
         return not ((before >= 0 and after >= 0) or (before <= 0 and after <= 0))
 
     def move_to_outcome(self, issue: int, updates: dict[int, float], actor: int, from_x: float,
@@ -195,8 +207,7 @@ class DecimalRound:
 
     __slots__ = ("c", "denominator", "memo", "outcome", "prefix", "s", "slot", "sums_small",
                  "terms", "x")
-    zero = Decimal(0)
-    tiny = Decimal.from_float(1e-10)  # exact: compares as decide's Decimal-with-float test
+    zero, tiny, party = DecimalParty.zero, DecimalParty.tiny, DecimalParty
 
     def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
                  order: tuple[tuple[int, ...], ...] = ()) -> None:
@@ -279,24 +290,28 @@ class DecimalRound:
             seen = self.memo[key] = self._weighted_sum(issue, positions) / self.denominator[issue]
         return seen
 
-    def crosses(self, issue: int, updates: dict[int, Decimal], actor: int, from_x: Decimal,
-                to_x: Decimal, target: Decimal, move: Decimal | None = None,
-                d_outcome: Decimal | None = None) -> bool:
+    def crosses(self, party: Party, updates: dict[int, Decimal], target: Decimal) -> bool:
         """``Round.crosses`` with the outcome after the move taken as the outcome before it
         plus the move's shift ``d_outcome`` (§4.2, computed with the move) wherever that lands
         more than ``CROSSING_MARGIN`` from ``target``. The two differ only by the round-off of
         the 28-digit sums and of the shift, at most (N + 4)·5e-28·V (N actors, V the largest
         position or move, here under 10^6), some ten orders of magnitude below the margin;
         within it the sum is computed."""
-        before = target - self.outcome_with(issue, updates, actor, from_x)
-        if not before or self.denominator[issue] == 0:
-            return False  # on the target (or no weight): no crossing whatever the move
-        if d_outcome is not None and self.sums_small and abs(move) < MOVE_LIMIT:
-            after = before - d_outcome if move > 0 else before + d_outcome
+        issue, actor, from_x = party.supply, party.actor, party.x
+        if not updates and from_x == self.x[actor][issue]:
+            before = target - self.outcome[issue]
+        else:
+            before = target - self.outcome_with(issue, updates, actor, from_x)
+        if not before:
+            return False  # on the target: no crossing whatever the move
+        zero, move = self.zero, party.move
+        if self.sums_small and abs(move) < MOVE_LIMIT:
+            d_outcome = party.d_outcome
+            after = before - d_outcome if move > zero else before + d_outcome
             if abs(after) > CROSSING_MARGIN:
-                return (before > 0) != (after > 0)
-        after = target - self.outcome_with(issue, updates, actor, to_x)
-        return (before > 0 and after < 0) or (before < 0 and after > 0)
+                return (before > zero) != (after > zero)
+        after = target - self.outcome_with(issue, updates, actor, party.y)
+        return (before > zero and after < zero) or (before < zero and after > zero)
 
     def move_to_outcome(self, issue: int, updates: dict[int, Decimal], actor: int,
                         from_x: Decimal, target: Decimal) -> Decimal:
@@ -328,9 +343,9 @@ class Exchange:
 
     def _party(self, actor: int, supply: int, demand: int) -> Party:
         r = self.rnd
-        return Party(actor, supply, demand, r.x[actor][supply], r.x[actor][supply],
-                     r.x[actor][demand], r.s[actor][supply], r.s[actor][demand],
-                     r.c[actor][supply], tiny=r.tiny)
+        x = r.x[actor]
+        return r.party(actor, supply, demand, x[supply], x[supply], x[demand],
+                       r.s[actor][supply], r.s[actor][demand], r.c[actor][supply])
 
     def partner(self, party: Party) -> Party:
         return self.j if party is self.i else self.i
@@ -345,7 +360,8 @@ class Exchange:
         r, i, j = self.rnd, self.i, self.j
         ix, jx, i_wants, j_wants = i.x, j.x, i.demand_x, j.demand_x
         if ((i.moves or j.moves) and not self.realised and not (p_random > 0 and rng is not None)
-                and (reverses(i.moves, ix > j_wants) or reverses(j.moves, jx > i_wants))):
+                and (reverses(i.moves, ix > j_wants, r.zero)
+                     or reverses(j.moves, jx > i_wants, r.zero))):
             # a move against an earlier one is invalid whatever its size (step 6): an exchange
             # that drops out here is never read again (no random draw is skipped either)
             self.valid = False
@@ -376,20 +392,20 @@ class Exchange:
         self.valid = gain >= r.tiny and i.move_ok() and j.move_ok()
         if not self.valid:
             return
-        if self._cap(i) | self._cap(j):  # both caps are tried; the moves changed
+        if self._cap(i, j) | self._cap(j, i):  # both caps are tried; the moves changed
             self.valid = i.move_ok() and j.move_ok()
         if p_random > 0 and rng is not None:
             self._randomise(rng, p_random)
 
-    def _cap(self, party: Party) -> bool:
+    def _cap(self, party: Party, other: Party) -> bool:
         """Outcome cap (§4.3 step 6): the supply move may not carry the outcome past the
-        demanding partner's position; if it would, it is shortened to land exactly there and the
-        partner's move follows from the equal-gain rate. True if the move was capped."""
-        r, other = self.rnd, self.partner(party)
+        demanding partner's (``other``'s) position; if it would, it is shortened to land
+        exactly there and the partner's move follows from the equal-gain rate. True if the move
+        was capped."""
+        r = self.rnd
         updates = self.updates.get(party.supply, NO_UPDATES)
         target = other.demand_x
-        if not r.crosses(party.supply, updates, party.actor, party.x, party.y, target,
-                         party.move, party.d_outcome):
+        if not r.crosses(party, updates, target):
             return False
         delta = abs(r.move_to_outcome(party.supply, updates, party.actor, party.x, target))
         d_own = r.shift(party.actor, party.supply, delta)
@@ -506,11 +522,11 @@ class Exchange:
             self.calculate(rng, p_random)
 
 
-def reverses(history: list[Number], leftward: bool) -> bool:
+def reverses(history: list[Number], leftward: bool, zero: Number) -> bool:
     """Would a move left (or right) go against one of the earlier ``history`` moves?"""
     if leftward:
-        return any(m >= 0 for m in history)
-    return any(m <= 0 for m in history)
+        return any(m >= zero for m in history)
+    return any(m <= zero for m in history)
 
 
 by_gain = attrgetter("gain")
