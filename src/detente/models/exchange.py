@@ -153,6 +153,23 @@ class Round:
         w = SALIENCE_WEIGHT * (1 - salience) + FIXED_WEIGHT
         return (1 - w) * start + w * vote
 
+    def equal_gain_moves(self, i: Party, j: Party) -> tuple[Any, Any, Any, Any]:
+        """§4.3 step 4: (ΔO_p, ΔO_q, |Δx_i|, |Δx_j|) for i supplying q and j supplying p.
+        First try: j moves all the way to i's position on p; if i would then overshoot j's
+        position on q, i moves all the way instead."""
+        j_full = i.demand_x - j.x
+        dp = self.shift(j.actor, j.supply, j_full)
+        dq = self.transfer(dp, j.rate)
+        i_move = self.move_for(i.actor, i.supply, dq)
+        j_move = abs(j_full)
+        i_full = abs(j.demand_x - i.x)
+        if abs(i_move) > i_full:  # i would overshoot: i moves fully instead
+            dq = self.shift(i.actor, i.supply, i_full)
+            dp = self.transfer(dq, i.rate)
+            i_move = i_full
+            j_move = self.move_for(j.actor, j.supply, dp)
+        return dp, dq, i_move, j_move
+
     def shift(self, actor: int, issue: int, move: float) -> float:
         """ΔO on ``issue`` when ``actor`` moves by ``move`` (§4.2)."""
         return abs(move) * self.cs[actor][issue] / self.weight[issue]
@@ -205,8 +222,8 @@ class DecimalRound:
     rows).
     """
 
-    __slots__ = ("c", "denominator", "memo", "outcome", "prefix", "s", "slot", "sums_small",
-                 "terms", "x")
+    __slots__ = ("c", "cs", "denominator", "memo", "outcome", "prefix", "s", "slot",
+                 "sums_small", "terms", "x")
     zero, tiny, party = DecimalParty.zero, DecimalParty.tiny, DecimalParty
 
     def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
@@ -215,6 +232,8 @@ class DecimalRound:
         self.x = [[Decimal(v) for v in row] for row in x.tolist()]
         self.s = [[as_written(v) for v in row] for row in s.tolist()]
         self.c = [[as_written(v) for v in row] for row in c.tolist()]
+        self.cs = [[cv * sv for cv, sv in zip(c_row, s_row, strict=True)]
+                   for c_row, s_row in zip(self.c, self.s, strict=True)]  # decide's c · s
         actors = [[k for k in (order[d] if order else range(n)) if present[k, d]]
                   for d in range(d_n)]
         # x s c of every actor on an issue, in summation order; a sum with some positions
@@ -258,8 +277,25 @@ class DecimalRound:
         return abs(move) * self.s[actor][issue] * self.c[actor][issue] / self.denominator[issue]
 
     def move_for(self, actor: int, issue: int, delta_outcome: Decimal) -> Decimal:
-        return (delta_outcome * self.denominator[issue]
-                / (self.c[actor][issue] * self.s[actor][issue]))
+        return delta_outcome * self.denominator[issue] / self.cs[actor][issue]
+
+    def equal_gain_moves(self, i: Party, j: Party) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """``Round.equal_gain_moves`` with ``shift``, ``transfer`` and ``move_for`` written
+        out (the hottest lines of the engine; the same operations in the same order)."""
+        p, q, a_i, a_j = j.supply, i.supply, i.actor, j.actor
+        s_i, c_i, s_j, c_j, den = self.s[a_i], self.c[a_i], self.s[a_j], self.c[a_j], \
+            self.denominator
+        j_move = abs(i.demand_x - j.x)
+        dp = j_move * s_j[p] * c_j[p] / den[p]
+        dq = j.rate * dp
+        i_move = dq * den[q] / self.cs[a_i][q]
+        i_full = abs(j.demand_x - i.x)
+        if i_move > i_full:  # i would overshoot: i moves fully instead (moves are >= 0)
+            dq = i_full * s_i[q] * c_i[q] / den[q]
+            dp = i.rate * dq
+            i_move = i_full
+            j_move = dp * den[p] / self.cs[a_j][p]
+        return dp, dq, i_move, j_move
 
     def _weighted_sum(self, issue: int, positions: dict[int, Decimal]) -> Decimal:
         """Σ x s c on ``issue`` with ``positions`` replacing some actors' positions, added in
@@ -323,8 +359,8 @@ class DecimalRound:
 class Exchange:
     """A candidate exchange between two actors on an issue pair (§4.3 steps 3-6)."""
 
-    __slots__ = ("gain", "i", "j", "p", "q", "randomised", "realised", "rnd", "updates",
-                 "valid")
+    __slots__ = ("gain", "i", "j", "p", "q", "randomised", "realised", "rnd", "uncapped",
+                 "updates", "valid")
 
     def __init__(self, rnd: Round, a: int, b: int, p: int, q: int) -> None:
         s = rnd.s
@@ -366,18 +402,7 @@ class Exchange:
             # that drops out here is never read again (no random draw is skipped either)
             self.valid = False
             return
-        # first try: j moves all the way to i's position on p
-        j_full = i_wants - jx
-        dp = r.shift(j.actor, j.supply, j_full)
-        dq = r.transfer(dp, j.rate)
-        i_move = r.move_for(i.actor, i.supply, dq)
-        j_move = abs(j_full)
-        i_full = abs(j_wants - ix)
-        if abs(i_move) > i_full:  # i would overshoot: i moves fully instead
-            dq = r.shift(i.actor, i.supply, i_full)
-            dp = r.transfer(dq, i.rate)
-            i_move = i_full
-            j_move = r.move_for(j.actor, j.supply, dp)
+        dp, dq, i_move, j_move = r.equal_gain_moves(i, j)
         if ix > j_wants:
             i_move = -i_move
         if jx > i_wants:
@@ -392,10 +417,29 @@ class Exchange:
         self.valid = gain >= r.tiny and i.move_ok() and j.move_ok()
         if not self.valid:
             return
+        self.uncapped = (i_move, j_move, dp, dq, i.y, j.y, gain)
+        self._settle(rng, p_random)
+
+    def _settle(self, rng: np.random.Generator | None, p_random: float) -> None:
+        """The outcome caps (step 6) and the randomised gain (§4.4) on valid equal-gain moves."""
+        i, j = self.i, self.j
         if self._cap(i, j) | self._cap(j, i):  # both caps are tried; the moves changed
             self.valid = i.move_ok() and j.move_ok()
         if p_random > 0 and rng is not None:
             self._randomise(rng, p_random)
+
+    def _recap(self, rng: np.random.Generator | None, p_random: float) -> None:
+        """``calculate`` after a realised voting position was recorded on a demand issue and
+        nothing else changed: the equal-gain moves are those of the last calculation (same
+        positions, same move history, and it was valid), so only ``_settle`` runs again."""
+        i, j = self.i, self.j
+        i_move, j_move, dp, dq, i.y, j.y, gain = self.uncapped
+        i.move, j.move = i_move, j_move
+        i.moves[-1], j.moves[-1] = i_move, j_move
+        i.d_outcome, j.d_outcome = dq, dp
+        self.gain = i.eu = j.eu = gain
+        self.valid = True
+        self._settle(rng, p_random)
 
     def _cap(self, party: Party, other: Party) -> bool:
         """Outcome cap (§4.3 step 6): the supply move may not carry the outcome past the
@@ -507,19 +551,19 @@ class Exchange:
 
     def recalculate(self, done: Exchange, rng: np.random.Generator | None,
                     p_random: float) -> None:
-        again = self.shares_supply(done)
+        moved = self.shares_supply(done)
+        recorded = False
         i, j = self.i, self.j
         for realised, other in ((done.j, done.i), (done.i, done.j)):
             actor, demand = realised.actor, realised.demand
             if (actor == i.actor and demand == i.demand) or (actor == j.actor
                                                               and demand == j.demand):
                 self.record(other, realised.demand)
-                if not again:
-                    self.i.moves.pop()
-                    self.j.moves.pop()
-                    again = True
-        if again:
+                recorded = True
+        if moved:
             self.calculate(rng, p_random)
+        elif recorded:  # decide drops both last moves and calculates them again
+            self._recap(rng, p_random)
 
 
 def reverses(history: list[Number], leftward: bool, zero: Number) -> bool:
