@@ -608,6 +608,7 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
     realised: list[Exchange] = []
     snapshots: list[Realised] = []
     ties = 0
+    stale = True  # the pool may hold invalid exchanges (at first: those calculated invalid)
     while pool:
         pool.sort(key=by_gain, reverse=True)  # stable: ties keep their order
         top = pool.pop(0)
@@ -633,7 +634,9 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
         for e in filter(affected.__contains__, pool):
             if e.valid:
                 e.recalculate(top, rng, opts.p)
-        pool = list(filter(is_valid, pool))
+                stale = stale or not e.valid
+        if stale:
+            pool, stale = list(filter(is_valid, pool)), False
         realised.append(top)
     voting = x.copy()
     for e in realised:  # later exchanges carry the accumulated positions
