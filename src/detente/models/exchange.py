@@ -575,6 +575,7 @@ def reverses(history: list[Number], leftward: bool, zero: Number) -> bool:
 
 by_gain = attrgetter("gain")
 is_valid = attrgetter("valid")
+by_supply, by_demand = attrgetter("supply"), attrgetter("demand")
 
 
 def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, opts:
@@ -598,13 +599,15 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
                     e = Exchange(rnd, int(a), int(b), p, q)
                     e.calculate(rng, opts.p)
                     pool.append(e)
-    # (actor, issue) -> the exchanges in which that actor trades on that issue: only those
-    # can be changed by a realised exchange (step 7 matches actor and issue)
-    involving: dict[tuple[int, int], set[Exchange]] = {}
+    # (actor, issue) -> the exchanges in which that actor supplies (demands) that issue: only
+    # those are changed by a realised exchange (step 7 matches actor and supply issue, or actor
+    # and demand issue; the others' recalculation does nothing)
+    supplying: dict[tuple[int, int], set[Exchange]] = {}
+    demanding: dict[tuple[int, int], set[Exchange]] = {}
     for e in pool:
-        for actor in (e.i.actor, e.j.actor):
-            for issue in (e.p, e.q):
-                involving.setdefault((actor, issue), set()).add(e)
+        for party in (e.i, e.j):
+            supplying.setdefault((party.actor, party.supply), set()).add(e)
+            demanding.setdefault((party.actor, party.demand), set()).add(e)
     realised: list[Exchange] = []
     snapshots: list[Realised] = []
     ties = 0
@@ -626,8 +629,9 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
         # tie), which changes the object but not the votes already cast: record it now
         snapshots.append(Realised(replace(top.i, moves=[]), replace(top.j, moves=[]), top.gain))
         top.realised = True
-        affected = set().union(*(involving[(actor, issue)] for actor in (top.i.actor, top.j.actor)
-                                 for issue in (top.p, top.q)))
+        affected = set().union(*(index[(party.actor, issue(party))] for party in (top.i, top.j)
+                                 for index, issue in ((supplying, by_supply),
+                                                      (demanding, by_demand))))
         # in list order, so random draws (p > 0) come in the same order; a second reference to
         # one exchange is recalculated again only if the first left it valid (an invalid
         # exchange is never recalculated, so it stays invalid)
