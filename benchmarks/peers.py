@@ -3,8 +3,9 @@
 
 For each row of the issue's table the peer and detente run in turn (peer, detente, peer,
 detente, ...; best of ``--repeat``, one pair only when a peer run takes longer than
-``LONG_S``), each as a fresh process started with ``subprocess``, so start-up, imports, reading
-the input and writing the output are all in the time. Wall time is what a user waits for; the
+``LONG_S``; ``--all-pairs`` runs every pair of the exchange row), each as a fresh process
+started with ``subprocess``, so start-up, imports, reading the input and writing the output
+are all in the time. Wall time is what a user waits for; the
 CPU time of the child (user + system, from ``os.wait4``) is printed beside it because on a
 shared machine it is the steadier of the two; ratios use wall time of the best run. Peak memory
 is the child's maximum resident set.
