@@ -15,6 +15,7 @@ from detente.cli import app
 from detente.compile import compile_scenario
 from detente.errors import InputError
 from detente.models.exchange import (
+    DecimalParty,
     DecimalRound,
     ExchangeOptions,
     run_round,
@@ -279,3 +280,42 @@ def test_decimal_outcome_sums_equal_plain_left_to_right_sums(data):
             total += at[k] * rnd.s[k][0] * rnd.c[k][0]
             weight += rnd.s[k][0] * rnd.c[k][0]
         assert rnd.outcome_with(0, updates, actor, position) == total / weight
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_decimal_crossing_test_agrees_with_the_two_sums(data):
+    """The decimal engine decides most outcome caps from the move's own outcome shift instead
+    of summing the outcome after the move: its answer must be that of the two 28-digit sums
+    (outcome before and after the move, §4.3 step 6), also for targets on, or a few digits
+    away from, the outcome after the move (where the shortcut must fall back to the sum)."""
+    n = data.draw(st.integers(2, 8))
+    coords = st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 3))
+    weights = st.floats(0.01, 1, allow_nan=False).map(lambda v: round(v, 2))
+    x = np.array(data.draw(st.lists(coords, min_size=n, max_size=n)))[:, None]
+    s = np.array(data.draw(st.lists(weights, min_size=n, max_size=n)))[:, None]
+    c = np.array(data.draw(st.lists(weights, min_size=n, max_size=n)))[:, None]
+    rnd = DecimalRound(x, s, c, np.ones((n, 1), bool), (tuple(data.draw(st.permutations(
+        range(n)))),))
+    actor = data.draw(st.integers(0, n - 1))
+    updates = {k: Decimal(v) / 3 for k, v in data.draw(st.dictionaries(
+        st.integers(0, n - 1), coords, max_size=n)).items() if k != actor}
+    start = rnd.x[actor][0] if data.draw(st.booleans()) else Decimal(data.draw(coords)) / 7
+    if data.draw(st.booleans()):  # the move of a full mover: its shift follows from it
+        move = Decimal(data.draw(st.floats(-100, 100).filter(lambda v: abs(v) > 1e-6))) / 3
+        d_outcome = rnd.shift(actor, 0, move)
+    else:  # the move that shifts the outcome by a given amount
+        d_outcome = Decimal(data.draw(st.floats(1e-6, 50))) / 7
+        move = rnd.move_for(actor, 0, d_outcome) * data.draw(st.sampled_from([1, -1]))
+    party = DecimalParty(actor, 0, 0, start, start, Decimal(0), rnd.s[actor][0],
+                         rnd.s[actor][0], rnd.c[actor][0], move=move, d_outcome=d_outcome,
+                         y=start + move)
+    after_move = rnd.outcome_with(0, updates, actor, party.y)
+    nudge = data.draw(st.sampled_from([0, 1, -1])) * Decimal(10) ** -data.draw(
+        st.integers(8, 30))
+    target = data.draw(st.sampled_from([after_move + nudge, Decimal(data.draw(coords)),
+                                        rnd.outcome_with(0, updates, actor, start)]))
+    before = target - rnd.outcome_with(0, updates, actor, start)
+    after = target - after_move
+    plain = not ((before >= 0 and after >= 0) or (before <= 0 and after <= 0))
+    assert rnd.crosses(party, updates, target) == plain

@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -45,11 +45,15 @@ FIXED_WEIGHT = 0.1
 TIE_DECIMAL = Decimal("1e-20")  # decide's absolute tie threshold on 28-digit gains
 DECIMAL_SALIENCE_WEIGHT = Decimal(SALIENCE_WEIGHT)  # decide builds them from the floats
 DECIMAL_FIXED_WEIGHT = Decimal(FIXED_WEIGHT)
+CROSSING_MARGIN = Decimal("1e-12")  # see DecimalRound.crosses
+MOVE_LIMIT = Decimal(10) ** 6
+MAX_FILTERED_ACTORS = 10_000
 TIE = 1e-12  # relative: decide's Decimal ties (|ΔG| < 1e-20) are mathematical ties; in floats
 # two equal gains reached by different paths differ by round-off, so ties are judged relatively
 
 
 Number = float | Decimal
+NO_UPDATES: dict[int, Any] = {}  # an exchange without recorded positions on an issue
 
 
 @dataclass(slots=True)
@@ -66,27 +70,43 @@ class Party:
     s_sup: Number
     s_dem: Number
     c_sup: Number
+    rate: Any = None  # converts this party's outcome shift into the partner's (§4.3 step 4)
     move: Number = 0.0
+    d_outcome: Number = 0.0  # ΔO of the move on the supply issue, as computed (§4.2)
     y: Number = math.nan  # voting position on the supply issue
     moves: list[Number] = field(default_factory=list)
     eu: Number = 0.0
     eu_max: Number | None = None
-    tiny: Number = 1e-10  # smallest real move, in the round's number type
+    # the limits in the round's number type (comparing a decimal with an int converts it)
+    tiny: ClassVar[Number] = 1e-10  # smallest real move
+    zero: ClassVar[Number] = 0.0
+    hundred: ClassVar[Number] = 100.0
 
-    def move_ok(self, move: Number) -> bool:
-        """§4.3 step 6: a move must be real, keep the actor on the scale, and not reverse."""
-        size = abs(move)
-        if size > 100 or size <= self.tiny:
+    def move_ok(self) -> bool:
+        """§4.3 step 6: the party's move (the last of its history; its vote y = x + move)
+        must be real, keep the actor on the scale, and not reverse."""
+        size = abs(self.move)
+        hundred, zero = self.hundred, self.zero
+        if size > hundred or size <= self.tiny:
             return False
-        if not 0 <= self.x + move <= 100:
+        if not zero <= self.y <= hundred:
             return False
         moves = self.moves
-        if len(moves) == 1 and moves[0] == move:  # the checks below hold for one real move
+        if len(moves) == 1:  # the checks below hold for one real move
             return True
-        if sum(moves) > 100:
+        if sum(moves, zero) > hundred:
             return False
         lo, hi = min(moves), max(moves)
-        return (lo < 0 and hi < 0) or (lo > 0 and hi > 0)
+        return (lo < zero and hi < zero) or (lo > zero and hi > zero)
+
+
+class DecimalParty(Party):
+    """A party of the decimal engine."""
+
+    __slots__ = ()
+    tiny = Decimal.from_float(1e-10)  # exact: compares as decide's Decimal-with-float test
+    zero = Decimal(0)
+    hundred = Decimal(100)
 
 
 class Round:
@@ -94,8 +114,7 @@ class Round:
     the arithmetic of the exchange formulas (binary floating point, fastest order)."""
 
     __slots__ = ("c", "cs", "outcome", "s", "total", "weight", "x")
-    zero = 0.0
-    tiny = 1e-10
+    zero, tiny, party = Party.zero, Party.tiny, Party
 
     def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray) -> None:
         cs = np.where(present, c * s, 0.0)
@@ -118,15 +137,38 @@ class Round:
         return abs(a - b) <= TIE * max(1.0, a)
 
     @staticmethod
-    def transfer(ratio: Any, num: Any, den: Any) -> Any:
-        """The partner's exchange ratio from one's own (§4.3 step 5): ratio · num / den."""
-        return ratio * num / den
+    def rate(num: Any, den: Any) -> Any:
+        """The equal-gain exchange rate (s_own,sup + s_other,dem) / (s_own,dem + s_other,sup)
+        of §4.3 step 4, kept as its two sums (the float engines multiply before dividing)."""
+        return num, den
+
+    @staticmethod
+    def transfer(ratio: Any, rate: Any) -> Any:
+        """The partner's outcome shift from one's own (§4.3 step 4): ratio · num / den."""
+        return ratio * rate[0] / rate[1]
 
     @staticmethod
     def next_position(salience: Any, start: Any, vote: Any) -> Any:
         """§4.3 step 8: x + w (y - x), w = 0.4 (1 - s) + 0.1."""
         w = SALIENCE_WEIGHT * (1 - salience) + FIXED_WEIGHT
         return (1 - w) * start + w * vote
+
+    def equal_gain_moves(self, i: Party, j: Party) -> tuple[Any, Any, Any, Any]:
+        """§4.3 step 4: (ΔO_p, ΔO_q, |Δx_i|, |Δx_j|) for i supplying q and j supplying p.
+        First try: j moves all the way to i's position on p; if i would then overshoot j's
+        position on q, i moves all the way instead."""
+        j_full = i.demand_x - j.x
+        dp = self.shift(j.actor, j.supply, j_full)
+        dq = self.transfer(dp, j.rate)
+        i_move = self.move_for(i.actor, i.supply, dq)
+        j_move = abs(j_full)
+        i_full = abs(j.demand_x - i.x)
+        if abs(i_move) > i_full:  # i would overshoot: i moves fully instead
+            dq = self.shift(i.actor, i.supply, i_full)
+            dp = self.transfer(dq, i.rate)
+            i_move = i_full
+            j_move = self.move_for(j.actor, j.supply, dp)
+        return dp, dq, i_move, j_move
 
     def shift(self, actor: int, issue: int, move: float) -> float:
         """ΔO on ``issue`` when ``actor`` moves by ``move`` (§4.2)."""
@@ -147,12 +189,13 @@ class Round:
         total += cs[actor][issue] * (position - x[actor][issue])
         return total / self.weight[issue]
 
-    def crosses(self, issue: int, updates: dict[int, Any], actor: int, from_x: Any, to_x: Any,
-                target: Any) -> bool:
-        """Does moving ``actor`` from ``from_x`` to ``to_x`` carry the outcome (with the
-        recorded positions) across ``target``? On it counts as on either side (§4.3 step 6)."""
-        before = target - self.outcome_with(issue, updates, actor, from_x)
-        after = target - self.outcome_with(issue, updates, actor, to_x)
+    def crosses(self, party: Party, updates: dict[int, Any], target: Any) -> bool:
+        """Does the party's move (from x to its vote y on its supply issue) carry the outcome
+        (with the recorded positions) across ``target``? On it counts as on either side (§4.3
+        step 6)."""
+        issue, actor = party.supply, party.actor
+        before = target - self.outcome_with(issue, updates, actor, party.x)
+        after = target - self.outcome_with(issue, updates, actor, party.y)
         return not ((before >= 0 and after >= 0) or (before <= 0 and after <= 0))
 
     def move_to_outcome(self, issue: int, updates: dict[int, float], actor: int, from_x: float,
@@ -179,9 +222,9 @@ class DecimalRound:
     rows).
     """
 
-    __slots__ = ("c", "denominator", "memo", "outcome", "prefix", "s", "slot", "terms", "x")
-    zero = Decimal(0)
-    tiny = Decimal.from_float(1e-10)  # exact: compares as decide's Decimal-with-float test
+    __slots__ = ("c", "cs", "denominator", "memo", "outcome", "prefix", "s", "slot",
+                 "sums_small", "terms", "x")
+    zero, tiny, party = DecimalParty.zero, DecimalParty.tiny, DecimalParty
 
     def __init__(self, x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
                  order: tuple[tuple[int, ...], ...] = ()) -> None:
@@ -189,6 +232,8 @@ class DecimalRound:
         self.x = [[Decimal(v) for v in row] for row in x.tolist()]
         self.s = [[as_written(v) for v in row] for row in s.tolist()]
         self.c = [[as_written(v) for v in row] for row in c.tolist()]
+        self.cs = [[cv * sv for cv, sv in zip(c_row, s_row, strict=True)]
+                   for c_row, s_row in zip(self.c, self.s, strict=True)]  # decide's c · s
         actors = [[k for k in (order[d] if order else range(n)) if present[k, d]]
                   for d in range(d_n)]
         # x s c of every actor on an issue, in summation order; a sum with some positions
@@ -202,7 +247,9 @@ class DecimalRound:
         self.denominator = [sum((self.s[k][d] * self.c[k][d] for k in ks), Decimal(0))
                             for d, ks in enumerate(actors)]
         self.memo: dict[tuple[Any, ...], Decimal] = {}
-        self.outcome = [self.outcome_with(d, {}, -1, self.zero) for d in range(d_n)]
+        self.outcome = [self.prefix[d][-1] / w if w else self.zero
+                        for d, w in enumerate(self.denominator)]
+        self.sums_small = n <= MAX_FILTERED_ACTORS  # the round-off bound of ``crosses`` holds
 
     @staticmethod
     def num(value: float) -> Decimal:
@@ -213,8 +260,12 @@ class DecimalRound:
         return bool(abs(a - b) < TIE_DECIMAL)
 
     @staticmethod
-    def transfer(ratio: Decimal, num: Decimal, den: Decimal) -> Decimal:
-        return (num / den) * ratio
+    def rate(num: Decimal, den: Decimal) -> Decimal:
+        return num / den  # decide divides first: (num / den) · ratio
+
+    @staticmethod
+    def transfer(ratio: Decimal, rate: Decimal) -> Decimal:
+        return rate * ratio
 
     @staticmethod
     def next_position(salience: Decimal, start: Decimal, vote: Decimal) -> Decimal:
@@ -226,8 +277,25 @@ class DecimalRound:
         return abs(move) * self.s[actor][issue] * self.c[actor][issue] / self.denominator[issue]
 
     def move_for(self, actor: int, issue: int, delta_outcome: Decimal) -> Decimal:
-        return (delta_outcome * self.denominator[issue]
-                / (self.c[actor][issue] * self.s[actor][issue]))
+        return delta_outcome * self.denominator[issue] / self.cs[actor][issue]
+
+    def equal_gain_moves(self, i: Party, j: Party) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """``Round.equal_gain_moves`` with ``shift``, ``transfer`` and ``move_for`` written
+        out (the hottest lines of the engine; the same operations in the same order)."""
+        p, q, a_i, a_j = j.supply, i.supply, i.actor, j.actor
+        s_i, c_i, s_j, c_j, den = self.s[a_i], self.c[a_i], self.s[a_j], self.c[a_j], \
+            self.denominator
+        j_move = abs(i.demand_x - j.x)
+        dp = j_move * s_j[p] * c_j[p] / den[p]
+        dq = j.rate * dp
+        i_move = dq * den[q] / self.cs[a_i][q]
+        i_full = abs(j.demand_x - i.x)
+        if i_move > i_full:  # i would overshoot: i moves fully instead (moves are >= 0)
+            dq = i_full * s_i[q] * c_i[q] / den[q]
+            dp = i.rate * dq
+            i_move = i_full
+            j_move = dp * den[p] / self.cs[a_j][p]
+        return dp, dq, i_move, j_move
 
     def _weighted_sum(self, issue: int, positions: dict[int, Decimal]) -> Decimal:
         """Σ x s c on ``issue`` with ``positions`` replacing some actors' positions, added in
@@ -246,16 +314,40 @@ class DecimalRound:
 
     def outcome_with(self, issue: int, updates: dict[int, Decimal], actor: int,
                      position: Decimal) -> Decimal:
+        if not updates and position == self.x[actor][issue]:
+            return self.outcome[issue]  # the same terms, so the same sum
         if self.denominator[issue] == 0:
             return self.zero
-        positions = {**updates, actor: position}
-        key = (issue, *positions.items())
+        # the key names the positions: the recorded ones, then the actor's (which wins)
+        key = (issue, actor, position, *updates.items())
         seen = self.memo.get(key)
         if seen is None:  # the same outcome is asked for again and again within a round
+            positions = {**updates, actor: position}
             seen = self.memo[key] = self._weighted_sum(issue, positions) / self.denominator[issue]
         return seen
 
-    crosses = Round.crosses
+    def crosses(self, party: Party, updates: dict[int, Decimal], target: Decimal) -> bool:
+        """``Round.crosses`` with the outcome after the move taken as the outcome before it
+        plus the move's shift ``d_outcome`` (§4.2, computed with the move) wherever that lands
+        more than ``CROSSING_MARGIN`` from ``target``. The two differ only by the round-off of
+        the 28-digit sums and of the shift, at most (N + 4)·5e-28·V (N actors, V the largest
+        position or move, here under 10^6), some ten orders of magnitude below the margin;
+        within it the sum is computed."""
+        issue, actor, from_x = party.supply, party.actor, party.x
+        if not updates and from_x == self.x[actor][issue]:
+            before = target - self.outcome[issue]
+        else:
+            before = target - self.outcome_with(issue, updates, actor, from_x)
+        if not before:
+            return False  # on the target: no crossing whatever the move
+        zero, move = self.zero, party.move
+        if self.sums_small and abs(move) < MOVE_LIMIT:
+            d_outcome = party.d_outcome
+            after = before - d_outcome if move > zero else before + d_outcome
+            if abs(after) > CROSSING_MARGIN:
+                return (before > zero) != (after > zero)
+        after = target - self.outcome_with(issue, updates, actor, party.y)
+        return (before > zero and after < zero) or (before < zero and after > zero)
 
     def move_to_outcome(self, issue: int, updates: dict[int, Decimal], actor: int,
                         from_x: Decimal, target: Decimal) -> Decimal:
@@ -267,25 +359,29 @@ class DecimalRound:
 class Exchange:
     """A candidate exchange between two actors on an issue pair (§4.3 steps 3-6)."""
 
-    __slots__ = ("gain", "i", "j", "p", "q", "randomised", "rnd", "updates", "valid")
+    __slots__ = ("gain", "i", "j", "p", "q", "randomised", "realised", "rnd", "uncapped",
+                 "updates", "valid")
 
     def __init__(self, rnd: Round, a: int, b: int, p: int, q: int) -> None:
         s = rnd.s
         # step 3: the actor with the larger s_p/s_q demands p and supplies q
         first, second = (b, a) if s[a][p] / s[a][q] < s[b][p] / s[b][q] else (a, b)
         self.rnd, self.p, self.q = rnd, p, q
-        self.i = self._party(first, supply=q, demand=p)
-        self.j = self._party(second, supply=p, demand=q)
+        self.i = i = self._party(first, supply=q, demand=p)
+        self.j = j = self._party(second, supply=p, demand=q)
+        i.rate = rnd.rate(i.s_sup + j.s_dem, i.s_dem + j.s_sup)  # i's shift on q -> j's on p
+        j.rate = rnd.rate(j.s_sup + i.s_dem, j.s_dem + i.s_sup)
         self.gain = 0.0
         self.valid = True
+        self.realised = False  # realised exchanges keep full state (their votes are cast)
         self.updates: dict[int, dict[int, float]] = {}
         self.randomised = False
 
     def _party(self, actor: int, supply: int, demand: int) -> Party:
         r = self.rnd
-        return Party(actor, supply, demand, r.x[actor][supply], r.x[actor][supply],
-                     r.x[actor][demand], r.s[actor][supply], r.s[actor][demand],
-                     r.c[actor][supply], tiny=r.tiny)
+        x = r.x[actor]
+        return r.party(actor, supply, demand, x[supply], x[supply], x[demand],
+                       r.s[actor][supply], r.s[actor][demand], r.c[actor][supply])
 
     def partner(self, party: Party) -> Party:
         return self.j if party is self.i else self.i
@@ -298,48 +394,69 @@ class Exchange:
     def calculate(self, rng: np.random.Generator | None, p_random: float) -> None:
         """Equal-gain moves, validity, the outcome cap (and the randomised gain if p > 0)."""
         r, i, j = self.rnd, self.i, self.j
-        # first try: j moves all the way to i's position on p
-        dp = r.shift(j.actor, j.supply, i.demand_x - j.x)
-        dq = r.transfer(dp, j.s_sup + i.s_dem, j.s_dem + i.s_sup)
-        i.move = r.move_for(i.actor, i.supply, dq)
-        j.move = abs(i.demand_x - j.x)
-        if abs(i.move) > abs(j.demand_x - i.x):  # i would overshoot: i moves fully instead
-            dq = r.shift(i.actor, i.supply, j.demand_x - i.x)
-            dp = r.transfer(dq, i.s_sup + j.s_dem, i.s_dem + j.s_sup)
-            i.move = abs(j.demand_x - i.x)
-            j.move = r.move_for(j.actor, j.supply, dp)
-        if i.x > j.demand_x:
-            i.move = -i.move
-        if j.x > i.demand_x:
-            j.move = -j.move
-        i.moves.append(i.move)
-        j.moves.append(j.move)
-        i.y, j.y = i.x + i.move, j.x + j.move
-        self.gain = abs(dq * i.s_sup - dp * i.s_dem)  # = G_j by construction (§4.3 step 5)
-        i.eu = j.eu = self.gain
-        self.valid = i.move_ok(i.move) and j.move_ok(j.move) and self.gain >= r.tiny
+        ix, jx, i_wants, j_wants = i.x, j.x, i.demand_x, j.demand_x
+        if ((i.moves or j.moves) and not self.realised and not (p_random > 0 and rng is not None)
+                and (reverses(i.moves, ix > j_wants, r.zero)
+                     or reverses(j.moves, jx > i_wants, r.zero))):
+            # a move against an earlier one is invalid whatever its size (step 6): an exchange
+            # that drops out here is never read again (no random draw is skipped either)
+            self.valid = False
+            return
+        dp, dq, i_move, j_move = r.equal_gain_moves(i, j)
+        if ix > j_wants:
+            i_move = -i_move
+        if jx > i_wants:
+            j_move = -j_move
+        i.move, j.move = i_move, j_move
+        i.d_outcome, j.d_outcome = dq, dp
+        i.moves.append(i_move)
+        j.moves.append(j_move)
+        i.y, j.y = ix + i_move, jx + j_move
+        self.gain = gain = abs(dq * i.s_sup - dp * i.s_dem)  # = G_j by construction (step 5)
+        i.eu = j.eu = gain
+        self.valid = gain >= r.tiny and i.move_ok() and j.move_ok()
         if not self.valid:
             return
-        self._cap(i)
-        self._cap(j)
-        self.valid = i.move_ok(i.move) and j.move_ok(j.move)
+        self.uncapped = (i_move, j_move, dp, dq, i.y, j.y, gain)
+        self._settle(rng, p_random)
+
+    def _settle(self, rng: np.random.Generator | None, p_random: float) -> None:
+        """The outcome caps (step 6) and the randomised gain (§4.4) on valid equal-gain moves."""
+        i, j = self.i, self.j
+        if self._cap(i, j) | self._cap(j, i):  # both caps are tried; the moves changed
+            self.valid = i.move_ok() and j.move_ok()
         if p_random > 0 and rng is not None:
             self._randomise(rng, p_random)
 
-    def _cap(self, party: Party) -> None:
+    def _recap(self, rng: np.random.Generator | None, p_random: float) -> None:
+        """``calculate`` after a realised voting position was recorded on a demand issue and
+        nothing else changed: the equal-gain moves are those of the last calculation (same
+        positions, same move history, and it was valid), so only ``_settle`` runs again."""
+        i, j = self.i, self.j
+        i_move, j_move, dp, dq, i.y, j.y, gain = self.uncapped
+        i.move, j.move = i_move, j_move
+        i.moves[-1], j.moves[-1] = i_move, j_move
+        i.d_outcome, j.d_outcome = dq, dp
+        self.gain = i.eu = j.eu = gain
+        self.valid = True
+        self._settle(rng, p_random)
+
+    def _cap(self, party: Party, other: Party) -> bool:
         """Outcome cap (§4.3 step 6): the supply move may not carry the outcome past the
-        demanding partner's position; if it would, it is shortened to land exactly there and the
-        partner's move follows from the equal-gain rate."""
-        r, other = self.rnd, self.partner(party)
-        updates = self.recorded(party.supply)
+        demanding partner's (``other``'s) position; if it would, it is shortened to land
+        exactly there and the partner's move follows from the equal-gain rate. True if the move
+        was capped."""
+        r = self.rnd
+        updates = self.updates.get(party.supply, NO_UPDATES)
         target = other.demand_x
-        if not r.crosses(party.supply, updates, party.actor, party.x, party.y, target):
-            return
+        if not r.crosses(party, updates, target):
+            return False
         delta = abs(r.move_to_outcome(party.supply, updates, party.actor, party.x, target))
         d_own = r.shift(party.actor, party.supply, delta)
-        d_other = r.transfer(d_own, party.s_sup + other.s_dem, party.s_dem + other.s_sup)
+        d_other = r.transfer(d_own, party.rate)
         other.move = abs(r.move_for(other.actor, other.supply, d_other))
         party.move = delta
+        party.d_outcome, other.d_outcome = d_own, d_other
         if other.x > party.demand_x:
             other.move = -other.move
         if party.x > other.demand_x:
@@ -349,7 +466,7 @@ class Exchange:
         other.y, party.y = other.x + other.move, party.x + party.move
         self.gain = abs(d_other * other.s_sup - d_own * other.s_dem)
         party.eu = other.eu = self.gain
-        self.valid = other.move_ok(other.move) and party.move_ok(party.move)
+        return True
 
     def _randomise(self, rng: np.random.Generator, p_random: float) -> None:
         """Randomised Equal Gain (§4.4): one party's gain is pushed up or down by p·z."""
@@ -379,7 +496,7 @@ class Exchange:
         b.move = -move_b if b.x > a.demand_x else move_b
         a.moves[-1], b.moves[-1] = a.move, b.move
         a.y, b.y = a.x + a.move, b.x + b.move
-        self.valid = a.move_ok(a.move) and b.move_ok(b.move)
+        self.valid = a.move_ok() and b.move_ok()
         self.randomised = True
 
     def _maximum_gains(self) -> None:
@@ -408,8 +525,9 @@ class Exchange:
         accumulate); keeps decide's move history, in which the realised move replaces nothing."""
         hit = False
         for mine in (self.i, self.j):
+            actor, supply = mine.actor, mine.supply
             for theirs in (done.i, done.j):
-                if mine.actor == theirs.actor and mine.supply == theirs.supply:
+                if actor == theirs.actor and supply == theirs.supply:
                     mine.x = theirs.y
                     mine.moves.append(theirs.moves[-1])
                     hit = True
@@ -433,20 +551,31 @@ class Exchange:
 
     def recalculate(self, done: Exchange, rng: np.random.Generator | None,
                     p_random: float) -> None:
-        again = self.shares_supply(done)
+        moved = self.shares_supply(done)
+        recorded = False
+        i, j = self.i, self.j
         for realised, other in ((done.j, done.i), (done.i, done.j)):
-            demands = [(mine.actor, mine.demand) for mine in (self.i, self.j)]
-            if (realised.actor, realised.demand) in demands:
+            actor, demand = realised.actor, realised.demand
+            if (actor == i.actor and demand == i.demand) or (actor == j.actor
+                                                              and demand == j.demand):
                 self.record(other, realised.demand)
-                if not again:
-                    self.i.moves.pop()
-                    self.j.moves.pop()
-                    again = True
-        if again:
+                recorded = True
+        if moved:
             self.calculate(rng, p_random)
+        elif recorded:  # decide drops both last moves and calculates them again
+            self._recap(rng, p_random)
+
+
+def reverses(history: list[Number], leftward: bool, zero: Number) -> bool:
+    """Would a move left (or right) go against one of the earlier ``history`` moves?"""
+    if leftward:
+        return any(m >= zero for m in history)
+    return any(m <= zero for m in history)
 
 
 by_gain = attrgetter("gain")
+is_valid = attrgetter("valid")
+by_supply, by_demand = attrgetter("supply"), attrgetter("demand")
 
 
 def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, opts:
@@ -470,16 +599,19 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
                     e = Exchange(rnd, int(a), int(b), p, q)
                     e.calculate(rng, opts.p)
                     pool.append(e)
-    # (actor, issue) -> ids of the exchanges in which that actor trades on that issue: only
-    # those can be changed by a realised exchange (step 7 matches actor and issue)
-    involving: dict[tuple[int, int], set[int]] = {}
+    # (actor, issue) -> the exchanges in which that actor supplies (demands) that issue: only
+    # those are changed by a realised exchange (step 7 matches actor and supply issue, or actor
+    # and demand issue; the others' recalculation does nothing)
+    supplying: dict[tuple[int, int], set[Exchange]] = {}
+    demanding: dict[tuple[int, int], set[Exchange]] = {}
     for e in pool:
-        for actor in (e.i.actor, e.j.actor):
-            for issue in (e.p, e.q):
-                involving.setdefault((actor, issue), set()).add(id(e))
+        for party in (e.i, e.j):
+            supplying.setdefault((party.actor, party.supply), set()).add(e)
+            demanding.setdefault((party.actor, party.demand), set()).add(e)
     realised: list[Exchange] = []
     snapshots: list[Realised] = []
     ties = 0
+    stale = True  # the pool may hold invalid exchanges (at first: those calculated invalid)
     while pool:
         pool.sort(key=by_gain, reverse=True)  # stable: ties keep their order
         top = pool.pop(0)
@@ -496,14 +628,19 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
         # decide may recalculate a realised exchange (through a duplicate reference left by a
         # tie), which changes the object but not the votes already cast: record it now
         snapshots.append(Realised(replace(top.i, moves=[]), replace(top.j, moves=[]), top.gain))
-        affected = set().union(*(involving[(actor, issue)] for actor in (top.i.actor, top.j.actor)
-                                 for issue in (top.p, top.q)))
+        top.realised = True
+        affected = set().union(*(index[(party.actor, issue(party))] for party in (top.i, top.j)
+                                 for index, issue in ((supplying, by_supply),
+                                                      (demanding, by_demand))))
         # in list order, so random draws (p > 0) come in the same order; a second reference to
-        # one exchange is recalculated again only if the first left it valid
-        for e in [e for e in pool if e.valid and id(e) in affected]:
+        # one exchange is recalculated again only if the first left it valid (an invalid
+        # exchange is never recalculated, so it stays invalid)
+        for e in filter(affected.__contains__, pool):
             if e.valid:
                 e.recalculate(top, rng, opts.p)
-        pool = [e for e in pool if e.valid]
+                stale = stale or not e.valid
+        if stale:
+            pool, stale = list(filter(is_valid, pool)), False
         realised.append(top)
     voting = x.copy()
     for e in realised:  # later exchanges carry the accumulated positions
