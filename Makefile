@@ -8,24 +8,25 @@ DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: demo test lint bench clean browser docs
 
-# install EXTRAS: the package with those extras into $(VENV). uv installs the same wheels from
-# the same registry several times faster than pip (the first `make demo` is mostly install);
-# where uv cannot be had, plain venv + pip does the same work.
+# install EXTRAS[,UV-FLAGS]: the package with those extras into $(VENV). uv installs the same
+# wheels from the same registry several times faster than pip (the first `make demo` is mostly
+# install); where uv cannot be had, plain venv + pip does the same work.
 define install
-	@if { test -x $(UV) || $(PYTHON) -m pip install --quiet --target $(VENV)/.uv uv; } && \
+	@if { test -x $(UV) || PIP_ROOT_USER_ACTION=ignore \
+	        $(PYTHON) -m pip install --quiet --target $(VENV)/.uv uv; } && \
 	    { test -x $(BIN)/python || $(UV) venv --quiet --seed --allow-existing \
 	        --python $(PYTHON) $(VENV); } && \
-	    $(UV) pip install --quiet --python $(BIN)/python -e '.[$(1)]'; then :; else \
+	    $(UV) pip install --quiet $(2) --python $(BIN)/python -e '.[$(1)]'; then :; else \
 	  echo "uv not available: installing with pip"; \
 	  test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
 	  $(BIN)/python -m pip install --quiet --upgrade pip && \
 	  $(BIN)/python -m pip install --quiet -e '.[$(1)]'; fi
 endef
 
-# Everything `make test` needs (every extra), with numba's loops compiled once, so the first
-# run starts warm. It covers the demo's extra too.
+# Everything `make test` needs (every extra, byte-compiled as pip does), with numba's loops
+# compiled once, so the first run starts warm. It covers the demo's extra too.
 $(STAMP): pyproject.toml
-	$(call install,dev)
+	$(call install,dev,--compile-bytecode)
 	$(BIN)/python -m detente.warm
 	touch $(STAMP) $(DEMO_STAMP)
 
