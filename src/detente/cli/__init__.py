@@ -26,6 +26,7 @@ app = typer.Typer(
     # click's plain help: typer's rich help imports rich's Markdown, Syntax and tracebacks,
     # which was half of the time `detente --help` took
     rich_markup_mode=None,
+    context_settings={"max_content_width": 120},  # click's help as wide as the terminal, to 120
 )
 
 
