@@ -2,18 +2,40 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+UV     := $(VENV)/.uv/bin/uv
 STAMP  := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: demo test lint bench clean browser docs
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -m detente.warm    # compile numba's loops once, so the first run starts warm
-	touch $(STAMP)
+# install EXTRAS[,UV-FLAGS]: the package with those extras into $(VENV). uv installs the same
+# wheels from the same registry several times faster than pip (the first `make demo` is mostly
+# install); where uv cannot be had, plain venv + pip does the same work.
+define install
+	@if { test -x $(UV) || PIP_ROOT_USER_ACTION=ignore \
+	        $(PYTHON) -m pip install --quiet --target $(VENV)/.uv uv; } && \
+	    { test -x $(BIN)/python || $(UV) venv --quiet --seed --allow-existing \
+	        --python $(PYTHON) $(VENV); } && \
+	    $(UV) pip install --quiet $(2) --python $(BIN)/python -e '.[$(1)]'; then :; else \
+	  echo "uv not available: installing with pip"; \
+	  test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+	  $(BIN)/python -m pip install --quiet --upgrade pip && \
+	  $(BIN)/python -m pip install --quiet -e '.[$(1)]'; fi
+endef
 
-demo: $(STAMP)
+# Everything `make test` needs (every extra, byte-compiled as pip does), with numba's loops
+# compiled once, so the first run starts warm. It covers the demo's extra too.
+$(STAMP): pyproject.toml
+	$(call install,dev,--compile-bytecode)
+	$(BIN)/python -m detente.warm
+	touch $(STAMP) $(DEMO_STAMP)
+
+# Only what the demo runs (no numba: the demo's models run without compiled loops).
+$(DEMO_STAMP): pyproject.toml
+	$(call install,demo)
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/python -m detente.demo
 
 # The browser tests drive Debian's chromium (Playwright's own browser download cannot be reached).

@@ -9,9 +9,9 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from detente.analysis.compare import compare, simulate_summary, war_options
 from detente.runtime import negotiate
 from detente.scenario import Scenario, load_scenario
+from detente.views.progress import Steps
 from detente.views.war_text import lever_verdict, render_comparison, render_simulation
 
 BDM_FORECAST = 8.35  # Bueno de Mesquita (1994) p. 98, dominant outcome
@@ -88,16 +88,18 @@ def flagship_negotiation(console: Console, scenario: Scenario, draws: int) -> No
                   "eum: expected-utility model after 10 rounds (median).", highlight=False)
 
 
-def flagship_war(console: Console, scenario: Scenario, runs: int) -> None:
-    """The fighting: the simulated war as written, then every lever under both hypotheses."""
+def flagship_war(console: Console, scenario: Scenario, war: dict) -> None:
+    """The fighting, from the report's war runs: the war as written (the baseline), then every
+    lever under each named hypothesis."""
     console.rule(f"[bold]{scenario.name}: the fighting")
-    opts = war_options()
-    render_simulation(console, simulate_summary(scenario, None, (), runs, 0, opts), scenario)
+    render_simulation(console, war["hypotheses"]["baseline"], scenario)
     console.print()
-    hypotheses = [h.id for h in scenario.hypotheses]
-    result = compare(scenario, hypotheses, [lv.id for lv in scenario.levers], runs, 0, opts)
-    render_comparison(console, result, scenario)
-    flagship_verdicts(console, result)
+    named = {h.id for h in scenario.hypotheses}
+    comparison = {**war["comparison"],
+                  "hypotheses": {h: e for h, e in war["comparison"]["hypotheses"].items()
+                                 if h in named}}
+    render_comparison(console, comparison, scenario)
+    flagship_verdicts(console, comparison)
 
 
 def _sign(delta: dict) -> int:
@@ -126,25 +128,43 @@ def flagship_verdicts(console: Console, result: dict) -> None:
             console.print(f"      {hyp}: {lever_verdict(d, week)}", highlight=False)
 
 
-def flagship_report(console: Console, scenario: Scenario, runs: int) -> Path:
-    """Write the flagship's HTML report next to the checkout's build folder."""
-    from detente.analysis.report_data import report_data
+def write_report(data: dict) -> Path:
+    """Render the flagship's report data into the checkout's build folder."""
     from detente.report import render_report
     from detente.scenario.write import write_text_atomic
 
     out = scenarios_dir().parent / "build" / "ukraine-2025-report.html"
     out.parent.mkdir(exist_ok=True)
-    write_text_atomic(out, render_report(report_data(scenario, runs=runs, seed=0, draws=200)))
+    write_text_atomic(out, render_report(data))
     return out
 
 
+# Run counts: enough for the verdicts' 95 % intervals to be a point or two wide, small enough
+# that a fresh clone's first `make demo` (install included) takes about a minute on two cores;
+# `detente report --runs` and `detente compare --runs` go further.
+NEGOTIATION_DRAWS = 1000
+WAR_RUNS = 1000
+REPORT_DRAWS = 200
+
+
 def main() -> None:
+    from detente.analysis.report_data import report_data
+
     console = Console(width=120)
-    emissions_comparison(console)
-    flagship = load_scenario(scenarios_dir() / "ukraine-2025.yaml")
-    flagship_negotiation(console, flagship, draws=1000)
-    flagship_war(console, flagship, runs=4_000)
-    path = flagship_report(console, flagship, runs=2_000)
+    step = Steps(console, 4)
+    with step("BDM (1994) emissions case: every negotiation model"):
+        emissions_comparison(console)
+    with step(f"flagship: negotiation models over {NEGOTIATION_DRAWS:,} draws"):
+        flagship = load_scenario(scenarios_dir() / "ukraine-2025.yaml")
+        flagship_negotiation(console, flagship, draws=NEGOTIATION_DRAWS)
+    hypotheses = len(flagship.hypotheses) + 1
+    with step(f"flagship: the war, baseline and each of {len(flagship.levers)} levers under "
+              f"{hypotheses} hypotheses, {WAR_RUNS:,} runs each; every model over "
+              f"{REPORT_DRAWS} draws"):
+        data = report_data(flagship, runs=WAR_RUNS, seed=0, draws=REPORT_DRAWS)
+        flagship_war(console, flagship, data["war"])
+    with step("flagship: the HTML report"):
+        path = write_report(data)
     console.rule("[bold]Report")
     console.print(f"The flagship report (opens offline in any browser): {path}", highlight=False)
 

@@ -23,6 +23,16 @@ def _reason(x: float) -> str:
     return f"{'+' if x > 0 else '-'}infinite (the value overflows a float)"
 
 
+def _all_finite(array: Any) -> bool:
+    """True for a numeric numpy array or scalar with no NaN or infinity (checked in one pass)."""
+    import numpy as np
+
+    kind = getattr(getattr(array, "dtype", None), "kind", None)
+    if kind in ("b", "i", "u"):
+        return True
+    return kind in ("f", "c") and bool(np.isfinite(array).all())
+
+
 def finite_tree(obj: Any, path: Path = (), reasons: dict[str, str] | None = None) -> Any:
     """``obj`` as plain JSON data (numpy scalars and arrays included), non-finite numbers
     replaced by ``None`` and their paths recorded in ``reasons``."""
@@ -32,6 +42,8 @@ def finite_tree(obj: Any, path: Path = (), reasons: dict[str, str] | None = None
     if isinstance(obj, list | tuple):
         return [finite_tree(v, (*path, k), reasons) for k, v in enumerate(obj)]
     if hasattr(obj, "tolist") and callable(obj.tolist):  # numpy arrays and scalars
+        if _all_finite(obj):  # no element to replace: skip the walk over every number
+            return obj.tolist()
         return finite_tree(obj.tolist(), path, reasons)
     if isinstance(obj, float) and not math.isfinite(obj):
         reasons[format_path(path)] = _reason(obj)

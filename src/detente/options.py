@@ -193,7 +193,8 @@ class SMPOptions(Options):
                                         ge=1, le=1_000_000)
     engine: Literal["auto", "numpy", "compiled"] = option(
         "auto", "'compiled' loops (numba, default configuration only), the 'numpy' kernel, or "
-        "'auto' (compiled for a single draw when it applies)", source="detente")
+        "'auto' (compiled for a single draw of more than 80 actors when it applies)",
+        source="detente")
 
 
 class ExchangeOptions(Options):

@@ -87,25 +87,17 @@ def steps() -> list[tuple[str, Callable[[], None]]]:
 def main() -> int:
     from rich.console import Console
 
-    console = Console(stderr=True)
+    from detente.views.progress import Steps
+
     todo = steps()
     if not todo:
         print("detente.warm: numba is not installed; nothing to compile", file=sys.stderr)
         return 0
     start = time.perf_counter()
-    for k, (label, step) in enumerate(todo, 1):
-        t0 = time.perf_counter()
-        line = f"[{k}/{len(todo)}] compiling {label} (cached after this, once per install)"
-        if console.is_terminal:
-            with console.status(line):
-                step()
-            console.print(f"[{k}/{len(todo)}] {label}: {time.perf_counter() - t0:.1f} s",
-                          highlight=False)
-        else:
-            print(line, file=sys.stderr, flush=True)
-            step()
-            print(f"[{k}/{len(todo)}] {label}: done in {time.perf_counter() - t0:.1f} s",
-                  file=sys.stderr, flush=True)
+    step = Steps(Console(stderr=True), len(todo))
+    for label, run in todo:
+        with step(f"compiling {label} (cached after this, once per install)"):
+            run()
     print(f"detente.warm: compiled code cached in {time.perf_counter() - start:.1f} s",
           file=sys.stderr)
     return 0

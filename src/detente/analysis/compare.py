@@ -15,14 +15,6 @@ from typing import Any
 import numpy as np
 
 from detente import __version__
-from detente.analysis.coupled import (
-    CoupledRun,
-    checkpoints,
-    legacy_summary,
-    lever_effects,
-    run_coupled,
-    summarize_coupled,
-)
 from detente.compile import WarInputs
 from detente.errors import InputError, problem
 from detente.options import WarOptions, parse_options
@@ -41,6 +33,12 @@ class WarRun:
     levers: tuple[str, ...]
     provenance: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
+
+
+def is_coupled_run(run: Any) -> bool:
+    """Whether a variant's run is the coupled model's (``analysis.coupled.CoupledRun``), told
+    without importing that model: its scipy import was a quarter of a §5 `simulate`'s time."""
+    return not isinstance(run, WarRun)
 
 
 def war_options(given: dict[str, Any] | None = None) -> Any:
@@ -67,6 +65,8 @@ def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str
     from detente.runtime import Experiment, run
 
     if is_coupled(scenario, options):
+        from detente.analysis.coupled import run_coupled
+
         return run_coupled(scenario, hypothesis, levers, runs, seed, options, horizon, strength,
                            backend, max_memory)
     if not isinstance(options, WarOptions):
@@ -86,7 +86,9 @@ def agreement_curve(outcome: WarOutcome) -> np.ndarray:
 
 def summarize(run: WarRun, checkpoints: Sequence[int] = CHECKPOINTS) -> dict[str, Any]:
     """The distribution of outcomes of one variant, as plain data."""
-    if isinstance(run, CoupledRun):
+    if is_coupled_run(run):
+        from detente.analysis.coupled import legacy_summary, summarize_coupled
+
         return {**legacy_summary(run), "coupled": summarize_coupled(run)}
     out, horizon = run.outcome, run.inputs.horizon
     modes = {m: float(np.mean(out.end_mode == code)) for code, m in enumerate(END_MODES)
@@ -131,7 +133,9 @@ def paired_delta(with_lever: WarOutcome, baseline: WarOutcome, week: int) -> dic
 
 
 def _delta(alt: Any, base: Any, week: int) -> dict[str, Any]:
-    if isinstance(base, CoupledRun):
+    if is_coupled_run(base):
+        from detente.analysis.coupled import lever_effects
+
         d = lever_effects(alt, base, [week])["delta_p_deal"][str(week)]
         return {"mean": d["mean"], "ci95": d["ci95"]}
     return paired_delta(alt.outcome, base.outcome, week)
@@ -151,7 +155,9 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
         entry: dict[str, Any] = {"baseline": summarize(base), "levers": {},
                                  "warnings": list(base.warnings)}
         weeks = [w for w in CHECKPOINTS if w <= base.inputs.horizon]
-        if isinstance(base, CoupledRun):
+        if is_coupled_run(base):
+            from detente.analysis.coupled import checkpoints, lever_effects
+
             weeks = checkpoints(base.inputs.horizon)
         for lever in levers:
             alt = run_variant(scenario, hyp, (lever,), runs, seed, options, horizon,
@@ -171,7 +177,7 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
                 "duration_weeks": summary["duration_weeks"],
                 "terms": summary["terms"],
             }
-            if isinstance(base, CoupledRun):
+            if is_coupled_run(base):
                 entry["levers"][lever]["coupled"] = {**summary["coupled"],
                                                      "effects": lever_effects(alt, base, weeks)}
         result["hypotheses"][hyp] = entry
@@ -222,7 +228,7 @@ def simulate_summary(scenario: Scenario, hypothesis: str | None, levers: Sequenc
 
 def variant_summary(run: Any, hypothesis: str | None, levers: Sequence[str]) -> dict[str, Any]:
     """:func:`simulate_summary` of a variant already simulated (a WarRun or a CoupledRun)."""
-    if isinstance(run, CoupledRun):
+    if is_coupled_run(run):
         return {
             "hypothesis": hypothesis or "baseline",
             "levers": list(levers),

@@ -4,8 +4,8 @@ Every command takes ``--json`` where it prints results. Bad input prints one loc
 problem on stderr and exits with status 2.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here or in the command modules: typer would then eval
+# every annotation string while it builds the commands, a fifth of `detente --help`'s time.
 import contextlib
 import functools
 import sys
@@ -14,9 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from detente.errors import InputError, ModelError
 
@@ -26,9 +23,31 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    # click's plain help: typer's rich help imports rich's Markdown, Syntax and tracebacks,
+    # which was half of the time `detente --help` took
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 120},  # click's help as wide as the terminal, to 120
 )
-out = Console()
-err = Console(stderr=True)
+
+
+class _Console:
+    """A rich Console made on first use: rich costs more start-up time than `detente --help`
+    itself, and most commands import it later anyway."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self._console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._kwargs)
+        return getattr(self._console, name)
+
+
+out: Any = _Console()
+err: Any = _Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,6 +67,12 @@ def _root(version: Annotated[bool, typer.Option(
     """Model, stress-test and forecast negotiations and the ends of wars."""
 
 
+def _error(text: str) -> None:
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
+
+
 def reports_input_errors(fn: F) -> F:
     """Turn bad input into a clear message and exit status 2 (never a traceback)."""
 
@@ -57,11 +82,10 @@ def reports_input_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except InputError as e:
             for line in e.render().splitlines():
-                err.print(f"[bold red]error:[/] {escape(line)}", highlight=False, markup=True,
-                          soft_wrap=True)
+                _error(line)
             raise typer.Exit(2) from None
         except ModelError as e:
-            err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+            _error(str(e))
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -221,6 +245,8 @@ def models(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Models (options: default, allowed values or range; -O key=value)")
     table.add_column("model", style="bold")
     table.add_column("what it is")

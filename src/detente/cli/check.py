@@ -1,7 +1,5 @@
 """`detente check`: a coupled scenario's stylised facts under every hypothesis (MODELS.md §7.7)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

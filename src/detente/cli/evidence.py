@@ -6,8 +6,6 @@ paragraphs for the values that cite nothing and can write a copy of the scenario
 library are imported here; the NLP stack loads inside the commands.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 

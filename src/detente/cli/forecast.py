@@ -3,8 +3,6 @@
 Only typer and the standard library at import time; the work happens in :mod:`detente.forecast`.
 """
 
-from __future__ import annotations
-
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any

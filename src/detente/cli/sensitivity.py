@@ -4,8 +4,6 @@ Imports only typer and the standard library at import time; the analysis modules
 the commands so `detente --help` stays fast.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 

@@ -437,7 +437,7 @@ def run_smp(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
     Returns positions (B, T+1, N, D), probabilities (B, T+1, N), representative probabilities
     (B, T+1, N), turns (B,), the last fractional change (B,) and a Markov-non-convergence flag.
     """
-    if compiled_applies(opts, accommodation, pos0.shape[0]):
+    if compiled_applies(opts, accommodation, pos0.shape[0], pos0.shape[1]):
         return _run_compiled(pos0, sal, cap, opts)
     b, n, _ = pos0.shape
     # Stochastic transitions: one stream per draw, keyed by the draw's index in the experiment
@@ -505,20 +505,30 @@ _NINE = ("VictoryProbModel", "PCEModel", "StateTransitions", "VotingRule", "BigR
          "BigRRange", "ThirdPartyCommit", "InterVecBrgn", "BargnModel")
 
 
-def compiled_applies(opts: SMPOptions, accommodation: np.ndarray | None, draws: int = 1
-                     ) -> bool:
-    """Whether the compiled turn runs this call: KTAB's defaults without ideal adjustment, and
-    under 'auto' a single draw (batches of draws are faster on the vectorised numpy kernel)."""
-    from detente.models import smp_fast
+# 'auto' runs a single problem through the compiled loops only above this many actors: below
+# it, the numpy kernel finishes before numba would have loaded (its import, the BLAS check that
+# imports scipy.linalg and the cache load cost about 1 s of CPU; benchmarks/bench_startup.py)
+AUTO_COMPILED_ACTORS = 80
 
+
+def compiled_applies(opts: SMPOptions, accommodation: np.ndarray | None, draws: int = 1,
+                     actors: int = AUTO_COMPILED_ACTORS + 1) -> bool:
+    """Whether the compiled turn runs this call: KTAB's defaults without ideal adjustment, and
+    under 'auto' a single draw of more than AUTO_COMPILED_ACTORS actors (batches of draws are
+    faster on the vectorised numpy kernel, and so are small problems once numba's start-up is
+    counted). Decided without importing numba where 'auto' will not use it."""
     if opts.engine == "numpy":
         return False
+    if opts.engine == "auto" and (draws > 1 or actors <= AUTO_COMPILED_ACTORS):
+        return False
+    from detente.models import smp_fast
+
     fits = accommodation is None and all(getattr(opts, k) == getattr(DEFAULTS, k)
                                          for k in _NINE)
     if opts.engine == "compiled" and not (fits and smp_fast.AVAILABLE):
         raise ModelError("engine=compiled needs numba (pip install 'detente[fast]') and KTAB's "
                          "default parameters without ideal adjustment")
-    return fits and smp_fast.AVAILABLE and (opts.engine == "compiled" or draws == 1)
+    return fits and smp_fast.AVAILABLE
 
 
 def _run_compiled(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions

@@ -1,0 +1,99 @@
+"""Where a command's time goes, start-up included (issue 14): each case runs in a fresh process
+that times its stages one after the other, in CPU seconds (steadier than wall time on a shared
+machine) and wall seconds.
+
+Run: ``python benchmarks/bench_startup.py [--runs 100000]``. Cases: ``detente --help``; the
+section-5 war (``tests/fixtures/war-2025.yaml``, 100,000 runs x 104 weeks); smp on KTAB's
+dummyData-a080 (read from ``../shared/reference/ktab`` or ``$DETENTE_SHARED_DIR``, skipped when
+absent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DETENTE_SHARED_DIR", ROOT.parent / "shared"))
+A080 = SHARED / "reference" / "ktab" / "dummyData-a080.csv"
+
+PRELUDE = """
+import sys, time
+_last = [0.0, time.perf_counter()]  # the first lap's CPU is the interpreter's start
+def lap(label):
+    c, w = time.process_time(), time.perf_counter()
+    print(f"  {label:40s} {c - _last[0]:7.3f} {w - _last[1]:7.3f}")
+    _last[:] = [c, w]
+lap("interpreter start")
+"""
+
+HELP = """
+import typer; lap("import typer")
+import detente.cli as cli; lap("import detente.cli (every command)")
+import io, contextlib
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        cli.app(["--help"], prog_name="detente")
+    except SystemExit:
+        pass
+lap("build the commands, print the help")
+"""
+
+WAR = """
+import numpy; lap("import numpy")
+import detente.cli; lap("import typer, detente.cli")
+from detente.scenario import load_scenario; lap("import the scenario schema (pydantic)")
+from detente.analysis.compare import simulate_summary, war_options
+from detente.compile import compile_war
+from detente.jsonout import dumps; lap("import analysis, runtime, war kernel")
+sc = load_scenario({path!r}); lap("read and validate the scenario")
+compile_war(sc, None, (), {runs}, 0); lap("compile {runs:,} runs (timed apart)")
+summary = simulate_summary(sc, None, (), {runs}, 0, war_options())
+lap("compile + kernel + summary")
+dumps(summary, indent=2); lap("JSON")
+"""
+
+SMP = """
+import numpy; lap("import numpy")
+import detente.cli; lap("import typer, detente.cli")
+from detente.scenario import load_scenario; lap("import the scenario schema (pydantic)")
+from detente.runtime import negotiate
+from detente.jsonout import dumps; lap("import runtime")
+sc = load_scenario({path!r}); lap("read and validate the scenario")
+import numba; lap("import numba")
+from detente.models import smp_fast  # noqa: F401
+import scipy.linalg; lap("import scipy.linalg (numba's BLAS check)")
+r = negotiate(sc, "smp"); lap("first run (numba loads its cache)")
+r = negotiate(sc, "smp"); lap("second run (the model alone)")
+negotiate(sc, "smp", {{"engine": "numpy"}}); lap("the numpy engine, same case")
+dumps(r.to_dict(), indent=2); lap("JSON")
+"""
+
+
+def stages(title: str, code: str) -> None:
+    print(f"{title}\n  {'stage':40s} {'CPU s':>7s} {'wall s':>7s}")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run([sys.executable, "-c", PRELUDE + code], env=env, cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    print(out.stdout, end="")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=100_000)
+    args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    stages("detente --help", HELP)
+    war = ROOT / "tests" / "fixtures" / "war-2025.yaml"
+    stages(f"war, {war.name}, {args.runs:,} runs", WAR.format(path=str(war), runs=args.runs))
+    if A080.exists():
+        stages("smp, KTAB dummyData-a080", SMP.format(path=str(A080)))
+    else:
+        print(f"smp: skipped ({A080} is absent)")
+
+
+if __name__ == "__main__":
+    main()
