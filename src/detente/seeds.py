@@ -50,6 +50,11 @@ class Streams:
         """Stream ``key`` for this block."""
         return self.generator(key, self.block)
 
+    def rows(self, key: str, runs: int) -> StreamBlocks | RowStream:
+        """Stream ``key`` for this job's ``runs`` runs, keyed by fixed stream blocks of the
+        experiment (:class:`StreamBlocks`), for kernels that draw arrays with the run last."""
+        return StreamBlocks(self, key, runs)
+
 
 class RowStream:
     """A named stream for a kernel that draws arrays whose LAST axis is the run: each call is a
@@ -76,3 +81,37 @@ class RowStream:
     def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
         """Standard normals of ``shape`` (runs last), filled run-major."""
         return self._next().standard_normal(self._reversed(shape)).T
+
+
+STREAM_BLOCK = 2048  # runs per block of the random streams (the numbers are keyed by these)
+
+
+class StreamBlocks:
+    """A named stream for runs [offset, offset + runs) of an experiment, drawing exactly what
+    :class:`detente.seeds.RowStream` draws for fixed blocks of STREAM_BLOCK runs: on each call,
+    every stream block the runs meet draws its values for its runs up to the last one needed (a
+    generator fills run-major, so fewer runs draw a prefix of the same numbers), and those before
+    ``offset`` are dropped. Run k's numbers depend on neither the runner's job size nor how many
+    runs were asked for, so jobs can be larger than a stream block (fewer, longer array steps)."""
+
+    def __init__(self, streams: Streams, key: str, runs: int) -> None:
+        first = streams.offset
+        self.parts = []
+        for blk in range(first // STREAM_BLOCK, (first + runs - 1) // STREAM_BLOCK + 1):
+            start = blk * STREAM_BLOCK
+            lo, hi = max(first, start) - start, min(first + runs, start + STREAM_BLOCK) - start
+            self.parts.append((RowStream(streams.for_block(blk, start), key), lo, hi))
+
+    def _draw(self, method: str, shape: int | tuple[int, ...]) -> np.ndarray:
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        parts = [getattr(rows, method)((*shape[:-1], hi))[..., lo:]
+                 for rows, lo, hi in self.parts]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+
+    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        """Uniforms of ``shape`` (runs last)."""
+        return self._draw("random", shape)
+
+    def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        """Standard normals of ``shape`` (runs last)."""
+        return self._draw("standard_normal", shape)

@@ -42,7 +42,7 @@ from detente.errors import InputError, ModelError, problem
 from detente.options import WarOptions
 from detente.scenario.quantity import Quantity
 from detente.scenario.schema import Scenario
-from detente.seeds import Streams
+from detente.seeds import RowStream, Streams
 
 Evaluator = Callable[[np.ndarray], np.ndarray]
 NOISE_NOTE = (
@@ -403,6 +403,11 @@ class SharedStreams(Streams):
 
     def generator(self, key: str, *index: int) -> np.random.Generator:
         return SharedGenerator(super().generator(key, *index), self.group)  # type: ignore[return-value]
+
+    def rows(self, key: str, runs: int) -> RowStream:
+        """One run-major stream over the whole job: every group sees the first group's numbers
+        (stream blocks would cut groups that straddle a block's edge)."""
+        return RowStream(self, key)
 
 
 def simulate_shared(inputs: Any, options: Any, seed: int, group: int,

@@ -46,7 +46,7 @@ from scipy.special import erfcx, expit, logit, ndtr
 from detente.compile import batch_from_arrays
 from detente.compile.coupled import CoupledInputs
 from detente.options import CoupledOptions
-from detente.seeds import RowStream, Streams
+from detente.seeds import Streams
 from detente.war.kernel import (
     AGREEMENT,
     COLLAPSE_R,
@@ -360,50 +360,17 @@ def _streams(rng: Callable[[str], np.random.Generator], inputs: CoupledInputs
     return {key: rng(key) for key in keys}
 
 
-STREAM_BLOCK = 2048  # runs per block of the random streams (the numbers are keyed by these)
-
-
-class StreamBlocks:
-    """A named stream for runs [offset, offset + runs) of an experiment, drawing exactly what
-    :class:`detente.seeds.RowStream` draws for fixed blocks of STREAM_BLOCK runs: on each call,
-    every stream block the runs meet draws its values for its runs up to the last one needed (a
-    generator fills run-major, so fewer runs draw a prefix of the same numbers), and those before
-    ``offset`` are dropped. Run k's numbers depend on neither the runner's job size nor how many
-    runs were asked for, so jobs can be larger than a stream block (fewer, longer array steps)."""
-
-    def __init__(self, streams: Streams, key: str, runs: int) -> None:
-        first = streams.offset
-        self.parts = []
-        for blk in range(first // STREAM_BLOCK, (first + runs - 1) // STREAM_BLOCK + 1):
-            start = blk * STREAM_BLOCK
-            lo, hi = max(first, start) - start, min(first + runs, start + STREAM_BLOCK) - start
-            self.parts.append((RowStream(Streams(streams.entropy, blk, start), key), lo, hi))
-
-    def _draw(self, method: str, shape: int | tuple[int, ...]) -> np.ndarray:
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        parts = [getattr(rows, method)((*shape[:-1], hi))[..., lo:]
-                 for rows, lo, hi in self.parts]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
-
-    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
-        """Uniforms of ``shape`` (runs last)."""
-        return self._draw("random", shape)
-
-    def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
-        """Standard normals of ``shape`` (runs last)."""
-        return self._draw("standard_normal", shape)
-
-
 class CoupledModel:
     """The coupled kernel behind the registry's ``coupled`` model: one job of runs per call.
-    Each named stream is drawn run-major per call in fixed stream blocks (:class:`StreamBlocks`),
+    Each named stream is drawn run-major per call in fixed stream blocks
+    (:class:`detente.seeds.StreamBlocks`),
     so run k's numbers depend neither on how many runs share its job nor on how many there are."""
 
     def run(self, inputs: CoupledInputs, options: CoupledOptions, streams: Streams | None = None
             ) -> CoupledOutcome:
         streams = streams or Streams.from_seed(0)
         return simulate_coupled(inputs, options,
-                                lambda key: StreamBlocks(streams, key, inputs.runs))  # type: ignore[arg-type,return-value]
+                                lambda key: streams.rows(key, inputs.runs))  # type: ignore[arg-type,return-value]
 
 
 def simulate_coupled(inputs: CoupledInputs, options: CoupledOptions,
