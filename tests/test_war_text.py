@@ -42,3 +42,31 @@ def test_the_table_headlines_the_last_checkpoint():
     text = console.export_text()
     assert "change at wk 52" in text and "wk 26" not in text
     assert "+10.0 (+5.0, +15.0)" in text
+
+
+def test_a_coupled_simulation_prints_terms_refusals_and_engagement():
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "detente.cli", "simulate", FLAGSHIP, "--runs",
+                          "200", "--hypothesis", "limited-leverage", "--json"],
+                         capture_output=True, text=True, timeout=600, check=True)
+    summary = json.loads(out.stdout)
+    console = Console(width=200, record=True)
+    from detente.views.war_text import render_simulation
+
+    render_simulation(console, summary, load_scenario(FLAGSHIP))
+    text = console.export_text()
+    coupled = summary["coupled"]
+    for issue, t in coupled["terms"].items():  # one row per issue, its deal count and median
+        row = next(ln for ln in text.splitlines()
+                   if ln.strip("│ ").startswith(issue + " ") and " / " in ln)
+        assert f"{t['deal']['n']:,}" in row
+        if t["deal"]["n"]:
+            assert f"/ {t['deal']['quantiles']['p50']:.0f} /" in row
+    for actor, why in coupled["vetoes"]["by_actor"].items():
+        row = next(ln for ln in text.splitlines() if ln.strip("│ ").startswith(actor + " "))
+        assert f"{100 * why['red_line']:.1f}%" in row
+    us = next(ln for ln in text.splitlines() if ln.strip("│ ").startswith("US "))
+    assert f"{100 * coupled['third_parties']['US']['engaged']['52']['p']:.1f}%" in us

@@ -82,6 +82,46 @@ def render_simulation(console: Console, summary: dict[str, Any], scenario: Scena
         terms.add_row(issue, f"{v['mean']:.1f}", f"{v['p05']:.1f} – {v['p95']:.1f}",
                       escape(f"0 {iss.low_label or ''} … 100 {iss.high_label or ''}"))
     console.print(terms)
+    if "coupled" in summary:
+        render_coupled(console, summary["coupled"])
+
+
+def _quantiles(q: dict[str, float]) -> str:
+    return " / ".join(f"{q[k]:.0f}" for k in ("p5", "p25", "p50", "p75", "p95"))
+
+
+def render_coupled(console: Console, coupled: dict[str, Any]) -> None:
+    """The coupled model's own outputs (MODELS.md §7.8): terms per issue as distributions,
+    who refused the proposals and why, and each third party's engagement over time."""
+    terms = Table(title="Terms per issue (p5 / p25 / median / p75 / p95 over the runs with a "
+                  "deal; 0 = the scale's low end)", title_justify="left")
+    terms.add_column("issue")
+    terms.add_column("deals", justify="right")
+    terms.add_column("deal terms", justify="right")
+    terms.add_column("last proposal (all runs)", justify="right")
+    for issue, t in coupled["terms"].items():
+        deal, last = t["deal"], t["last_proposal"]
+        terms.add_row(escape(issue), f"{deal['n']:,}",
+                      _quantiles(deal["quantiles"]) if deal["n"] else "—",
+                      _quantiles(last["quantiles"]) if last["n"] else "—")
+    console.print(terms)
+    vetoes = coupled["vetoes"]
+    refusals = Table(title=f"Refusals: share of the {vetoes['rounds_held']:,} talks rounds held "
+                     "in which each veto player refused", title_justify="left")
+    refusals.add_column("veto player")
+    refusals.add_column("a red line", justify="right")
+    refusals.add_column("its value of fighting on", justify="right")
+    for actor, why in vetoes["by_actor"].items():
+        refusals.add_row(escape(actor), _pct(why["red_line"]), _pct(why["value_of_fighting"]))
+    console.print(refusals)
+    weeks = [str(w) for w in coupled["checkpoints"]]
+    engaged = Table(title="Third parties still engaged (share of runs)", title_justify="left")
+    engaged.add_column("third party")
+    for w in weeks:
+        engaged.add_column(f"week {w}", justify="right")
+    for party, t in coupled["third_parties"].items():
+        engaged.add_row(escape(party), *(_pct(t["engaged"][w]["p"]) for w in weeks))
+    console.print(engaged)
 
 
 def headline_week(weeks: list[str]) -> str:
