@@ -9,11 +9,13 @@ by swing, PRIM's trajectory shrinking from the whole sample.
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from detente.budget import RATE
 from detente.scenario import load_scenario
 from detente.web.app import create_app
 
@@ -114,7 +116,7 @@ def test_compare_gives_paired_effects_at_checkpoints_that_fit_the_horizon():
     ("/api/compare", {"scenario": "ukraine-2025", "levers": ["nukes"]}, 422, "levers[0]"),
     ("/api/compare", {"scenario": "ukraine-2025", "levers": []}, 422, "levers"),
     ("/api/compare", {"scenario": "bdm1994-emissions"}, 422, "scenario"),
-    ("/api/simulate", {"scenario": "ukraine-2025", "runs": 4000,
+    ("/api/simulate", {"scenario": "ukraine-2025", "runs": 6000,
                        "levers": [{"id": "tomahawks"}]}, 413, "max_seconds"),  # two variants
     ("/api/sensitivity", {"scenario": "war-2025", "method": "sobol", "samples": 6}, 422,
      "samples"),
@@ -123,6 +125,8 @@ def test_compare_gives_paired_effects_at_checkpoints_that_fit_the_horizon():
     ("/api/sensitivity", {"scenario": "bdm1994-emissions"}, 422, "scenario"),
     ("/api/discover", {"scenario": "war-2025", "where": "delta_p_deal@26 >= 0.1"}, 422,
      "where"),
+    ("/api/discover", {"scenario": "ukraine-2025", "where": "p_partial@26:nowhere >= 0.1"},
+     422, "outcome"),
     ("/api/robust", {"scenario": "war-2025", "week": 200}, 422, "week"),
     ("/api/robust", {"scenario": "nowhere"}, 422, "scenario"),
 ])
@@ -141,12 +145,112 @@ def test_sensitivity_refuses_a_request_over_the_budget_saying_what_it_costs():
     assert "over the limit" in error
 
 
-@pytest.mark.parametrize("path", ["/api/sensitivity", "/api/discover", "/api/robust"])
-def test_coupled_scenarios_are_refused_with_the_reason(path):
-    r = client.post(path, json={"scenario": "ukraine-2025", "lever": "tomahawks"}
-                    if path == "/api/discover" else {"scenario": "ukraine-2025"})
-    assert r.status_code == 422
-    assert r.json()["field"] == "war.talks" and "coupled" in r.json()["error"]
+def quantity_at(where: str):
+    """The Quantity at an input's field path in the flagship (``levers[0].effects[2]`` ...)."""
+    node = FLAGSHIP
+    for part in re.findall(r"[^.\[\]]+", where):
+        node = node[int(part)] if part.isdigit() else node[part] if isinstance(node, dict) \
+            else getattr(node, part)
+    return node if not hasattr(node, "param") else (node.add if node.add is not None
+                                                   else node.mul)
+
+
+def evidence_in_file(q) -> str:
+    """The status the scenario file gives a number, read from its citations and assumption."""
+    if not q.cite:
+        return "assumption" if q.assumption is not None else "none"
+    weak = any(c.confidence == "low" or c.support == "inferred" for c in q.cite)
+    return "inferred" if weak else "cited"
+
+
+@pytest.fixture(scope="module")
+def coupled_tornado():
+    r = client.post("/api/sensitivity", json={"scenario": "ukraine-2025", "outcome": "p_deal@104",
+                                              "runs_per_sample": 20, "levers": ["oil-sanctions"]})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_coupled_tornado_bars_are_sorted_by_swing(coupled_tornado):
+    t = coupled_tornado
+    assert t["model"] == "coupled" and t["evaluations"] == 2 * len(t["inputs"]) + 1
+    assert [b["name"] for b in sorted(t["bars"], key=lambda b: b["name"])] == \
+        sorted(i["name"] for i in t["inputs"])
+    swings = [b["swing"] for b in t["bars"]]
+    assert swings == sorted(swings, reverse=True) and swings[0] > 0  # no deal = no swing
+    for b in t["bars"]:
+        ends = (b["low"], b["high"], t["base"])
+        assert b["swing"] == pytest.approx(max(ends) - min(ends))
+        assert b["low_ci95"][0] <= b["low"] <= b["low_ci95"][1]  # paired intervals
+        assert all(0 <= v <= 1 for v in ends)
+
+
+def test_coupled_tornado_inputs_carry_their_evidence_from_the_file(coupled_tornado):
+    inputs = {i["name"]: i for i in coupled_tornado["inputs"]}
+    # the coupled sections' numbers and the lever's effects are inputs beside the war's
+    assert inputs["third_parties.US.aid"]["where"] == "war.third_parties[0].aid"
+    assert inputs["oil-sanctions:R.cost"]["where"] == "levers[0].effects[0]"
+    for b in coupled_tornado["bars"]:
+        q = quantity_at(inputs[b["name"]]["where"])
+        assert b["evidence"] == inputs[b["name"]]["evidence"] == evidence_in_file(q), b["name"]
+        assert q.uncertain  # only numbers the file gives a distribution
+    assert {"inferred", "assumption"} <= {b["evidence"] for b in coupled_tornado["bars"]}
+
+
+def test_p_partial_names_the_flagships_subsets_and_is_a_share():
+    r = client.post("/api/sensitivity", json={"scenario": "ukraine-2025",
+                                              "outcome": "p_partial@26:ceasefire"})
+    assert r.status_code == 422 and r.json()["field"] == "outcome"
+    assert all(p.id in r.json()["error"] for p in FLAGSHIP.war.talks.partial)
+    r = client.post("/api/sensitivity", json={"scenario": "ukraine-2025", "runs_per_sample": 10,
+                                              "outcome": "p_partial@104:energy-truce"})
+    assert r.status_code == 200, r.text
+    t = r.json()
+    assert t["outcome"]["name"] == "p_partial@104:energy-truce"
+    for b in t["bars"]:  # a share of 10 runs; no per-run intervals for a share
+        assert all(round(10 * v, 9).is_integer() for v in (b["low"], b["high"]))
+        assert b["low_ci95"] is None
+    # the war simulator settles every issue at once: no partial deals to ask about
+    war = client.post("/api/sensitivity", json={"scenario": "war-2025", "outcome": "p_partial@26"})
+    assert war.status_code == 422 and "coupled" in war.json()["error"]
+
+
+def test_coupled_requests_are_costed_at_the_coupled_rate_for_the_outcomes_weeks():
+    k = len(client.post("/api/sensitivity", json={"scenario": "ukraine-2025",
+                                                  "runs_per_sample": 2}).json()["inputs"])
+    r = client.post("/api/sensitivity", json={"scenario": "ukraine-2025", "method": "sobol",
+                                              "samples": 256, "runs_per_sample": 200})
+    assert r.status_code == 413 and r.json()["field"] == "max_seconds"
+    runs = 256 * (k + 2) * 200
+    actors, issues = len(FLAGSHIP.actors), len(FLAGSHIP.issues)
+    seconds = runs * 26 * actors * issues / RATE["coupled"]  # p_deal@26: 26 weeks simulated
+    error = r.json()["error"]
+    assert f"= {runs:,} coupled runs" in error and f"about {seconds:.3g} s" in error
+    assert f"weeks 26 x actors {actors} x issues {issues}" in error and "over the limit" in error
+
+
+def test_coupled_discovery_and_robust_ranking_run_on_the_coupled_model():
+    r = client.post("/api/discover", json={"scenario": "ukraine-2025", "lever": "oil-sanctions",
+                                           "where": "delta_p_deal@104 >= 0.05", "samples": 40,
+                                           "runs_per_sample": 10})
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d["model"] == "coupled" and d["trajectory"][0]["coverage"] == 1.0
+    assert d["trajectory"][0]["density"] == pytest.approx(d["share_true"])
+    assert {lim["name"] for lim in d["box"]["limits"]} <= {i["name"] for i in d["inputs"]}
+    levers = ["oil-sanctions", "tomahawks"]
+    r = client.post("/api/robust", json={"scenario": "ukraine-2025", "levers": levers,
+                                         "week": 104, "samples": 3, "runs_per_sample": 10})
+    assert r.status_code == 200, r.text
+    rk = r.json()
+    assert rk["hypotheses"] == ["baseline", *(h.id for h in FLAGSHIP.hypotheses)]
+    assert sorted(row["option"] for row in rk["ranking"]) == sorted(["(none)", *levers])
+    for row in rk["ranking"]:  # hypotheses weighted equally; worst over samples and them
+        per_hyp = list(row["by_hypothesis"].values())
+        assert row["expected"] == pytest.approx(np.mean(per_hyp), abs=1e-12)
+        assert row["worst"] <= min(per_hyp) + 1e-12 and row["max_regret"] >= 0
+    none = next(row for row in rk["ranking"] if row["option"] == "(none)")
+    assert none["expected"] == none["worst"] == 0
 
 
 def test_tornado_has_one_bar_per_input_sorted_by_swing():

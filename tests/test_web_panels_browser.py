@@ -97,12 +97,27 @@ def test_coupled_panels_draw_the_flagship_and_clear_after_an_error(browser, serv
     page.wait_for_function("!document.querySelector('#effects-plot svg')", timeout=60_000)
     assert not _drawn(page, "terms-effects-plot")
     assert "over the limit" in _banner(page)
-    # sensitivity on a coupled scenario: refused, with the server's reason in the banner
+    # a tornado on the coupled model: one bar per input the server sent, largest swing on top,
+    # each labelled with its evidence status
+    page.fill("#sens-outcome", "p_deal@104")
+    page.fill("#sens-runs", "10")
+    with page.expect_response(lambda r: r.url.endswith("/api/sensitivity")) as answer:
+        page.click("#run-tornado")
+    page.wait_for_function("document.body.dataset.tornado === '1'", timeout=90_000)
+    tornado = answer.value.json()
+    assert tornado["model"] == "coupled" and "oil-sanctions" in tornado["levers"]
+    labels = _figure(page, "tornado-plot", "gd.data[0].y")
+    assert labels == [f"{b['name']} [{b['evidence']}]" for b in reversed(tornado["bars"])]
+    assert any(lab.startswith("third_parties.") for lab in labels)  # a coupled-section number
+    assert page.locator("#sensitivity-note").inner_text() == ""
+    # over the budget: refused, the cost named in the note, the tornado cleared
+    page.fill("#sens-runs", "1000")
     page.click("#run-tornado")
-    page.wait_for_function("document.querySelector('#error-banner').innerText"
-                           ".includes('Tornado failed')", timeout=60_000)
-    assert "coupled" in _banner(page) and not _drawn(page, "tornado-plot")
-    assert "coupled talks-while-fighting model" in page.locator("#sensitivity-note").inner_text()
+    page.wait_for_function("document.querySelector('#sensitivity-note').innerText"
+                           ".includes('coupled runs')", timeout=60_000)
+    note = page.locator("#sensitivity-note").inner_text()
+    assert "over the limit of 5 s" in note and "39 evaluations x 1000 runs per sample" in note
+    assert not _drawn(page, "tornado-plot")
     assert not errors
     page.close()
 

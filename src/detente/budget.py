@@ -30,9 +30,18 @@ from detente.errors import InputError, problem
 MEMORY_FRACTION = 0.5
 """Share of the machine's physical memory a request may use by default."""
 FLOAT = 8
-RATE = {"eum": 2e6, "smp": 4e5, "exchange": 2e5, "war": 1.5e6, "coupled": 3e6}
+RATE = {"eum": 1e7, "smp": 4e5, "exchange": 2e5, "war": 1.5e6, "coupled": 4e6}
 """Operations per second, the slowest measured on a 2-core machine (numpy engines, warm): work
-divided by the rate bounds a request's time from above. Other models: :data:`OTHER_RATE`."""
+divided by the rate bounds a request's time from above. Other models: :data:`OTHER_RATE`.
+
+``eum`` and ``coupled`` re-measured in December 2026 at load average 2.4-3 (the shared machine
+is often at 8-9, where wall times run about 2.7 times the CPU time). eum: the numpy engine, which
+'auto' still runs below 64 problems or without numba, did 3.4e7 (N = 10, 500 draws) to 1.3e8
+(N = 100, 8 draws) operations a second, the compiled engine 7.7e7 to 9.1e8; the rate is under a
+third of the numpy engine's slowest. coupled, on the flagship: the kernel 1.5e7 (8,000 runs x 104
+weeks, two threads), a sensitivity evaluation 7.4e6 (a 35-row tornado of 40 runs for 26 weeks),
+a whole tornado request of the dashboard 6.6e6, and at load 8-9 the kernel 4.2e6 (mean talks
+model, docs/coupled-model.md); the rate is under the slowest of these."""
 OTHER_RATE = 1e7
 
 

@@ -3,15 +3,16 @@ discovery and the robust lever ranking, each computed by the functions behind `d
 sensitivity`, `detente discover` and `detente compare --robust` with small samples.
 
 An :class:`~fastapi.APIRouter` that :func:`detente.web.app.create_app` includes. Every request is
-costed before it runs: its war runs (evaluations x runs per sample x lever variants) at the
-scenario's horizon go through the app's budget check, so one estimated over the request limit is
-refused (413) with the estimate and the limit. A coupled scenario is refused (422) with the
-message of :func:`detente.analysis.sensitivity.war_problem`.
+costed before it runs: its runs (evaluations x runs per sample x lever variants, twice for a
+tornado whose bars carry paired intervals) for the weeks the outcome needs go through the app's
+budget check at the rate of the kernel that will run them (the coupled talks-while-fighting model
+of MODELS.md §7 on a scenario with ``war.talks``, else the war simulator of §5), so one estimated
+over the request limit is refused (413) with the estimate and the limit.
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -19,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from detente.budget import Estimate, for_scenario
 from detente.jsonout import clean
 from detente.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from detente.analysis.sensitivity import WarProblem
 
 Seed = Field(0, ge=0, le=2**31 - 1)
 RunsPerSample = Field(50, ge=2, le=1000, description="Runs per input sample (inner Monte "
@@ -93,23 +97,29 @@ def router(names: Sequence[str], scenario: Callable[[str], Scenario],
                 raise api_error(422, f"unknown lever (defined: {', '.join(ids)})",
                                 f"levers[{k}]")
 
-    def cost(sc: Scenario, runs: int, what: str) -> None:
-        """Refuse ``runs`` war runs at the horizon over the budget, saying what they are: the
-        time of all of them, the memory of one batch (at most CHUNK_RUNS runs at once)."""
-        from detente.analysis.sensitivity import CHUNK_RUNS
+    def cost(prob: "WarProblem", runs: int, what: str, at_once: int | None = None) -> None:
+        """Refuse ``runs`` runs of ``prob``'s kernel for its simulated weeks over the budget,
+        saying what they are: the time of all of them, the memory of one batch (``at_once``
+        runs, default the chunk :func:`~detente.analysis.sensitivity.evaluate` simulates)."""
+        from detente.analysis.sensitivity import CHUNK_RUNS, CHUNK_RUNS_COUPLED
 
-        every = for_scenario(sc, "war", runs=runs)
-        batch = for_scenario(sc, "war", runs=min(runs, CHUNK_RUNS))
+        model = "coupled" if prob.coupled else "war"
+        chunk = CHUNK_RUNS_COUPLED if prob.coupled else CHUNK_RUNS
+        every = for_scenario(prob.scenario, model, runs=runs, weeks=prob.sim_weeks)
+        batch = for_scenario(prob.scenario, model, runs=min(runs, at_once or chunk),
+                             weeks=prob.sim_weeks)
         try:
             within_budget(replace(every, memory=batch.memory))
         except api_error as err:
-            err.message = f"{what} = {runs:,} war runs: {err.message}"  # type: ignore[attr-defined]
+            err.message = f"{what} = {runs:,} {model} runs: {err.message}"  # type: ignore[attr-defined]
             raise
 
     @api.post("/api/sensitivity", responses=responses)
     async def sensitivity(body: SensitivityBody, request: Request) -> dict[str, Any]:
         """Tornado, Sobol (first and total order with 95 % intervals) or Morris indices of a war
-        outcome over the scenario's uncertain inputs, each with its evidence status."""
+        outcome (on a coupled scenario also p_partial@W[:SUBSET]) over the scenario's uncertain
+        inputs (a coupled scenario's also its coupled sections' numbers), each with its
+        evidence status."""
         from detente.analysis.compare import war_options
         from detente.analysis.outcomes import parse_outcome
         from detente.analysis.sensitivity import analyse, war_problem
@@ -126,9 +136,12 @@ def router(names: Sequence[str], scenario: Callable[[str], Scenario],
         evaluations = {"tornado": 2 * k + 1, "sobol": body.samples * (k + 2),
                        "morris": body.samples * (k + 1)}[body.method]
         variants = len(prob.outcome.variants(prob.levers))
-        cost(sc, evaluations * body.runs_per_sample * variants,
+        # a tornado of a mean-type outcome simulates its rows again for the per-run intervals
+        passes = 2 if body.method == "tornado" and prob.outcome.mean_type else 1
+        cost(prob, passes * evaluations * body.runs_per_sample * variants,
              f"{body.method}: {evaluations} evaluations x {body.runs_per_sample} runs per "
-             f"sample x {variants} lever variant(s)")
+             f"sample x {variants} lever variant(s)" + (" x 2 (paired intervals)"
+                                                        if passes == 2 else ""))
         result = await bounded(analyse, prob, body.method, body.samples, body.runs_per_sample,
                                body.seed)
         return clean({key: v for key, v in result.items() if key not in ("x", "y")})
@@ -151,7 +164,7 @@ def router(names: Sequence[str], scenario: Callable[[str], Scenario],
         prob = war_problem(sc, parse_outcome(condition.outcome, sc), body.hypothesis, on,
                            options=war_options())
         variants = len(prob.outcome.variants(prob.levers))
-        cost(sc, body.samples * body.runs_per_sample * variants,
+        cost(prob, body.samples * body.runs_per_sample * variants,
              f"discovery: {body.samples} samples x {body.runs_per_sample} runs per sample x "
              f"{variants} lever variant(s)")
         result = await bounded(run_discover, prob, condition, body.samples,
@@ -161,7 +174,8 @@ def router(names: Sequence[str], scenario: Callable[[str], Scenario],
     @api.post("/api/robust", responses=responses)
     async def robust(body: RobustBody, request: Request) -> dict[str, Any]:
         """Levers (and pairs) ranked across hypotheses and sampled inputs by expected effect on
-        P(deal in force at the week), worst case and minimax regret."""
+        P(deal in force at the week), worst case and minimax regret (on a coupled scenario its
+        coupled sections' numbers sampled too)."""
         from detente.analysis.compare import war_options
         from detente.analysis.outcomes import parse_outcome
         from detente.analysis.robust import lever_options, robust_ranking
@@ -179,11 +193,13 @@ def router(names: Sequence[str], scenario: Callable[[str], Scenario],
         if horizon is not None and body.week > horizon:
             raise api_error(422, f"week {body.week} is past the horizon ({horizon} weeks)",
                             "week")
-        war_problem(sc, parse_outcome(f"p_deal@{body.week}", sc), options=war_options())
+        prob = war_problem(sc, parse_outcome(f"p_deal@{body.week}", sc), options=war_options())
         options = len(lever_options(levers, body.pairs)) + 1
-        cost(sc, len(hyps) * options * body.samples * body.runs_per_sample,
+        # every option simulates all samples at once: one batch is samples x runs per sample
+        cost(prob, len(hyps) * options * body.samples * body.runs_per_sample,
              f"robust ranking: {len(hyps)} hypotheses x {options} options (with none) x "
-             f"{body.samples} samples x {body.runs_per_sample} runs per sample")
+             f"{body.samples} samples x {body.runs_per_sample} runs per sample",
+             at_once=body.samples * body.runs_per_sample)
         return clean(await bounded(robust_ranking, sc, hyps, levers, body.week, body.samples,
                                    body.runs_per_sample, body.seed, body.pairs, war_options()))
 
