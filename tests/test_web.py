@@ -32,6 +32,7 @@ def test_lists_scenarios_and_models():
 
 def test_describe_has_evidence_levers_and_hypotheses():
     sc = client.get("/api/scenarios/ukraine-2025").json()
+    assert sc["checkpoints"] == [13, 26, 52, 104]  # the coupled panels' weeks fit the horizon
     assert len(sc["levers"]) == 9 and len(sc["hypotheses"]) == 2
     assert sc["stances"][0]["position_evidence"]
 

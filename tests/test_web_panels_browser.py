@@ -98,8 +98,10 @@ def test_coupled_panels_draw_the_flagship_and_clear_after_an_error(browser, serv
     assert not _drawn(page, "terms-effects-plot")
     assert "over the limit" in _banner(page)
     # a tornado on the coupled model: one bar per input the server sent, largest swing on top,
-    # each labelled with its evidence status
-    page.fill("#sens-outcome", "p_deal@104")
+    # each labelled with its evidence status; the outcome defaults to the horizon's week (the
+    # flagship has no deal by week 26, so a week-26 tornado would be all zeros)
+    assert page.input_value("#sens-outcome") == "p_deal@104"
+    assert page.input_value("#prim-where") == "delta_p_deal@104 >= 0.05"
     page.fill("#sens-runs", "10")
     with page.expect_response(lambda r: r.url.endswith("/api/sensitivity")) as answer:
         page.click("#run-tornado")

@@ -295,10 +295,12 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
     @app.get("/api/scenarios/{name}", responses=ERRORS)
     def describe(name: str) -> dict[str, Any]:
         """One scenario: actors, issues, stances with evidence, levers and hypotheses."""
+        from detente.analysis.coupled import checkpoints
         from detente.analysis.report_data import scenario_overview
 
         sc = scenario(name)
         return {**scenario_overview(sc),
+                "checkpoints": checkpoints(sc.war.horizon) if sc.war is not None else [],
                 "levers": [{"id": lv.id, "name": lv.name, "description": lv.description,
                             "start": lv.start} for lv in sc.levers],
                 "hypotheses": [{"id": h.id, "name": h.name, "description": h.description}
