@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from detente.cli.backend_options import DaskLocalOpt, SchedulerOpt, WorkersOpt
 from detente.errors import InputError, ModelError
 
 app = typer.Typer(
@@ -129,14 +130,6 @@ FormatOpt = Annotated[
                  "decide, grid-csv, grid-xlsx (default: detected)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", help="Run blocks on N local processes (default: this process).", min=1,
-    max=256)]
-SchedulerOpt = Annotated[str | None, typer.Option(
-    "--scheduler", help="Run blocks on an existing dask cluster (tcp://HOST:PORT).")]
-DaskLocalOpt = Annotated[int | None, typer.Option(
-    "--dask-local", help="Start a dask LocalCluster of N workers on this machine.", min=1,
-    max=256)]
 MaxMemoryOpt = Annotated[str | None, typer.Option(
     "--max-memory", help="Refuse requests estimated to need more memory than this (e.g. 4G, "
     "500M; default: half the machine's memory).")]

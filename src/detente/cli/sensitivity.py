@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from detente.cli.backend_options import DaskLocalOpt, SchedulerOpt, WorkersOpt
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 SeedOpt = Annotated[int, typer.Option(help="The one seed of every draw and stream.", min=0)]
 HypOpt = Annotated[str | None, typer.Option(help="Hypothesis id (default: baseline).")]
@@ -24,14 +26,6 @@ WidenOpt = Annotated[float | None, typer.Option(
     "value (e.g. 0.5).", min=0.01, max=0.99)]
 OptionOpt = Annotated[list[str] | None, typer.Option(
     "--option", "-O", help="War-kernel option key=value (repeat).")]
-WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", help="Run blocks on N local processes (default: this process).", min=1,
-    max=256)]
-SchedulerOpt = Annotated[str | None, typer.Option(
-    "--scheduler", help="Run blocks on an existing dask cluster (tcp://HOST:PORT).")]
-DaskLocalOpt = Annotated[int | None, typer.Option(
-    "--dask-local", help="Start a dask LocalCluster of N workers on this machine.", min=1,
-    max=256)]
 
 
 def _inputs(given: list[str] | None) -> dict[str, tuple[float, float]]:

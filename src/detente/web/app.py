@@ -28,6 +28,7 @@ from detente.jsonout import clean
 from detente.scenario import load_scenario
 from detente.scenario.schema import Scenario
 from detente.web import editor, panels, reading, runs, sensitivity
+from detente.web.checks import check_variant
 
 MAX_BODY = 64 * 1024
 MAX_REQUEST_MEMORY = 2 * 1024**3
@@ -340,19 +341,7 @@ def create_app(folders: Sequence[Path], token: str | None = None, *,
     def war_variant(sc: Scenario, hypothesis: str, levers: Sequence[str],
                     lever_field: str = "levers[{k}].id") -> None:
         """Refuse a scenario without a war, an unknown hypothesis, unknown or repeated levers."""
-        if sc.war is None:
-            raise ApiError(422, "this scenario has no war part", "scenario")
-        known = [h.id for h in sc.hypotheses]
-        if hypothesis != "baseline" and hypothesis not in known:
-            raise ApiError(422, f"unknown hypothesis (defined: baseline, {', '.join(known)})",
-                           "hypothesis")
-        ids = [lv.id for lv in sc.levers]
-        for k, lever in enumerate(levers):
-            if lever not in ids:
-                raise ApiError(422, f"unknown lever (defined: {', '.join(ids)})",
-                               lever_field.format(k=k))
-        if len(set(levers)) != len(levers):
-            raise ApiError(422, "a lever is listed twice", "levers")
+        check_variant(sc, hypothesis, levers, ApiError, lever_field)
 
     def war_cost(sc: Scenario, runs: int, variants: int, horizon: int | None) -> None:
         """The budget of ``variants`` simulations of ``runs`` runs, one after the other: the

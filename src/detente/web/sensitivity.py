@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from detente.budget import Estimate, for_scenario
 from detente.jsonout import clean
 from detente.scenario.schema import Scenario
+from detente.web.checks import check_variant
 
 if TYPE_CHECKING:
     from detente.analysis.sensitivity import WarProblem
@@ -85,17 +86,7 @@ def router(names: Sequence[str], scenario: Callable[[str], Scenario],
     api = APIRouter()
 
     def checked(sc: Scenario, hypothesis: str, levers: list[str]) -> None:
-        if sc.war is None:
-            raise api_error(422, "this scenario has no war part", "scenario")
-        known = [h.id for h in sc.hypotheses]
-        if hypothesis != "baseline" and hypothesis not in known:
-            raise api_error(422, f"unknown hypothesis (defined: baseline, {', '.join(known)})",
-                            "hypothesis")
-        ids = [lv.id for lv in sc.levers]
-        for k, lever in enumerate(levers):
-            if lever not in ids:
-                raise api_error(422, f"unknown lever (defined: {', '.join(ids)})",
-                                f"levers[{k}]")
+        check_variant(sc, hypothesis, levers, api_error)
 
     def cost(prob: "WarProblem", runs: int, what: str, at_once: int | None = None) -> None:
         """Refuse ``runs`` runs of ``prob``'s kernel for its simulated weeks over the budget,
