@@ -53,3 +53,16 @@ def test_steps_print_a_line_before_and_after_each_step_outside_a_terminal(capsys
     assert err[0] == "[1/2] first ..." and err[1].startswith("[1/2] first: done in ")
     assert err[2] == "[2/2] second ..." and err[3].startswith("[2/2] second: done in ")
     assert out.getvalue() == "inside\n"  # the command's own output stays clean
+
+
+def test_the_consoles_made_on_first_use_drive_a_progress_bar():
+    """`compare` without --json shows a rich Progress on the lazily made console (a bare proxy
+    is no context manager: the fuzz suite found every such `compare` ending in a TypeError)."""
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    result = CliRunner().invoke(app, ["compare", "tests/fixtures/war-2025.yaml", "--runs",
+                                      "2000", "--levers", "oil-sanctions"])
+    assert result.exception is None, repr(result.exception)
+    assert result.exit_code == 0 and "oil-sanctions" in result.output

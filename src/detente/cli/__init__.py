@@ -39,12 +39,22 @@ class _Console:
         self._kwargs = kwargs
         self._console: Any = None
 
-    def __getattr__(self, name: str) -> Any:
+    def real(self) -> Any:
+        """The rich Console itself, for rich objects that take one (Progress, Live)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._kwargs)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+    def __enter__(self) -> Any:
+        return self.real().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.real().__exit__(*exc)
 
 
 out: Any = _Console()
@@ -162,7 +172,7 @@ def progress_bar(label: str, show: bool = True) -> Any:
     if err.is_terminal:
         from rich.progress import Progress
 
-        with Progress(console=err, transient=True) as bar:
+        with Progress(console=err.real(), transient=True) as bar:
             task = bar.add_task(label, total=None)
             yield lambda done, total: bar.update(task, completed=done, total=total)
         return
@@ -417,7 +427,7 @@ def compare(
         hyps = [h.id for h in sc.hypotheses]
     from rich.progress import Progress
 
-    with Progress(console=err, transient=True, disable=as_json or runs < 2_000) as bar, \
+    with Progress(console=err.real(), transient=True, disable=as_json or runs < 2_000) as bar, \
             located_in(scenario), backend_from(workers, scheduler, dask_local) as backend:
         task = bar.add_task("comparing levers", total=len(hyps) * (len(names) + 1))
         result = run_compare(sc, hyps, names, runs, seed, opts, horizon,
