@@ -117,3 +117,16 @@ def test_compare_robust_text_says_whether_the_top_option_changes():
                "--robust")
     assert r.exit_code == 0, r.output
     assert "robust ranking" in r.output and "across hypotheses" in r.output
+
+
+def test_an_outcome_that_never_moves_is_said_not_left_as_all_zero_indices():
+    coupled = str(Path(__file__).parent / "fixtures" / "coupled.yaml")
+    r = invoke("sensitivity", coupled, "--outcome", "p_deal@1", "--method", "tornado",
+               "--runs-per-sample", "10", "--json")
+    assert r.exit_code == 0, r.output
+    assert "p_deal@1 is 0 in every sample" in r.output  # stderr, mixed in by the runner
+    data = json.loads(r.output[r.output.index("{"):])
+    assert data["warnings"] and all(row["swing"] == 0 for row in data["bars"])
+    moving = invoke("sensitivity", FLAGSHIP, "--outcome", "p_deal@26", "--method", "tornado",
+                    "--runs-per-sample", "20", "--json")
+    assert json.loads(moving.output)["warnings"] == []

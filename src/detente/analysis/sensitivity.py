@@ -679,6 +679,16 @@ def _check_finite(y: np.ndarray) -> None:
             ("outcome",))])
 
 
+def constant_outcome(name: str, y: np.ndarray) -> list[str]:
+    """A warning when the outcome takes one value in every sample: every index is then zero
+    because nothing studied can move it, not because the inputs do not matter elsewhere."""
+    if y.size == 0 or np.ptp(y) > 0:
+        return []
+    return [f"the outcome {name} is {float(y[0]):g} in every sample, so every index is zero: "
+            "no input studied moves it here (for a chance of a deal, choose a week after the "
+            "first deals, e.g. the horizon's last checkpoint)"]
+
+
 def analyse(problem_: WarProblem, method: str = "sobol", samples: int = 1024,
             runs_per_sample: int = 200, seed: int = 0, backend: Any = None) -> dict[str, Any]:
     """Run one method on a war problem: the object of ``detente sensitivity --json``.
@@ -699,6 +709,7 @@ def analyse(problem_: WarProblem, method: str = "sobol", samples: int = 1024,
                                   ("method",), value=method)])
     return {
         "outcome": {"name": problem_.outcome.name, "doc": problem_.outcome.doc},
+        "warnings": constant_outcome(problem_.outcome.name, result["y"]),
         "hypothesis": problem_.hypothesis or "baseline",
         "levers": list(problem_.levers),
         "model": "coupled" if problem_.coupled else "war",

@@ -106,6 +106,8 @@ def sensitivity(
         prob = _problem(sc, outcome, hypothesis, lever, input_, option, widen)
         with err.status(f"{method}: {len(prob.inputs)} inputs") if not as_json else _null():
             result = analyse(prob, method, samples, runs_per_sample, seed, backend)
+    for warning in result["warnings"]:
+        err.print(f"warning: {warning}", markup=False, highlight=False)
     if out_file is not None:
         write_parquet(str(out_file), result)
     if as_json:
