@@ -130,3 +130,12 @@ def test_an_outcome_that_never_moves_is_said_not_left_as_all_zero_indices():
     moving = invoke("sensitivity", FLAGSHIP, "--outcome", "p_deal@26", "--method", "tornado",
                     "--runs-per-sample", "20", "--json")
     assert json.loads(moving.output)["warnings"] == []
+
+
+@pytest.mark.parametrize("horizon, week", [(None, 104), ("52", 52)])
+def test_the_robust_ranking_studies_the_comparisons_headline_week(horizon, week):
+    extra = ["--horizon", horizon] if horizon else []
+    r = invoke("compare", FLAGSHIP, "--runs", "64", "--levers", "oil-sanctions", "--robust",
+               *extra, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["robust"]["outcome"] == f"p_deal@{week}"

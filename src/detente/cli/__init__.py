@@ -409,7 +409,7 @@ def compare(
     dask_local: DaskLocalOpt = None,
     robust: Annotated[bool, typer.Option("--robust", help="Also rank levers and pairs across "
                                          "hypotheses and 32 input samples (expected, worst, "
-                                         "regret).")] = False,
+                                         "regret) on P(deal) at the last checkpoint.")] = False,
     max_memory: MaxMemoryOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -436,10 +436,13 @@ def compare(
                              backend=backend, max_memory=memory_limit(max_memory))
     warn(w for entry in result["hypotheses"].values() for w in entry["warnings"])
     if robust:
+        from detente.analysis.coupled import checkpoints
         from detente.analysis.robust import robust_ranking
 
+        week = checkpoints(horizon or sc.war.horizon)[-1]  # the comparison's headline week
         with located_in(scenario), backend_from(workers, scheduler, dask_local) as backend:
-            result["robust"] = robust_ranking(sc, hyps, names, runs_per_sample=max(2, runs // 32),
+            result["robust"] = robust_ranking(sc, hyps, names, week,
+                                              runs_per_sample=max(2, runs // 32),
                                               seed=seed, options=opts, horizon=horizon,
                                               backend=backend)
     if as_json:
