@@ -88,11 +88,23 @@ def flagship_negotiation(console: Console, scenario: Scenario, draws: int) -> No
                   "eum: expected-utility model after 10 rounds (median).", highlight=False)
 
 
+def baseline_summary(scenario: Scenario, war: dict) -> dict:
+    """The war as written, in `simulate --json`'s shape: the report's own baseline summary on a
+    §5 scenario; on a coupled one the comparison's baseline (the report runs each variant once)."""
+    if "hypotheses" in war:
+        return war["hypotheses"]["baseline"]
+    assert scenario.war is not None
+    comparison = war["comparison"]
+    return {**comparison["hypotheses"]["baseline"]["baseline"], "hypothesis": "baseline",
+            "levers": [], "horizon": scenario.war.horizon,
+            "provenance": comparison["provenance"]}
+
+
 def flagship_war(console: Console, scenario: Scenario, war: dict) -> None:
     """The fighting, from the report's war runs: the war as written (the baseline), then every
     lever under each named hypothesis."""
     console.rule(f"[bold]{scenario.name}: the fighting")
-    render_simulation(console, war["hypotheses"]["baseline"], scenario)
+    render_simulation(console, baseline_summary(scenario, war), scenario)
     console.print()
     named = {h.id for h in scenario.hypotheses}
     comparison = {**war["comparison"],

@@ -176,7 +176,8 @@ def war_section(scenario: Scenario, runs: int, seed: int, backend: Any = None) -
     comparison = compare(scenario, hypotheses, [lv.id for lv in scenario.levers], runs, seed,
                          opts, backend=backend)
     if is_coupled(scenario, opts):
-        return {"coupled": coupled_view(scenario, comparison, runs), "options": opts.as_dict()}
+        return {"coupled": coupled_view(scenario, comparison, runs), "comparison": comparison,
+                "options": opts.as_dict()}
     return {"hypotheses": {h: simulate_summary(scenario, h, (), runs, seed, opts,
                                                backend=backend) for h in hypotheses},
             "comparison": comparison, "options": opts.as_dict()}
