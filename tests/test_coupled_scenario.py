@@ -178,3 +178,16 @@ def test_a_horizon_before_a_levers_start_is_refused_not_run_to_no_effect():
     code, text = cli("simulate", str(COUPLED), "--runs", "50", "--horizon", "5",
                      "--lever", "oil-sanctions", "--json")
     assert code == 0, text
+
+
+def test_compare_names_every_lever_that_starts_after_the_horizon_at_once():
+    """All errors in one pass: each late lever is named before any variant runs."""
+    from detente.scenario.load import load_scenario
+
+    flagship = str(Path(__file__).parents[1] / "scenarios" / "ukraine-2025.yaml")
+    late = sorted(lv.id for lv in load_scenario(flagship).levers if lv.start >= 5)
+    code, text = cli("compare", flagship, "--runs", "20", "--horizon", "5")
+    assert code == 2 and len(late) >= 2
+    flat = " ".join(text.split())
+    for lever in late:
+        assert f"lever '{lever}' starts in week" in flat

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from detente import __version__
-from detente.compile import WarInputs
+from detente.compile import WarInputs, late_levers
 from detente.errors import InputError, problem
 from detente.options import WarOptions, parse_options
 from detente.scenario.schema import Scenario
@@ -146,6 +146,8 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
             progress: Callable[[str], None] | None = None, backend: Any = None,
             max_memory: int | None = None) -> dict[str, Any]:
     """Baseline and each lever alone, under each hypothesis: the object of `compare --json`."""
+    if late := late_levers(scenario, levers, horizon):  # every such lever at once, before any run
+        raise InputError(late)
     result: dict[str, Any] = {"hypotheses": {}}
     for hyp in hypotheses:
         base = run_variant(scenario, hyp, (), runs, seed, options, horizon, backend=backend,

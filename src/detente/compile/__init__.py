@@ -8,6 +8,7 @@ how many draws were asked for, so a 10-draw run is the first 10 draws of a 10,00
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -138,6 +139,17 @@ def _triangular(u: np.ndarray, lo: float, mode: float, hi: float) -> np.ndarray:
     np.subtract(hi, right, out=right)
     np.copyto(right, left, where=u < (mode - lo) / (hi - lo))
     return right
+
+
+def late_levers(scenario: Scenario, levers: Sequence[str], horizon: int | None) -> list[Any]:
+    """The located problems of every lever in ``levers`` that starts at or after ``horizon``:
+    such a lever would change nothing, so a run that asks for it is refused, not run."""
+    if horizon is None:
+        return []
+    return [problem(f"lever {lv.id!r} starts in week {lv.start}, outside the {horizon}-week "
+                    "horizon (it would change nothing): lengthen the horizon or leave the lever "
+                    "off", ("horizon",), value=horizon)
+            for lv in scenario.levers if lv.id in levers and lv.start >= horizon]
 
 
 def compile_scenario(scenario: Scenario, draws: int = 1,

@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from detente.compile import WarInputs, compile_scenario, compile_war, sample_quantities
+from detente.compile import (
+    WarInputs,
+    compile_scenario,
+    compile_war,
+    late_levers,
+    sample_quantities,
+)
 from detente.errors import InputError, problem
 from detente.scenario.schema import Scenario
 from detente.scenario.talks import (
@@ -170,11 +176,7 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
             raise InputError([problem(f"unknown lever (defined: {', '.join(all_ids) or 'none'})",
                                       ("lever",), value=lid)])
     if horizon is not None:
-        late = [problem(f"lever {lv.id!r} starts in week {lv.start}, outside the {horizon}-week "
-                        "horizon (it would change nothing): lengthen the horizon or leave the "
-                        "lever off", ("horizon",), value=horizon)
-                for lv in scenario.levers if lv.id in levers and lv.start >= horizon]
-        if late:
+        if late := late_levers(scenario, levers, horizon):
             raise InputError(late)
         inputs = replace(inputs, horizon=horizon)
     t_max = inputs.horizon

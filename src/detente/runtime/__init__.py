@@ -191,11 +191,10 @@ def _war_inputs(experiment: Experiment, streams: Streams) -> Any:
                         experiment.draws, streams, dict(experiment.strength or {}))
     if horizon is None:
         return inputs
-    for lv in inputs.levers:
-        if lv.start >= horizon:
-            raise InputError([problem(
-                f"lever {lv.id!r} starts in week {lv.start}, outside the {horizon}-week horizon",
-                ("horizon",), value=horizon)])
+    from detente.compile import late_levers
+
+    if late := late_levers(experiment.scenario, experiment.levers, horizon):
+        raise InputError(late)
     return replace(inputs, horizon=horizon)
 
 
