@@ -34,7 +34,7 @@ class Options(BaseModel):
     """Base of every model's options: unknown keys, wrong types and values out of bounds are
     errors; ``-O`` strings are coerced ("0.5" -> 0.5, "true" -> True)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, defer_build=True)
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

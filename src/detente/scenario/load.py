@@ -19,7 +19,6 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import Resolver
 
 from detente.errors import InputError, Path, Problem, problem, show_value
-from detente.scenario import grid
 from detente.scenario.schema import Scenario
 from detente.scenario.validate import problems_from_validation, validate_document
 
@@ -283,6 +282,8 @@ def detect_format(path: FilePath, text: str) -> str:
         return "json"
     if suffix == ".xml":
         return "ktab-xml"
+    from detente.scenario import grid  # the CSV readers load only for a CSV file
+
     head = [ln.strip() for ln in text.splitlines() if ln.strip()][:3]
     first = head[0] if head else ""
     if first.lstrip("'\"").startswith("#"):
@@ -305,7 +306,7 @@ def detect_format(path: FilePath, text: str) -> str:
 
 
 def _importer(fmt: str) -> Callable[..., Scenario]:
-    from detente.scenario import importers
+    from detente.scenario import grid, importers
 
     return {
         "bdm-csv": importers.read_bdm_csv,
@@ -339,6 +340,8 @@ def load_scenario(path: str | FilePath, fmt: str | None = None, **options: Any) 
     """Read and validate a scenario file in any supported format (auto-detected by default)."""
     path = FilePath(path)
     if fmt == "grid-xlsx" or (fmt is None and path.suffix.lower() == ".xlsx"):
+        from detente.scenario import grid
+
         return grid.read_grid_xlsx(path, **options)
     text = read_text(path)
     if fmt is not None and fmt not in FORMATS:
