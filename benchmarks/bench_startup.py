@@ -2,13 +2,14 @@
 that times its stages one after the other, in CPU seconds (steadier than wall time on a shared
 machine) and wall seconds.
 
-Run: ``python benchmarks/bench_startup.py [--runs 100000]``. Cases: ``detente --help``; the BDM
-replication row (``detente run scenarios/bdm1994-emissions.yaml -m eum --json``) and
-``detente validate scenarios/ukraine-2025.yaml``, each also as a whole process (best of
+Run: ``python benchmarks/bench_startup.py [--runs 100000] [--repeat 5]``. Cases: ``detente
+--help``; the BDM replication row (``detente run scenarios/bdm1994-emissions.yaml -m eum --json``)
+and ``detente validate scenarios/ukraine-2025.yaml``, each also as a whole process (best of
 ``--repeat``, wall and CPU); the section-5 war (``tests/fixtures/war-2025.yaml``, 100,000 runs
-x 104 weeks); smp on KTAB's dummyData-a080 (read from ``../shared/reference/ktab`` or ``$DETENTE_SHARED_DIR``, skipped when
-absent). Detente's sources are byte-compiled first, as an installed package is (this machine
-sets ``PYTHONDONTWRITEBYTECODE``, which would otherwise recompile them in every process).
+x 104 weeks); smp on KTAB's dummyData-a080 (read from ``../shared/reference/ktab`` or
+``$DETENTE_SHARED_DIR``, skipped when absent). Detente's sources are byte-compiled first, as an
+installed package's are (this machine sets ``PYTHONDONTWRITEBYTECODE``, which would otherwise
+recompile them in every process).
 """
 
 from __future__ import annotations
