@@ -100,6 +100,13 @@ def test_validate_loads_neither_numpy_nor_the_models():
     assert not {m for m in mods if m.startswith(("detente.models", "detente.runtime"))}
 
 
+def test_import_detente_loads_nothing_heavy():
+    mods = loaded_after("import detente")
+    assert not {m for m in mods if m.split(".")[0] in
+                ("numpy", "pydantic", "typer", "yaml", "rich", "importlib_metadata")}
+    assert "importlib.metadata" not in mods  # the version is read on first use only
+
+
 def test_a_csv_file_still_reaches_its_reader():
     mods = loaded_after(_command(["validate", "tests/fixtures/decide/cop21.csv"]))
     assert "detente.scenario.importers" in mods
