@@ -169,6 +169,7 @@ BAD_YAML = [
     "a: *missing\n",
     "- a\nb: c\n",
     "key: 'unterminated\n",
+    'name: "a\ud800"\n',  # a lone surrogate: libyaml cannot even take it (UTF-8 only)
 ]
 
 

@@ -165,7 +165,7 @@ def yaml_lines(text: str) -> tuple[dict[Path, int], list[Problem]]:
     for loader_class in LOADERS:
         try:
             return node_lines(compose_yaml(text, loader_class)[0])
-        except (yaml.YAMLError, RecursionError):
+        except (yaml.YAMLError, RecursionError, UnicodeError):  # libyaml takes UTF-8 only
             continue
     return {}, []
 
@@ -200,7 +200,7 @@ def parse_yaml(text: str, file: str | None) -> tuple[Any, dict[Path, int]]:
     _check_size(text, file)
     try:
         for loader_class in LOADERS[:-1]:
-            with contextlib.suppress(yaml.YAMLError, RecursionError):
+            with contextlib.suppress(yaml.YAMLError, RecursionError, UnicodeError):
                 return _compose_construct(text, file, loader_class)
         return _compose_construct(text, file, LOADERS[-1])
     except yaml.YAMLError as err:
