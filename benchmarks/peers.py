@@ -96,7 +96,8 @@ def in_turn(peer: list[str] | None, ours: list[str], repeat: int, peer_env=None,
 
 
 def detente(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from detente.cli import app; app()", *args]
+    """``detente ARGS`` as the console script runs it (``main``: one command built, not all)."""
+    return [sys.executable, "-c", "from detente.cli import main; main()", *args]
 
 
 OUR_ENV = {"PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
