@@ -360,7 +360,7 @@ def row_bdm(peers: Path | None, repeat: int) -> Row:
                    ratio, ">= 30x", ratio >= 30, REFERENCE_S["BDM replication"] / o.cpu)
     peer = [python, "bdm_scholz_model.py", "ExampleActors.csv", "10"]
     p, o = in_turn(peer, ours, repeat, peer_cwd=repo, our_env=OUR_ENV)
-    if p is not None and p.wall > LONG_S:  # one pair only: detente's second-long run, best of
+    if p is not None and p.wall > LONG_S:  # one pair ran: detente still takes its best of
         o = min([o, *(run(ours, OUR_ENV) for _ in range(repeat - 1))], key=lambda r: r.wall)
     return Row("BDM replication, emissions, 10 rounds", "Velev/Masad " + fmt_s(p), fmt_s(o),
                p.wall / o.wall if p else None, ">= 30x", p is not None and p.wall / o.wall >= 30,
