@@ -336,8 +336,10 @@ class DecimalRound:
         issue, actor, from_x = party.supply, party.actor, party.x
         if not updates and from_x == self.x[actor][issue]:
             before = target - self.outcome[issue]
-        else:
-            before = target - self.outcome_with(issue, updates, actor, from_x)
+        else:  # the memo of ``outcome_with``, looked up here first (most answers come from it)
+            seen = self.memo.get((issue, actor, from_x, *updates.items()))
+            before = target - (self.outcome_with(issue, updates, actor, from_x) if seen is None
+                               else seen)
         if not before:
             return False  # on the target: no crossing whatever the move
         zero, move = self.zero, party.move
@@ -367,8 +369,10 @@ class Exchange:
         # step 3: the actor with the larger s_p/s_q demands p and supplies q
         first, second = (b, a) if s[a][p] / s[a][q] < s[b][p] / s[b][q] else (a, b)
         self.rnd, self.p, self.q = rnd, p, q
-        self.i = i = self._party(first, supply=q, demand=p)
-        self.j = j = self._party(second, supply=p, demand=q)
+        make, x, c = rnd.party, rnd.x, rnd.c
+        s_i, s_j, x_i, x_j = s[first], s[second], x[first], x[second]
+        self.i = i = make(first, q, p, x_i[q], x_i[q], x_i[p], s_i[q], s_i[p], c[first][q])
+        self.j = j = make(second, p, q, x_j[p], x_j[p], x_j[q], s_j[p], s_j[q], c[second][p])
         i.rate = rnd.rate(i.s_sup + j.s_dem, i.s_dem + j.s_sup)  # i's shift on q -> j's on p
         j.rate = rnd.rate(j.s_sup + i.s_dem, j.s_dem + i.s_sup)
         self.gain = 0.0
@@ -376,12 +380,6 @@ class Exchange:
         self.realised = False  # realised exchanges keep full state (their votes are cast)
         self.updates: dict[int, dict[int, float]] = {}
         self.randomised = False
-
-    def _party(self, actor: int, supply: int, demand: int) -> Party:
-        r = self.rnd
-        x = r.x[actor]
-        return r.party(actor, supply, demand, x[supply], x[supply], x[demand],
-                       r.s[actor][supply], r.s[actor][demand], r.c[actor][supply])
 
     def partner(self, party: Party) -> Party:
         return self.j if party is self.i else self.i
@@ -395,9 +393,10 @@ class Exchange:
         """Equal-gain moves, validity, the outcome cap (and the randomised gain if p > 0)."""
         r, i, j = self.rnd, self.i, self.j
         ix, jx, i_wants, j_wants = i.x, j.x, i.demand_x, j.demand_x
-        if ((i.moves or j.moves) and not self.realised and not (p_random > 0 and rng is not None)
-                and (reverses(i.moves, ix > j_wants, r.zero)
-                     or reverses(j.moves, jx > i_wants, r.zero))):
+        i_moves, j_moves = i.moves, j.moves
+        if ((i_moves or j_moves) and not self.realised and not (p_random > 0 and rng is not None)
+                and (reverses(i_moves, ix > j_wants, r.zero)
+                     or reverses(j_moves, jx > i_wants, r.zero))):
             # a move against an earlier one is invalid whatever its size (step 6): an exchange
             # that drops out here is never read again (no random draw is skipped either)
             self.valid = False
@@ -409,21 +408,29 @@ class Exchange:
             j_move = -j_move
         i.move, j.move = i_move, j_move
         i.d_outcome, j.d_outcome = dq, dp
-        i.moves.append(i_move)
-        j.moves.append(j_move)
-        i.y, j.y = ix + i_move, jx + j_move
+        i_moves.append(i_move)
+        j_moves.append(j_move)
+        i.y, j.y = iy, jy = ix + i_move, jx + j_move
         self.gain = gain = abs(dq * i.s_sup - dp * i.s_dem)  # = G_j by construction (step 5)
         i.eu = j.eu = gain
         self.valid = gain >= r.tiny and i.move_ok() and j.move_ok()
         if not self.valid:
             return
-        self.uncapped = (i_move, j_move, dp, dq, i.y, j.y, gain)
+        self.uncapped = (i_move, j_move, dp, dq, iy, jy, gain)
         self._settle(rng, p_random)
 
     def _settle(self, rng: np.random.Generator | None, p_random: float) -> None:
-        """The outcome caps (step 6) and the randomised gain (§4.4) on valid equal-gain moves."""
+        """The outcome caps (step 6) and the randomised gain (§4.4) on valid equal-gain moves:
+        i's cap is tried first and j's after it, on the moves i's cap left."""
         i, j = self.i, self.j
-        if self._cap(i, j) | self._cap(j, i):  # both caps are tried; the moves changed
+        crosses, updates = self.rnd.crosses, self.updates
+        capped = crosses(i, updates.get(i.supply, NO_UPDATES), j.demand_x)
+        if capped:
+            self._cap(i, j)
+        if crosses(j, updates.get(j.supply, NO_UPDATES), i.demand_x):
+            self._cap(j, i)
+            capped = True
+        if capped:  # the moves changed
             self.valid = i.move_ok() and j.move_ok()
         if p_random > 0 and rng is not None:
             self._randomise(rng, p_random)
@@ -441,16 +448,13 @@ class Exchange:
         self.valid = True
         self._settle(rng, p_random)
 
-    def _cap(self, party: Party, other: Party) -> bool:
-        """Outcome cap (§4.3 step 6): the supply move may not carry the outcome past the
-        demanding partner's (``other``'s) position; if it would, it is shortened to land
-        exactly there and the partner's move follows from the equal-gain rate. True if the move
-        was capped."""
+    def _cap(self, party: Party, other: Party) -> None:
+        """Outcome cap (§4.3 step 6) of a supply move that carries the outcome past the
+        demanding partner's (``other``'s) position (``Round.crosses``): it is shortened to land
+        exactly there and the partner's move follows from the equal-gain rate."""
         r = self.rnd
         updates = self.updates.get(party.supply, NO_UPDATES)
         target = other.demand_x
-        if not r.crosses(party, updates, target):
-            return False
         delta = abs(r.move_to_outcome(party.supply, updates, party.actor, party.x, target))
         d_own = r.shift(party.actor, party.supply, delta)
         d_other = r.transfer(d_own, party.rate)
@@ -466,7 +470,6 @@ class Exchange:
         other.y, party.y = other.x + other.move, party.x + party.move
         self.gain = abs(d_other * other.s_sup - d_own * other.s_dem)
         party.eu = other.eu = self.gain
-        return True
 
     def _randomise(self, rng: np.random.Generator, p_random: float) -> None:
         """Randomised Equal Gain (§4.4): one party's gain is pushed up or down by p·z."""
@@ -524,14 +527,18 @@ class Exchange:
         """Take over the realised voting positions of an actor on its supply issue (its moves
         accumulate); keeps decide's move history, in which the realised move replaces nothing."""
         hit = False
+        d_i, d_j = done.i, done.j
         for mine in (self.i, self.j):
             actor, supply = mine.actor, mine.supply
-            for theirs in (done.i, done.j):
-                if actor == theirs.actor and supply == theirs.supply:
-                    mine.x = theirs.y
-                    mine.moves.append(theirs.moves[-1])
-                    hit = True
-                    break
+            if actor == d_i.actor and supply == d_i.supply:
+                theirs = d_i
+            elif actor == d_j.actor and supply == d_j.supply:
+                theirs = d_j
+            else:
+                continue
+            mine.x = theirs.y
+            mine.moves.append(theirs.moves[-1])
+            hit = True
         if hit:
             self.i.moves.pop()
             self.j.moves.pop()
@@ -554,11 +561,11 @@ class Exchange:
         moved = self.shares_supply(done)
         recorded = False
         i, j = self.i, self.j
+        i_key, j_key = (i.actor, i.demand), (j.actor, j.demand)
         for realised, other in ((done.j, done.i), (done.i, done.j)):
-            actor, demand = realised.actor, realised.demand
-            if (actor == i.actor and demand == i.demand) or (actor == j.actor
-                                                              and demand == j.demand):
-                self.record(other, realised.demand)
+            key = (realised.actor, realised.demand)
+            if key in (i_key, j_key):
+                self.record(other, key[1])
                 recorded = True
         if moved:
             self.calculate(rng, p_random)
@@ -568,9 +575,9 @@ class Exchange:
 
 def reverses(history: list[Number], leftward: bool, zero: Number) -> bool:
     """Would a move left (or right) go against one of the earlier ``history`` moves?"""
-    if leftward:
-        return any(m >= zero for m in history)
-    return any(m <= zero for m in history)
+    if not history:
+        return False
+    return max(history) >= zero if leftward else min(history) <= zero
 
 
 by_gain = attrgetter("gain")
@@ -612,6 +619,9 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
     snapshots: list[Realised] = []
     ties = 0
     stale = True  # the pool may hold invalid exchanges (at first: those calculated invalid)
+    # references in the pool to the exchanges a tie duplicated (any other valid exchange is in
+    # the pool once until it is realised)
+    references: dict[Exchange, int] = {}
     while pool:
         pool.sort(key=by_gain, reverse=True)  # stable: ties keep their order
         top = pool.pop(0)
@@ -623,6 +633,9 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
                 top = pool.pop(0)
             elif opts.duplicate_tie == "peer":
                 pool.append(runner_up)
+                references[runner_up] = references.get(runner_up, 1) + 1
+        if top in references:
+            references[top] -= 1
         if not top.valid:
             continue
         # decide may recalculate a realised exchange (through a duplicate reference left by a
@@ -635,10 +648,18 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
         # in list order, so random draws (p > 0) come in the same order; a second reference to
         # one exchange is recalculated again only if the first left it valid (an invalid
         # exchange is never recalculated, so it stays invalid)
-        for e in filter(affected.__contains__, pool):
-            if e.valid:
-                e.recalculate(top, rng, opts.p)
-                stale = stale or not e.valid
+        if opts.p == 0 and not references.get(top):
+            # nothing is drawn and no recalculation reads another than ``top`` (not in the
+            # pool): the order does not matter, and the pool need not be searched
+            in_pool = ((e, references.get(e, not e.realised))
+                       for e in affected)
+        else:
+            in_pool = ((e, 1) for e in filter(affected.__contains__, pool))
+        for e, count in in_pool:
+            for _ in range(count):
+                if e.valid:
+                    e.recalculate(top, rng, opts.p)
+                    stale = stale or not e.valid
         if stale:
             pool, stale = list(filter(is_valid, pool)), False
         realised.append(top)
