@@ -361,8 +361,8 @@ class DecimalRound:
 class Exchange:
     """A candidate exchange between two actors on an issue pair (§4.3 steps 3-6)."""
 
-    __slots__ = ("gain", "i", "j", "p", "q", "randomised", "realised", "rnd", "uncapped",
-                 "updates", "valid")
+    __slots__ = ("crossed", "gain", "i", "j", "p", "q", "randomised", "realised", "rnd",
+                 "uncapped", "updates", "valid")
 
     def __init__(self, rnd: Round, a: int, b: int, p: int, q: int) -> None:
         s = rnd.s
@@ -419,23 +419,38 @@ class Exchange:
         self.uncapped = (i_move, j_move, dp, dq, iy, jy, gain)
         self._settle(rng, p_random)
 
-    def _settle(self, rng: np.random.Generator | None, p_random: float) -> None:
+    def _settle(self, rng: np.random.Generator | None, p_random: float,
+                recorded: tuple[int, ...] | None = None) -> None:
         """The outcome caps (step 6) and the randomised gain (§4.4) on valid equal-gain moves:
-        i's cap is tried first and j's after it, on the moves i's cap left."""
+        i's cap is tried first and j's after it, on the moves i's cap left.
+
+        ``recorded``: after ``_recap``, the issues on which recorded positions changed since
+        the last settling of the same equal-gain moves. A crossing test reads the moves, the
+        party's supply issue and its recorded positions only, so a test whose inputs did not
+        change keeps its answer: i's if its supply issue is not among them, and j's if its
+        issue is not and it tests the same moves (i's cap, unchanged or not applied)."""
         i, j = self.i, self.j
         crosses, updates = self.rnd.crosses, self.updates
-        capped = crosses(i, updates.get(i.supply, NO_UPDATES), j.demand_x)
-        if capped:
+        was_i, was_j = self.crossed if recorded is not None else (None, None)
+        i_same = recorded is not None and i.supply not in recorded
+        crossed_i = was_i if i_same else crosses(i, updates.get(i.supply, NO_UPDATES), j.demand_x)
+        if crossed_i:
             self._cap(i, j)
-        if crosses(j, updates.get(j.supply, NO_UPDATES), i.demand_x):
+        if (recorded is not None and j.supply not in recorded
+                and (i_same or not (was_i or crossed_i))):
+            crossed_j = was_j
+        else:
+            crossed_j = crosses(j, updates.get(j.supply, NO_UPDATES), i.demand_x)
+        self.crossed = (crossed_i, crossed_j)
+        if crossed_j:
             self._cap(j, i)
-            capped = True
-        if capped:  # the moves changed
+        if crossed_i or crossed_j:  # the moves changed
             self.valid = i.move_ok() and j.move_ok()
         if p_random > 0 and rng is not None:
             self._randomise(rng, p_random)
 
-    def _recap(self, rng: np.random.Generator | None, p_random: float) -> None:
+    def _recap(self, rng: np.random.Generator | None, p_random: float,
+               recorded: tuple[int, ...]) -> None:
         """``calculate`` after a realised voting position was recorded on a demand issue and
         nothing else changed: the equal-gain moves are those of the last calculation (same
         positions, same move history, and it was valid), so only ``_settle`` runs again."""
@@ -446,7 +461,7 @@ class Exchange:
         i.d_outcome, j.d_outcome = dq, dp
         self.gain = i.eu = j.eu = gain
         self.valid = True
-        self._settle(rng, p_random)
+        self._settle(rng, p_random, recorded)
 
     def _cap(self, party: Party, other: Party) -> None:
         """Outcome cap (§4.3 step 6) of a supply move that carries the outcome past the
@@ -559,18 +574,18 @@ class Exchange:
     def recalculate(self, done: Exchange, rng: np.random.Generator | None,
                     p_random: float) -> None:
         moved = self.shares_supply(done)
-        recorded = False
+        recorded: tuple[int, ...] = ()
         i, j = self.i, self.j
         i_key, j_key = (i.actor, i.demand), (j.actor, j.demand)
         for realised, other in ((done.j, done.i), (done.i, done.j)):
             key = (realised.actor, realised.demand)
             if key in (i_key, j_key):
                 self.record(other, key[1])
-                recorded = True
+                recorded += (key[1],)
         if moved:
             self.calculate(rng, p_random)
         elif recorded:  # decide drops both last moves and calculates them again
-            self._recap(rng, p_random)
+            self._recap(rng, p_random, recorded)
 
 
 def reverses(history: list[Number], leftward: bool, zero: Number) -> bool:
@@ -601,9 +616,10 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
         both = trades[:, p] & trades[:, q]
         group = np.where(both, left[:, p] * 1 + left[:, q] * 2, -1)  # 0 A, 1 B, 2 C, 3 D
         for g_i, g_j in ((0, 3), (1, 2)):
-            for a in np.flatnonzero(group == g_i):
-                for b in np.flatnonzero(group == g_j):
-                    e = Exchange(rnd, int(a), int(b), p, q)
+            partners = np.flatnonzero(group == g_j).tolist()
+            for a in np.flatnonzero(group == g_i).tolist():
+                for b in partners:
+                    e = Exchange(rnd, a, b, p, q)
                     e.calculate(rng, opts.p)
                     pool.append(e)
     # (actor, issue) -> the exchanges in which that actor supplies (demands) that issue: only
