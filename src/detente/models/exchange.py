@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, ClassVar
@@ -81,6 +81,12 @@ class Party:
     tiny: ClassVar[Number] = 1e-10  # smallest real move
     zero: ClassVar[Number] = 0.0
     hundred: ClassVar[Number] = 100.0
+
+    def cast(self) -> Party:
+        """A copy without the move history: the party's side as it voted."""
+        return type(self)(self.actor, self.supply, self.demand, self.x, self.start,
+                          self.demand_x, self.s_sup, self.s_dem, self.c_sup, self.rate,
+                          self.move, self.d_outcome, self.y, [], self.eu, self.eu_max)
 
     def move_ok(self) -> bool:
         """§4.3 step 6: the party's move (the last of its history; its vote y = x + move)
@@ -624,13 +630,20 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
                     pool.append(e)
     # (actor, issue) -> the exchanges in which that actor supplies (demands) that issue: only
     # those are changed by a realised exchange (step 7 matches actor and supply issue, or actor
-    # and demand issue; the others' recalculation does nothing)
+    # and demand issue; the others' recalculation does nothing). An exchange leaves them when
+    # it can no longer be recalculated: invalid, or realised with no reference left in the pool
     supplying: dict[tuple[int, int], set[Exchange]] = {}
     demanding: dict[tuple[int, int], set[Exchange]] = {}
-    for e in pool:
+    for e in filter(is_valid, pool):
         for party in (e.i, e.j):
             supplying.setdefault((party.actor, party.supply), set()).add(e)
             demanding.setdefault((party.actor, party.demand), set()).add(e)
+
+    def unindex(e: Exchange) -> None:
+        for party in (e.i, e.j):
+            supplying[party.actor, party.supply].discard(e)
+            demanding[party.actor, party.demand].discard(e)
+
     realised: list[Exchange] = []
     snapshots: list[Realised] = []
     ties = 0
@@ -656,26 +669,26 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
             continue
         # decide may recalculate a realised exchange (through a duplicate reference left by a
         # tie), which changes the object but not the votes already cast: record it now
-        snapshots.append(Realised(replace(top.i, moves=[]), replace(top.j, moves=[]), top.gain))
+        snapshots.append(Realised(top.i.cast(), top.j.cast(), top.gain))
         top.realised = True
+        if not references.get(top):
+            unindex(top)
         affected = set().union(*(index[(party.actor, issue(party))] for party in (top.i, top.j)
                                  for index, issue in ((supplying, by_supply),
                                                       (demanding, by_demand))))
         # in list order, so random draws (p > 0) come in the same order; a second reference to
         # one exchange is recalculated again only if the first left it valid (an invalid
         # exchange is never recalculated, so it stays invalid)
-        if opts.p == 0 and not references.get(top):
-            # nothing is drawn and no recalculation reads another than ``top`` (not in the
-            # pool): the order does not matter, and the pool need not be searched
-            in_pool = ((e, references.get(e, not e.realised))
-                       for e in affected)
-        else:
-            in_pool = ((e, 1) for e in filter(affected.__contains__, pool))
-        for e, count in in_pool:
-            for _ in range(count):
+        # nothing is drawn (p = 0) and no recalculation reads another than ``top`` (out of the
+        # pool): the order does not matter, and the pool need not be searched
+        any_order = opts.p == 0 and not references.get(top)
+        for e in affected if any_order else filter(affected.__contains__, pool):
+            for _ in range(references.get(e, 1) if any_order else 1):
                 if e.valid:
                     e.recalculate(top, rng, opts.p)
-                    stale = stale or not e.valid
+                    if not e.valid:
+                        stale = True
+                        unindex(e)
         if stale:
             pool, stale = list(filter(is_valid, pool)), False
         realised.append(top)
