@@ -370,17 +370,29 @@ class Exchange:
     __slots__ = ("crossed", "gain", "i", "j", "p", "q", "randomised", "realised", "rnd",
                  "uncapped", "updates", "valid")
 
-    def __init__(self, rnd: Round, a: int, b: int, p: int, q: int) -> None:
+    def __init__(self, rnd: Round, a: int, b: int, p: int, q: int,
+                 pairs: dict[tuple[int, ...], tuple[Any, ...]] | None = None) -> None:
+        """``pairs``: the roles and rates of the pairs seen in earlier rounds (they depend on
+        saliences only, which do not change)."""
         s = rnd.s
-        # step 3: the actor with the larger s_p/s_q demands p and supplies q
-        first, second = (b, a) if s[a][p] / s[a][q] < s[b][p] / s[b][q] else (a, b)
+        known = None if pairs is None else pairs.get((a, b, p, q))
+        if known is None:
+            # step 3: the actor with the larger s_p/s_q demands p and supplies q
+            first, second = (b, a) if s[a][p] / s[a][q] < s[b][p] / s[b][q] else (a, b)
+            s_i, s_j = s[first], s[second]
+            i_rate = rnd.rate(s_i[q] + s_j[q], s_i[p] + s_j[p])  # i's shift on q -> j's on p
+            j_rate = rnd.rate(s_j[p] + s_i[p], s_j[q] + s_i[q])
+            if pairs is not None:
+                pairs[a, b, p, q] = (first, second, i_rate, j_rate)
+        else:
+            first, second, i_rate, j_rate = known
+            s_i, s_j = s[first], s[second]
         self.rnd, self.p, self.q = rnd, p, q
         make, x, c = rnd.party, rnd.x, rnd.c
-        s_i, s_j, x_i, x_j = s[first], s[second], x[first], x[second]
+        x_i, x_j = x[first], x[second]
         self.i = i = make(first, q, p, x_i[q], x_i[q], x_i[p], s_i[q], s_i[p], c[first][q])
         self.j = j = make(second, p, q, x_j[p], x_j[p], x_j[q], s_j[p], s_j[q], c[second][p])
-        i.rate = rnd.rate(i.s_sup + j.s_dem, i.s_dem + j.s_sup)  # i's shift on q -> j's on p
-        j.rate = rnd.rate(j.s_sup + i.s_dem, j.s_dem + i.s_sup)
+        i.rate, j.rate = i_rate, j_rate
         self.gain = 0.0
         self.valid = True
         self.realised = False  # realised exchanges keep full state (their votes are cast)
@@ -608,9 +620,11 @@ by_supply, by_demand = attrgetter("supply"), attrgetter("demand")
 
 def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, opts:
               ExchangeOptions, rng: np.random.Generator,
-              order: tuple[tuple[int, ...], ...] = ()) -> dict[str, Any]:
+              order: tuple[tuple[int, ...], ...] = (),
+              pairs: dict[tuple[int, ...], tuple[Any, ...]] | None = None) -> dict[str, Any]:
     """One round on the 0-100 scale: returns voting positions, new positions and exchanges.
-    ``order``: per issue, the order of sums over actors (used by the decimal engine)."""
+    ``order``: per issue, the order of sums over actors (used by the decimal engine);
+    ``pairs``: filled with the pairs' roles and rates, for later rounds with the same s and c."""
     rnd = DecimalRound(x, s, c, present, order) if opts.engine == "decimal" else Round(
         x, s, c, present)
     left = np.array([[x[k, d] <= rnd.outcome[d] for d in range(x.shape[1])]  # step 1
@@ -625,7 +639,7 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
             partners = np.flatnonzero(group == g_j).tolist()
             for a in np.flatnonzero(group == g_i).tolist():
                 for b in partners:
-                    e = Exchange(rnd, a, b, p, q)
+                    e = Exchange(rnd, a, b, p, q, pairs)
                     e.calculate(rng, opts.p)
                     pool.append(e)
     # (actor, issue) -> the exchanges in which that actor supplies (demands) that issue: only
@@ -760,13 +774,15 @@ def run_exchange(x0: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarr
     round_seeds = np.random.SeedSequence(seed).generate_state(opts.rounds)
     x = x0.copy()
     positions, voting, exchanges, ties = [x.copy()], [], [], 0
+    pairs: dict[tuple[int, ...], tuple[Any, ...]] = {}
     for r in range(opts.rounds):
         out = compiled_round(x, s, c, present, opts, int(round_seeds[r])) if compiled else None
         if out is None:
             # the same Mersenne Twister stream numba draws from in the compiled round, so both
             # engines give the same numbers for the same seed
             stream = np.random.RandomState(int(round_seeds[r]))
-            out = run_round(x, s, c, present, opts, stream, order)  # type: ignore[arg-type]
+            out = run_round(x, s, c, present, opts, stream, order,  # type: ignore[arg-type]
+                            pairs)
         voting.append(out["voting"])
         exchanges.append(out["exchanges"])
         ties += out["ties"]
