@@ -369,6 +369,7 @@ class Exchange:
 
     __slots__ = ("crossed", "gain", "i", "j", "p", "q", "randomised", "realised", "rnd",
                  "uncapped", "updates", "valid")
+    reuses_crossings: ClassVar[bool] = True  # see ``_settle``
 
     def __init__(self, rnd: Round, a: int, b: int, p: int, q: int,
                  pairs: dict[tuple[int, ...], tuple[Any, ...]] | None = None) -> None:
@@ -479,7 +480,7 @@ class Exchange:
         i.d_outcome, j.d_outcome = dq, dp
         self.gain = i.eu = j.eu = gain
         self.valid = True
-        self._settle(rng, p_random, recorded)
+        self._settle(rng, p_random, recorded if self.reuses_crossings else None)
 
     def _cap(self, party: Party, other: Party) -> None:
         """Outcome cap (§4.3 step 6) of a supply move that carries the outcome past the
@@ -606,6 +607,14 @@ class Exchange:
             self._recap(rng, p_random, recorded)
 
 
+class PlainExchange(Exchange):
+    """An exchange that computes every crossing test (the reference ``shortcuts`` is tested
+    against)."""
+
+    __slots__ = ()
+    reuses_crossings = False
+
+
 def reverses(history: list[Number], leftward: bool, zero: Number) -> bool:
     """Would a move left (or right) go against one of the earlier ``history`` moves?"""
     if not history:
@@ -621,16 +630,20 @@ by_supply, by_demand = attrgetter("supply"), attrgetter("demand")
 def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, opts:
               ExchangeOptions, rng: np.random.Generator,
               order: tuple[tuple[int, ...], ...] = (),
-              pairs: dict[tuple[int, ...], tuple[Any, ...]] | None = None) -> dict[str, Any]:
+              pairs: dict[tuple[int, ...], tuple[Any, ...]] | None = None,
+              shortcuts: bool = True) -> dict[str, Any]:
     """One round on the 0-100 scale: returns voting positions, new positions and exchanges.
     ``order``: per issue, the order of sums over actors (used by the decimal engine);
-    ``pairs``: filled with the pairs' roles and rates, for later rounds with the same s and c."""
+    ``pairs``: filled with the pairs' roles and rates, for later rounds with the same s and c;
+    ``shortcuts``: False runs decide's loop literally (every recalculation in pool order, every
+    crossing test computed), the reference the shortcuts must agree with exactly."""
     rnd = DecimalRound(x, s, c, present, order) if opts.engine == "decimal" else Round(
         x, s, c, present)
     left = np.array([[x[k, d] <= rnd.outcome[d] for d in range(x.shape[1])]  # step 1
                      for k in range(x.shape[0])], dtype=bool).reshape(x.shape)
     d = x.shape[1]
     trades = present & (c * s > 0)  # a pair without weight cannot trade on that issue (§0.2)
+    kind = Exchange if shortcuts else PlainExchange
     pool: list[Exchange] = []
     for p, q in itertools.combinations(range(d), 2):  # step 2
         both = trades[:, p] & trades[:, q]
@@ -639,7 +652,7 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
             partners = np.flatnonzero(group == g_j).tolist()
             for a in np.flatnonzero(group == g_i).tolist():
                 for b in partners:
-                    e = Exchange(rnd, a, b, p, q, pairs)
+                    e = kind(rnd, a, b, p, q, pairs)
                     e.calculate(rng, opts.p)
                     pool.append(e)
     # (actor, issue) -> the exchanges in which that actor supplies (demands) that issue: only
@@ -695,7 +708,7 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
         # exchange is never recalculated, so it stays invalid)
         # nothing is drawn (p = 0) and no recalculation reads another than ``top`` (out of the
         # pool): the order does not matter, and the pool need not be searched
-        any_order = opts.p == 0 and not references.get(top)
+        any_order = shortcuts and opts.p == 0 and not references.get(top)
         for e in affected if any_order else filter(affected.__contains__, pool):
             for _ in range(references.get(e, 1) if any_order else 1):
                 if e.valid:
@@ -767,14 +780,15 @@ def compiled_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndar
 
 
 def run_exchange(x0: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
-                 opts: ExchangeOptions, seed: int, order: tuple[tuple[int, ...], ...] = ()
-                 ) -> dict[str, Any]:
-    """One run of ``opts.rounds`` rounds on the 0-100 scale (positions (N, D))."""
+                 opts: ExchangeOptions, seed: int, order: tuple[tuple[int, ...], ...] = (),
+                 shortcuts: bool = True) -> dict[str, Any]:
+    """One run of ``opts.rounds`` rounds on the 0-100 scale (positions (N, D));
+    ``shortcuts``: see ``run_round``."""
     compiled = use_compiled(opts)
     round_seeds = np.random.SeedSequence(seed).generate_state(opts.rounds)
     x = x0.copy()
     positions, voting, exchanges, ties = [x.copy()], [], [], 0
-    pairs: dict[tuple[int, ...], tuple[Any, ...]] = {}
+    pairs: dict[tuple[int, ...], tuple[Any, ...]] | None = {} if shortcuts else None
     for r in range(opts.rounds):
         out = compiled_round(x, s, c, present, opts, int(round_seeds[r])) if compiled else None
         if out is None:
@@ -782,7 +796,7 @@ def run_exchange(x0: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarr
             # engines give the same numbers for the same seed
             stream = np.random.RandomState(int(round_seeds[r]))
             out = run_round(x, s, c, present, opts, stream, order,  # type: ignore[arg-type]
-                            pairs)
+                            pairs, shortcuts)
         voting.append(out["voting"])
         exchanges.append(out["exchanges"])
         ties += out["ties"]
