@@ -557,12 +557,19 @@ class Exchange:
 
     # -- step 7: recalculation after another exchange is realised -------------------------------
 
-    def shares_supply(self, done: Exchange) -> bool:
-        """Take over the realised voting positions of an actor on its supply issue (its moves
-        accumulate); keeps decide's move history, in which the realised move replaces nothing."""
-        hit = False
+    def recalculate(self, done: Exchange, rng: np.random.Generator | None,
+                    p_random: float) -> None:
+        """Step 7 after ``done`` was realised. An actor that supplies the same issue takes over
+        its realised voting position (its moves accumulate; decide's move history keeps the
+        realised move in place of none, so both last moves are dropped), and a realised
+        position on an issue this exchange's actor demands is recorded for the outcomes on it
+        (an actor recorded twice keeps the smaller of the two if the first is not left of its
+        start, else the larger, as decide does). Then the exchange is calculated again (only
+        settled again if nothing moved)."""
+        i, j = self.i, self.j
         d_i, d_j = done.i, done.j
-        for mine in (self.i, self.j):
+        moved = False
+        for mine in (i, j):
             actor, supply = mine.actor, mine.supply
             if actor == d_i.actor and supply == d_i.supply:
                 theirs = d_i
@@ -572,35 +579,24 @@ class Exchange:
                 continue
             mine.x = theirs.y
             mine.moves.append(theirs.moves[-1])
-            hit = True
-        if hit:
-            self.i.moves.pop()
-            self.j.moves.pop()
-        return hit
-
-    def record(self, done_party: Party, issue: int) -> None:
-        """Record a realised voting position for outcome computations on ``issue``."""
-        book = self.recorded(issue)
-        if done_party.actor not in book:
-            book[done_party.actor] = done_party.y
-            return
-        seen = book[done_party.actor]
-        if done_party.start <= seen:
-            book[done_party.actor] = min(seen, done_party.y)
-        else:
-            book[done_party.actor] = max(seen, done_party.y)
-
-    def recalculate(self, done: Exchange, rng: np.random.Generator | None,
-                    p_random: float) -> None:
-        moved = self.shares_supply(done)
+            moved = True
+        if moved:
+            i.moves.pop()
+            j.moves.pop()
         recorded: tuple[int, ...] = ()
-        i, j = self.i, self.j
-        i_key, j_key = (i.actor, i.demand), (j.actor, j.demand)
-        for realised, other in ((done.j, done.i), (done.i, done.j)):
+        keys = ((i.actor, i.demand), (j.actor, j.demand))
+        for realised, other in ((d_j, d_i), (d_i, d_j)):
             key = (realised.actor, realised.demand)
-            if key in (i_key, j_key):
-                self.record(other, key[1])
-                recorded += (key[1],)
+            if key in keys:
+                issue = key[1]
+                book = self.recorded(issue)
+                actor, y = other.actor, other.y
+                seen = book.get(actor)
+                if seen is None:
+                    book[actor] = y
+                else:
+                    book[actor] = min(seen, y) if other.start <= seen else max(seen, y)
+                recorded += (issue,)
         if moved:
             self.calculate(rng, p_random)
         elif recorded:  # decide drops both last moves and calculates them again
