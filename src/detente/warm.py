@@ -44,9 +44,18 @@ def _tiny():  # type: ignore[no-untyped-def]
 
 
 def _smp() -> None:
-    from detente.runtime import negotiate
+    """The smp turns ahead of time (a later run loads them without importing numba); without a
+    C compiler, numba's just-in-time cache instead."""
+    from detente.models import smp_fast
 
-    negotiate(_tiny(), "smp", {"engine": "compiled", "max_turns": 5})
+    try:
+        smp_fast.build()
+    except Exception as err:  # pycc reports a missing C compiler in many ways
+        print(f"detente.warm: smp ahead-of-time build failed ({err}); caching the "
+              "just-in-time loops instead", file=sys.stderr)
+        from detente.runtime import negotiate
+
+        negotiate(_tiny(), "smp", {"engine": "compiled", "max_turns": 5})
 
 
 def _exchange() -> None:
@@ -72,11 +81,11 @@ def _eum() -> None:
 
 def steps() -> list[tuple[str, Callable[[], None]]]:
     """The compiled engines to warm, by label; empty without numba (nothing to compile)."""
-    from detente.models import eum_fast, exchange_fast, smp_fast
+    from detente.models import eum_fast, exchange_fast, smp, smp_fast
 
     out = []
-    if smp_fast.AVAILABLE:
-        out.append(("smp: KTAB turn loops", _smp))
+    if smp.prebuilt() is None and smp_fast.AVAILABLE:
+        out.append(("smp: KTAB turn loops (ahead of time)", _smp))
     if exchange_fast.AVAILABLE:
         out.append(("exchange: Stokman round loops", _exchange))
     if eum_fast.PREBUILT is None and eum_fast.njit is not None:
