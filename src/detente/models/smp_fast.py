@@ -44,10 +44,10 @@ def _jit(fn):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _distances(ideal, sal, pts):  # type: ignore[no-untyped-def]
+def _distances(ideal, sal, pts, out):  # type: ignore[no-untyped-def]
+    """δ[k, m] into ``out`` (MODELS.md §3.3)."""
     k_n, d_n = ideal.shape
     m_n = pts.shape[0]
-    out = np.empty((k_n, m_n))
     for k in range(k_n):
         total = 0.0
         for d in range(d_n):
@@ -58,7 +58,6 @@ def _distances(ideal, sal, pts):  # type: ignore[no-untyped-def]
                 diff = ideal[k, d] - pts[m, d]
                 acc += sal[k, d] * sal[k, d] * diff * diff
             out[k, m] = math.sqrt(acc / total)
-    return out
 
 
 @_jit
@@ -69,42 +68,37 @@ def _u(delta, risk):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _victory(util, weight):  # type: ignore[no-untyped-def]
-    """P[a, b] over options from voters' utilities util[k, a] (Linear, Proportional).
+def _victory(opt, weight, c, p):  # type: ignore[no-untyped-def]
+    """P[a, b] into ``p`` over options from voters' utilities opt[a, k] (Linear, Proportional).
 
     C[a, b] = 1e-8 + Σ_k max(w_k (u_ka - u_kb), 0), voters in order; both C[a, b] and C[b, a]
     from one pass (the vote on (b, a) is the vote on (a, b) negated, bit for bit; NaN joins both).
     """
-    k_n, m_n = util.shape
-    opt = np.ascontiguousarray(util.T)  # [a, k]: each option's utilities side by side
-    c = np.full((m_n, m_n), 1e-8)
-    for a in range(m_n):
-        ua = opt[a]
+    m_n, k_n = opt.shape
+    for a in range(m_n):  # (element indexing throughout: a view of a row costs two atomics)
+        c[a, a] = 1e-8
         for b in range(a + 1, m_n):
-            ub = opt[b]
             acc_ab, acc_ba = 0.0, 0.0
             for k in range(k_n):
-                v = weight[k] * (ua[k] - ub[k])
+                v = weight[k] * (opt[a, k] - opt[b, k])
                 if not v <= 0.0:  # NaN propagates, as in the numpy kernel
                     acc_ab += v
                 if not v >= 0.0:
                     acc_ba += -v
             c[a, b] = 1e-8 + acc_ab
             c[b, a] = 1e-8 + acc_ba
-    p = np.empty((m_n, m_n))
     for a in range(m_n):
         for b in range(m_n):
             p[a, b] = 0.5 if a == b else c[a, b] / (c[a, b] + c[b, a])
-    return p
 
 
 @_jit
-def _conditional(p, member):  # type: ignore[no-untyped-def]
-    """Conditional PCE over the options marked in ``member`` (MODELS.md §3.6)."""
+def _conditional(p, member, score, prob):  # type: ignore[no-untyped-def]
+    """Conditional PCE over the options marked in ``member`` into ``prob`` (MODELS.md §3.6)."""
     m_n = p.shape[0]
-    score = np.full(m_n, -np.inf)
     best = -np.inf
     for a in range(m_n):
+        score[a] = -np.inf
         if not member[a]:
             continue
         acc = 0.0
@@ -113,28 +107,14 @@ def _conditional(p, member):  # type: ignore[no-untyped-def]
                 acc += math.log(p[a, b])
         score[a] = acc
         best = max(best, acc)
-    prob = np.zeros(m_n)
     total = 0.0
     for a in range(m_n):
+        prob[a] = 0.0
         if member[a]:
             prob[a] = math.exp(score[a] - best)
             total += prob[a]
     for a in range(m_n):
         prob[a] /= total
-    return prob
-
-
-@_jit
-def _risk(delta, cap):  # type: ignore[no-untyped-def]
-    n = delta.shape[0]
-    p = _victory(1.0 - delta, cap)
-    prob = _conditional(p, np.ones(n, dtype=np.bool_))
-    lo, hi = prob.min(), prob.max()
-    out = np.zeros(n)
-    if hi - lo > 0:
-        for i in range(n):
-            out[i] = (3 * prob[i] - hi - 2 * lo) / (2 * (hi - lo))
-    return out
 
 
 @_jit
@@ -143,11 +123,28 @@ def _round4(x):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _outcome(pos, delta, risk, cap, shown, reps):  # type: ignore[no-untyped-def]
-    """Per-actor shown probabilities and the representatives' probabilities (§3.10.7), into
-    ``shown`` and ``reps`` (N,)."""
+def _state(pos, sal, cap, delta, risk, shown, reps, w):  # type: ignore[no-untyped-def]
+    """δ, the risk attitudes (§3.7) and the outcome probabilities (§3.10.7) of ``pos``, into
+    delta (N, N), risk, shown and reps (N,); ``w`` the batch's scratch."""
+    opt, c, p, score, prob, member, close, rep = w[0], w[1], w[2], w[6], w[7], w[8], w[9], w[10]
     n, d_n = pos.shape
-    close = np.zeros((n, n), dtype=np.bool_)
+    _distances(pos, sal, pos, delta)
+    # risk attitudes: a PCE over the positions with risk-neutral utilities 1 - δ
+    for a in range(n):
+        for k in range(n):
+            opt[a, k] = 1.0 - delta[k, a]
+    _victory(opt, cap, c, p)
+    for a in range(n):
+        member[a] = True
+    _conditional(p, member, score, prob)
+    lo, hi = prob[0], prob[0]
+    for a in range(n):  # numpy's min and max: NaN wins
+        x = prob[a]
+        lo = x if x < lo or x != x or lo != lo else lo
+        hi = x if x > hi or x != x or hi != hi else hi
+    for i in range(n):
+        risk[i] = (3 * prob[i] - hi - 2 * lo) / (2 * (hi - lo)) if hi - lo > 0 else 0.0
+    # outcome: groups within 1e-3 of a representative, a PCE over the representatives
     for k in range(n):
         for m in range(n):
             acc = 0.0
@@ -155,18 +152,17 @@ def _outcome(pos, delta, risk, cap, shown, reps):  # type: ignore[no-untyped-def
                 diff = pos[k, d] - pos[m, d]
                 acc += diff * diff
             close[k, m] = math.sqrt(acc) < 1e-3
-    rep = np.zeros(n, dtype=np.bool_)
     for k in range(n):
         rep[k] = True
         for m in range(k):
             if rep[m] and close[k, m]:
                 rep[k] = False
                 break
-    own = np.empty((n, n))
-    for k in range(n):
-        for m in range(n):
-            own[k, m] = _u(delta[k, m], risk[k])
-    prob = _conditional(_victory(own, cap), rep)
+    for a in range(n):
+        for k in range(n):
+            opt[a, k] = _u(delta[k, a], risk[k])
+    _victory(opt, cap, c, p)
+    _conditional(p, rep, score, prob)
     for k in range(n):
         last = -1
         for m in range(n):
@@ -177,11 +173,11 @@ def _outcome(pos, delta, risk, cap, shown, reps):  # type: ignore[no-untyped-def
 
 
 @_jit
-def _challenges(delta, risk, sigma, weight, target, p_init):  # type: ignore[no-untyped-def]
+def _challenges(delta, risk, sigma, weight, target, p_init, est):  # type: ignore[no-untyped-def]
     """Each actor's best challenge and its victory probability (MODELS.md §3.8), into
-    ``target`` (-1 for none) and ``p_init``; delta, the (N, N) distances of the state."""
+    ``target`` (-1 for none) and ``p_init``; delta, the (N, N) distances of the state; est,
+    (N, N) scratch for est[k, m] = U^i[m, k] = u(δ[m, k]; (2 R_i + R_m) / 3)."""
     n = delta.shape[0]
-    est = np.empty((n, n))  # est[k, m] = U^i[m, k] = u(δ[m, k]; (2 R_i + R_m) / 3)
     for i in range(n):
         r_i = risk[i]
         for m in range(n):
@@ -199,11 +195,10 @@ def _challenges(delta, risk, sigma, weight, target, p_init):  # type: ignore[no-
             cij0 = 1e-10 + max(vi, 0.0) + max(vj, 0.0)
             cji0 = 1e-10 + max(-vi, 0.0) + max(-vj, 0.0)
             cij, cji = 0.0, 0.0
-            col_i, col_j = est[i], est[j]  # U^i[m, i], U^i[m, j] over m
             for m in range(n):
                 if m == i or m == j:  # noqa: SIM109 (plain compares compile to branches)
                     continue
-                umi, umj, umm = col_i[m], col_j[m], est[m, m]
+                umi, umj, umm = est[i, m], est[j, m], est[m, m]
                 v0 = weight[m] * (umi - umj)
                 cp_ij = cij0 + max(v0, 0.0)
                 cp_ji = cji0 + max(-v0, 0.0)
@@ -227,17 +222,21 @@ def _challenges(delta, risk, sigma, weight, target, p_init):  # type: ignore[no-
 
 
 @_jit
-def _turn(pos, sal, cap, delta, risk):  # type: ignore[no-untyped-def]
-    """One turn in the default configuration (MODELS.md §3.7-3.10)."""
+def _turn(pos, sal, cap, delta, risk, new, w, t):  # type: ignore[no-untyped-def]
+    """One turn in the default configuration (MODELS.md §3.7-3.10): new positions into ``new``;
+    ``w`` and ``t`` the batch's scratch."""
     n, d_n = pos.shape
-    sigma = sal.sum(axis=1)
-    weight = sigma * cap
-    target = np.empty(n, dtype=np.int64)
-    p_init = np.empty(n)
-    _challenges(delta, risk, sigma, weight, target, p_init)
+    opt, c, p, score, prob, member = w[3], w[4], w[5], w[6], w[7], w[8]
+    sigma, weight, p_init, est, b_init, b_rcvr, d_bi, d_bj = t
+    target = w[11]
+    for k in range(n):
+        total = 0.0
+        for d in range(d_n):
+            total += sal[k, d]
+        sigma[k] = total
+        weight[k] = total * cap[k]
+    _challenges(delta, risk, sigma, weight, target, p_init, est)
     # bargains (S2P2, rounded to 4 decimals)
-    b_init = np.empty((n, d_n))
-    b_rcvr = np.empty((n, d_n))
     for i in range(n):
         j = target[i]
         if j < 0:
@@ -249,32 +248,29 @@ def _turn(pos, sal, cap, delta, risk):  # type: ignore[no-untyped-def]
             total = wi + 1e-6 + wj
             b_init[i, d] = _round4(((wi + 1e-6) * pos[i, d] + wj * pos[j, d]) / total)
             b_rcvr[i, d] = _round4((wi * pos[i, d] + (wj + 1e-6) * pos[j, d]) / total)
-    # value of the status quo and of each bargain to every actor
-    own = np.empty((n, n))
+    # value of the status quo and of each bargain to every actor: opt[option, actor]
+    _distances(pos, sal, b_init, d_bi)
+    _distances(pos, sal, b_rcvr, d_bj)
     for k in range(n):
+        base = 0.0
         for m in range(n):
-            own[k, m] = _u(delta[k, m], risk[k])
-    values = np.empty((n, n + 1))
-    d_bi = _distances(pos, sal, b_init)
-    d_bj = _distances(pos, sal, b_rcvr)
-    for k in range(n):
-        base = own[k].sum()
-        values[k, 0] = base / n
+            base += _u(delta[k, m], risk[k])
+        opt[0, k] = base / n
         for i in range(n):
             j = target[i]
             if j < 0:
-                values[k, i + 1] = base / n
+                opt[i + 1, k] = base / n
                 continue
-            values[k, i + 1] = (base - own[k, i] - own[k, j] + _u(d_bi[k, i], risk[k])
-                                + _u(d_bj[k, i], risk[k])) / n
-    p = _victory(values, cap)
-    new = pos.copy()
-    member = np.zeros(n + 1, dtype=np.bool_)
+            opt[i + 1, k] = (base - _u(delta[k, i], risk[k]) - _u(delta[k, j], risk[k])
+                             + _u(d_bi[k, i], risk[k]) + _u(d_bj[k, i], risk[k])) / n
+    _victory(opt, cap, c, p)
     for k in range(n):
+        for d in range(d_n):
+            new[k, d] = pos[k, d]
         member[0] = True
         for i in range(n):
             member[i + 1] = target[i] >= 0 and (i == k or target[i] == k)
-        prob = _conditional(p, member)
+        _conditional(p, member, score, prob)
         choice = 0
         for a in range(n + 1):
             if prob[a] > prob[choice]:
@@ -283,7 +279,6 @@ def _turn(pos, sal, cap, delta, risk):  # type: ignore[no-untyped-def]
             i = choice - 1
             for d in range(d_n):
                 new[k, d] = b_init[i, d] if i == k else b_rcvr[i, d]
-    return new
 
 
 @_jit
@@ -312,19 +307,30 @@ def run_batch(pos0, sal, cap, max_turns, stop_ratio):  # type: ignore[no-untyped
     reps = np.empty((b_n, size, n))
     turns = np.zeros(b_n, dtype=np.int64)
     ratio = np.full(b_n, np.nan)
+    # scratch, allocated once: victory over N options (opt, C, P), over N+1 (the bargains),
+    # a PCE's score/prob/member, the outcome's groups, the challenge targets; the turn's own
+    w = (np.empty((n, n)), np.empty((n, n)), np.empty((n, n)),
+         np.empty((n + 1, n)), np.empty((n + 1, n + 1)), np.empty((n + 1, n + 1)),
+         np.empty(n + 1), np.empty(n + 1), np.zeros(n + 1, dtype=np.bool_),
+         np.zeros((n, n), dtype=np.bool_), np.zeros(n, dtype=np.bool_),
+         np.full(n, -1, dtype=np.int64))
+    t_w = (np.empty(n), np.empty(n), np.empty(n), np.empty((n, n)), np.empty((n, d_n)),
+           np.empty((n, d_n)), np.empty((n, n)), np.empty((n, n)))
+    delta, risk = np.empty((n, n)), np.empty(n)
+    pos, new = np.empty((n, d_n)), np.empty((n, d_n))
     longest = 0
     for b in range(b_n):
         s, c = sal[b], cap[b]
-        pos = pos0[b].copy()
-        positions[b, 0] = pos
-        delta = _distances(pos, s, pos)
-        risk = _risk(delta, c)
-        _outcome(pos, delta, risk, c, shown[b, 0], reps[b, 0])
+        for k in range(n):
+            for d in range(d_n):
+                pos[k, d] = pos0[b, k, d]
+                positions[b, 0, k, d] = pos0[b, k, d]
+        _state(pos, s, c, delta, risk, shown[b, 0], reps[b, 0], w)
         first = 0.0
         for t in range(1, max_turns + 1):
             if t == positions.shape[1]:
                 positions, shown, reps = _grow(positions, shown, reps, min(max_turns + 1, 2 * t))
-            new = _turn(pos, s, c, delta, risk)
+            _turn(pos, s, c, delta, risk, new, w, t_w)
             change = 0.0
             for k in range(n):
                 acc = 0.0
@@ -335,11 +341,11 @@ def run_batch(pos0, sal, cap, max_turns, stop_ratio):  # type: ignore[no-untyped
                 first = change
             ratio[b] = change / (first + 1e-4)
             turns[b] = t
-            pos = new
-            positions[b, t] = pos
-            delta = _distances(pos, s, pos)
-            risk = _risk(delta, c)
-            _outcome(pos, delta, risk, c, shown[b, t], reps[b, t])
+            for k in range(n):
+                for d in range(d_n):
+                    pos[k, d] = new[k, d]
+                    positions[b, t, k, d] = new[k, d]
+            _state(pos, s, c, delta, risk, shown[b, t], reps[b, t], w)
             if t >= 2 and ratio[b] < stop_ratio:
                 break
         longest = max(longest, turns[b])
