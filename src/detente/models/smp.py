@@ -50,8 +50,11 @@ def distances(ideal: np.ndarray, salience: np.ndarray, points: np.ndarray) -> np
 
 
 def utility(delta: np.ndarray, risk: np.ndarray) -> np.ndarray:
-    """u(δ; R) = (1 - δ)(1 + δR) for δ <= 1, (1 - δ)(1 + R) beyond (KTAB's round-off guard)."""
+    """u(δ; R) = (1 - δ)(1 + δR) for δ <= 1, (1 - δ)(1 + R) beyond (KTAB's round-off guard,
+    evaluated only where some δ is beyond 1: round-off, or a NaN)."""
     near = (1.0 - delta) * (1.0 + delta * risk)
+    if (delta <= 1.0).all():
+        return near
     return np.where(delta <= 1.0, near, (1.0 - delta) * (1.0 + risk))
 
 
