@@ -571,7 +571,8 @@ def compiled_loops(opts: SMPOptions, accommodation: np.ndarray | None, draws: in
 def _run_compiled(loops: Any, pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray,
                   opts: SMPOptions) -> dict[str, np.ndarray]:
     """Every problem through the compiled loops, padded to a common number of turns."""
-    f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+    # contiguous and writable: numba's just-in-time cache keys on the read-only flag too
+    f64 = lambda a: np.require(a, np.float64, ["C", "W"])  # noqa: E731
     positions, shown, reps, turns, ratio = loops.run_batch(f64(pos0), f64(sal), f64(cap),
                                                            int(opts.max_turns),
                                                            float(opts.stop_ratio))
