@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from detente.compile import batch_from_arrays, compile_scenario
-from detente.models import smp
+from detente.models import smp, smp_prebuilt
 from detente.models.smp import SMPModel, SMPOptions
 from detente.scenario import load_scenario
 
@@ -80,7 +80,7 @@ def test_a_batch_gives_each_problem_what_it_gives_alone():
 def test_a_stale_or_disabled_prebuilt_module_is_not_used(monkeypatch):
     """The module is trusted only when built from this very source: a changed digest (or
     DETENTE_SMP_AOT=0) makes it absent, and 'auto' runs a batch on numpy again."""
-    monkeypatch.setattr(smp, "loops_digest", lambda: -1)
+    monkeypatch.setattr(smp_prebuilt, "loops_digest", lambda: -1)
     smp.prebuilt.cache_clear()
     try:
         assert smp.prebuilt() is None

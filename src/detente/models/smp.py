@@ -14,11 +14,7 @@ parameters of KTAB's XML schema are options with KTAB's CSV defaults.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +22,7 @@ import numpy as np
 from detente.compile import Batch
 from detente.errors import ModelError
 from detente.models.base import Trajectory
+from detente.models.smp_prebuilt import prebuilt
 from detente.options import SMPOptions
 from detente.seeds import Streams
 
@@ -519,31 +516,6 @@ _NINE = ("VictoryProbModel", "PCEModel", "StateTransitions", "VotingRule", "BigR
 # loaded (its import, the BLAS check that imports scipy.linalg and the cache load cost about 1 s
 # of CPU; benchmarks/bench_startup.py)
 AUTO_COMPILED_ACTORS = 80
-AOT_MODULE = "_smp_aot"  # the ahead-of-time build of smp_fast.run_batch, beside this file
-
-
-def loops_digest() -> int:
-    """A 63-bit digest of ``smp_fast.py``: the prebuilt module is used only if built from it."""
-    source = Path(__file__).with_name("smp_fast.py").read_bytes()
-    return int.from_bytes(hashlib.sha256(source).digest()[:8]) >> 1
-
-
-@functools.cache
-def prebuilt() -> Any:
-    """The ahead-of-time module (``python -m detente.warm`` builds it) if it exists and matches
-    the loops' source, found without importing numba; ``DETENTE_SMP_AOT=0`` ignores it (the
-    build itself, and tests of the just-in-time loops)."""
-    if os.environ.get("DETENTE_SMP_AOT") == "0":
-        return None
-    try:
-        from detente.models import _smp_aot  # type: ignore[attr-defined]
-
-        fresh = _smp_aot.source_digest() == loops_digest()
-    except (ImportError, OSError):  # not built, or no source beside it to check against
-        return None
-    return _smp_aot if fresh else None
-
-
 def compiled_loops(opts: SMPOptions, accommodation: np.ndarray | None, draws: int = 1,
                    actors: int = AUTO_COMPILED_ACTORS + 1) -> Any:
     """The module whose ``run_batch`` runs this call, or None for the numpy kernel.

@@ -15,8 +15,9 @@ the negated vote on (a, b).
 
 :func:`run_batch` takes B problems at once (the coupled model's talks rounds call it with
 thousands of 4-actor problems). :func:`build` compiles it ahead of time (``python -m
-detente.warm``) into ``_smp_aot`` beside this file, which :func:`detente.models.smp.prebuilt`
-loads, without importing numba, when it was built from this very source (a digest).
+detente.warm``) into ``_smp_aot`` beside this file, which
+:func:`detente.models.smp_prebuilt.prebuilt` loads, without importing numba, when it was built
+from this very source (a digest).
 """
 
 from __future__ import annotations
@@ -366,7 +367,7 @@ def build(output_dir: Path | None = None) -> Path:
     the just-in-time loops do (the runner's threads then run in parallel)."""
     import warnings
 
-    from detente.models.smp import AOT_MODULE, loops_digest
+    from detente.models.smp_prebuilt import AOT_MODULE, loops_digest
 
     if njit is None:
         raise RuntimeError("building the compiled smp turns needs numba")
