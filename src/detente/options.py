@@ -193,7 +193,8 @@ class SMPOptions(Options):
                                         ge=1, le=1_000_000)
     engine: Literal["auto", "numpy", "compiled"] = option(
         "auto", "'compiled' loops (numba, default configuration only), the 'numpy' kernel, or "
-        "'auto' (compiled for a single draw of more than 80 actors when it applies)",
+        "'auto' (the prebuilt compiled turns when they apply, else numba's for a single draw "
+        "of more than 80 actors)",
         source="detente")
 
 
