@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -399,6 +400,48 @@ def exchange_flops(calculations: int) -> float:
     return 60.0 * calculations
 
 
+def smp_flops(n: int, d: int) -> float:
+    """Flops of one smp turn for one problem of n actors on d issues, counted from the formulas
+    of MODELS.md §3 as the numpy kernel evaluates them: distances (3·n²·d), estimated utilities
+    (4 per (estimator, actor, position) triple), the challenge pass (about 30 per (challenger,
+    target, third party) triple), the bargain values (6 per actor and bargain) and the bargain
+    election's votes (5 per (voter, option, option) triple). The Markov iterations of the
+    elections (about 6·n³ each) are not counted, so this is a lower bound; the compiled turn
+    tables each challenger's utilities once and sums each coalition once per pair, work the
+    count credits as numpy's."""
+    return 3 * n**2 * d + (4 + 30 + 5) * n**3 + 6 * n**2
+
+
+def best_of(call: Callable[[], object], repeat: int = 2) -> float:
+    """Seconds of the fastest of ``repeat`` calls (after one warm-up call)."""
+    call()
+    return min(-time.perf_counter() + (call(), time.perf_counter())[1] for _ in range(repeat))
+
+
+def smp_rates() -> list[tuple[str, float, float]]:
+    """smp on KTAB's dummyData-a080, in process: the prebuilt turns where built, and numpy."""
+    if not A080.exists():
+        return []
+    from detente.compile import compile_scenario
+    from detente.models import get_model
+    from detente.models.smp_prebuilt import prebuilt
+    from detente.options import SMPOptions
+    from detente.scenario import load_scenario
+
+    batch = compile_scenario(load_scenario(A080))
+    n, d = batch.position.shape[1:]
+    model, rates = get_model("smp"), []
+    engines = ("auto", "numpy") if prebuilt() is not None else ("numpy",)
+    for engine in engines:
+        opts = SMPOptions(engine=engine)
+        turns = int(model.run(batch, opts).turns[0])
+        t = best_of(lambda opts=opts: model.run(batch, opts))  # type: ignore[misc]
+        label = "prebuilt" if engine == "auto" else engine
+        rates.append((f"smp, KTAB a080 ({n} actors, {d} issues, {turns} turns), {label}", t,
+                      turns * smp_flops(n, d) / t / 1e9))
+    return rates
+
+
 def kernel_rates() -> list[tuple[str, float, float]]:
     """(kernel, seconds, GFLOP/s) of each kernel in process."""
     import numpy as np
@@ -436,6 +479,7 @@ def kernel_rates() -> list[tuple[str, float, float]]:
     t = min(-time.perf_counter() + (exchange.ExchangeModel().run(batch, exchange.ExchangeOptions()),
                                     time.perf_counter())[1] for _ in range(2))
     rates.append(("exchange, cop21, decimal", t, exchange_flops(count[0]) / t / 1e9))
+    rates.extend(smp_rates())
     del np
     return rates
 
