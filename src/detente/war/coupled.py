@@ -135,7 +135,8 @@ class CoupledOutcome:
 
 # -- the front model under a side's beliefs ---------------------------------------------------
 
-def first_passage(a: np.ndarray, mu: np.ndarray, sigma: np.ndarray, t: float) -> np.ndarray:
+def first_passage(a: np.ndarray, mu: np.ndarray, sigma: np.ndarray, t: float | np.ndarray
+                  ) -> np.ndarray:
     """P(a Brownian motion with drift mu (toward the barrier) and sd sigma per week reaches a
     barrier at distance a >= 0 within t weeks): the inverse-Gaussian distribution function
 
@@ -143,14 +144,16 @@ def first_passage(a: np.ndarray, mu: np.ndarray, sigma: np.ndarray, t: float) ->
 
     The second term is evaluated as ½·erfcx(z/√2)·exp(−(a − μt)²/(2σ²t)) with z = (a + μt)/(σ√t)
     when z > 0 (no overflow of e^{2μa/σ²}), and directly when z <= 0 (then e^{2μa/σ²} <= 1).
+    ``t`` may be an array broadcasting against the others (several look-aheads at once).
     """
     sigma = np.maximum(sigma, 1e-9)
-    sd = sigma * np.sqrt(max(t, 1e-12))
-    z = (a + mu * t) / sd
-    first = ndtr((mu * t - a) / sd)
+    sd = sigma * np.sqrt(np.maximum(t, 1e-12))
+    mu_t = mu * t
+    z = (a + mu_t) / sd
+    first = ndtr((mu_t - a) / sd)
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = 0.5 * erfcx(np.maximum(z, 0.0) / np.sqrt(2.0)) * np.exp(
-            -0.5 * ((a - mu * t) / sd) ** 2)
+            -0.5 * ((a - mu_t) / sd) ** 2)
         direct = np.exp(np.minimum(2.0 * mu * a / sigma**2, 0.0)) * ndtr(-z)
     return clip(np.where(a <= 0, 1.0, first + np.where(z > 0, scaled, direct)), 0.0, 1.0)
 
@@ -160,27 +163,26 @@ def front_outlook(k: np.ndarray, mu: np.ndarray, sigma: np.ndarray, horizon: int
     """(P(k reaches 1 within H), P(k reaches 0 within H), E[min(T, H)] weeks), each (B,).
 
     A barrier more than REACH standard deviations beyond where the drift carries k by the
-    horizon is not reached (probability below 1e-15): only the runs near a barrier are computed.
+    horizon is not reached (probability below 1e-15): only the runs near a barrier are computed,
+    at every point of the grid at once ((grid, B') arrays).
     """
-    times = np.linspace(0.0, horizon, grid + 1)[1:]
+    times = np.linspace(0.0, horizon, grid + 1)[1:, None]
     reach = REACH * np.maximum(sigma, 1e-9) * np.sqrt(horizon)
     near_up = np.flatnonzero(1.0 - k - np.maximum(mu, 0.0) * horizon < reach)
     near_down = np.flatnonzero(k + np.minimum(mu, 0.0) * horizon < reach)
-    to_up = (1.0 - k[near_up], mu[near_up], sigma[near_up])
-    to_down = (k[near_down], -mu[near_down], sigma[near_down])
+    up, down = np.zeros((grid, k.size)), np.zeros((grid, k.size))
+    if near_up.size:
+        up[:, near_up] = first_passage(1.0 - k[near_up], mu[near_up], sigma[near_up], times)
+    if near_down.size:
+        down[:, near_down] = first_passage(k[near_down], -mu[near_down], sigma[near_down], times)
     dx = horizon / grid
     survival, weeks = 1.0, 0.0
-    for tt in times:  # the trapezoid rule on the survival function, panel by panel
-        up, down = np.zeros_like(k), np.zeros_like(k)
-        if near_up.size:
-            up[near_up] = first_passage(*to_up, tt)
-        if near_down.size:
-            down[near_down] = first_passage(*to_down, tt)
-        after = np.minimum(np.maximum(1.0 - up - down, 0.0), 1.0)
+    for g in range(grid):  # the trapezoid rule on the survival function, panel by panel
+        after = np.minimum(np.maximum(1.0 - up[g] - down[g], 0.0), 1.0)
         weeks = weeks + dx * (after + survival) / 2.0
         survival = after
-    total = np.maximum(up + down, 1.0)
-    return up / total, down / total, weeks
+    total = np.maximum(up[-1] + down[-1], 1.0)
+    return up[-1] / total, down[-1] / total, weeks
 
 
 _BELIEF_FIELDS = ("p_hat", "tempo", "intensity", "cost", "kappa")
@@ -242,10 +244,17 @@ class _Model:
         w = w / self.span  # (B, N, D) salience weight per issue unit
         self.w = {a: np.ascontiguousarray(w[:, a]) for a in range(w.shape[1])}  # (B, D) each
         self.w_subset = []  # per partial subset, weights restricted and renormalised to it
-        for issues in inputs.partial:
+        self.w_cols = []  # the same on the subset's own issues only, (B, D_s) each
+        # row_sum adds the issues in order while there are fewer than 8 (below: numpy's pairwise
+        # sum): the weights outside a subset are exactly 0, so leaving them out adds +0.0 less
+        self.subset_cols = [np.flatnonzero(issues) if w.shape[2] < 8 else None
+                            for issues in inputs.partial]
+        for issues, cols in zip(inputs.partial, self.subset_cols, strict=True):
             ws = np.where(issues, w, 0.0)
             ws = ws / np.maximum((ws * self.span).sum(axis=2, keepdims=True), 1e-12)
             self.w_subset.append({a: np.ascontiguousarray(ws[:, a]) for a in range(w.shape[1])})
+            self.w_cols.append(None if cols is None else {
+                a: np.ascontiguousarray(ws[:, a][:, cols]) for a in range(w.shape[1])})
         self.xr = np.ascontiguousarray(inputs.ideal[:, inputs.r])
         self.xu = np.ascontiguousarray(inputs.ideal[:, inputs.u])
         line = inputs.line_issue
@@ -272,9 +281,19 @@ class _Model:
     def utility_of(self, actor: int, loss: np.ndarray, rows: np.ndarray,
                    subset: int | None = None) -> np.ndarray:
         """u_i from the distances ``loss`` = |x̂_i − y| (B', D) already taken (see utility)."""
-        w = self.gather(("w", actor, subset),
-                        self.w[actor] if subset is None else self.w_subset[subset][actor], rows)
-        return 1.0 - row_sum(w * loss)
+        if subset is None:
+            return 1.0 - row_sum(self.gather(("w", actor), self.w[actor], rows) * loss)
+        cols = self.subset_cols[subset]
+        if cols is None:
+            return 1.0 - row_sum(self.gather(("w", actor, subset), self.w_subset[subset][actor],
+                                             rows) * loss)
+        if not cols.size:
+            return np.ones(loss.shape[0])
+        w = self.gather(("w", actor, subset), self.w_cols[subset][actor], rows)
+        total = w[:, 0] * loss[:, cols[0]]
+        for j in range(1, cols.size):
+            total += w[:, j] * loss[:, cols[j]]
+        return 1.0 - total
 
     def gather(self, key: tuple, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """``values[rows]`` of an array that does not change within a week, kept while the same
@@ -416,6 +435,7 @@ class _Simulation:
         self.positions = inputs.ideal.copy()
         self.engaged = np.clip(inputs.third["engagement"], 0, 1).copy() if j else np.zeros((b, 0))
         self.engaged0 = self.engaged.copy()
+        self.aid0 = self.aid(self.engaged0, self.every)  # (B,) U's aid multiplier at the start
         self.phi = np.zeros((b, j))
         self.retaliated = np.zeros((b, j), dtype=bool)
         n_l = len(inputs.lever_ids)
@@ -813,7 +833,7 @@ class _Simulation:
         y = self.revenue(rows, p_now, self.high[rows]) / self.revenue0[rows]
         fr = self.forces["R"][rows] / self.forces0["R"][rows]
         fu = self.forces["U"][rows] / self.forces0["U"][rows]
-        aid = self.aid(self.engaged[rows], rows) / self.aid(self.engaged0[rows], rows)
+        aid = self.aid(self.engaged[rows], rows) / self.aid0[rows]
         factor[:, x.r] = (power(np.maximum(fr, 1e-9), th["theta_forces"])
                           * power(np.maximum(y, 1e-9), th["theta_revenue"])
                           * power(np.maximum(k / k0, 1e-9), th["theta_front"]))
@@ -851,31 +871,42 @@ class _Simulation:
 
     def talks(self, t: int, rows: np.ndarray, p_now: dict, p_exp: dict) -> np.ndarray:
         """One talks round in runs ``rows``; returns (B',) whether a whole deal was agreed."""
-        x = self.x
         y = self.forecast(rows, p_now)
-        # while most runs are in the talks, values on every run (no copies of the state), then
-        # the runs in the talks; once most have ended, on those runs alone
+        # while most runs are in the talks, the round is computed on every run (no copies of the
+        # state) and its decisions kept in the runs in the talks; once most have ended, on those
+        # runs alone
         scope = self.scope(rows)
-        high = take(self.high, scope)
-        beliefs = [self.beliefs(s, t, scope, p_now, p_exp, high) for s in "RU"]
-        outlooks = [self.outlook(scope, b) for b in beliefs]
-        losses = [self.losses(s, scope, outlooks[s]) for s in (0, 1)]
-        values = [self.value(s, scope, beliefs[s], outlook=outlooks[s], losses=losses[s])
+        if scope is rows:
+            return self.round(t, rows, y, p_now, p_exp, None)
+        inside = np.zeros(self.x.runs, dtype=bool)
+        inside[rows] = True
+        y_all = np.zeros_like(self.fixval)
+        y_all[rows] = y
+        return self.round(t, scope, y_all, p_now, p_exp, inside)[rows]
+
+    def round(self, t: int, rows: np.ndarray, y: np.ndarray, p_now: dict, p_exp: dict,
+              inside: np.ndarray | None) -> np.ndarray:
+        """The proposal on the forecast y (B', D), the veto players' decisions and the partial
+        deals in runs ``rows``, of which only those ``inside`` (every one if None) are in the
+        talks (the others are computed and left unchanged); returns (B',) whether a whole deal
+        was agreed."""
+        x = self.x
+        keep = rows if inside is None else np.flatnonzero(inside)  # the runs in the talks
+        high = take(self.high, rows)
+        beliefs = [self.beliefs(s, t, rows, p_now, p_exp, high) for s in "RU"]
+        outlooks = [self.outlook(rows, b) for b in beliefs]
+        losses = [self.losses(s, rows, outlooks[s]) for s in (0, 1)]
+        values = [self.value(s, rows, beliefs[s], outlook=outlooks[s], losses=losses[s])
                   for s in (0, 1)]
-        if scope is not rows:
-            values = [v[rows] for v in values]
-            outlooks = [tuple(o[rows] for o in out) for out in outlooks]
-            losses = [_rows_of(ls, rows) for ls in losses]
-            beliefs = [_Beliefs(*(getattr(b, f)[rows] for f in _BELIEF_FIELDS))
-                       for b in beliefs]
         if x.proposer == "mediator":
             y = self.mediate(rows, y, values)
         elif x.proposer in ("R", "U"):
             y = self.propose(0 if x.proposer == "R" else 1, t, rows, y, p_now, p_exp, values)
-        self.proposal[rows] = y
+        part = slice(None) if inside is None else keep
+        self.proposal[keep] = y[part]
         offer = {v: np.abs(self.actor_ideal(v, rows) - y) for v in {*x.veto, x.r}}  # |x̂_v − y|
-        self.rec["pape"][t, rows] = self.pape(rows, offer[x.r], losses[0][0], outlooks[0],
-                                              beliefs[0])
+        self.rec["pape"][t, keep] = self.pape(rows, offer[x.r], losses[0][0], outlooks[0],
+                                              beliefs[0])[part]
         refused_by = np.full(rows.size, -1)
         reason = np.zeros(rows.size, dtype=np.int8)
         line = self.m.line_terms(self.k[rows], rows)
@@ -886,21 +917,28 @@ class _Simulation:
             new = refused_by < 0
             refused_by = np.where(new & (red | low), v, refused_by)
             reason = np.where(new & red, RED_LINE, np.where(new & low & ~red, VALUE, reason))
-        self.rec["vetoed_by"][t, rows] = refused_by
-        self.rec["reason"][t, rows] = reason
+        self.rec["vetoed_by"][t, keep] = refused_by[part]
+        self.rec["reason"][t, keep] = reason[part]
         if self.has_aims:
             for s, actor in ((0, x.r), (1, x.u)):
-                self._learn_aims(s, rows, refused_by == actor, t, p_now, p_exp, y)
-        deal = refused_by < 0
+                self._learn_aims(s, keep, (refused_by == actor)[part], t, p_now, p_exp, y[part])
+        deal = refused_by < 0 if inside is None else (refused_by < 0) & inside
         g = rows[deal]
         self.status[g] = AGREEMENT
         self.terms[g] = y[deal]
         self.end_week[g] = t
         self.first[g[self.first[g] < 0]] = t
-        if (~deal).any() and x.partial.shape[0]:
-            self.partial_deals(rows[~deal], y[~deal], outlooks, beliefs,
-                               [_rows_of(ls, ~deal) for ls in losses],
-                               {v: o[~deal] for v, o in offer.items()}, ~deal)
+        failed = ~deal if inside is None else ~deal & inside
+        if failed.any() and x.partial.shape[0]:
+            if inside is None:
+                self.partial_deals(rows[failed], y[failed],
+                                   [tuple(o[failed] for o in out) for out in outlooks],
+                                   [_Beliefs(*(getattr(b, f)[failed] for f in _BELIEF_FIELDS))
+                                    for b in beliefs],
+                                   [_rows_of(ls, failed) for ls in losses],
+                                   {v: o[failed] for v, o in offer.items()})
+            else:
+                self.partial_deals(rows, y, outlooks, beliefs, losses, offer, failed)
         return deal
 
     def pape(self, rows: np.ndarray, offer: np.ndarray, win: np.ndarray | None, outlook: tuple,
@@ -990,18 +1028,18 @@ class _Simulation:
         return best
 
     def partial_deals(self, rows: np.ndarray, y: np.ndarray, outlooks: list, beliefs: list,
-                      losses: list, offer: dict, sub: np.ndarray) -> None:
+                      losses: list, offer: dict, inside: np.ndarray | None = None) -> None:
         """Try each issue subset not yet settled: every veto player accepts iff no red line on
         it is crossed and its restricted utility of the terms beats fighting on for them.
         ``losses``: the belligerents' :meth:`losses` in runs ``rows``; ``offer``: each veto
-        player's |x̂_v − y|."""
+        player's |x̂_v − y|; ``inside`` (B',): the runs that try (every one if None)."""
         x = self.x
-        outlooks = [tuple(o[sub] for o in out) for out in outlooks]
-        beliefs = [_Beliefs(*(getattr(b, f)[sub] for f in _BELIEF_FIELDS)) for b in beliefs]
         line = self.m.line_terms(self.k[rows], rows)
         for si in range(x.partial.shape[0]):
             mask = np.broadcast_to(x.partial[si], y.shape) & ~self.fixed[rows]
             open_ = ~self.partial_on[rows, si] & (row_sum(mask) > 0)
+            if inside is not None:
+                open_ &= inside
             mask_index = si
             if not open_.any():
                 continue
@@ -1075,13 +1113,16 @@ class _Simulation:
                                                x.red_softening[:, li], 0.0)
         hazard_r = p["R.collapse"] * np.exp(x.economy["collapse_slope"] * self.discontent)
         par = x.war.params
-        ended = np.select(
-            [k >= 1.0, k <= 0.0, u_collapse[1] < hazard_r, u_collapse[2] < p["U.collapse"],
-             (self.cost["R"] >= par["R.capacity"])
-             | (self.forces["R"] < FORCE_FLOOR * self.forces0["R"]),
-             (self.cost["U"] >= par["U.capacity"])
-             | (self.forces["U"] < FORCE_FLOOR * self.forces0["U"])],
-            [VICTORY_R, VICTORY_U, COLLAPSE_R, COLLAPSE_U, EXHAUSTED_R, EXHAUSTED_U], FIGHTING)
+        ended = np.full(x.runs, FIGHTING)  # the first end that holds, in this order
+        for cond, mode in (
+                ((self.cost["U"] >= par["U.capacity"])
+                 | (self.forces["U"] < FORCE_FLOOR * self.forces0["U"]), EXHAUSTED_U),
+                ((self.cost["R"] >= par["R.capacity"])
+                 | (self.forces["R"] < FORCE_FLOOR * self.forces0["R"]), EXHAUSTED_R),
+                (u_collapse[2] < p["U.collapse"], COLLAPSE_U),
+                (u_collapse[1] < hazard_r, COLLAPSE_R),
+                (k <= 0.0, VICTORY_U), (k >= 1.0, VICTORY_R)):
+            np.copyto(ended, mode, where=cond)
         stop = on & (ended != FIGHTING)
         self.status = np.where(stop, ended, self.status)
         self.end_week = np.where(stop, t + 1, self.end_week)
