@@ -436,6 +436,8 @@ class _Simulation:
         self.engaged = np.clip(inputs.third["engagement"], 0, 1).copy() if j else np.zeros((b, 0))
         self.engaged0 = self.engaged.copy()
         self.aid0 = self.aid(self.engaged0, self.every)  # (B,) U's aid multiplier at the start
+        if j:  # (B, J) 1 − ρ_j: the share of frustration that fades each week
+            self.unheld = 1 - clip(inputs.third["persistence"], 0.0, 0.999)
         self.phi = np.zeros((b, j))
         self.retaliated = np.zeros((b, j), dtype=bool)
         n_l = len(inputs.lever_ids)
@@ -451,6 +453,7 @@ class _Simulation:
         self._aims_setup(b)
         self._shift_memo: list | None = None  # see anticipated_shift
         self._bounds: np.ndarray | None = None  # this week's red-line bounds, every run
+        self._logit: dict[str, np.ndarray] = {}  # this week's belief log-odds, every run
         self.rec = {
             "deal": np.zeros((t_max, b), dtype=bool),
             "partial": np.zeros((t_max, b, s), dtype=bool),
@@ -579,10 +582,9 @@ class _Simulation:
         if not self.anticipate or not self.x.parties.size:
             return a
         th = {k: take(self.x.third[k], rows) for k in
-              ("persistence", "frustration_escalation", "exit_base", "exit_slope")}
-        rho = clip(th["persistence"], 0.0, 0.999)
-        phi = take(self.phi, rows) + th["frustration_escalation"] * escalation[:, None] / (
-            1 - rho)
+              ("frustration_escalation", "exit_base", "exit_slope")}
+        phi = take(self.phi, rows) + th["frustration_escalation"] * escalation[:, None] / take(
+            self.unheld, rows)
         q = clip(expit(th["exit_base"] + th["exit_slope"] * phi), 1e-12, 1.0)
         h = self.x.lookahead
         keep = 1.0 - q
@@ -594,12 +596,11 @@ class _Simulation:
                 high: np.ndarray, extra_forces: np.ndarray | float = 0.0) -> _Beliefs:
         """Side ``side``'s belief inputs in runs ``rows`` if R plays intensity ``high``."""
         x, par = self.x, self.x.war.params
-        a, b_ = take(self.belief[side][0], rows), take(self.belief[side][1], rows)
         shift = self.anticipated_shift(rows, p_now, p_exp, high)
         if np.any(extra_forces):
             fr = take(self.forces["R"], rows)
             shift = shift + self.o.csf_exponent * np.log((fr + extra_forces) / np.maximum(fr, 1e-9))
-        p_hat = expit(logit(clip(a / (a + b_), 1e-9, 1 - 1e-9)) + shift)
+        p_hat = expit(self.belief_logit(side, rows) + shift)
         tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead[:, t], rows)
         iota = np.where(high, take(x.economy["high_tempo"], rows), 1.0)
         cost = self.weekly_cost(side, rows, p_exp, high)
@@ -607,6 +608,17 @@ class _Simulation:
         spent = np.where(np.isfinite(cap), take(self.cost[side], rows) / cap, 0.0)
         kappa = 1.0 + take(x.talks["weariness"], rows) * spent
         return _Beliefs(p_hat, tempo, iota, cost, kappa)
+
+    def belief_logit(self, side: str, rows: np.ndarray) -> np.ndarray:
+        """The log-odds of side ``side``'s Beta mean of R's weekly win chance in runs ``rows``;
+        on every run kept for the rest of the week (the beliefs learn after the talks)."""
+        if rows is self.every and side in self._logit:
+            return self._logit[side]
+        a, b = take(self.belief[side][0], rows), take(self.belief[side][1], rows)
+        out = logit(clip(a / (a + b), 1e-9, 1 - 1e-9))
+        if rows is self.every:
+            self._logit[side] = out
+        return out
 
     def anticipated_shift(self, rows: np.ndarray, p_now: dict, p_exp: dict, high: np.ndarray
                           ) -> np.ndarray:
@@ -657,15 +669,16 @@ class _Simulation:
         if losses is None:
             losses = self.losses(s, rows, outlook, ideal)
         return _side_value(self.m, actor, rows, losses,
-                           self.mu[rows, 1 - s] if self.has_aims else None, outlook, b, mask)
+                           take(self.mu[:, 1 - s], rows) if self.has_aims else None, outlook, b,
+                           mask)
 
     def relined(self, s: int, rows: np.ndarray, losses: Losses, outlook: tuple) -> Losses:
         """``losses`` with the freeze line moved to where ``outlook`` expects the front (the
         ends of the war are otherwise the same)."""
         y = self.m.line_terms(outlook[3], rows)
-        fixed = self.fixed[rows]
+        fixed = take(self.fixed, rows)
         if fixed.any():
-            y = np.where(fixed, self.fixval[rows], y)
+            y = np.where(fixed, take(self.fixval, rows), y)
         return (*losses[:3], np.abs(self.ideal(s, rows) - y))
 
     def losses(self, s: int, rows: np.ndarray, outlook: tuple,
@@ -673,10 +686,10 @@ class _Simulation:
         """Side s's distances from the terms at each end of the war (:func:`_side_losses`)."""
         o = 1 - s
         most = take(self.ideal_max[o], rows)
-        opp = ((most, self.ideal_lim[o][rows], self.mu[rows, o]) if self.has_aims
+        opp = ((most, take(self.ideal_lim[o], rows), take(self.mu[:, o], rows)) if self.has_aims
                else (most, most, None))
         return _side_losses(self.m, rows, self.ideal(s, rows) if ideal is None else ideal, opp,
-                            self.fixed[rows], self.fixval[rows], outlook[3])
+                            take(self.fixed, rows), take(self.fixval, rows), outlook[3])
 
     # -- the weekly steps ----------------------------------------------------------------------
 
@@ -694,6 +707,7 @@ class _Simulation:
         """One week in the fixed order of the module docstring."""
         x = self.x
         self._shift_memo = self._bounds = None
+        self._logit: dict[str, np.ndarray] = {}
         self.m.new_week()
         u_collapse = self.g["collapse"].random((3, x.runs))
         u_talks = self.g["talks"].random(x.runs)
@@ -909,7 +923,7 @@ class _Simulation:
                                               beliefs[0])[part]
         refused_by = np.full(rows.size, -1)
         reason = np.zeros(rows.size, dtype=np.int8)
-        line = self.m.line_terms(self.k[rows], rows)
+        line = self.m.line_terms(take(self.k, rows), rows)
         for v in x.veto:
             red = self.crossed(v, y, rows)
             own = self.own_value(v, rows, values, line)
@@ -938,7 +952,7 @@ class _Simulation:
                                    [_rows_of(ls, failed) for ls in losses],
                                    {v: o[failed] for v, o in offer.items()})
             else:
-                self.partial_deals(rows, y, outlooks, beliefs, losses, offer, failed)
+                self.partial_deals(rows, y, outlooks, beliefs, losses, offer, failed, line)
         return deal
 
     def pape(self, rows: np.ndarray, offer: np.ndarray, win: np.ndarray | None, outlook: tuple,
@@ -958,7 +972,7 @@ class _Simulation:
             return self.ideal(0, rows)
         if actor == self.x.u:
             return self.ideal(1, rows)
-        return self.x.ideal[rows, actor]
+        return take(self.x.ideal[:, actor], rows)
 
     def own_value(self, actor: int, rows: np.ndarray, values: list, line: np.ndarray,
                   mask: int | None = None) -> np.ndarray:
@@ -968,7 +982,7 @@ class _Simulation:
             return values[0]
         if actor == self.x.u:
             return values[1]
-        return self.m.utility(actor, self.x.ideal[rows, actor], line, rows, mask)
+        return self.m.utility(actor, take(self.x.ideal[:, actor], rows), line, rows, mask)
 
     def mediate(self, rows: np.ndarray, fallback: np.ndarray, values: list) -> np.ndarray:
         """The midpoint (shifted by the bias) of the terms both belligerents accept on the line
@@ -1028,16 +1042,19 @@ class _Simulation:
         return best
 
     def partial_deals(self, rows: np.ndarray, y: np.ndarray, outlooks: list, beliefs: list,
-                      losses: list, offer: dict, inside: np.ndarray | None = None) -> None:
+                      losses: list, offer: dict, inside: np.ndarray | None = None,
+                      line: np.ndarray | None = None) -> None:
         """Try each issue subset not yet settled: every veto player accepts iff no red line on
         it is crossed and its restricted utility of the terms beats fighting on for them.
         ``losses``: the belligerents' :meth:`losses` in runs ``rows``; ``offer``: each veto
-        player's |x̂_v − y|; ``inside`` (B',): the runs that try (every one if None)."""
+        player's |x̂_v − y|; ``inside`` (B',): the runs that try (every one if None); ``line``
+        the freeze terms on the current front in ``rows`` when already taken."""
         x = self.x
-        line = self.m.line_terms(self.k[rows], rows)
+        if line is None:
+            line = self.m.line_terms(take(self.k, rows), rows)
         for si in range(x.partial.shape[0]):
-            mask = np.broadcast_to(x.partial[si], y.shape) & ~self.fixed[rows]
-            open_ = ~self.partial_on[rows, si] & (row_sum(mask) > 0)
+            mask = np.broadcast_to(x.partial[si], y.shape) & ~take(self.fixed, rows)
+            open_ = ~take(self.partial_on[:, si], rows) & (row_sum(mask) > 0)
             if inside is not None:
                 open_ &= inside
             mask_index = si
