@@ -222,6 +222,23 @@ def take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return values if rows.size == values.shape[0] else values[rows]
 
 
+def take_last(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """values[:, rows] of a (J, B) third-party array (runs last), as :func:`take`."""
+    return values if rows.size == values.shape[1] else values[:, rows]
+
+
+def party_sum(values: np.ndarray) -> np.ndarray:
+    """Σ over the third parties of (J, B'), in the order and to the bits of :func:`row_sum` on
+    its (B', J) transpose (third-party arrays are kept runs-last: with J of 1 or 2, a (B, J) array
+    takes several times longer per operation than its (J, B) transpose)."""
+    if values.shape[0] >= 8:
+        return np.ascontiguousarray(values.T).sum(axis=-1)
+    out = np.zeros(values.shape[1:]) if values.shape[0] == 0 else values[0].copy()
+    for j in range(1, values.shape[0]):
+        out += values[j]
+    return out
+
+
 @dataclass
 class _Beliefs:
     """What one side uses for its value of fighting: (B',) arrays."""
@@ -261,6 +278,10 @@ class _Model:
         ref = np.where(np.isnan(inputs.reference), 0.5 * (self.xr + self.xu), inputs.reference)
         self.line_base = np.where(line, self.xu, ref)  # (B, D) freeze terms at k = 0
         self.line_slope = np.where(line, self.xr - self.xu, 0.0)  # (B, D) their change with k
+        # base + k·slope on the line issues alone: elsewhere the slope is 0 and the terms are
+        # base + 0.0, taken here once
+        self.line_cols = np.flatnonzero(line)
+        self.line_rest = np.where(line, self.line_base, self.line_base + 0.0)
         self.lattice = options.front == "lattice"
         self.new_week()
         self.steps = inputs.war.steps
@@ -268,8 +289,10 @@ class _Model:
         month = inputs.month
         tempo_week = np.take_along_axis(inputs.tempo, month[None, :], axis=1)  # (B, T+H)
         csum = np.concatenate([np.zeros((inputs.runs, 1)), np.cumsum(tempo_week, axis=1)], 1)
-        self.tempo_now = tempo_week[:, :inputs.horizon]
-        self.tempo_ahead = (csum[:, h:h + inputs.horizon] - csum[:, :inputs.horizon]) / h
+        # (T, B), week first: one week's row is contiguous
+        self.tempo_now = np.ascontiguousarray(tempo_week[:, :inputs.horizon].T)
+        self.tempo_ahead = np.ascontiguousarray(
+            ((csum[:, h:h + inputs.horizon] - csum[:, :inputs.horizon]) / h).T)
 
     def utility(self, actor: int, ideal: np.ndarray, y: np.ndarray, rows: np.ndarray,
                 subset: int | None = None) -> np.ndarray:
@@ -313,8 +336,13 @@ class _Model:
     def line_terms(self, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Terms of a freeze at front k: line issues between U's (k = 0) and R's (k = 1) ideals,
         the others at the reference point (else midway), (B', D)."""
-        return (self.gather(("line_base",), self.line_base, rows)
-                + clip(k, 0, 1)[:, None] * self.gather(("line_slope",), self.line_slope, rows))
+        out = self.gather(("line_rest",), self.line_rest, rows).copy()
+        if self.line_cols.size:
+            kc = clip(k, 0, 1)
+            slope = self.gather(("line_slope",), self.line_slope, rows)
+            for d in self.line_cols:
+                out[:, d] += kc * slope[:, d]
+        return out
 
     def outlook(self, k: np.ndarray, b: _Beliefs, band: np.ndarray, step: np.ndarray,
                 noise: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -433,13 +461,14 @@ class _Simulation:
         self.fixval = np.zeros((b, d))
         self.partial_on = np.zeros((b, s), dtype=bool)
         self.positions = inputs.ideal.copy()
-        self.engaged = np.clip(inputs.third["engagement"], 0, 1).copy() if j else np.zeros((b, 0))
-        self.engaged0 = self.engaged.copy()
-        self.aid0 = self.aid(self.engaged0, self.every)  # (B,) U's aid multiplier at the start
-        if j:  # (B, J) 1 − ρ_j: the share of frustration that fades each week
-            self.unheld = 1 - clip(inputs.third["persistence"], 0.0, 0.999)
-        self.phi = np.zeros((b, j))
-        self.retaliated = np.zeros((b, j), dtype=bool)
+        # third parties' parameters and state are kept (J, B), runs last (see party_sum)
+        self.th = {k: np.ascontiguousarray(v.T) for k, v in inputs.third.items()} if j else {}
+        self.engaged = np.clip(self.th["engagement"], 0, 1) if j else np.zeros((0, b))
+        self.aid0 = self.aid(self.engaged.copy(), self.every)  # (B,) U's aid multiplier at start
+        if j:  # (J, B) 1 − ρ_j: the share of frustration that fades each week
+            self.unheld = 1 - clip(self.th["persistence"], 0.0, 0.999)
+        self.phi = np.zeros((j, b))
+        self.retaliated = np.zeros((j, b), dtype=bool)
         n_l = len(inputs.lever_ids)
         self.decided = np.zeros((b, n_l), dtype=bool)
         self.enacted = np.zeros((b, n_l), dtype=bool)
@@ -523,10 +552,10 @@ class _Simulation:
             else:
                 on[:, li] = self.enacted[:, li] & window[li]
         if x.pressure.any():  # levers of third parties that retaliated and are still engaged
-            active = self.retaliated & (self.engaged > 0)
+            active = self.retaliated & (self.engaged > 0)  # (J, B)
             pressure = np.zeros(on.shape, dtype=bool)
             for j, li in zip(*np.nonzero(x.pressure), strict=True):
-                pressure[:, li] |= active[:, j]
+                pressure[:, li] |= active[j]
             on = np.maximum(on, pressure & window[None, :])
         return on
 
@@ -571,19 +600,21 @@ class _Simulation:
     # -- beliefs and values ---------------------------------------------------------------------
 
     def aid(self, engaged: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """U's effectiveness multiplier from third-party aid, 1 + Σ_j a_j·aid_j, (B',)."""
+        """U's effectiveness multiplier from third-party aid, 1 + Σ_j a_j·aid_j, (B',), from
+        the engagements (J, B')."""
         if not self.x.parties.size:
             return np.ones(rows.size)
-        return 1.0 + row_sum(engaged * take(self.x.third["aid"], rows))
+        return 1.0 + party_sum(engaged * take_last(self.th["aid"], rows))
 
     def expected_engagement(self, rows: np.ndarray, escalation: np.ndarray) -> np.ndarray:
-        """ā_j = a_j·(1/H)·Σ_{h=1..H}(1 − q_j)^h at the frustration ``escalation`` sustains."""
-        a = take(self.engaged, rows)
+        """ā_j = a_j·(1/H)·Σ_{h=1..H}(1 − q_j)^h at the frustration ``escalation`` sustains,
+        (J, B')."""
+        a = take_last(self.engaged, rows)
         if not self.anticipate or not self.x.parties.size:
             return a
-        th = {k: take(self.x.third[k], rows) for k in
+        th = {k: take_last(self.th[k], rows) for k in
               ("frustration_escalation", "exit_base", "exit_slope")}
-        phi = take(self.phi, rows) + th["frustration_escalation"] * escalation[:, None] / take(
+        phi = take_last(self.phi, rows) + th["frustration_escalation"] * escalation / take_last(
             self.unheld, rows)
         q = clip(expit(th["exit_base"] + th["exit_slope"] * phi), 1e-12, 1.0)
         h = self.x.lookahead
@@ -601,7 +632,7 @@ class _Simulation:
             fr = take(self.forces["R"], rows)
             shift = shift + self.o.csf_exponent * np.log((fr + extra_forces) / np.maximum(fr, 1e-9))
         p_hat = expit(self.belief_logit(side, rows) + shift)
-        tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead[:, t], rows)
+        tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead[t], rows)
         iota = np.where(high, take(x.economy["high_tempo"], rows), 1.0)
         cost = self.weekly_cost(side, rows, p_exp, high)
         cap = take(par[f"{side}.capacity"], rows)
@@ -631,7 +662,7 @@ class _Simulation:
             eff = {k: take(p_exp[k], rows) / take(p_now[k], rows)
                    for k in ("R.effectiveness", "U.effectiveness")}
             shift = np.log(eff["R.effectiveness"]) - np.log(eff["U.effectiveness"])
-            shift = shift + np.log(self.aid(take(self.engaged, rows), rows))
+            shift = shift + np.log(self.aid(take_last(self.engaged, rows), rows))
             memo = self._shift_memo = [rows, p_now, p_exp, shift, None, None]
         if memo[4] is not high:
             memo[4:] = high, memo[3] - np.log(
@@ -847,7 +878,7 @@ class _Simulation:
         y = self.revenue(rows, p_now, self.high[rows]) / self.revenue0[rows]
         fr = self.forces["R"][rows] / self.forces0["R"][rows]
         fu = self.forces["U"][rows] / self.forces0["U"][rows]
-        aid = self.aid(self.engaged[rows], rows) / self.aid0[rows]
+        aid = self.aid(self.engaged[:, rows], rows) / self.aid0[rows]
         factor[:, x.r] = (power(np.maximum(fr, 1e-9), th["theta_forces"])
                           * power(np.maximum(y, 1e-9), th["theta_revenue"])
                           * power(np.maximum(k / k0, 1e-9), th["theta_front"]))
@@ -855,7 +886,7 @@ class _Simulation:
                           * power(aid, th["theta_aid"])
                           * power(np.maximum((1 - k) / (1 - k0), 1e-9), th["theta_front"]))
         if x.parties.size:
-            factor[:, x.parties] = self.engaged[rows]
+            factor[:, x.parties] = self.engaged[:, rows].T
         return x.capability[rows] * factor[:, :, None]
 
     def forecast(self, rows: np.ndarray, p_now: dict) -> np.ndarray:
@@ -1106,7 +1137,7 @@ class _Simulation:
         else:
             edge = prob - 0.5
             drift = np.where(np.abs(edge) < x.front["band"], 0.0,
-                             self.m.tempo_now[:, t] * iota * edge * x.front["step"])
+                             self.m.tempo_now[t] * iota * edge * x.front["step"])
             move = drift + x.front["noise"] * eps
             for fi in range(x.fort_at.size):
                 inside = (k >= x.fort_at[fi]) & (k < x.fort_at[fi] + x.fort_width[fi])
@@ -1152,15 +1183,15 @@ class _Simulation:
         draws = self.g["third_party"].random((2, j, x.runs)) if j else None
         if not j:
             return
-        th = x.third
-        fighting = (self.status == FIGHTING)[:, None]
-        esc = self.high.astype(float)[:, None]
-        phi = th["persistence"] * self.phi + th["frustration_failed"] * failed[:, None] \
+        th = self.th  # (J, B) each, like the state
+        fighting = self.status == FIGHTING
+        esc = self.high.astype(float)
+        phi = th["persistence"] * self.phi + th["frustration_failed"] * failed \
             + th["frustration_escalation"] * esc
         self.phi = np.where(fighting, phi, self.phi)
         engaged = fighting & (self.engaged > 0)
-        retaliate = expit(th["retaliate_base"] + th["retaliate_slope"] * self.phi) > draws[0].T
-        leave = expit(th["exit_base"] + th["exit_slope"] * self.phi) > draws[1].T
+        retaliate = expit(th["retaliate_base"] + th["retaliate_slope"] * self.phi) > draws[0]
+        leave = expit(th["exit_base"] + th["exit_slope"] * self.phi) > draws[1]
         self.retaliated |= engaged & retaliate
         self.engaged = np.where(engaged & leave, 0.0, self.engaged)
 
@@ -1168,7 +1199,7 @@ class _Simulation:
         fighting = self.status == FIGHTING
         self.rec["deal"][t] = self.status == AGREEMENT
         self.rec["partial"][t] = self.partial_on
-        self.rec["engagement"][t] = self.engaged
+        self.rec["engagement"][t] = self.engaged.T
         self.rec["front"][t + 1] = self.k
         rows = np.arange(self.x.runs)
         self.rec["revenue"][t] = self.revenue(rows, p_now, self.high & fighting)
@@ -1193,7 +1224,8 @@ class _Simulation:
             partial_in_force=r["partial"].transpose(1, 0, 2), terms=self.terms,
             partial_terms=partial_terms, proposal=self.proposal, talks_held=r["held"].T,
             vetoed_by=r["vetoed_by"].T, veto_reason=r["reason"].T,
-            engagement=r["engagement"].transpose(1, 0, 2), retaliated=self.retaliated,
+            engagement=r["engagement"].transpose(1, 0, 2),
+            retaliated=np.ascontiguousarray(self.retaliated.T),
             front=r["front"].T, revenue_R=r["revenue"].T, intensity=r["intensity"].T,
             cost_R=self.cost["R"], cost_U=self.cost["U"], discontent=self.discontent,
             mobilised=self.mobilised, maximal=self.maximal, aims_belief=self.mu,
