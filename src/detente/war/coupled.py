@@ -461,6 +461,10 @@ class _Simulation:
         self.fixval = np.zeros((b, d))
         self.partial_on = np.zeros((b, s), dtype=bool)
         self.positions = inputs.ideal.copy()
+        # the scale's ends in the positions' full shape (B, N, D): clipping against them runs
+        # in long steps, where broadcasting (D,) does inner loops of D
+        self.lo_full = np.ascontiguousarray(np.broadcast_to(inputs.low, self.positions.shape))
+        self.hi_full = np.ascontiguousarray(np.broadcast_to(inputs.high, self.positions.shape))
         # third parties' parameters and state are kept (J, B), runs last (see party_sum)
         self.th = {k: np.ascontiguousarray(v.T) for k, v in inputs.third.items()} if j else {}
         self.engaged = np.clip(self.th["engagement"], 0, 1) if j else np.zeros((0, b))
@@ -887,7 +891,10 @@ class _Simulation:
                           * power(np.maximum((1 - k) / (1 - k0), 1e-9), th["theta_front"]))
         if x.parties.size:
             factor[:, x.parties] = self.engaged[:, rows].T
-        return x.capability[rows] * factor[:, :, None]
+        cap = x.capability[rows]
+        for d in range(cap.shape[2]):  # issue by issue: (B', N) steps, not inner loops of D
+            cap[:, :, d] *= factor
+        return cap
 
     def forecast(self, rows: np.ndarray, p_now: dict) -> np.ndarray:
         """The talks model's forecast for runs ``rows``, batched (§7.3); dynamic models' moved
@@ -904,7 +911,7 @@ class _Simulation:
         batch = batch_from_arrays(pos, sal, cap, low=x.low, high=x.high,
                                   reference=self.m.line_terms(self.k[rows], rows))
         traj = get_model(x.model).run(batch, x.model_options)
-        moved = clip(traj.positions[:, -1], x.low, x.high)
+        moved = clip(traj.positions[:, -1], self.lo_full[:rows.size], self.hi_full[:rows.size])
         if x.red_actor.size:
             bound = self.red_bounds(rows)
             for li in range(x.red_actor.size):
