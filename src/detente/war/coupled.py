@@ -481,11 +481,18 @@ class _Simulation:
         self.hazard = np.zeros(b)  # this week's breakdown hazard of agreements in force
         self.discontent = np.zeros(b)
         self.mobilised = np.zeros(b, dtype=int)
-        self.red_offset = np.zeros_like(inputs.red_bound)
+        # red lines' softening so far, thresholds and steps, (Lr, B): one line's row contiguous
+        self.red_offset = np.zeros_like(inputs.red_bound.T)
+        self.red_threshold = np.ascontiguousarray(inputs.red_threshold.T)
+        self.red_softening = np.ascontiguousarray(inputs.red_softening.T)
         self.revenue0 = inputs.economy["output"] * inputs.economy["price"]
         self._aims_setup(b)
         self._shift_memo: list | None = None  # see anticipated_shift
         self._bounds: np.ndarray | None = None  # this week's red-line bounds, every run
+        self._windows: np.ndarray | None = None  # (T, L) the levers' windows, see _window
+        self._pressure: dict[int, list[int]] = {}  # pressure lever -> its third parties
+        for party, lever in zip(*np.nonzero(inputs.pressure), strict=True):
+            self._pressure.setdefault(int(lever), []).append(int(party))
         self._logit: dict[str, np.ndarray] = {}  # this week's belief log-odds, every run
         self.rec = {
             "deal": np.zeros((t_max, b), dtype=bool),
@@ -534,8 +541,12 @@ class _Simulation:
     # -- levers ---------------------------------------------------------------------------------
 
     def _window(self, t: int) -> np.ndarray:
-        return np.array([t >= lv.start and (lv.end is None or t < lv.end)
-                         for lv in self.x.war.levers], dtype=bool)
+        """(L,) whether each lever's window holds week t (the table is made on first use)."""
+        if self._windows is None:
+            self._windows = np.array([[w >= lv.start and (lv.end is None or w < lv.end)
+                                       for lv in self.x.war.levers]
+                                      for w in range(self.x.horizon)], dtype=bool)
+        return self._windows[t]
 
     def lever_weights(self, t: int, expected: bool) -> np.ndarray:
         """(B, L) weight of each lever's effects: 1 on, 0 off; ``expected`` puts undecided
@@ -555,12 +566,15 @@ class _Simulation:
                 on[:, li] = np.where(pending, belief, self.enacted[:, li] & window[li])
             else:
                 on[:, li] = self.enacted[:, li] & window[li]
-        if x.pressure.any():  # levers of third parties that retaliated and are still engaged
+        if self._pressure:  # levers of third parties that retaliated and are still engaged
             active = self.retaliated & (self.engaged > 0)  # (J, B)
-            pressure = np.zeros(on.shape, dtype=bool)
-            for j, li in zip(*np.nonzero(x.pressure), strict=True):
-                pressure[:, li] |= active[j]
-            on = np.maximum(on, pressure & window[None, :])
+            for li, parties in self._pressure.items():
+                if not window[li]:  # max(on, 0) leaves the lever's weights as they are
+                    continue
+                pressure = active[parties[0]].copy()
+                for j in parties[1:]:
+                    pressure |= active[j]
+                on[:, li] = np.maximum(on[:, li], pressure)
         return on
 
     def params(self, weights: np.ndarray) -> dict[str, np.ndarray]:
@@ -568,10 +582,11 @@ class _Simulation:
         p = dict(self.x.war.params)
         for f in ("output", "price", "shortfall_cost"):
             p[f"economy.{f}"] = self.x.economy[f]
+        used = weights.any(axis=0)
         for li, lv in enumerate(self.x.war.levers):
-            w = weights[:, li]
-            if not w.any():
+            if not used[li]:
                 continue
+            w = weights[:, li]
             for param, op, size in lv.effects:
                 changed = p[param] + size if op == "add" else p[param] * size
                 p[param] = p[param] + w * (changed - p[param])
@@ -845,7 +860,7 @@ class _Simulation:
         if self._bounds is None:
             x = self.x
             sign = np.where(x.red_above, 1.0, -1.0)
-            bound = x.red_bound + sign * self.red_offset
+            bound = x.red_bound + sign * self.red_offset.T
             if self.has_aims:  # only a maximal type holds red lines
                 side = np.where(x.red_actor == x.r, 0, np.where(x.red_actor == x.u, 1, -1))
                 limited = np.where(side >= 0, ~self.maximal[:, np.maximum(side, 0)], False)
@@ -1164,8 +1179,8 @@ class _Simulation:
                                    self.discontent)
         for li, a in enumerate(x.red_actor):  # red lines soften once their holder's cost is high
             holder = self.cost["R"] if a == x.r else self.cost["U"]
-            self.red_offset[:, li] += np.where(on & (holder > x.red_threshold[:, li]),
-                                               x.red_softening[:, li], 0.0)
+            self.red_offset[li] += np.where(on & (holder > self.red_threshold[li]),
+                                            self.red_softening[li], 0.0)
         hazard_r = p["R.collapse"] * np.exp(x.economy["collapse_slope"] * self.discontent)
         par = x.war.params
         ended = np.full(x.runs, FIGHTING)  # the first end that holds, in this order
