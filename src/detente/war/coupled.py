@@ -434,6 +434,7 @@ class _Simulation:
         self.x = inputs
         self.o = options
         self.m = _Model(inputs, options)
+        self.n_runs = inputs.runs  # B (a property of the inputs, asked for many times a week)
         self.every = np.arange(inputs.runs)
         self.g = streams
         b, t_max, d = inputs.runs, inputs.horizon, len(inputs.issues)
@@ -598,7 +599,7 @@ class _Simulation:
         for li, kind in enumerate(x.kind):
             if kind == "scheduled":
                 continue
-            draw = self.g[f"deadline:{x.lever_ids[li]}"].random(x.runs)
+            draw = self.g[f"deadline:{x.lever_ids[li]}"].random(self.n_runs)
             if not x.selected[li]:
                 continue
             lv = x.war.levers[li]
@@ -759,8 +760,8 @@ class _Simulation:
         self._shift_memo = self._bounds = None
         self._logit: dict[str, np.ndarray] = {}
         self.m.new_week()
-        u_collapse = self.g["collapse"].random((3, x.runs))
-        u_talks = self.g["talks"].random(x.runs)
+        u_collapse = self.g["collapse"].random((3, self.n_runs))
+        u_talks = self.g["talks"].random(self.n_runs)
         self.decide_levers(t)
         p_now = self.params(self.lever_weights(t, expected=False))
         p_exp = self.params(self.lever_weights(t, expected=True))
@@ -773,11 +774,11 @@ class _Simulation:
             self.terms[broke] = np.nan
         if t % self.o.intensity_every == 0:
             self.choose_intensity(t, p_now, p_exp)
-        held = x.cadence[t] | np.zeros(x.runs, dtype=bool)
+        held = x.cadence[t] | np.zeros(self.n_runs, dtype=bool)
         for mi in np.flatnonzero(x.meeting_week == t):
             held |= u_talks < x.meeting_probability[:, mi]
         rows = np.flatnonzero(held & (self.status == FIGHTING))
-        failed = np.zeros(x.runs, dtype=bool)
+        failed = np.zeros(self.n_runs, dtype=bool)
         if rows.size:
             failed[rows] = ~self.talks(t, rows, p_now, p_exp)
         self.rec["held"][t, rows] = True
@@ -852,7 +853,7 @@ class _Simulation:
     def scope(self, rows: np.ndarray) -> np.ndarray:
         """Where to compute values for ``rows``: every run while they are most of them (reading
         whole arrays costs less than gathering), else ``rows`` itself."""
-        return self.every if 2 * rows.size > self.x.runs else rows
+        return self.every if 2 * rows.size > self.n_runs else rows
 
     def red_bounds(self, rows: np.ndarray) -> np.ndarray:
         """Current (softened) red-line bounds, (B', Lr); computed once a week on every run (the
@@ -945,7 +946,7 @@ class _Simulation:
         scope = self.scope(rows)
         if scope is rows:
             return self.round(t, rows, y, p_now, p_exp, None)
-        inside = np.zeros(self.x.runs, dtype=bool)
+        inside = np.zeros(self.n_runs, dtype=bool)
         inside[rows] = True
         y_all = np.zeros_like(self.fixval)
         y_all[rows] = y
@@ -1132,8 +1133,8 @@ class _Simulation:
         """A week of war for the runs still fighting (§7.6, §5.4, §5.8); computed on every run
         and applied where ``on`` (cheaper than gathering the fighting runs)."""
         x, o, p = self.x, self.o, p_now
-        u_battle = self.g["battle"].random(x.runs)
-        eps = self.g["battle"].standard_normal(x.runs)
+        u_battle = self.g["battle"].random(self.n_runs)
+        eps = self.g["battle"].standard_normal(self.n_runs)
         on = self.status == FIGHTING
         for side in "RU":
             self.casualties[side][:] = 0.0
@@ -1183,7 +1184,7 @@ class _Simulation:
                                             self.red_softening[li], 0.0)
         hazard_r = p["R.collapse"] * np.exp(x.economy["collapse_slope"] * self.discontent)
         par = x.war.params
-        ended = np.full(x.runs, FIGHTING)  # the first end that holds, in this order
+        ended = np.full(self.n_runs, FIGHTING)  # the first end that holds, in this order
         for cond, mode in (
                 ((self.cost["U"] >= par["U.capacity"])
                  | (self.forces["U"] < FORCE_FLOOR * self.forces0["U"]), EXHAUSTED_U),
@@ -1202,7 +1203,7 @@ class _Simulation:
         """Frustration, then retaliation or exit of engaged third parties (§7.5)."""
         x = self.x
         j = x.parties.size
-        draws = self.g["third_party"].random((2, j, x.runs)) if j else None
+        draws = self.g["third_party"].random((2, j, self.n_runs)) if j else None
         if not j:
             return
         th = self.th  # (J, B) each, like the state
@@ -1223,7 +1224,7 @@ class _Simulation:
         self.rec["partial"][t] = self.partial_on
         self.rec["engagement"][t] = self.engaged.T
         self.rec["front"][t + 1] = self.k
-        rows = np.arange(self.x.runs)
+        rows = self.every
         self.rec["revenue"][t] = self.revenue(rows, p_now, self.high & fighting)
         self.rec["intensity"][t] = np.where(fighting, np.where(
             self.high, self.x.economy["high_tempo"], 1.0), 0.0)
