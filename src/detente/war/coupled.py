@@ -217,9 +217,15 @@ def _rows_of(losses: Losses, rows: np.ndarray) -> Losses:
     return tuple(None if a is None else a[rows] for a in losses)
 
 
+def pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """values[rows] for run indices ``rows`` (np.take copies whole rows of a (B, ...) array in
+    about half the time of fancy indexing; on (B,) arrays indexing is the quicker)."""
+    return values[rows] if values.ndim == 1 else np.take(values, rows, axis=0)
+
+
 def take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """values[rows] along the runs axis, without a copy when ``rows`` holds every run in order."""
-    return values if rows.size == values.shape[0] else values[rows]
+    return values if rows.size == values.shape[0] else pick(values, rows)
 
 
 def take_last(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -326,7 +332,7 @@ class _Model:
         if self._rows is not rows:
             self._rows, self._gathered = rows, {}
         if key not in self._gathered:
-            self._gathered[key] = values[rows]
+            self._gathered[key] = pick(values, rows)
         return self._gathered[key]
 
     def new_week(self) -> None:
@@ -907,7 +913,7 @@ class _Simulation:
                           * power(np.maximum((1 - k) / (1 - k0), 1e-9), th["theta_front"]))
         if x.parties.size:
             factor[:, x.parties] = self.engaged[:, rows].T
-        cap = x.capability[rows]
+        cap = pick(x.capability, rows)
         for d in range(cap.shape[2]):  # issue by issue: (B', N) steps, not inner loops of D
             cap[:, :, d] *= factor
         return cap
@@ -918,8 +924,8 @@ class _Simulation:
         from detente.models import get_model
 
         x = self.x
-        pos = self.positions[rows]
-        sal = x.salience[rows]
+        pos = pick(self.positions, rows)
+        sal = pick(x.salience, rows)
         cap = self.capabilities(rows, p_now)
         if x.model == "smp":  # KTAB's limits: saliences sum to at most 1, capabilities > 0
             sal = sal / np.maximum(row_sum(sal)[..., None], 1.0)
@@ -935,7 +941,7 @@ class _Simulation:
                 hold = np.minimum if x.red_above[li] else np.maximum
                 moved[:, a, d] = hold(moved[:, a, d], bound[:, li])
         self.positions[rows] = moved
-        return np.where(self.fixed[rows], self.fixval[rows], traj.forecast)
+        return np.where(pick(self.fixed, rows), pick(self.fixval, rows), traj.forecast)
 
     def talks(self, t: int, rows: np.ndarray, p_now: dict, p_exp: dict) -> np.ndarray:
         """One talks round in runs ``rows``; returns (B',) whether a whole deal was agreed."""
@@ -971,7 +977,7 @@ class _Simulation:
         elif x.proposer in ("R", "U"):
             y = self.propose(0 if x.proposer == "R" else 1, t, rows, y, p_now, p_exp, values)
         part = slice(None) if inside is None else keep
-        self.proposal[keep] = y[part]
+        self.proposal[keep] = y if inside is None else pick(y, keep)
         offer = {v: np.abs(self.actor_ideal(v, rows) - y) for v in {*x.veto, x.r}}  # |x̂_v − y|
         self.rec["pape"][t, keep] = self.pape(rows, offer[x.r], losses[0][0], outlooks[0],
                                               beliefs[0])[part]
