@@ -166,23 +166,45 @@ def front_outlook(k: np.ndarray, mu: np.ndarray, sigma: np.ndarray, horizon: int
     horizon is not reached (probability below 1e-15): only the runs near a barrier are computed,
     at every point of the grid at once ((grid, B') arrays).
     """
-    times = np.linspace(0.0, horizon, grid + 1)[1:, None]
+    times = _grid_times(horizon, grid)
     reach = REACH * np.maximum(sigma, 1e-9) * np.sqrt(horizon)
-    near_up = np.flatnonzero(1.0 - k - np.maximum(mu, 0.0) * horizon < reach)
+    to_up = 1.0 - k
+    near_up = np.flatnonzero(to_up - np.maximum(mu, 0.0) * horizon < reach)
     near_down = np.flatnonzero(k + np.minimum(mu, 0.0) * horizon < reach)
-    up, down = np.zeros((grid, k.size)), np.zeros((grid, k.size))
-    if near_up.size:
-        up[:, near_up] = first_passage(1.0 - k[near_up], mu[near_up], sigma[near_up], times)
-    if near_down.size:
-        down[:, near_down] = first_passage(k[near_down], -mu[near_down], sigma[near_down], times)
+    up = _passage(to_up, mu, sigma, near_up, times)
+    down = _passage(k, -mu, sigma, near_down, times)
     dx = horizon / grid
-    survival, weeks = 1.0, 0.0
-    for g in range(grid):  # the trapezoid rule on the survival function, panel by panel
-        after = np.minimum(np.maximum(1.0 - up[g] - down[g], 0.0), 1.0)
-        weeks = weeks + dx * (after + survival) / 2.0
-        survival = after
+    after = np.minimum(np.maximum(1.0 - up - down, 0.0), 1.0)  # survival at each grid point
+    before = np.empty_like(after)
+    before[0], before[1:] = 1.0, after[:-1]
+    panels = dx * (after + before) / 2.0  # the trapezoid rule on the survival function
+    weeks = 0.0
+    for g in range(grid):  # panel by panel, in order
+        weeks = weeks + panels[g]
     total = np.maximum(up[-1] + down[-1], 1.0)
     return up[-1] / total, down[-1] / total, weeks
+
+
+_TIMES: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _grid_times(horizon: int, grid: int) -> np.ndarray:
+    """(grid, 1) the look-ahead's quadrature points H/grid, ..., H (made once per pair)."""
+    if (horizon, grid) not in _TIMES:
+        _TIMES[horizon, grid] = np.linspace(0.0, horizon, grid + 1)[1:, None]
+    return _TIMES[horizon, grid]
+
+
+def _passage(distance: np.ndarray, drift: np.ndarray, sigma: np.ndarray, near: np.ndarray,
+             times: np.ndarray) -> np.ndarray:
+    """(grid, B) first-passage probabilities to one barrier, computed in the runs ``near`` it
+    (0 elsewhere)."""
+    if near.size == distance.size:
+        return first_passage(distance, drift, sigma, times)
+    out = np.zeros((times.shape[0], distance.size))
+    if near.size:
+        out[:, near] = first_passage(distance[near], drift[near], sigma[near], times)
+    return out
 
 
 _BELIEF_FIELDS = ("p_hat", "tempo", "intensity", "cost", "kappa")
