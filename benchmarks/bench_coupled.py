@@ -1,6 +1,6 @@
 """Speed of the coupled (talks while fighting) kernel, issue 11 item 6. Run:
-``.venv/bin/python benchmarks/bench_coupled.py [--quick] [--models=mean,nash]`` (prints only;
-no assertions).
+``.venv/bin/python benchmarks/bench_coupled.py [--quick] [--models=mean,nash] [--baseline=SRC]``
+(prints only; no assertions).
 
 The target case is the test scenario (4 actors, 6 issues, 2 third parties, 2 red lines, 2
 partial-deal subsets) with 10,000 runs x 104 weeks and talks every 2 weeks, one model round per
@@ -9,11 +9,16 @@ with one and with two threads (jobs of the registry's size: 10,000 runs are two 
 time grows with the number of actors, issues, runs and the talks cadence (mean model, two
 threads). Times are the best of a few calls, wall clock; CPU is this process's CPU time over
 that call; the load average is printed because the figures move with it on a shared machine.
+
+``--baseline=SRC`` (another checkout's ``src``, e.g. main's) times the target case instead, in
+turn with that checkout and this one (A B A B, each in a fresh process, best of the calls), and
+prints the ratio: the way to compare two versions on a shared machine.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -76,6 +81,36 @@ def row(label: str, runs: int, weeks: int, seconds: tuple[float, float]) -> None
           f"{runs * weeks / wall:>14,.0f}  load {os.getloadavg()[0]:.1f}", flush=True)
 
 
+def one(spec: str) -> None:
+    """Print the (wall, CPU) seconds of one target case, ``model,threads,runs,repeat``."""
+    model, threads, runs, repeat = spec.split(",")
+    wall, cpu = timed(Scenario.model_validate(FIXTURE), int(runs), model, int(repeat),
+                      int(threads))
+    print(wall, cpu)
+
+
+def against(baseline: str, quick: bool, models: list[str]) -> None:
+    """The target case under ``baseline`` (a checkout's src) and this checkout, in turn."""
+    runs, repeat = (2_000, 2) if quick else (10_000, 3)
+    here = str(ROOT / "src")
+    print(f"{'case':<30} {'baseline s':>10} {'CPU s':>7} {'this s':>8} {'CPU s':>7} "
+          f"{'ratio':>6}  load")
+    for model in models:
+        for threads in (1, 2):
+            best = {baseline: (float("inf"),) * 2, here: (float("inf"),) * 2}
+            for _ in range(2):
+                for src in (baseline, here):
+                    env = {**os.environ, "PYTHONPATH": src}
+                    out = subprocess.run(
+                        [sys.executable, __file__, f"--one={model},{threads},{runs},{repeat}"],
+                        env=env, capture_output=True, text=True, check=True).stdout.split()
+                    best[src] = min(best[src], (float(out[-2]), float(out[-1])))
+            (bw, bc), (hw, hc) = best[baseline], best[here]
+            print(f"{f'fixture 4x6, {model}, {threads} thr, {runs:,}':<30} {bw:>10.2f} {bc:>7.2f} "
+                  f"{hw:>8.2f} {hc:>7.2f} {bw / hw:>5.2f}x  {os.getloadavg()[0]:.1f}",
+                  flush=True)
+
+
 def main(quick: bool, models: list[str]) -> None:
     fixture = Scenario.model_validate(FIXTURE)
     runs, repeat = (2_000, 1) if quick else (10_000, 2)
@@ -100,6 +135,11 @@ def main(quick: bool, models: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    chosen = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--models=")),
-                  "mean,nash,smp,eum")
-    main("--quick" in sys.argv, chosen.split(","))
+    flags = dict(a[2:].split("=", 1) for a in sys.argv[1:] if "=" in a)
+    chosen = flags.get("models", "mean,nash,smp,eum").split(",")
+    if "one" in flags:
+        one(flags["one"])
+    elif "baseline" in flags:
+        against(flags["baseline"], "--quick" in sys.argv, chosen)
+    else:
+        main("--quick" in sys.argv, chosen)

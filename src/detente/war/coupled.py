@@ -135,7 +135,8 @@ class CoupledOutcome:
 
 # -- the front model under a side's beliefs ---------------------------------------------------
 
-def first_passage(a: np.ndarray, mu: np.ndarray, sigma: np.ndarray, t: float) -> np.ndarray:
+def first_passage(a: np.ndarray, mu: np.ndarray, sigma: np.ndarray, t: float | np.ndarray
+                  ) -> np.ndarray:
     """P(a Brownian motion with drift mu (toward the barrier) and sd sigma per week reaches a
     barrier at distance a >= 0 within t weeks): the inverse-Gaussian distribution function
 
@@ -143,14 +144,16 @@ def first_passage(a: np.ndarray, mu: np.ndarray, sigma: np.ndarray, t: float) ->
 
     The second term is evaluated as ½·erfcx(z/√2)·exp(−(a − μt)²/(2σ²t)) with z = (a + μt)/(σ√t)
     when z > 0 (no overflow of e^{2μa/σ²}), and directly when z <= 0 (then e^{2μa/σ²} <= 1).
+    ``t`` may be an array broadcasting against the others (several look-aheads at once).
     """
     sigma = np.maximum(sigma, 1e-9)
-    sd = sigma * np.sqrt(max(t, 1e-12))
-    z = (a + mu * t) / sd
-    first = ndtr((mu * t - a) / sd)
+    sd = sigma * np.sqrt(np.maximum(t, 1e-12))
+    mu_t = mu * t
+    z = (a + mu_t) / sd
+    first = ndtr((mu_t - a) / sd)
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = 0.5 * erfcx(np.maximum(z, 0.0) / np.sqrt(2.0)) * np.exp(
-            -0.5 * ((a - mu * t) / sd) ** 2)
+            -0.5 * ((a - mu_t) / sd) ** 2)
         direct = np.exp(np.minimum(2.0 * mu * a / sigma**2, 0.0)) * ndtr(-z)
     return clip(np.where(a <= 0, 1.0, first + np.where(z > 0, scaled, direct)), 0.0, 1.0)
 
@@ -160,27 +163,48 @@ def front_outlook(k: np.ndarray, mu: np.ndarray, sigma: np.ndarray, horizon: int
     """(P(k reaches 1 within H), P(k reaches 0 within H), E[min(T, H)] weeks), each (B,).
 
     A barrier more than REACH standard deviations beyond where the drift carries k by the
-    horizon is not reached (probability below 1e-15): only the runs near a barrier are computed.
+    horizon is not reached (probability below 1e-15): only the runs near a barrier are computed,
+    at every point of the grid at once ((grid, B') arrays).
     """
-    times = np.linspace(0.0, horizon, grid + 1)[1:]
+    times = _grid_times(horizon, grid)
     reach = REACH * np.maximum(sigma, 1e-9) * np.sqrt(horizon)
-    near_up = np.flatnonzero(1.0 - k - np.maximum(mu, 0.0) * horizon < reach)
+    to_up = 1.0 - k
+    near_up = np.flatnonzero(to_up - np.maximum(mu, 0.0) * horizon < reach)
     near_down = np.flatnonzero(k + np.minimum(mu, 0.0) * horizon < reach)
-    to_up = (1.0 - k[near_up], mu[near_up], sigma[near_up])
-    to_down = (k[near_down], -mu[near_down], sigma[near_down])
+    up = _passage(to_up, mu, sigma, near_up, times)
+    down = _passage(k, -mu, sigma, near_down, times)
     dx = horizon / grid
-    survival, weeks = 1.0, 0.0
-    for tt in times:  # the trapezoid rule on the survival function, panel by panel
-        up, down = np.zeros_like(k), np.zeros_like(k)
-        if near_up.size:
-            up[near_up] = first_passage(*to_up, tt)
-        if near_down.size:
-            down[near_down] = first_passage(*to_down, tt)
-        after = np.minimum(np.maximum(1.0 - up - down, 0.0), 1.0)
-        weeks = weeks + dx * (after + survival) / 2.0
-        survival = after
-    total = np.maximum(up + down, 1.0)
-    return up / total, down / total, weeks
+    after = np.minimum(np.maximum(1.0 - up - down, 0.0), 1.0)  # survival at each grid point
+    before = np.empty_like(after)
+    before[0], before[1:] = 1.0, after[:-1]
+    panels = dx * (after + before) / 2.0  # the trapezoid rule on the survival function
+    weeks = 0.0
+    for g in range(grid):  # panel by panel, in order
+        weeks = weeks + panels[g]
+    total = np.maximum(up[-1] + down[-1], 1.0)
+    return up[-1] / total, down[-1] / total, weeks
+
+
+_TIMES: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _grid_times(horizon: int, grid: int) -> np.ndarray:
+    """(grid, 1) the look-ahead's quadrature points H/grid, ..., H (made once per pair)."""
+    if (horizon, grid) not in _TIMES:
+        _TIMES[horizon, grid] = np.linspace(0.0, horizon, grid + 1)[1:, None]
+    return _TIMES[horizon, grid]
+
+
+def _passage(distance: np.ndarray, drift: np.ndarray, sigma: np.ndarray, near: np.ndarray,
+             times: np.ndarray) -> np.ndarray:
+    """(grid, B) first-passage probabilities to one barrier, computed in the runs ``near`` it
+    (0 elsewhere)."""
+    if near.size == distance.size:
+        return first_passage(distance, drift, sigma, times)
+    out = np.zeros((times.shape[0], distance.size))
+    if near.size:
+        out[:, near] = first_passage(distance[near], drift[near], sigma[near], times)
+    return out
 
 
 _BELIEF_FIELDS = ("p_hat", "tempo", "intensity", "cost", "kappa")
@@ -215,9 +239,32 @@ def _rows_of(losses: Losses, rows: np.ndarray) -> Losses:
     return tuple(None if a is None else a[rows] for a in losses)
 
 
+def pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """values[rows] for run indices ``rows`` (``take`` copies many whole rows of a (B, ...) array
+    in about half the time of fancy indexing; on (B,) arrays or few rows indexing is quicker)."""
+    return values[rows] if values.ndim == 1 or rows.size < 512 else values.take(rows, axis=0)
+
+
 def take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """values[rows] along the runs axis, without a copy when ``rows`` holds every run in order."""
-    return values if rows.size == values.shape[0] else values[rows]
+    return values if rows.size == values.shape[0] else pick(values, rows)
+
+
+def take_last(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """values[:, rows] of a (J, B) third-party array (runs last), as :func:`take`."""
+    return values if rows.size == values.shape[1] else values[:, rows]
+
+
+def party_sum(values: np.ndarray) -> np.ndarray:
+    """Σ over the third parties of (J, B'), in the order and to the bits of :func:`row_sum` on
+    its (B', J) transpose (third-party arrays are kept runs-last: with J of 1 or 2, a (B, J) array
+    takes several times longer per operation than its (J, B) transpose)."""
+    if values.shape[0] >= 8:
+        return np.ascontiguousarray(values.T).sum(axis=-1)
+    out = np.zeros(values.shape[1:]) if values.shape[0] == 0 else values[0].copy()
+    for j in range(1, values.shape[0]):
+        out += values[j]
+    return out
 
 
 @dataclass
@@ -242,25 +289,37 @@ class _Model:
         w = w / self.span  # (B, N, D) salience weight per issue unit
         self.w = {a: np.ascontiguousarray(w[:, a]) for a in range(w.shape[1])}  # (B, D) each
         self.w_subset = []  # per partial subset, weights restricted and renormalised to it
-        for issues in inputs.partial:
+        self.w_cols = []  # the same on the subset's own issues only, (B, D_s) each
+        # row_sum adds the issues in order while there are fewer than 8 (below: numpy's pairwise
+        # sum): the weights outside a subset are exactly 0, so leaving them out adds +0.0 less
+        self.subset_cols = [np.flatnonzero(issues) if w.shape[2] < 8 else None
+                            for issues in inputs.partial]
+        for issues, cols in zip(inputs.partial, self.subset_cols, strict=True):
             ws = np.where(issues, w, 0.0)
             ws = ws / np.maximum((ws * self.span).sum(axis=2, keepdims=True), 1e-12)
             self.w_subset.append({a: np.ascontiguousarray(ws[:, a]) for a in range(w.shape[1])})
+            self.w_cols.append(None if cols is None else {
+                a: np.ascontiguousarray(ws[:, a][:, cols]) for a in range(w.shape[1])})
         self.xr = np.ascontiguousarray(inputs.ideal[:, inputs.r])
         self.xu = np.ascontiguousarray(inputs.ideal[:, inputs.u])
         line = inputs.line_issue
         ref = np.where(np.isnan(inputs.reference), 0.5 * (self.xr + self.xu), inputs.reference)
         self.line_base = np.where(line, self.xu, ref)  # (B, D) freeze terms at k = 0
         self.line_slope = np.where(line, self.xr - self.xu, 0.0)  # (B, D) their change with k
+        # base + k·slope on the line issues alone: elsewhere the slope is 0 and the terms are
+        # base + 0.0, taken here once
+        self.line_cols = np.flatnonzero(line)
+        self.line_rest = np.where(line, self.line_base, self.line_base + 0.0)
         self.lattice = options.front == "lattice"
         self.new_week()
         self.steps = inputs.war.steps
         h = inputs.lookahead
         month = inputs.month
-        tempo_week = np.take_along_axis(inputs.tempo, month[None, :], axis=1)  # (B, T+H)
-        csum = np.concatenate([np.zeros((inputs.runs, 1)), np.cumsum(tempo_week, axis=1)], 1)
-        self.tempo_now = tempo_week[:, :inputs.horizon]
-        self.tempo_ahead = (csum[:, h:h + inputs.horizon] - csum[:, :inputs.horizon]) / h
+        # (T + H, B) each week's tempo, week first (one week's row contiguous), and its sums
+        tempo_week = np.ascontiguousarray(inputs.tempo.T)[month]
+        csum = np.concatenate([np.zeros((1, inputs.runs)), np.cumsum(tempo_week, axis=0)])
+        self.tempo_now = tempo_week[:inputs.horizon]  # (T, B)
+        self.tempo_ahead = (csum[h:h + inputs.horizon] - csum[:inputs.horizon]) / h  # (T, B)
 
     def utility(self, actor: int, ideal: np.ndarray, y: np.ndarray, rows: np.ndarray,
                 subset: int | None = None) -> np.ndarray:
@@ -272,9 +331,19 @@ class _Model:
     def utility_of(self, actor: int, loss: np.ndarray, rows: np.ndarray,
                    subset: int | None = None) -> np.ndarray:
         """u_i from the distances ``loss`` = |x̂_i − y| (B', D) already taken (see utility)."""
-        w = self.gather(("w", actor, subset),
-                        self.w[actor] if subset is None else self.w_subset[subset][actor], rows)
-        return 1.0 - row_sum(w * loss)
+        if subset is None:
+            return 1.0 - row_sum(self.gather(("w", actor), self.w[actor], rows) * loss)
+        cols = self.subset_cols[subset]
+        if cols is None:
+            return 1.0 - row_sum(self.gather(("w", actor, subset), self.w_subset[subset][actor],
+                                             rows) * loss)
+        if not cols.size:
+            return np.ones(loss.shape[0])
+        w = self.gather(("w", actor, subset), self.w_cols[subset][actor], rows)
+        total = w[:, 0] * loss[:, cols[0]]
+        for j in range(1, cols.size):
+            total += w[:, j] * loss[:, cols[j]]
+        return 1.0 - total
 
     def gather(self, key: tuple, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """``values[rows]`` of an array that does not change within a week, kept while the same
@@ -284,7 +353,7 @@ class _Model:
         if self._rows is not rows:
             self._rows, self._gathered = rows, {}
         if key not in self._gathered:
-            self._gathered[key] = values[rows]
+            self._gathered[key] = pick(values, rows)
         return self._gathered[key]
 
     def new_week(self) -> None:
@@ -294,8 +363,13 @@ class _Model:
     def line_terms(self, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Terms of a freeze at front k: line issues between U's (k = 0) and R's (k = 1) ideals,
         the others at the reference point (else midway), (B', D)."""
-        return (self.gather(("line_base",), self.line_base, rows)
-                + clip(k, 0, 1)[:, None] * self.gather(("line_slope",), self.line_slope, rows))
+        out = self.gather(("line_rest",), self.line_rest, rows).copy()
+        if self.line_cols.size:
+            kc = clip(k, 0, 1)
+            slope = self.gather(("line_slope",), self.line_slope, rows)
+            for d in self.line_cols:
+                out[:, d] += kc * slope[:, d]
+        return out
 
     def outlook(self, k: np.ndarray, b: _Beliefs, band: np.ndarray, step: np.ndarray,
                 noise: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -387,6 +461,7 @@ class _Simulation:
         self.x = inputs
         self.o = options
         self.m = _Model(inputs, options)
+        self.n_runs = inputs.runs  # B (a property of the inputs, asked for many times a week)
         self.every = np.arange(inputs.runs)
         self.g = streams
         b, t_max, d = inputs.runs, inputs.horizon, len(inputs.issues)
@@ -414,10 +489,18 @@ class _Simulation:
         self.fixval = np.zeros((b, d))
         self.partial_on = np.zeros((b, s), dtype=bool)
         self.positions = inputs.ideal.copy()
-        self.engaged = np.clip(inputs.third["engagement"], 0, 1).copy() if j else np.zeros((b, 0))
-        self.engaged0 = self.engaged.copy()
-        self.phi = np.zeros((b, j))
-        self.retaliated = np.zeros((b, j), dtype=bool)
+        # the scale's ends in the positions' full shape (B, N, D): clipping against them runs
+        # in long steps, where broadcasting (D,) does inner loops of D
+        self.lo_full = np.ascontiguousarray(np.broadcast_to(inputs.low, self.positions.shape))
+        self.hi_full = np.ascontiguousarray(np.broadcast_to(inputs.high, self.positions.shape))
+        # third parties' parameters and state are kept (J, B), runs last (see party_sum)
+        self.th = {k: np.ascontiguousarray(v.T) for k, v in inputs.third.items()} if j else {}
+        self.engaged = np.clip(self.th["engagement"], 0, 1) if j else np.zeros((0, b))
+        self.aid0 = self.aid(self.engaged.copy(), self.every)  # (B,) U's aid multiplier at start
+        if j:  # (J, B) 1 − ρ_j: the share of frustration that fades each week
+            self.unheld = 1 - clip(self.th["persistence"], 0.0, 0.999)
+        self.phi = np.zeros((j, b))
+        self.retaliated = np.zeros((j, b), dtype=bool)
         n_l = len(inputs.lever_ids)
         self.decided = np.zeros((b, n_l), dtype=bool)
         self.enacted = np.zeros((b, n_l), dtype=bool)
@@ -426,11 +509,19 @@ class _Simulation:
         self.hazard = np.zeros(b)  # this week's breakdown hazard of agreements in force
         self.discontent = np.zeros(b)
         self.mobilised = np.zeros(b, dtype=int)
-        self.red_offset = np.zeros_like(inputs.red_bound)
+        # red lines' softening so far, thresholds and steps, (Lr, B): one line's row contiguous
+        self.red_offset = np.zeros_like(inputs.red_bound.T)
+        self.red_threshold = np.ascontiguousarray(inputs.red_threshold.T)
+        self.red_softening = np.ascontiguousarray(inputs.red_softening.T)
         self.revenue0 = inputs.economy["output"] * inputs.economy["price"]
         self._aims_setup(b)
         self._shift_memo: list | None = None  # see anticipated_shift
         self._bounds: np.ndarray | None = None  # this week's red-line bounds, every run
+        self._windows: np.ndarray | None = None  # (T, L) the levers' windows, see _window
+        self._pressure: dict[int, list[int]] = {}  # pressure lever -> its third parties
+        for party, lever in zip(*np.nonzero(inputs.pressure), strict=True):
+            self._pressure.setdefault(int(lever), []).append(int(party))
+        self._logit: dict[str, np.ndarray] = {}  # this week's belief log-odds, every run
         self.rec = {
             "deal": np.zeros((t_max, b), dtype=bool),
             "partial": np.zeros((t_max, b, s), dtype=bool),
@@ -478,8 +569,12 @@ class _Simulation:
     # -- levers ---------------------------------------------------------------------------------
 
     def _window(self, t: int) -> np.ndarray:
-        return np.array([t >= lv.start and (lv.end is None or t < lv.end)
-                         for lv in self.x.war.levers], dtype=bool)
+        """(L,) whether each lever's window holds week t (the table is made on first use)."""
+        if self._windows is None:
+            self._windows = np.array([[w >= lv.start and (lv.end is None or w < lv.end)
+                                       for lv in self.x.war.levers]
+                                      for w in range(self.x.horizon)], dtype=bool)
+        return self._windows[t]
 
     def lever_weights(self, t: int, expected: bool) -> np.ndarray:
         """(B, L) weight of each lever's effects: 1 on, 0 off; ``expected`` puts undecided
@@ -499,12 +594,15 @@ class _Simulation:
                 on[:, li] = np.where(pending, belief, self.enacted[:, li] & window[li])
             else:
                 on[:, li] = self.enacted[:, li] & window[li]
-        if x.pressure.any():  # levers of third parties that retaliated and are still engaged
-            active = self.retaliated & (self.engaged > 0)
-            pressure = np.zeros(on.shape, dtype=bool)
-            for j, li in zip(*np.nonzero(x.pressure), strict=True):
-                pressure[:, li] |= active[:, j]
-            on = np.maximum(on, pressure & window[None, :])
+        if self._pressure:  # levers of third parties that retaliated and are still engaged
+            active = self.retaliated & (self.engaged > 0)  # (J, B)
+            for li, parties in self._pressure.items():
+                if not window[li]:  # max(on, 0) leaves the lever's weights as they are
+                    continue
+                pressure = active[parties[0]].copy()
+                for j in parties[1:]:
+                    pressure |= active[j]
+                on[:, li] = np.maximum(on[:, li], pressure)
         return on
 
     def params(self, weights: np.ndarray) -> dict[str, np.ndarray]:
@@ -512,10 +610,11 @@ class _Simulation:
         p = dict(self.x.war.params)
         for f in ("output", "price", "shortfall_cost"):
             p[f"economy.{f}"] = self.x.economy[f]
+        used = np.ascontiguousarray(weights.T).any(axis=1)  # (L,): quicker than axis=0
         for li, lv in enumerate(self.x.war.levers):
-            w = weights[:, li]
-            if not w.any():
+            if not used[li]:
                 continue
+            w = weights[:, li]
             for param, op, size in lv.effects:
                 changed = p[param] + size if op == "add" else p[param] * size
                 p[param] = p[param] + w * (changed - p[param])
@@ -527,7 +626,7 @@ class _Simulation:
         for li, kind in enumerate(x.kind):
             if kind == "scheduled":
                 continue
-            draw = self.g[f"deadline:{x.lever_ids[li]}"].random(x.runs)
+            draw = self.g[f"deadline:{x.lever_ids[li]}"].random(self.n_runs)
             if not x.selected[li]:
                 continue
             lv = x.war.levers[li]
@@ -548,21 +647,22 @@ class _Simulation:
     # -- beliefs and values ---------------------------------------------------------------------
 
     def aid(self, engaged: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """U's effectiveness multiplier from third-party aid, 1 + Σ_j a_j·aid_j, (B',)."""
+        """U's effectiveness multiplier from third-party aid, 1 + Σ_j a_j·aid_j, (B',), from
+        the engagements (J, B')."""
         if not self.x.parties.size:
             return np.ones(rows.size)
-        return 1.0 + row_sum(engaged * take(self.x.third["aid"], rows))
+        return 1.0 + party_sum(engaged * take_last(self.th["aid"], rows))
 
     def expected_engagement(self, rows: np.ndarray, escalation: np.ndarray) -> np.ndarray:
-        """ā_j = a_j·(1/H)·Σ_{h=1..H}(1 − q_j)^h at the frustration ``escalation`` sustains."""
-        a = take(self.engaged, rows)
+        """ā_j = a_j·(1/H)·Σ_{h=1..H}(1 − q_j)^h at the frustration ``escalation`` sustains,
+        (J, B')."""
+        a = take_last(self.engaged, rows)
         if not self.anticipate or not self.x.parties.size:
             return a
-        th = {k: take(self.x.third[k], rows) for k in
-              ("persistence", "frustration_escalation", "exit_base", "exit_slope")}
-        rho = clip(th["persistence"], 0.0, 0.999)
-        phi = take(self.phi, rows) + th["frustration_escalation"] * escalation[:, None] / (
-            1 - rho)
+        th = {k: take_last(self.th[k], rows) for k in
+              ("frustration_escalation", "exit_base", "exit_slope")}
+        phi = take_last(self.phi, rows) + th["frustration_escalation"] * escalation / take_last(
+            self.unheld, rows)
         q = clip(expit(th["exit_base"] + th["exit_slope"] * phi), 1e-12, 1.0)
         h = self.x.lookahead
         keep = 1.0 - q
@@ -574,19 +674,29 @@ class _Simulation:
                 high: np.ndarray, extra_forces: np.ndarray | float = 0.0) -> _Beliefs:
         """Side ``side``'s belief inputs in runs ``rows`` if R plays intensity ``high``."""
         x, par = self.x, self.x.war.params
-        a, b_ = take(self.belief[side][0], rows), take(self.belief[side][1], rows)
         shift = self.anticipated_shift(rows, p_now, p_exp, high)
         if np.any(extra_forces):
             fr = take(self.forces["R"], rows)
             shift = shift + self.o.csf_exponent * np.log((fr + extra_forces) / np.maximum(fr, 1e-9))
-        p_hat = expit(logit(clip(a / (a + b_), 1e-9, 1 - 1e-9)) + shift)
-        tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead[:, t], rows)
+        p_hat = expit(self.belief_logit(side, rows) + shift)
+        tempo = np.ones(rows.size) if self.m.lattice else take(self.m.tempo_ahead[t], rows)
         iota = np.where(high, take(x.economy["high_tempo"], rows), 1.0)
         cost = self.weekly_cost(side, rows, p_exp, high)
         cap = take(par[f"{side}.capacity"], rows)
         spent = np.where(np.isfinite(cap), take(self.cost[side], rows) / cap, 0.0)
         kappa = 1.0 + take(x.talks["weariness"], rows) * spent
         return _Beliefs(p_hat, tempo, iota, cost, kappa)
+
+    def belief_logit(self, side: str, rows: np.ndarray) -> np.ndarray:
+        """The log-odds of side ``side``'s Beta mean of R's weekly win chance in runs ``rows``;
+        on every run kept for the rest of the week (the beliefs learn after the talks)."""
+        if rows is self.every and side in self._logit:
+            return self._logit[side]
+        a, b = take(self.belief[side][0], rows), take(self.belief[side][1], rows)
+        out = logit(clip(a / (a + b), 1e-9, 1 - 1e-9))
+        if rows is self.every:
+            self._logit[side] = out
+        return out
 
     def anticipated_shift(self, rows: np.ndarray, p_now: dict, p_exp: dict, high: np.ndarray
                           ) -> np.ndarray:
@@ -599,7 +709,7 @@ class _Simulation:
             eff = {k: take(p_exp[k], rows) / take(p_now[k], rows)
                    for k in ("R.effectiveness", "U.effectiveness")}
             shift = np.log(eff["R.effectiveness"]) - np.log(eff["U.effectiveness"])
-            shift = shift + np.log(self.aid(take(self.engaged, rows), rows))
+            shift = shift + np.log(self.aid(take_last(self.engaged, rows), rows))
             memo = self._shift_memo = [rows, p_now, p_exp, shift, None, None]
         if memo[4] is not high:
             memo[4:] = high, memo[3] - np.log(
@@ -637,15 +747,16 @@ class _Simulation:
         if losses is None:
             losses = self.losses(s, rows, outlook, ideal)
         return _side_value(self.m, actor, rows, losses,
-                           self.mu[rows, 1 - s] if self.has_aims else None, outlook, b, mask)
+                           take(self.mu[:, 1 - s], rows) if self.has_aims else None, outlook, b,
+                           mask)
 
     def relined(self, s: int, rows: np.ndarray, losses: Losses, outlook: tuple) -> Losses:
         """``losses`` with the freeze line moved to where ``outlook`` expects the front (the
         ends of the war are otherwise the same)."""
         y = self.m.line_terms(outlook[3], rows)
-        fixed = self.fixed[rows]
+        fixed = take(self.fixed, rows)
         if fixed.any():
-            y = np.where(fixed, self.fixval[rows], y)
+            y = np.where(fixed, take(self.fixval, rows), y)
         return (*losses[:3], np.abs(self.ideal(s, rows) - y))
 
     def losses(self, s: int, rows: np.ndarray, outlook: tuple,
@@ -653,10 +764,10 @@ class _Simulation:
         """Side s's distances from the terms at each end of the war (:func:`_side_losses`)."""
         o = 1 - s
         most = take(self.ideal_max[o], rows)
-        opp = ((most, self.ideal_lim[o][rows], self.mu[rows, o]) if self.has_aims
+        opp = ((most, take(self.ideal_lim[o], rows), take(self.mu[:, o], rows)) if self.has_aims
                else (most, most, None))
         return _side_losses(self.m, rows, self.ideal(s, rows) if ideal is None else ideal, opp,
-                            self.fixed[rows], self.fixval[rows], outlook[3])
+                            take(self.fixed, rows), take(self.fixval, rows), outlook[3])
 
     # -- the weekly steps ----------------------------------------------------------------------
 
@@ -674,9 +785,10 @@ class _Simulation:
         """One week in the fixed order of the module docstring."""
         x = self.x
         self._shift_memo = self._bounds = None
+        self._logit: dict[str, np.ndarray] = {}
         self.m.new_week()
-        u_collapse = self.g["collapse"].random((3, x.runs))
-        u_talks = self.g["talks"].random(x.runs)
+        u_collapse = self.g["collapse"].random((3, self.n_runs))
+        u_talks = self.g["talks"].random(self.n_runs)
         self.decide_levers(t)
         p_now = self.params(self.lever_weights(t, expected=False))
         p_exp = self.params(self.lever_weights(t, expected=True))
@@ -689,11 +801,11 @@ class _Simulation:
             self.terms[broke] = np.nan
         if t % self.o.intensity_every == 0:
             self.choose_intensity(t, p_now, p_exp)
-        held = x.cadence[t] | np.zeros(x.runs, dtype=bool)
+        held = x.cadence[t] | np.zeros(self.n_runs, dtype=bool)
         for mi in np.flatnonzero(x.meeting_week == t):
             held |= u_talks < x.meeting_probability[:, mi]
         rows = np.flatnonzero(held & (self.status == FIGHTING))
-        failed = np.zeros(x.runs, dtype=bool)
+        failed = np.zeros(self.n_runs, dtype=bool)
         if rows.size:
             failed[rows] = ~self.talks(t, rows, p_now, p_exp)
         self.rec["held"][t, rows] = True
@@ -768,7 +880,7 @@ class _Simulation:
     def scope(self, rows: np.ndarray) -> np.ndarray:
         """Where to compute values for ``rows``: every run while they are most of them (reading
         whole arrays costs less than gathering), else ``rows`` itself."""
-        return self.every if 2 * rows.size > self.x.runs else rows
+        return self.every if 2 * rows.size > self.n_runs else rows
 
     def red_bounds(self, rows: np.ndarray) -> np.ndarray:
         """Current (softened) red-line bounds, (B', Lr); computed once a week on every run (the
@@ -776,7 +888,7 @@ class _Simulation:
         if self._bounds is None:
             x = self.x
             sign = np.where(x.red_above, 1.0, -1.0)
-            bound = x.red_bound + sign * self.red_offset
+            bound = x.red_bound + sign * self.red_offset.T
             if self.has_aims:  # only a maximal type holds red lines
                 side = np.where(x.red_actor == x.r, 0, np.where(x.red_actor == x.u, 1, -1))
                 limited = np.where(side >= 0, ~self.maximal[:, np.maximum(side, 0)], False)
@@ -813,7 +925,7 @@ class _Simulation:
         y = self.revenue(rows, p_now, self.high[rows]) / self.revenue0[rows]
         fr = self.forces["R"][rows] / self.forces0["R"][rows]
         fu = self.forces["U"][rows] / self.forces0["U"][rows]
-        aid = self.aid(self.engaged[rows], rows) / self.aid(self.engaged0[rows], rows)
+        aid = self.aid(self.engaged[:, rows], rows) / self.aid0[rows]
         factor[:, x.r] = (power(np.maximum(fr, 1e-9), th["theta_forces"])
                           * power(np.maximum(y, 1e-9), th["theta_revenue"])
                           * power(np.maximum(k / k0, 1e-9), th["theta_front"]))
@@ -821,8 +933,11 @@ class _Simulation:
                           * power(aid, th["theta_aid"])
                           * power(np.maximum((1 - k) / (1 - k0), 1e-9), th["theta_front"]))
         if x.parties.size:
-            factor[:, x.parties] = self.engaged[rows]
-        return x.capability[rows] * factor[:, :, None]
+            factor[:, x.parties] = self.engaged[:, rows].T
+        cap = pick(x.capability, rows)
+        for d in range(cap.shape[2]):  # issue by issue: (B', N) steps, not inner loops of D
+            cap[:, :, d] *= factor
+        return cap
 
     def forecast(self, rows: np.ndarray, p_now: dict) -> np.ndarray:
         """The talks model's forecast for runs ``rows``, batched (§7.3); dynamic models' moved
@@ -830,8 +945,8 @@ class _Simulation:
         from detente.models import get_model
 
         x = self.x
-        pos = self.positions[rows]
-        sal = x.salience[rows]
+        pos = pick(self.positions, rows)
+        sal = pick(x.salience, rows)
         cap = self.capabilities(rows, p_now)
         if x.model == "smp":  # KTAB's limits: saliences sum to at most 1, capabilities > 0
             sal = sal / np.maximum(row_sum(sal)[..., None], 1.0)
@@ -839,7 +954,7 @@ class _Simulation:
         batch = batch_from_arrays(pos, sal, cap, low=x.low, high=x.high,
                                   reference=self.m.line_terms(self.k[rows], rows))
         traj = get_model(x.model).run(batch, x.model_options)
-        moved = clip(traj.positions[:, -1], x.low, x.high)
+        moved = clip(traj.positions[:, -1], self.lo_full[:rows.size], self.hi_full[:rows.size])
         if x.red_actor.size:
             bound = self.red_bounds(rows)
             for li in range(x.red_actor.size):
@@ -847,38 +962,49 @@ class _Simulation:
                 hold = np.minimum if x.red_above[li] else np.maximum
                 moved[:, a, d] = hold(moved[:, a, d], bound[:, li])
         self.positions[rows] = moved
-        return np.where(self.fixed[rows], self.fixval[rows], traj.forecast)
+        return np.where(pick(self.fixed, rows), pick(self.fixval, rows), traj.forecast)
 
     def talks(self, t: int, rows: np.ndarray, p_now: dict, p_exp: dict) -> np.ndarray:
         """One talks round in runs ``rows``; returns (B',) whether a whole deal was agreed."""
-        x = self.x
         y = self.forecast(rows, p_now)
-        # while most runs are in the talks, values on every run (no copies of the state), then
-        # the runs in the talks; once most have ended, on those runs alone
+        # while most runs are in the talks, the round is computed on every run (no copies of the
+        # state) and its decisions kept in the runs in the talks; once most have ended, on those
+        # runs alone
         scope = self.scope(rows)
-        high = take(self.high, scope)
-        beliefs = [self.beliefs(s, t, scope, p_now, p_exp, high) for s in "RU"]
-        outlooks = [self.outlook(scope, b) for b in beliefs]
-        losses = [self.losses(s, scope, outlooks[s]) for s in (0, 1)]
-        values = [self.value(s, scope, beliefs[s], outlook=outlooks[s], losses=losses[s])
+        if scope is rows:
+            return self.round(t, rows, y, p_now, p_exp, None)
+        inside = np.zeros(self.n_runs, dtype=bool)
+        inside[rows] = True
+        y_all = np.zeros_like(self.fixval)
+        y_all[rows] = y
+        return self.round(t, scope, y_all, p_now, p_exp, inside)[rows]
+
+    def round(self, t: int, rows: np.ndarray, y: np.ndarray, p_now: dict, p_exp: dict,
+              inside: np.ndarray | None) -> np.ndarray:
+        """The proposal on the forecast y (B', D), the veto players' decisions and the partial
+        deals in runs ``rows``, of which only those ``inside`` (every one if None) are in the
+        talks (the others are computed and left unchanged); returns (B',) whether a whole deal
+        was agreed."""
+        x = self.x
+        keep = rows if inside is None else np.flatnonzero(inside)  # the runs in the talks
+        high = take(self.high, rows)
+        beliefs = [self.beliefs(s, t, rows, p_now, p_exp, high) for s in "RU"]
+        outlooks = [self.outlook(rows, b) for b in beliefs]
+        losses = [self.losses(s, rows, outlooks[s]) for s in (0, 1)]
+        values = [self.value(s, rows, beliefs[s], outlook=outlooks[s], losses=losses[s])
                   for s in (0, 1)]
-        if scope is not rows:
-            values = [v[rows] for v in values]
-            outlooks = [tuple(o[rows] for o in out) for out in outlooks]
-            losses = [_rows_of(ls, rows) for ls in losses]
-            beliefs = [_Beliefs(*(getattr(b, f)[rows] for f in _BELIEF_FIELDS))
-                       for b in beliefs]
         if x.proposer == "mediator":
             y = self.mediate(rows, y, values)
         elif x.proposer in ("R", "U"):
             y = self.propose(0 if x.proposer == "R" else 1, t, rows, y, p_now, p_exp, values)
-        self.proposal[rows] = y
+        part = slice(None) if inside is None else keep
+        self.proposal[keep] = y if inside is None else pick(y, keep)
         offer = {v: np.abs(self.actor_ideal(v, rows) - y) for v in {*x.veto, x.r}}  # |x̂_v − y|
-        self.rec["pape"][t, rows] = self.pape(rows, offer[x.r], losses[0][0], outlooks[0],
-                                              beliefs[0])
+        self.rec["pape"][t, keep] = self.pape(rows, offer[x.r], losses[0][0], outlooks[0],
+                                              beliefs[0])[part]
         refused_by = np.full(rows.size, -1)
         reason = np.zeros(rows.size, dtype=np.int8)
-        line = self.m.line_terms(self.k[rows], rows)
+        line = self.m.line_terms(take(self.k, rows), rows)
         for v in x.veto:
             red = self.crossed(v, y, rows)
             own = self.own_value(v, rows, values, line)
@@ -886,21 +1012,28 @@ class _Simulation:
             new = refused_by < 0
             refused_by = np.where(new & (red | low), v, refused_by)
             reason = np.where(new & red, RED_LINE, np.where(new & low & ~red, VALUE, reason))
-        self.rec["vetoed_by"][t, rows] = refused_by
-        self.rec["reason"][t, rows] = reason
+        self.rec["vetoed_by"][t, keep] = refused_by[part]
+        self.rec["reason"][t, keep] = reason[part]
         if self.has_aims:
             for s, actor in ((0, x.r), (1, x.u)):
-                self._learn_aims(s, rows, refused_by == actor, t, p_now, p_exp, y)
-        deal = refused_by < 0
+                self._learn_aims(s, keep, (refused_by == actor)[part], t, p_now, p_exp, y[part])
+        deal = refused_by < 0 if inside is None else (refused_by < 0) & inside
         g = rows[deal]
         self.status[g] = AGREEMENT
         self.terms[g] = y[deal]
         self.end_week[g] = t
         self.first[g[self.first[g] < 0]] = t
-        if (~deal).any() and x.partial.shape[0]:
-            self.partial_deals(rows[~deal], y[~deal], outlooks, beliefs,
-                               [_rows_of(ls, ~deal) for ls in losses],
-                               {v: o[~deal] for v, o in offer.items()}, ~deal)
+        failed = ~deal if inside is None else ~deal & inside
+        if failed.any() and x.partial.shape[0]:
+            if inside is None:
+                self.partial_deals(rows[failed], y[failed],
+                                   [tuple(o[failed] for o in out) for out in outlooks],
+                                   [_Beliefs(*(getattr(b, f)[failed] for f in _BELIEF_FIELDS))
+                                    for b in beliefs],
+                                   [_rows_of(ls, failed) for ls in losses],
+                                   {v: o[failed] for v, o in offer.items()})
+            else:
+                self.partial_deals(rows, y, outlooks, beliefs, losses, offer, failed, line)
         return deal
 
     def pape(self, rows: np.ndarray, offer: np.ndarray, win: np.ndarray | None, outlook: tuple,
@@ -920,7 +1053,7 @@ class _Simulation:
             return self.ideal(0, rows)
         if actor == self.x.u:
             return self.ideal(1, rows)
-        return self.x.ideal[rows, actor]
+        return take(self.x.ideal[:, actor], rows)
 
     def own_value(self, actor: int, rows: np.ndarray, values: list, line: np.ndarray,
                   mask: int | None = None) -> np.ndarray:
@@ -930,7 +1063,7 @@ class _Simulation:
             return values[0]
         if actor == self.x.u:
             return values[1]
-        return self.m.utility(actor, self.x.ideal[rows, actor], line, rows, mask)
+        return self.m.utility(actor, take(self.x.ideal[:, actor], rows), line, rows, mask)
 
     def mediate(self, rows: np.ndarray, fallback: np.ndarray, values: list) -> np.ndarray:
         """The midpoint (shifted by the bias) of the terms both belligerents accept on the line
@@ -990,18 +1123,21 @@ class _Simulation:
         return best
 
     def partial_deals(self, rows: np.ndarray, y: np.ndarray, outlooks: list, beliefs: list,
-                      losses: list, offer: dict, sub: np.ndarray) -> None:
+                      losses: list, offer: dict, inside: np.ndarray | None = None,
+                      line: np.ndarray | None = None) -> None:
         """Try each issue subset not yet settled: every veto player accepts iff no red line on
         it is crossed and its restricted utility of the terms beats fighting on for them.
         ``losses``: the belligerents' :meth:`losses` in runs ``rows``; ``offer``: each veto
-        player's |x̂_v − y|."""
+        player's |x̂_v − y|; ``inside`` (B',): the runs that try (every one if None); ``line``
+        the freeze terms on the current front in ``rows`` when already taken."""
         x = self.x
-        outlooks = [tuple(o[sub] for o in out) for out in outlooks]
-        beliefs = [_Beliefs(*(getattr(b, f)[sub] for f in _BELIEF_FIELDS)) for b in beliefs]
-        line = self.m.line_terms(self.k[rows], rows)
+        if line is None:
+            line = self.m.line_terms(take(self.k, rows), rows)
         for si in range(x.partial.shape[0]):
-            mask = np.broadcast_to(x.partial[si], y.shape) & ~self.fixed[rows]
-            open_ = ~self.partial_on[rows, si] & (row_sum(mask) > 0)
+            mask = np.broadcast_to(x.partial[si], y.shape) & ~take(self.fixed, rows)
+            open_ = ~take(self.partial_on[:, si], rows) & (row_sum(mask) > 0)
+            if inside is not None:
+                open_ &= inside
             mask_index = si
             if not open_.any():
                 continue
@@ -1024,8 +1160,8 @@ class _Simulation:
         """A week of war for the runs still fighting (§7.6, §5.4, §5.8); computed on every run
         and applied where ``on`` (cheaper than gathering the fighting runs)."""
         x, o, p = self.x, self.o, p_now
-        u_battle = self.g["battle"].random(x.runs)
-        eps = self.g["battle"].standard_normal(x.runs)
+        u_battle = self.g["battle"].random(self.n_runs)
+        eps = self.g["battle"].standard_normal(self.n_runs)
         on = self.status == FIGHTING
         for side in "RU":
             self.casualties[side][:] = 0.0
@@ -1051,7 +1187,7 @@ class _Simulation:
         else:
             edge = prob - 0.5
             drift = np.where(np.abs(edge) < x.front["band"], 0.0,
-                             self.m.tempo_now[:, t] * iota * edge * x.front["step"])
+                             self.m.tempo_now[t] * iota * edge * x.front["step"])
             move = drift + x.front["noise"] * eps
             for fi in range(x.fort_at.size):
                 inside = (k >= x.fort_at[fi]) & (k < x.fort_at[fi] + x.fort_width[fi])
@@ -1071,17 +1207,20 @@ class _Simulation:
                                    self.discontent)
         for li, a in enumerate(x.red_actor):  # red lines soften once their holder's cost is high
             holder = self.cost["R"] if a == x.r else self.cost["U"]
-            self.red_offset[:, li] += np.where(on & (holder > x.red_threshold[:, li]),
-                                               x.red_softening[:, li], 0.0)
+            self.red_offset[li] += np.where(on & (holder > self.red_threshold[li]),
+                                            self.red_softening[li], 0.0)
         hazard_r = p["R.collapse"] * np.exp(x.economy["collapse_slope"] * self.discontent)
         par = x.war.params
-        ended = np.select(
-            [k >= 1.0, k <= 0.0, u_collapse[1] < hazard_r, u_collapse[2] < p["U.collapse"],
-             (self.cost["R"] >= par["R.capacity"])
-             | (self.forces["R"] < FORCE_FLOOR * self.forces0["R"]),
-             (self.cost["U"] >= par["U.capacity"])
-             | (self.forces["U"] < FORCE_FLOOR * self.forces0["U"])],
-            [VICTORY_R, VICTORY_U, COLLAPSE_R, COLLAPSE_U, EXHAUSTED_R, EXHAUSTED_U], FIGHTING)
+        ended = np.full(self.n_runs, FIGHTING)  # the first end that holds, in this order
+        for cond, mode in (
+                ((self.cost["U"] >= par["U.capacity"])
+                 | (self.forces["U"] < FORCE_FLOOR * self.forces0["U"]), EXHAUSTED_U),
+                ((self.cost["R"] >= par["R.capacity"])
+                 | (self.forces["R"] < FORCE_FLOOR * self.forces0["R"]), EXHAUSTED_R),
+                (u_collapse[2] < p["U.collapse"], COLLAPSE_U),
+                (u_collapse[1] < hazard_r, COLLAPSE_R),
+                (k <= 0.0, VICTORY_U), (k >= 1.0, VICTORY_R)):
+            np.copyto(ended, mode, where=cond)
         stop = on & (ended != FIGHTING)
         self.status = np.where(stop, ended, self.status)
         self.end_week = np.where(stop, t + 1, self.end_week)
@@ -1091,18 +1230,18 @@ class _Simulation:
         """Frustration, then retaliation or exit of engaged third parties (§7.5)."""
         x = self.x
         j = x.parties.size
-        draws = self.g["third_party"].random((2, j, x.runs)) if j else None
+        draws = self.g["third_party"].random((2, j, self.n_runs)) if j else None
         if not j:
             return
-        th = x.third
-        fighting = (self.status == FIGHTING)[:, None]
-        esc = self.high.astype(float)[:, None]
-        phi = th["persistence"] * self.phi + th["frustration_failed"] * failed[:, None] \
+        th = self.th  # (J, B) each, like the state
+        fighting = self.status == FIGHTING
+        esc = self.high.astype(float)
+        phi = th["persistence"] * self.phi + th["frustration_failed"] * failed \
             + th["frustration_escalation"] * esc
         self.phi = np.where(fighting, phi, self.phi)
         engaged = fighting & (self.engaged > 0)
-        retaliate = expit(th["retaliate_base"] + th["retaliate_slope"] * self.phi) > draws[0].T
-        leave = expit(th["exit_base"] + th["exit_slope"] * self.phi) > draws[1].T
+        retaliate = expit(th["retaliate_base"] + th["retaliate_slope"] * self.phi) > draws[0]
+        leave = expit(th["exit_base"] + th["exit_slope"] * self.phi) > draws[1]
         self.retaliated |= engaged & retaliate
         self.engaged = np.where(engaged & leave, 0.0, self.engaged)
 
@@ -1110,9 +1249,9 @@ class _Simulation:
         fighting = self.status == FIGHTING
         self.rec["deal"][t] = self.status == AGREEMENT
         self.rec["partial"][t] = self.partial_on
-        self.rec["engagement"][t] = self.engaged
+        self.rec["engagement"][t] = self.engaged.T
         self.rec["front"][t + 1] = self.k
-        rows = np.arange(self.x.runs)
+        rows = self.every
         self.rec["revenue"][t] = self.revenue(rows, p_now, self.high & fighting)
         self.rec["intensity"][t] = np.where(fighting, np.where(
             self.high, self.x.economy["high_tempo"], 1.0), 0.0)
@@ -1135,7 +1274,8 @@ class _Simulation:
             partial_in_force=r["partial"].transpose(1, 0, 2), terms=self.terms,
             partial_terms=partial_terms, proposal=self.proposal, talks_held=r["held"].T,
             vetoed_by=r["vetoed_by"].T, veto_reason=r["reason"].T,
-            engagement=r["engagement"].transpose(1, 0, 2), retaliated=self.retaliated,
+            engagement=r["engagement"].transpose(1, 0, 2),
+            retaliated=np.ascontiguousarray(self.retaliated.T),
             front=r["front"].T, revenue_R=r["revenue"].T, intensity=r["intensity"].T,
             cost_R=self.cost["R"], cost_U=self.cost["U"], discontent=self.discontent,
             mobilised=self.mobilised, maximal=self.maximal, aims_belief=self.mu,
