@@ -51,8 +51,9 @@ def war_options(given: dict[str, Any] | None = None) -> Any:
 
 
 def is_coupled(scenario: Scenario, options: Any) -> bool:
-    """A scenario with `war.talks` runs the coupled kernel unless a §5 variant is asked for."""
-    named = isinstance(options, WarOptions) and options.variant != "smith-stam"
+    """A scenario with `war.talks` runs the coupled kernel unless a §5 variant is asked for
+    (``-O variant=...``, smith-stam included: given explicitly it was silently ignored)."""
+    named = isinstance(options, WarOptions) and "variant" in options.model_fields_set
     return scenario.war is not None and scenario.war.talks is not None and not named
 
 
@@ -62,7 +63,7 @@ def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str
                 max_memory: int | None = None, digest: bool = False) -> Any:
     """One variant through the runner (the same seed gives every variant the same streams):
     the coupled model on a scenario with talks, else the §5 kernel. ``digest``: a coupled
-    variant keeps only what its summaries read (:class:`~detente.analysis.coupled.CoupledDigest`)."""
+    variant keeps only what its summaries read (:class:`~.coupled.CoupledDigest`)."""
     from detente.runtime import Experiment, run
 
     if is_coupled(scenario, options):
@@ -146,8 +147,11 @@ def _delta(alt: Any, base: Any, week: int) -> dict[str, Any]:
 def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str], runs: int,
             seed: int, options: WarOptions, horizon: int | None = None,
             progress: Callable[[str], None] | None = None, backend: Any = None,
-            max_memory: int | None = None) -> dict[str, Any]:
-    """Baseline and each lever alone, under each hypothesis: the object of `compare --json`."""
+            max_memory: int | None = None, baselines: dict[str, Any] | None = None
+            ) -> dict[str, Any]:
+    """Baseline and each lever alone, under each hypothesis: the object of `compare --json`.
+    ``baselines``, when given, receives each hypothesis's baseline run (a caller summarises
+    them without running them again)."""
     if late := late_levers(scenario, levers, horizon):  # every such lever at once, before any run
         raise InputError(late)
     result: dict[str, Any] = {"hypotheses": {}}
@@ -156,6 +160,8 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
                            max_memory=max_memory, digest=True)
         if progress:
             progress(f"{hyp}: baseline")
+        if baselines is not None:
+            baselines[hyp] = base
         entry: dict[str, Any] = {"baseline": summarize(base), "levers": {},
                                  "warnings": list(base.warnings)}
         weeks = [w for w in CHECKPOINTS if w <= base.inputs.horizon]
