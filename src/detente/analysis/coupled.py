@@ -224,13 +224,13 @@ class DigestFold:
         veto = np.bincount(out.vetoed_by[refused].astype(np.int64) * len(VETO_REASONS)
                            + out.veto_reason[refused], minlength=n_actors * len(VETO_REASONS))
         counts = {
-            "deal": out.deal_in_force.sum(axis=0, dtype=np.int64),
-            "partial": out.partial_in_force.sum(axis=0, dtype=np.int64),
+            "deal": _count_runs(out.deal_in_force),
+            "partial": _count_runs(out.partial_in_force),
             "end_mode": np.bincount(out.end_mode, minlength=len(END_MODES)).astype(np.int64),
             "veto": veto.reshape(n_actors, len(VETO_REASONS)).astype(np.int64),
-            "engaged": (out.engagement > 0).sum(axis=0, dtype=np.int64),
-            "retaliated": out.retaliated.sum(axis=0, dtype=np.int64),
-            "high_intensity": (out.intensity > 1.0).sum(axis=0, dtype=np.int64),
+            "engaged": _count_runs(out.engagement > 0),
+            "retaliated": _count_runs(out.retaliated),
+            "high_intensity": _count_runs(out.intensity > 1.0),
         }
         return {
             "runs": int(out.end_mode.size), "counts": counts, "talks_held": int(held.sum()),
@@ -242,6 +242,16 @@ class DigestFold:
             "deal_at": out.deal_in_force[:, at],
             "deal_bits": np.packbits(out.deal_in_force, axis=1),
         }
+
+
+def _count_runs(mask: np.ndarray) -> np.ndarray:
+    """True values over the runs axis of a bool (B, T) or (B, T, K) array, int64 (T,) or
+    (T, K); a (B, T, K) array is counted one k at a time (summing it whole ran ten times slower
+    on the kernel's week-major layout)."""
+    if mask.ndim < 3:
+        return mask.sum(axis=0, dtype=np.int64)
+    return np.stack([mask[..., k].sum(axis=0, dtype=np.int64) for k in range(mask.shape[-1])],
+                    axis=-1).reshape(mask.shape[1:])
 
 
 def _latest(values: np.ndarray, week: int) -> np.ndarray:
