@@ -55,6 +55,7 @@ class RunSum:
     """
 
     def __init__(self, runs: int, first: np.ndarray) -> None:
+        self.whole = len(first) == runs  # one block: numpy's own sum of it
         self.pairwise = first.ndim > 1 and first.strides[0] < min(first.strides[1:])
         self.tree = _pairwise_tree(0, runs)
         self.leaves = _tree_leaves(self.tree)
@@ -64,6 +65,10 @@ class RunSum:
         self.total: np.ndarray | None = None
 
     def add(self, rows: np.ndarray) -> None:
+        if self.whole:  # as the summaries summed it, one trailing column at a time
+            self.total = (np.add.reduce(rows, axis=0) if rows.ndim < 3 else np.stack(
+                [np.add.reduce(rows[..., k], axis=0) for k in range(rows.shape[-1])], axis=-1))
+            return
         if not self.pairwise:
             self.total = (np.add.reduce(rows, axis=0) if self.total is None else
                           np.add.reduce(np.concatenate([self.total[None], rows]), axis=0))
@@ -79,7 +84,7 @@ class RunSum:
         self.pending, self.at = self.pending[lo - self.at:], lo
 
     def result(self) -> np.ndarray:
-        if not self.pairwise:
+        if self.whole or not self.pairwise:
             assert self.total is not None
             return self.total
         return _tree_sum(self.tree, iter(self.sums))
@@ -220,9 +225,10 @@ class DigestFold:
         at = [w - 1 for w in self.weeks]
         held = out.talks_held
         n_actors = out.positions.shape[1]
-        refused = held & (out.vetoed_by >= 0)
-        veto = np.bincount(out.vetoed_by[refused].astype(np.int64) * len(VETO_REASONS)
-                           + out.veto_reason[refused], minlength=n_actors * len(VETO_REASONS))
+        by, why = out.vetoed_by.T, out.veto_reason.T  # week-major, as the kernel wrote them
+        refused = held.T & (by >= 0)
+        veto = np.bincount(by[refused].astype(np.int64) * len(VETO_REASONS) + why[refused],
+                           minlength=n_actors * len(VETO_REASONS))
         counts = {
             "deal": _count_runs(out.deal_in_force),
             "partial": _count_runs(out.partial_in_force),
