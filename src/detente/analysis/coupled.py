@@ -23,10 +23,11 @@ QUANTILES = (5, 25, 50, 75, 95)
 
 @dataclass(frozen=True)
 class CoupledRun:
-    """One variant (hypothesis x levers) of the coupled model over many runs."""
+    """One variant (hypothesis x levers) of the coupled model over many runs: ``outcome`` every
+    run's arrays, or (``run_coupled(..., digest=True)``) the :class:`CoupledDigest` of them."""
 
     inputs: CoupledInputs
-    outcome: CoupledOutcome
+    outcome: CoupledOutcome | CoupledDigest
     levers: tuple[str, ...]
     provenance: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
