@@ -354,6 +354,9 @@ WAR_COUPLED_NOTE = (
     "run-week than the §5 kernel; the kernel's week loop is nearly all of the time and the compile "
     "(every run's prospect path pi (B, L, T), 750 MB at 100,000 runs) most of the memory. The "
     "1.5 s goal belongs to the §5 kernel (the next row).")
+WAR_SECTION5_NOTE = (
+    "war (§5): the kernel is about half of the CPU time; the rest is start-up (imports, parsing "
+    "the flagship's YAML: the start-up row's work) and compiling 100,000 runs' parameters.")
 
 
 def row_war(repeat: int, variant: str | None) -> Row:
@@ -362,7 +365,7 @@ def row_war(repeat: int, variant: str | None) -> Row:
         return row_alone("war, flagship, 100,000 runs x 104 weeks, coupled model (§7)", args,
                          repeat, 1.5, WAR_COUPLED_NOTE)
     return row_alone(f"war, flagship, 100,000 runs x 104 weeks, §5 kernel ({variant})",
-                     [*args, "-O", f"variant={variant}"], repeat, 1.5)
+                     [*args, "-O", f"variant={variant}"], repeat, 1.5, WAR_SECTION5_NOTE)
 
 
 def row_report(repeat: int) -> Row:
