@@ -7,14 +7,15 @@ backend: each block carries its own random streams (:mod:`detente.runtime.seeds`
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detente.errors import InputError, problem
+
+if TYPE_CHECKING:  # pools are imported where they start: a one-block run in this process
+    from concurrent.futures import Executor  # needs neither (start-up time, issue 14)
 
 Progress = Callable[[int, int], None]
 
@@ -36,6 +37,8 @@ def in_order(done: Iterator[tuple[int, Any]], total: int, progress: Progress | N
 
 def _executor_done(pool: Executor, fn: Callable[[Any], Any], jobs: Sequence[Any]
                    ) -> Iterator[tuple[int, Any]]:
+    from concurrent.futures import as_completed
+
     futures = {pool.submit(fn, job): k for k, job in enumerate(jobs)}
     for fut in as_completed(futures):
         yield futures.pop(fut), fut.result()  # the pool keeps no result once it is handed on
@@ -65,6 +68,8 @@ class InProcess:
                 threads_ok: bool = True) -> Iterator[Any]:
         """The results in job order, each as soon as it and every earlier one are done."""
         if threads_ok and len(jobs) > 1 and self.threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
             with ThreadPoolExecutor(max_workers=min(self.threads, len(jobs))) as pool:
                 yield from _executor_map(pool, fn, jobs, progress)
             return
@@ -92,6 +97,9 @@ class Processes:
     def ordered(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None,
                 threads_ok: bool = True) -> Iterator[Any]:
         """The results in job order, each as soon as it and every earlier one are done."""
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(max_workers=self.n, mp_context=mp.get_context(method)) as pool:
             yield from _executor_map(pool, fn, jobs, progress)
