@@ -28,23 +28,29 @@ def stages(runs: int) -> None:
     """Seconds per stage of one report, in this process."""
     t0 = time.perf_counter()
     import detente.cli  # noqa: F401  (what the command imports before it runs)
+    import detente.compile.coupled as compiler
     import detente.war.coupled as kernel
     from detente.analysis import report_data as rd
     from detente.report import render_report
     from detente.report.data import cited_text
     from detente.scenario import load_scenario
 
-    clock = {"kernel": 0.0}
-    simulate = kernel.simulate_coupled
+    clock = {"kernel": 0.0, "compile": 0.0}
 
-    def timed(*args, **kwargs):
-        t = time.perf_counter()
-        try:
-            return simulate(*args, **kwargs)
-        finally:
-            clock["kernel"] += time.perf_counter() - t
+    def clocked(module, name, key):  # time every call of module.name into clock[key]
+        fn = getattr(module, name)
 
-    kernel.simulate_coupled = timed
+        def timed(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                clock[key] += time.perf_counter() - t
+
+        setattr(module, name, timed)
+
+    clocked(kernel, "simulate_coupled", "kernel")
+    clocked(compiler, "compile_coupled", "compile")
     marks = [("imports", time.perf_counter() - t0)]
     t = time.perf_counter()
     sc = load_scenario(FLAGSHIP)
@@ -58,7 +64,8 @@ def stages(runs: int) -> None:
     data["war"] = rd.war_section(sc, runs, 0)
     war = time.perf_counter() - t
     marks += [(f"coupled kernel ({runs} runs x variants)", clock["kernel"]),
-              ("compiling and summarising the variants", war - clock["kernel"])]
+              ("compiling the variants", clock["compile"]),
+              ("digests, summaries, comparison", war - clock["kernel"] - clock["compile"])]
     t = time.perf_counter()
     data["cited_text"] = cited_text(sc, FLAGSHIP)
     marks.append(("cited paragraphs", time.perf_counter() - t))

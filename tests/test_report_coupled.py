@@ -44,18 +44,25 @@ def test_wilson_band_is_scipys_score_interval():
     assert np.all((lo >= 0) & (lo <= p) & (p <= hi) & (hi <= 1))
 
 
-def test_coupled_part_reuses_the_comparisons_baselines(flagship, monkeypatch):
-    """Each variant runs once: the baselines of the comparison, not a second simulation."""
+@pytest.mark.parametrize("path", [FLAGSHIP, WAR], ids=["coupled", "section5"])
+def test_war_section_runs_each_variant_once(path, monkeypatch):
+    """Each variant runs once: the hypotheses' summaries come from the comparison's baselines,
+    not from a second simulation (the §5 report ran every baseline twice)."""
     from detente.analysis import compare as compare_module
 
+    sc = load_scenario(path)
     calls = []
     real = compare_module.run_variant
     monkeypatch.setattr(compare_module, "run_variant",
                         lambda *a, **k: calls.append(a[1:3]) or real(*a, **k))
-    monkeypatch.setattr(rd, "simulate_summary", lambda *a, **k: pytest.fail("ran twice"))
-    rd.war_section(flagship, 10, 0)
-    hypotheses = 1 + len(flagship.hypotheses)
-    assert len(calls) == hypotheses * (1 + len(flagship.levers)) == len(set(calls))
+    section = rd.war_section(sc, 10, 0)
+    hypotheses = 1 + len(sc.hypotheses)
+    assert len(calls) == hypotheses * (1 + len(sc.levers)) == len(set(calls))
+    if "hypotheses" in section:  # §5: the same numbers simulate_summary gives
+        from detente.analysis.compare import simulate_summary, war_options
+
+        alone = simulate_summary(sc, "baseline", (), 10, 0, war_options())
+        assert section["hypotheses"]["baseline"] == alone
 
 
 def test_every_hypothesis_has_every_output_per_week_and_checkpoint(coupled, flagship):

@@ -51,24 +51,26 @@ def war_options(given: dict[str, Any] | None = None) -> Any:
 
 
 def is_coupled(scenario: Scenario, options: Any) -> bool:
-    """A scenario with `war.talks` runs the coupled kernel unless a §5 variant is asked for."""
-    named = isinstance(options, WarOptions) and options.variant != "smith-stam"
+    """A scenario with `war.talks` runs the coupled kernel unless a §5 variant is asked for
+    (``-O variant=...``, smith-stam included: given explicitly it was silently ignored)."""
+    named = isinstance(options, WarOptions) and "variant" in options.model_fields_set
     return scenario.war is not None and scenario.war.talks is not None and not named
 
 
 def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str], runs: int,
                 seed: int, options: WarOptions, horizon: int | None = None,
                 strength: dict[str, float] | None = None, backend: Any = None,
-                max_memory: int | None = None) -> Any:
+                max_memory: int | None = None, digest: bool = False) -> Any:
     """One variant through the runner (the same seed gives every variant the same streams):
-    the coupled model on a scenario with talks, else the §5 kernel."""
+    the coupled model on a scenario with talks, else the §5 kernel. ``digest``: a coupled
+    variant keeps only what its summaries read (:class:`~.coupled.CoupledDigest`)."""
     from detente.runtime import Experiment, run
 
     if is_coupled(scenario, options):
         from detente.analysis.coupled import run_coupled
 
         return run_coupled(scenario, hypothesis, levers, runs, seed, options, horizon, strength,
-                           backend, max_memory)
+                           backend, max_memory, digest=digest)
     if not isinstance(options, WarOptions):
         raise InputError([problem("these options are the coupled model's: the scenario needs a "
                                   "`war.talks` section", ("options",))])
@@ -87,8 +89,9 @@ def agreement_curve(outcome: WarOutcome) -> np.ndarray:
 def summarize(run: WarRun, checkpoints: Sequence[int] = CHECKPOINTS) -> dict[str, Any]:
     """The distribution of outcomes of one variant, as plain data."""
     if is_coupled_run(run):
-        from detente.analysis.coupled import legacy_summary, summarize_coupled
+        from detente.analysis.coupled import digested, legacy_summary, summarize_coupled
 
+        run = digested(run)
         return {**legacy_summary(run), "coupled": summarize_coupled(run)}
     out, horizon = run.outcome, run.inputs.horizon
     modes = {m: float(np.mean(out.end_mode == code)) for code, m in enumerate(END_MODES)
@@ -144,16 +147,21 @@ def _delta(alt: Any, base: Any, week: int) -> dict[str, Any]:
 def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str], runs: int,
             seed: int, options: WarOptions, horizon: int | None = None,
             progress: Callable[[str], None] | None = None, backend: Any = None,
-            max_memory: int | None = None) -> dict[str, Any]:
-    """Baseline and each lever alone, under each hypothesis: the object of `compare --json`."""
+            max_memory: int | None = None, baselines: dict[str, Any] | None = None
+            ) -> dict[str, Any]:
+    """Baseline and each lever alone, under each hypothesis: the object of `compare --json`.
+    ``baselines``, when given, receives each hypothesis's baseline run (a caller summarises
+    them without running them again)."""
     if late := late_levers(scenario, levers, horizon):  # every such lever at once, before any run
         raise InputError(late)
     result: dict[str, Any] = {"hypotheses": {}}
     for hyp in hypotheses:
         base = run_variant(scenario, hyp, (), runs, seed, options, horizon, backend=backend,
-                           max_memory=max_memory)
+                           max_memory=max_memory, digest=True)
         if progress:
             progress(f"{hyp}: baseline")
+        if baselines is not None:
+            baselines[hyp] = base
         entry: dict[str, Any] = {"baseline": summarize(base), "levers": {},
                                  "warnings": list(base.warnings)}
         weeks = [w for w in CHECKPOINTS if w <= base.inputs.horizon]
@@ -163,7 +171,7 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
             weeks = checkpoints(base.inputs.horizon)
         for lever in levers:
             alt = run_variant(scenario, hyp, (lever,), runs, seed, options, horizon,
-                              backend=backend, max_memory=max_memory)
+                              backend=backend, max_memory=max_memory, digest=True)
             if progress:
                 progress(f"{hyp}: {lever}")
             summary = summarize(alt)
@@ -198,6 +206,8 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
 
 def _unchanged(a: Any, b: Any) -> bool:
     """True when two variants' runs ended identically (common random numbers make it exact)."""
+    if hasattr(a, "same_runs"):  # coupled digests
+        return bool(a.same_runs(b))
     key = "deal_in_force" if hasattr(a, "deal_in_force") else "in_force"
     return (np.array_equal(getattr(a, key), getattr(b, key))
             and np.array_equal(a.end_week, b.end_week)
@@ -224,19 +234,22 @@ def simulate_summary(scenario: Scenario, hypothesis: str | None, levers: Sequenc
                      max_memory: int | None = None) -> dict[str, Any]:
     """One variant's outcome distribution and agreement curve: the object of `simulate --json`."""
     run = run_variant(scenario, hypothesis, levers, runs, seed, options, horizon, strength,
-                      backend, max_memory)
+                      backend, max_memory, digest=True)
     return variant_summary(run, hypothesis, levers)
 
 
 def variant_summary(run: Any, hypothesis: str | None, levers: Sequence[str]) -> dict[str, Any]:
     """:func:`simulate_summary` of a variant already simulated (a WarRun or a CoupledRun)."""
     if is_coupled_run(run):
+        from detente.analysis.coupled import digested
+
+        run = digested(run)
         return {
             "hypothesis": hypothesis or "baseline",
             "levers": list(levers),
             "horizon": run.inputs.horizon,
             **summarize(run),
-            "agreement_curve": [float(v) for v in run.outcome.deal_in_force.mean(axis=0)],
+            "agreement_curve": [float(v) for v in run.outcome.counts["deal"] / run.outcome.runs],
             "durations": distribution(run.outcome.end_week.astype(float)),
             "shares": distribution(np.array([])),
             "warnings": list(run.warnings),

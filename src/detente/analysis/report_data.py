@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from detente import __version__
-from detente.analysis.compare import compare, is_coupled, simulate_summary, war_options
+from detente.analysis.compare import compare, is_coupled, variant_summary, war_options
 from detente.errors import InputError, ModelError, problem
 from detente.results import Results
 from detente.runtime import negotiate
@@ -170,16 +170,16 @@ def war_section(scenario: Scenario, runs: int, seed: int, backend: Any = None) -
     """Every lever beside the baseline under every hypothesis (common random numbers). On a
     coupled scenario the §7.8 outputs per hypothesis (:func:`coupled_view`), built from the
     comparison's own baseline runs; on a §5 scenario each baseline's outcome distribution too
-    (:func:`~detente.analysis.compare.simulate_summary`)."""
+    (:func:`~detente.analysis.compare.variant_summary` of the comparison's baseline runs)."""
     opts = war_options()
     hypotheses = ["baseline", *[h.id for h in scenario.hypotheses]]
+    baselines: dict[str, Any] = {}
     comparison = compare(scenario, hypotheses, [lv.id for lv in scenario.levers], runs, seed,
-                         opts, backend=backend)
+                         opts, backend=backend, baselines=baselines)
     if is_coupled(scenario, opts):
         return {"coupled": coupled_view(scenario, comparison, runs), "comparison": comparison,
                 "options": opts.as_dict()}
-    return {"hypotheses": {h: simulate_summary(scenario, h, (), runs, seed, opts,
-                                               backend=backend) for h in hypotheses},
+    return {"hypotheses": {h: variant_summary(baselines[h], h, ()) for h in hypotheses},
             "comparison": comparison, "options": opts.as_dict()}
 
 

@@ -77,17 +77,30 @@ def marked(paragraph: dict[str, Any]) -> markupsafe.Markup:
 
 @cache
 def environment() -> jinja2.Environment:
+    # the compiled templates are cached on disk (jinja's per-user temporary directory): compiling
+    # them was a quarter of a second of every report
     env = jinja2.Environment(loader=jinja2.PackageLoader("detente.report", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True,
+                             bytecode_cache=jinja2.FileSystemBytecodeCache())
     env.filters.update(evidence_text=evidence_text, evidence_mark=evidence_mark, number=number,
                        quantity=quantity, marked=marked)
     return env
 
 
+def chart_data(data: dict[str, Any]) -> dict[str, Any]:
+    """What the report's scripts read of ``data``: all of it but, on a coupled scenario, the
+    lever comparison (its charts and tables are drawn from ``war.coupled``; the comparison's
+    numbers are in the page's tables)."""
+    war = data.get("war")
+    if not war or "coupled" not in war:
+        return data
+    return {**data, "war": {k: v for k, v in war.items() if k != "comparison"}}
+
+
 def render_report(data: dict[str, Any]) -> str:
     """The report as one HTML string (Plotly.js inlined, about 5 MB)."""
-    payload = json.dumps(data).replace("</", "<\\/")
+    payload = json.dumps(chart_data(data), separators=(",", ":")).replace("</", "<\\/")
     return environment().get_template("report.html.j2").render(
         data=data, sc=data["scenario"], sources=data["scenario"]["sources"],
         provenance=json.dumps(data["provenance"], indent=2), payload=payload,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from detente import __version__
 from detente.errors import InputError, problem
@@ -22,6 +22,16 @@ from detente.scenario.schema import Scenario
 from detente.seeds import Streams
 
 MAX_HORIZON = 1040
+
+
+class Fold(Protocol):
+    """Reduces a model's block outputs as they come (:func:`run_payload`)."""
+
+    def add(self, state: Any, part: Any) -> Any:
+        """The state with one more block's output folded in (``state`` None for the first)."""
+
+    def finish(self, state: Any) -> Any:
+        """The result from the state after the last block."""
 
 
 @dataclass(frozen=True)
@@ -66,8 +76,10 @@ class Experiment:
 
 
 def run(experiment: Experiment, backend: Backend | None = None,
-        progress: Progress | None = None) -> Any:
-    """Run ``experiment`` on ``backend`` (default: this process) and return its Results."""
+        progress: Progress | None = None, fold: Fold | None = None) -> Any:
+    """Run ``experiment`` on ``backend`` (default: this process) and return its Results; with
+    ``fold`` (:func:`run_payload`) the Results' output is the folded state, not the kernel's
+    arrays of every run."""
     from detente.results import Results
 
     backend = backend or InProcess()
@@ -91,7 +103,7 @@ def run(experiment: Experiment, backend: Backend | None = None,
     if spec.repeats and opts.repetitions > 1:  # type: ignore[attr-defined]
         work = payload.repeat(opts.repetitions)  # type: ignore[attr-defined]
     output, n_blocks = run_payload(spec, work, work.draws if spec.kind != "war" else size, opts,
-                                   streams, backend, progress)
+                                   streams, backend, progress, fold)
     provenance = {
         "scenario_sha256": experiment.scenario.sha256(),
         "model": spec.name,
@@ -144,10 +156,20 @@ def _check_budget(experiment: Experiment, opts: Options) -> None:
 
 
 def run_payload(spec: ModelSpec, payload: Any, size: int, opts: Options, streams: Streams,
-                backend: Backend, progress: Progress | None = None) -> tuple[Any, int]:
-    """Split compiled inputs into the model's fixed blocks, run them, gather the outputs."""
+                backend: Backend, progress: Progress | None = None, fold: Fold | None = None
+                ) -> tuple[Any, int]:
+    """Split compiled inputs into the model's fixed blocks, run them, gather the outputs.
+
+    With ``fold`` each block's output is folded in (``fold.add``) and dropped, in block order
+    whatever order the blocks finish in, and ``fold.finish`` gives the result: memory grows
+    with the block, not with the runs, and the numbers are the same on one worker or many."""
     jobs = [(spec.name, payload.take(sl), opts, streams.for_block(k, sl.start))
             for k, sl in enumerate(blocks(size, spec.block))]
+    if fold is not None:
+        state = None
+        for part in backend.ordered(run_job, jobs, progress, threads_ok=spec.threads):
+            state = fold.add(state, part)
+        return fold.finish(state), len(jobs)
     parts = backend.map(run_job, jobs, progress, threads_ok=spec.threads)
     return (parts[0] if len(parts) == 1 else type(parts[0]).concatenate(parts)), len(jobs)
 

@@ -8,7 +8,7 @@ backend: each block carries its own random streams (:mod:`detente.runtime.seeds`
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,17 +20,33 @@ if TYPE_CHECKING:  # pools are imported where they start: a one-block run in thi
 Progress = Callable[[int, int], None]
 
 
-def _executor_map(pool: Executor, fn: Callable[[Any], Any], jobs: Sequence[Any],
-                  progress: Progress | None) -> list[Any]:
+def in_order(done: Iterator[tuple[int, Any]], total: int, progress: Progress | None
+             ) -> Iterator[Any]:
+    """Results ``(k, result)`` arriving in any order, yielded in job order as soon as every
+    earlier job's result has been yielded; only the results that arrived early are held."""
+    early: dict[int, Any] = {}
+    following = 0
+    for count, (k, result) in enumerate(done, start=1):
+        early[k] = result
+        if progress:
+            progress(count, total)
+        while following in early:
+            yield early.pop(following)
+            following += 1
+
+
+def _executor_done(pool: Executor, fn: Callable[[Any], Any], jobs: Sequence[Any]
+                   ) -> Iterator[tuple[int, Any]]:
     from concurrent.futures import as_completed
 
     futures = {pool.submit(fn, job): k for k, job in enumerate(jobs)}
-    out: list[Any] = [None] * len(jobs)
-    for done, fut in enumerate(as_completed(futures), start=1):
-        out[futures[fut]] = fut.result()
-        if progress:
-            progress(done, len(jobs))
-    return out
+    for fut in as_completed(futures):
+        yield futures.pop(fut), fut.result()  # the pool keeps no result once it is handed on
+
+
+def _executor_map(pool: Executor, fn: Callable[[Any], Any], jobs: Sequence[Any],
+                  progress: Progress | None) -> Iterator[Any]:
+    return in_order(_executor_done(pool, fn, jobs), len(jobs), progress)
 
 
 @dataclass
@@ -46,17 +62,21 @@ class InProcess:
 
     def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None,
             threads_ok: bool = True) -> list[Any]:
+        return list(self.ordered(fn, jobs, progress, threads_ok))
+
+    def ordered(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None,
+                threads_ok: bool = True) -> Iterator[Any]:
+        """The results in job order, each as soon as it and every earlier one are done."""
         if threads_ok and len(jobs) > 1 and self.threads > 1:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=min(self.threads, len(jobs))) as pool:
-                return _executor_map(pool, fn, jobs, progress)
-        out = []
+                yield from _executor_map(pool, fn, jobs, progress)
+            return
         for k, job in enumerate(jobs, start=1):
-            out.append(fn(job))
+            yield fn(job)
             if progress:
                 progress(k, len(jobs))
-        return out
 
 
 @dataclass
@@ -72,12 +92,17 @@ class Processes:
 
     def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None,
             threads_ok: bool = True) -> list[Any]:
+        return list(self.ordered(fn, jobs, progress, threads_ok))
+
+    def ordered(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None,
+                threads_ok: bool = True) -> Iterator[Any]:
+        """The results in job order, each as soon as it and every earlier one are done."""
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(max_workers=self.n, mp_context=mp.get_context(method)) as pool:
-            return _executor_map(pool, fn, jobs, progress)
+            yield from _executor_map(pool, fn, jobs, progress)
 
 
 @dataclass
@@ -113,17 +138,22 @@ class Dask:
 
     def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None,
             threads_ok: bool = True) -> list[Any]:
+        return list(self.ordered(fn, jobs, progress, threads_ok))
+
+    def ordered(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None,
+                threads_ok: bool = True) -> Iterator[Any]:
+        """The results in job order, each as soon as it and every earlier one are done."""
         from dask.distributed import as_completed as dask_completed
 
-        client = self.client()
-        futures = client.map(fn, list(jobs), pure=False)
+        futures = self.client().map(fn, list(jobs), pure=False)
         index = {f.key: k for k, f in enumerate(futures)}
-        out: list[Any] = [None] * len(jobs)
-        for done, fut in enumerate(dask_completed(futures), start=1):
-            out[index[fut.key]] = fut.result()
-            if progress:
-                progress(done, len(jobs))
-        return out
+
+        def done() -> Iterator[tuple[int, Any]]:
+            for fut in dask_completed(futures):
+                yield index[fut.key], fut.result()
+                fut.release()  # the workers let the block's arrays go once they are here
+
+        yield from in_order(done(), len(jobs), progress)
 
     def close(self) -> None:
         if self._client is not None:
