@@ -55,6 +55,8 @@ CASES = {
     "a comment only": "# only\n",
     "ends on ---": "a: 1\n---",
     "ends on --- and CR": "\r---\r ",
+    "ends on --- and a comment": "---\r#'~|",
+    "--- inside a comment at the end": "a: 1\n# ---\n",
     "NUL": "a: \x00\n",
     "control character": "a: \x07\n",
     "lone surrogate": "a: \ud800\n",
@@ -105,9 +107,10 @@ def test_each_yaml_feature_reads_as_the_reference_reads_it(text, monkeypatch):
 def test_texts_read_apart_by_libyaml_go_to_the_reference_alone():
     """The texts on which libyaml's own reading differs (so the table above would fail if
     they went to it first)."""
-    for text in ("a:\t1\n", "\ufeff\ufeffa: 1\n", "a: !\n", "a: |#\n  x\n", "a: 1\n---"):
+    for text in ("a:\t1\n", "\ufeff\ufeffa: 1\n", "a: !\n", "a: |#\n  x\n", "a: 1\n---",
+                 "a: 1\n--- # end\n"):
         assert load.loaders_for(text) == load.LOADERS[-1:], repr(text)
-    assert load.loaders_for("name: Hello!\nissues: [a, b]\n") == load.LOADERS
+    assert load.loaders_for("name: Hello!\n# ---\nissues: [a, b]  # |\n") == load.LOADERS
 
 
 PIECES = st.sampled_from([*"ab1:- \n[]{},&*!?#|>'\"%@`~.\r\t\\", "<<", "---", "...", "\ufeff",
