@@ -196,7 +196,7 @@ def test_reused_crossing_answers_are_the_computed_ones_on_random_problems(data):
         run_exchange(*random_problem(data, data.draw(st.sampled_from([0.0, 0.5]))))
 
 
-def test_a_position_recorded_on_is_supply_issue_changes_js_crossing_answer():
+def test_a_position_recorded_on_i_supply_issue_changes_j_crossing_answer():
     """A recorded position on i's supply issue moves i's cap, so j is tested on other moves:
     here j's move crossed before and no longer does. Settling again must test j afresh (the
     case a reuse of j's answer on an unchanged j issue alone gets wrong), as the plain loop
