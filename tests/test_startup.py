@@ -117,6 +117,8 @@ def test_a_csv_file_still_reaches_its_reader():
     ["run", *RUN_BDM[1:], "--draws", "0"], ["validate", "tests/fixtures/minimal.yaml"],
     ["validate", "tests/fixtures/minimal.yaml", "--bogus"], ["models", "--json"],
     ["--help"], ["ledger", "--help"], ["rnu"], [],
+    ["run", "--version"], ["validate", "-h"], ["models", "--json", "extra"], ["--version"],
+    ["--bogus", "models"], ["models", "--show-completion"],
 ])
 def test_dispatching_one_command_says_what_the_whole_app_says(argv):
     """`detente COMMAND` builds only that command: same output, errors and exit status."""

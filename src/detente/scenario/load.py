@@ -101,7 +101,8 @@ class _BoundedLoader(_Bounds, yaml.SafeLoader):
 
 
 LOADERS: tuple[type, ...] = (_BoundedLoader,)
-"""The loaders tried in turn; the last one's error is the one reported."""
+"""The loaders, libyaml's first (:func:`loaders_for` says which a text tries in turn); the last
+one's error is the one reported."""
 
 if yaml.__with_libyaml__:
     class _FastLoader(_Bounds, Composer, yaml.cyaml.CParser, SafeConstructor, Resolver):
@@ -119,6 +120,41 @@ if yaml.__with_libyaml__:
             self._start_bounds()
 
     LOADERS = (_FastLoader, _BoundedLoader)
+
+
+_HEADER_COMMENT = re.compile(r"[-+0-9]*#")
+_BEFORE_TAG = frozenset(" \t\r\n\x85\u2028\u2029[]{},")
+_LINE_BREAKS = frozenset("\r\n\x85\u2028\u2029")
+_BLANK_TAIL = re.compile(r"(?:\s|#[^\r\n\x85\u2028\u2029]*)*")
+
+
+def _after(text: str, char: str, test: Callable[[int], bool]) -> bool:
+    """Does ``test`` hold at some occurrence of ``char`` (str.find: a plain scan, quick)?"""
+    at = text.find(char)
+    while at >= 0:
+        if test(at):
+            return True
+        at = text.find(char, at + 1)
+    return False
+
+
+def read_apart(text: str) -> bool:
+    """May libyaml's scanner read ``text`` differently from the reference's? Tabs as separators
+    (the reference refuses them), a byte-order mark left in the text, tags (a bare ``!`` reads
+    as ``''``, not null), a comment glued to a block scalar's header (the reference refuses
+    it), and a stream that ends on ``---`` and blanks or comments (the root's line) are where
+    the two were seen to differ (tests/test_scenario_yaml_readers.py)."""
+    return ("\t" in text or "\ufeff" in text
+            or _after(text, "---", lambda at: (at == 0 or text[at - 1] in _LINE_BREAKS)
+                      and _BLANK_TAIL.fullmatch(text, at + 3) is not None)
+            or _after(text, "!", lambda at: at == 0 or text[at - 1] in _BEFORE_TAG)
+            or any(_after(text, c, lambda at: _HEADER_COMMENT.match(text, at + 1) is not None)
+                   for c in "|>"))
+
+
+def loaders_for(text: str) -> tuple[type, ...]:
+    """The loaders to try on ``text`` in turn: libyaml's first unless it may read it apart."""
+    return LOADERS[-1:] if read_apart(text) else LOADERS
 
 
 def compose_yaml(text: str, loader_class: type = _BoundedLoader) -> tuple[yaml.Node | None, Any]:
@@ -162,7 +198,7 @@ def node_lines(root: yaml.Node | None) -> tuple[dict[Path, int], list[Problem]]:
 
 def yaml_lines(text: str) -> tuple[dict[Path, int], list[Problem]]:
     """Line numbers and duplicate keys of a YAML (or JSON) text; empty when it does not parse."""
-    for loader_class in LOADERS:
+    for loader_class in loaders_for(text):
         try:
             return node_lines(compose_yaml(text, loader_class)[0])
         except (yaml.YAMLError, RecursionError, UnicodeError):  # libyaml takes UTF-8 only
@@ -198,11 +234,12 @@ def parse_yaml(text: str, file: str | None) -> tuple[Any, dict[Path, int]]:
     on libyaml's parser, and where that refuses the document, again on the reference loader,
     whose message is the one reported (libyaml words its errors differently)."""
     _check_size(text, file)
+    loaders = loaders_for(text)
     try:
-        for loader_class in LOADERS[:-1]:
+        for loader_class in loaders[:-1]:
             with contextlib.suppress(yaml.YAMLError, RecursionError, UnicodeError):
                 return _compose_construct(text, file, loader_class)
-        return _compose_construct(text, file, LOADERS[-1])
+        return _compose_construct(text, file, loaders[-1])
     except yaml.YAMLError as err:
         raise InputError([_yaml_problem(err)], file) from None
     except RecursionError:
