@@ -474,6 +474,23 @@ def smp_rates() -> list[tuple[str, float, float]]:
     return rates
 
 
+def war_rates(runs: int = 10_000) -> list[tuple[str, float, float]]:
+    """(kernel, seconds, run-weeks per second): the coupled kernel on issue 11's case (the test
+    fixture, 4 actors x 6 issues, talks every 2 weeks) for each talks model, the best of two."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_coupled
+
+    from detente.scenario.schema import Scenario
+
+    fixture = Scenario.model_validate(bench_coupled.FIXTURE)
+    rates = []
+    for model in ("mean", "nash", "smp", "eum"):
+        wall, _ = bench_coupled.timed(fixture, runs, model, 2)
+        rates.append((f"coupled, fixture 4x6, {model} talks, {runs:,} runs x 104 weeks", wall,
+                      runs * 104 / wall))
+    return rates
+
+
 def kernel_rates() -> list[tuple[str, float, float]]:
     """(kernel, seconds, GFLOP/s) of each kernel in process."""
     import numpy as np
@@ -572,6 +589,12 @@ def main() -> None:
         print("|---|---:|---:|---:|")
         for name, t, rate in kernel_rates():
             print(f"| {name} | {t:.3f} | {rate:.3f} | {rate / peak:.2%} |")
+        print("\nthe war kernels, in process, 2 threads: run-weeks per second (no flop count: "
+              "their weeks are masks, gathers and branches over small arrays, not arithmetic)")
+        print("| kernel | seconds | run-weeks / s |")
+        print("|---|---:|---:|")
+        for name, t, rate in war_rates():
+            print(f"| {name} | {t:.3f} | {rate:,.0f} |")
 
 
 if __name__ == "__main__":
