@@ -1,5 +1,5 @@
 """Speed of the exchange model against decide (issue 5, item 5). Run: ``make bench`` or
-``.venv/bin/python benchmarks/bench_exchange.py [--quick]``.
+``.venv/bin/python benchmarks/bench_exchange.py [--quick | --shortcuts]``.
 
 decide's figures are its wall times for 10 rounds and one repetition on the same kind of machine
 (reference README: quiet runs, about 1.1 s of each is Python start-up), not re-measured here.
@@ -8,6 +8,7 @@ Inputs come from ``tests/fixtures/decide`` or ``../shared/reference/decide``.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from timing import best_of
 
 from detente.compile import compile_scenario
-from detente.models.exchange import ExchangeOptions
+from detente.models.exchange import ExchangeOptions, run_exchange, to_percent
 from detente.runtime import run_arrays
 from detente.runtime.backends import Processes
 from detente.scenario import load_scenario
@@ -35,6 +36,27 @@ def timed(batch, opts: ExchangeOptions, repeat: int = 1) -> float:
 
 
 ENGINES = (("decimal", "decimal"), ("compiled", "auto"), ("python", "python"))
+
+
+def shortcuts(repeat: int) -> None:
+    """The decimal engine's shortcuts against its literal loop (``shortcuts=False``), one
+    repetition of 10 rounds in this process, the two timed in turn (the same numbers:
+    tests/test_exchange_exact.py)."""
+    print("decimal engine, one repetition in process: shortcuts against the literal loop")
+    for name in DECIDE_SECONDS:
+        path = find(name)
+        if path is None:
+            continue
+        batch = compile_scenario(load_scenario(path))
+        x = to_percent(batch.position[0], batch.low, batch.high, exact=True)
+        args = (x, batch.salience[0], batch.capability[0], batch.mask[0],
+                ExchangeOptions(engine="decimal"), 0, batch.stance_order)
+        fast, plain = math.inf, math.inf
+        for _ in range(repeat):  # in turn, so both see the same load
+            plain = min(plain, best_of(lambda a=args: run_exchange(*a, shortcuts=False), 1))
+            fast = min(fast, best_of(lambda a=args: run_exchange(*a), 1))
+        print(f"{name:<16} literal {plain:.3f} s, shortcuts {fast:.3f} s "
+              f"({plain / fast:.2f}x)")
 
 
 def main(quick: bool = False) -> None:
@@ -71,4 +93,7 @@ def main(quick: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    if "--shortcuts" in sys.argv:
+        shortcuts(3)
+    else:
+        main(quick="--quick" in sys.argv)

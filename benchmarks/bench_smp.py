@@ -3,15 +3,18 @@
 
 KTAB's figures are its -O2 wall times on the same kind of machine (PEERS.md §1.5, quiet runs
 in the reference README), not re-measured here. The KTAB sample CSVs are read from
-``../shared/reference/ktab`` (the two parity cases also ship in ``tests/fixtures/ktab``). For
-160 actors KTAB's own ``dummyData-a160.csv`` is not shipped, so the 80-actor sample is extended
-with 80 seeded actors drawn from the same ranges (capability 0.4-5.1, position 40-85, salience
-8-78).
+``../shared/reference/ktab`` or ``$DETENTE_KTAB_DIR`` (the two parity cases also ship in
+``tests/fixtures/ktab``). For 160 actors KTAB's own ``dummyData-a160.csv`` is not shipped, so
+the 80-actor sample is extended with 80 seeded actors drawn from the same ranges (capability
+0.4-5.1, position 40-85, salience 8-78).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +25,7 @@ from detente.models.smp import SMPModel, SMPOptions
 from detente.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "reference" / "ktab"
+SHARED = Path(os.environ.get("DETENTE_KTAB_DIR", ROOT.parent / "shared" / "reference" / "ktab"))
 FIXTURES = ROOT / "tests" / "fixtures" / "ktab"
 KTAB_O2_SECONDS = {"SOE-Pol-Comp": 0.58, "dummyData_6Dim": 3.34, "dummyData-a040": 7.56,
                    "dummyData-a080": 85.0}
@@ -63,6 +66,47 @@ def timed(batch: Batch, repeat: int, engine: str = "auto") -> tuple[float, int]:
     return best, turns
 
 
+def ktab_csv(batch: Batch) -> str:
+    """``batch`` (one draw, one dimension, 0-100) in KTAB's CSV format, for a whole-process run."""
+    rows = [f"XYZ,  XYZ Issue,  {len(batch.actors)},  1,  ",
+            "Actor,  Description,  Influence,  XYZ Position,  XYZ Salience"]
+    rows += [f"{a},  {a},  {c:.2f},  {x:.2f},  {100 * s:.2f}" for a, c, x, s in zip(
+        batch.actors, batch.capability[0, :, 0], batch.position[0, :, 0], batch.salience[0, :, 0],
+        strict=True)]
+    return "\n".join(rows) + "\n"
+
+
+def whole_process(path: Path, repeat: int = 3) -> float:
+    """Best wall time of ``detente run PATH -m smp --json`` in a fresh process (start-up, reading
+    KTAB's CSV, the model, the JSON), with this checkout's sources first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = [sys.executable, "-m", "detente.cli", "run", str(path), "-m", "smp", "--json"]
+    subprocess.run(cmd, env=env, check=True, capture_output=True)  # byte-compiles the sources
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def whole_processes(a080: Batch) -> None:
+    from detente.models.smp import prebuilt
+
+    engine = "prebuilt compiled turns" if prebuilt() is not None else "without the prebuilt module"
+    print(f"\nwhole process, `detente run CSV -m smp --json` ({engine}; best of 3; load "
+          f"{os.getloadavg()[0]:.1f}):")
+    with tempfile.TemporaryDirectory() as tmp:
+        a160 = Path(tmp) / "dummyData-a160.csv"
+        a160.write_text(ktab_csv(extended(a080, 160)))
+        for label, path, ktab in (("dummyData-a080", case_path("dummyData-a080"), 85.0),
+                                  ("a080 + 80 seeded actors", a160, None)):
+            seconds = whole_process(path)
+            versus = f"{ktab / seconds:.0f}x KTAB -O2 ({ktab:.0f} s)" if ktab else \
+                "KTAB did not finish in 10 min"
+            print(f"  {label:<24} {seconds:6.2f} s  {versus}")
+
+
 def main(quick: bool = False) -> None:
     print("smp against KTAB -O2 (same results; KTAB times from the reference runs; detente times "
           "in-process, best of 3)")
@@ -94,11 +138,13 @@ def main(quick: bool = False) -> None:
                       100)
         many = batch_from_arrays(pos, np.repeat(base.salience, draws, 0),
                                  np.repeat(base.capability, draws, 0), low=0, high=100)
-        seconds, _ = timed(many, 1, "numpy")
-        print(f"SOE-Pol-Comp, {draws} Monte Carlo draws (positions +/- 2) in one call: "
-              f"{seconds:.2f} s = {1000 * seconds / draws:.1f} ms per draw "
-              f"({KTAB_O2_SECONDS['SOE-Pol-Comp'] * draws / seconds:.0f}x KTAB per run)")
+        for engine in ("numpy", "auto"):
+            seconds, _ = timed(many, 1, engine)
+            print(f"SOE-Pol-Comp, {draws} Monte Carlo draws (positions +/- 2) in one call, "
+                  f"engine {engine}: {seconds:.2f} s = {1000 * seconds / draws:.2f} ms per draw "
+                  f"({KTAB_O2_SECONDS['SOE-Pol-Comp'] * draws / seconds:.0f}x KTAB per run)")
     if a080 is not None:
+        whole_processes(a080)
         sizes = (10, 20, 40, 80, 160)
         print("\ncompiled: time per turn against N (1 dimension; prefixes of the 80-actor sample, "
               "extended to 160):")

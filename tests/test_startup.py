@@ -10,12 +10,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from detente.views.progress import Steps
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "80"}
+
+
+def load_mod():  # type: ignore[no-untyped-def]
+    from detente.scenario import load
+
+    return load
 
 
 def loaded_after(code: str) -> set[str]:
@@ -66,3 +73,117 @@ def test_the_consoles_made_on_first_use_drive_a_progress_bar():
                                       "2000", "--levers", "oil-sanctions"])
     assert result.exception is None, repr(result.exception)
     assert result.exit_code == 0 and "oil-sanctions" in result.output
+
+
+# -- issue 14: what a small command loads, and the fast paths pinned to the reference paths ------
+
+RUN_BDM = ["run", "scenarios/bdm1994-emissions.yaml", "-m", "eum", "--json"]
+
+
+def _command(argv: list[str]) -> str:
+    return (f"from detente.cli import dispatching\nargv = {argv!r}\n"
+            "try:\n    dispatching(argv)(argv, prog_name='detente')\nexcept SystemExit:\n    pass")
+
+
+def test_a_negotiation_run_loads_no_pool_psutil_csv_reader_scipy_or_rich():
+    mods = loaded_after(_command(RUN_BDM))
+    assert {"detente.models.eum", "detente.runtime", "yaml"} <= mods
+    heavy = {"scipy", "psutil", "multiprocessing", "concurrent", "rich", "numba", "pandas"}
+    assert not {m for m in mods if m.split(".")[0] in heavy}, sorted(mods & heavy)
+    assert not {"detente.scenario.grid", "detente.scenario.importers"} & mods
+
+
+def test_validate_loads_neither_numpy_nor_the_models():
+    mods = loaded_after(_command(["validate", "scenarios/ukraine-2025.yaml"]))
+    assert "detente.scenario.schema" in mods
+    assert not {m for m in mods if m.split(".")[0] in ("numpy", "scipy", "numba")}
+    assert not {m for m in mods if m.startswith(("detente.models", "detente.runtime"))}
+
+
+def test_import_detente_loads_nothing_heavy():
+    mods = loaded_after("import detente")
+    assert not {m for m in mods if m.split(".")[0] in
+                ("numpy", "pydantic", "typer", "yaml", "rich", "importlib_metadata")}
+    assert "importlib.metadata" not in mods  # the version is read on first use only
+
+
+def test_a_csv_file_still_reaches_its_reader():
+    mods = loaded_after(_command(["validate", "tests/fixtures/decide/cop21.csv"]))
+    assert "detente.scenario.importers" in mods
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--help"], ["run"], ["run", "nowhere.yaml"], ["run", *RUN_BDM[1:3], "-m", "nope"],
+    ["run", *RUN_BDM[1:], "--draws", "0"], ["validate", "tests/fixtures/minimal.yaml"],
+    ["validate", "tests/fixtures/minimal.yaml", "--bogus"], ["models", "--json"],
+    ["--help"], ["ledger", "--help"], ["rnu"], [],
+])
+def test_dispatching_one_command_says_what_the_whole_app_says(argv):
+    """`detente COMMAND` builds only that command: same output, errors and exit status."""
+    from typer.testing import CliRunner
+
+    from detente.cli import app, dispatching
+
+    runner = CliRunner()
+    whole, only = (runner.invoke(a, argv, prog_name="detente") for a in (app, dispatching(argv)))
+    assert (only.exit_code, only.output) == (whole.exit_code, whole.output)
+    assert len(dispatching(argv).registered_commands) == (1 if argv and argv[0] in
+                                                          ("run", "validate", "models") else
+                                                          len(app.registered_commands))
+
+
+YAML_FILES = sorted({*ROOT.glob("scenarios/**/*.yaml"), *ROOT.glob("tests/fixtures/**/*.yaml"),
+                     *ROOT.glob("examples/**/*.yaml"), *ROOT.glob("forecasts/**/*.yaml")})
+
+
+@pytest.mark.skipif(len(load_mod().LOADERS) < 2, reason="PyYAML without libyaml")
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_libyaml_reader_gives_the_reference_loaders_values_and_lines(path):
+    """Values and line numbers alike on every YAML file of the repository (the hostile fixtures
+    included: there both refuse it, and the reference loader words the error)."""
+    import yaml
+
+    load = load_mod()
+    text = path.read_text()
+
+    def outcome(cls: type) -> object:
+        try:
+            return load._compose_construct(text, str(path), cls)
+        except (yaml.YAMLError, RecursionError) as err:
+            return type(err).__name__
+        except Exception as err:  # duplicate keys: an InputError naming them and their lines
+            return err.records() if hasattr(err, "records") else repr(err)
+
+    fast, reference = (outcome(cls) for cls in load.LOADERS)
+    assert fast == reference
+
+
+BAD_YAML = [
+    "name: [unclosed\nissues: 3\n",
+    "a: 1\n\tb: 2\n",
+    "name: x\nname: y\n",
+    "as_of: !!timestamp 2020-13-45\n",
+    "name: &n [a, *n]\n",
+    "name: " + "[" * 2000 + "]" * 2000 + "\n",
+    "name: \x01\n",
+    "a: *missing\n",
+    "- a\nb: c\n",
+    "key: 'unterminated\n",
+    'name: "a\ud800"\n',  # a lone surrogate: libyaml cannot even take it (UTF-8 only)
+]
+
+
+@pytest.mark.parametrize("text", BAD_YAML, ids=range(len(BAD_YAML)))
+def test_a_refused_document_reads_as_the_reference_loader_words_it(text, monkeypatch):
+    from detente.errors import InputError
+
+    load = load_mod()
+
+    def message() -> list[dict]:
+        with pytest.raises(InputError) as e:
+            load.parse_yaml(text, "s.yaml")
+        return e.value.records()
+
+    both = message()
+    monkeypatch.setattr(load, "LOADERS", load.LOADERS[-1:])
+    assert both == message()

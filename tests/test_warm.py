@@ -17,17 +17,17 @@ pytest.importorskip("numba")
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 
-# a fresh process runs both compiled engines on a real scenario file and reports numba's misses
+# a fresh process runs the exchange model's compiled engine on a real scenario file and reports
+# numba's misses
 PROBE = """
 import json
-from detente.models import exchange_fast, smp_fast
+from detente.models import exchange_fast
 from detente.runtime import negotiate
 from detente.scenario import load_scenario
 s = load_scenario("scenarios/bdm1994-emissions.yaml")
-negotiate(s, "smp", {"engine": "compiled"})
 negotiate(s, "exchange", {"engine": "compiled"}, draws=3)
 print(json.dumps({f.__name__: sum(f.stats.cache_misses.values())
-                  for f in (smp_fast.run_one, exchange_fast.run_round)}))
+                  for f in (exchange_fast.run_round,)}))
 """
 
 
@@ -36,15 +36,16 @@ def test_warm_caches_the_signatures_real_runs_use():
                           capture_output=True, text=True, timeout=600)
     assert warm.returncode == 0, warm.stderr
     # outside a terminal: one plain line per step as it starts and as it ends
-    # (a third step builds the eum round when its prebuilt module is missing or out of date)
+    # (smp and eum steps build their prebuilt modules when missing or out of date)
     lines = warm.stderr.splitlines()
-    assert any(re.match(r"\[1/[23]\] compiling smp", ln) and ln.endswith("...") for ln in lines)
-    assert any(re.match(r"\[2/[23]\] compiling exchange", ln) and " done in " in ln
+    assert any(re.match(r"\[\d/\d\] compiling exchange", ln) and ln.endswith("...")
+               for ln in lines)
+    assert any(re.match(r"\[\d/\d\] compiling exchange", ln) and " done in " in ln
                for ln in lines)
     probe = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=ENV,
                            capture_output=True, text=True, timeout=600)
     assert probe.returncode == 0, probe.stderr
-    assert json.loads(probe.stdout) == {"run_one": 0, "run_round": 0}
+    assert json.loads(probe.stdout) == {"run_round": 0}
 
 
 EUM_PROBE = """
@@ -68,3 +69,25 @@ def test_warm_builds_the_eum_round_that_loads_without_numba():
                            capture_output=True, text=True, timeout=600)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.split() == ["True", "False", "7.0"]
+
+
+SMP_PROBE = """
+import sys
+from detente.models import smp
+from detente.runtime import negotiate
+from detente.scenario import load_scenario
+r = negotiate(load_scenario("tests/fixtures/ktab/SOE-Pol-Comp.csv"), "smp")
+print(smp.prebuilt() is not None, "numba" in sys.modules, int(r.trajectory.turns[0]))
+"""
+
+
+def test_warm_builds_the_smp_turns_that_load_without_numba():
+    """After warming, a KTAB run takes the prebuilt smp turns and never imports numba (its
+    import and cache load cost about a second), with KTAB's number of turns (27)."""
+    warm = subprocess.run([sys.executable, "-m", "detente.warm"], cwd=ROOT, env=ENV,
+                          capture_output=True, text=True, timeout=600)
+    assert warm.returncode == 0, warm.stderr
+    probe = subprocess.run([sys.executable, "-c", SMP_PROBE], cwd=ROOT, env=ENV,
+                           capture_output=True, text=True, timeout=600)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.split() == ["True", "False", "27"]

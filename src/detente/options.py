@@ -34,7 +34,7 @@ class Options(BaseModel):
     """Base of every model's options: unknown keys, wrong types and values out of bounds are
     errors; ``-O`` strings are coerced ("0.5" -> 0.5, "true" -> True)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, defer_build=True)
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -193,7 +193,8 @@ class SMPOptions(Options):
                                         ge=1, le=1_000_000)
     engine: Literal["auto", "numpy", "compiled"] = option(
         "auto", "'compiled' loops (numba, default configuration only), the 'numpy' kernel, or "
-        "'auto' (compiled for a single draw of more than 80 actors when it applies)",
+        "'auto' (the prebuilt compiled turns when they apply, else numba's for a single draw "
+        "of more than 80 actors)",
         source="detente")
 
 

@@ -1,13 +1,13 @@
 """``python -m detente.warm``: compile the numba loops once, at install time.
 
-The compiled engines (``detente.models.smp_fast``, ``detente.models.exchange_fast``) are
-``njit(cache=True)``: numba compiles them on their first call and writes the machine code next
-to the source, where every later process loads it in about a second. The eum round
-(``detente.models.eum_fast``) is built ahead of time into an extension module beside its source,
-which loads in a millisecond without importing numba (rebuilt when the source changes). Left to
-the first real run, that compilation takes 30-45 s of CPU inside an analyst's first ``detente
-report``; the Makefile's install step runs this module instead, so the first ``make demo`` on a
-fresh clone starts warm. Each step runs one model through the runner on a tiny scenario,
+The exchange engine (``detente.models.exchange_fast``) is ``njit(cache=True)``: numba compiles
+it on its first call and writes the machine code next to the source, where every later process
+loads it in about a second. The eum round (``detente.models.eum_fast``) and the smp turns
+(``detente.models.smp_fast``) are built ahead of time into extension modules beside their
+sources, which load in a millisecond without importing numba (rebuilt when a source changes).
+Left to the first real run, that compilation takes 30-45 s of CPU inside an analyst's first
+``detente report``; the Makefile's install step runs this module instead, so the first ``make
+demo`` on a fresh clone starts warm. Each step runs one model through the runner on a tiny scenario,
 compiled as a scenario file is, so the cached signatures are the ones real runs look up (numba
 keys its cache on array flags too: a read-only broadcast array would miss it).
 
@@ -44,9 +44,18 @@ def _tiny():  # type: ignore[no-untyped-def]
 
 
 def _smp() -> None:
-    from detente.runtime import negotiate
+    """The smp turns ahead of time (a later run loads them without importing numba); without a
+    C compiler, numba's just-in-time cache instead."""
+    from detente.models import smp_fast
 
-    negotiate(_tiny(), "smp", {"engine": "compiled", "max_turns": 5})
+    try:
+        smp_fast.build()
+    except Exception as err:  # pycc reports a missing C compiler in many ways
+        print(f"detente.warm: smp ahead-of-time build failed ({err}); caching the "
+              "just-in-time loops instead", file=sys.stderr)
+        from detente.runtime import negotiate
+
+        negotiate(_tiny(), "smp", {"engine": "compiled", "max_turns": 5})
 
 
 def _exchange() -> None:
@@ -72,11 +81,11 @@ def _eum() -> None:
 
 def steps() -> list[tuple[str, Callable[[], None]]]:
     """The compiled engines to warm, by label; empty without numba (nothing to compile)."""
-    from detente.models import eum_fast, exchange_fast, smp_fast
+    from detente.models import eum_fast, exchange_fast, smp, smp_fast
 
     out = []
-    if smp_fast.AVAILABLE:
-        out.append(("smp: KTAB turn loops", _smp))
+    if smp.prebuilt() is None and smp_fast.AVAILABLE:
+        out.append(("smp: KTAB turn loops (ahead of time)", _smp))
     if exchange_fast.AVAILABLE:
         out.append(("exchange: Stokman round loops", _exchange))
     if eum_fast.PREBUILT is None and eum_fast.njit is not None:

@@ -7,6 +7,7 @@ problem on stderr and exits with status 2.
 # No `from __future__ import annotations` here or in the command modules: typer would then eval
 # every annotation string while it builds the commands, a fifth of `detente --help`'s time.
 import contextlib
+import copy
 import functools
 import sys
 from collections.abc import Callable
@@ -572,8 +573,23 @@ _evidence.register(app)
 _sensitivity.register(app)
 
 
+def dispatching(argv: list[str]) -> typer.Typer:
+    """The app that will run ``argv``: for ``detente COMMAND ...`` the same app holding only that
+    command (typer builds every command's parameters before it dispatches, a tenth of a small
+    command's start-up), else the whole app (help, groups, completion, misspelt names)."""
+    from typer.main import get_command_name
+
+    named = {c.name or get_command_name(c.callback.__name__): c
+             for c in app.registered_commands if c.callback is not None}
+    if not argv or argv[0] not in named:
+        return app
+    only = copy.copy(app)
+    only.registered_commands, only.registered_groups = [named[argv[0]]], []
+    return only
+
+
 def main() -> None:
-    app()
+    dispatching(sys.argv[1:])()
 
 
 if __name__ == "__main__":

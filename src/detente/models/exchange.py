@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, ClassVar
@@ -81,6 +81,12 @@ class Party:
     tiny: ClassVar[Number] = 1e-10  # smallest real move
     zero: ClassVar[Number] = 0.0
     hundred: ClassVar[Number] = 100.0
+
+    def cast(self) -> Party:
+        """A copy without the move history: the party's side as it voted."""
+        return type(self)(self.actor, self.supply, self.demand, self.x, self.start,
+                          self.demand_x, self.s_sup, self.s_dem, self.c_sup, self.rate,
+                          self.move, self.d_outcome, self.y, [], self.eu, self.eu_max)
 
     def move_ok(self) -> bool:
         """§4.3 step 6: the party's move (the last of its history; its vote y = x + move)
@@ -336,8 +342,10 @@ class DecimalRound:
         issue, actor, from_x = party.supply, party.actor, party.x
         if not updates and from_x == self.x[actor][issue]:
             before = target - self.outcome[issue]
-        else:
-            before = target - self.outcome_with(issue, updates, actor, from_x)
+        else:  # the memo of ``outcome_with``, looked up here first (most answers come from it)
+            seen = self.memo.get((issue, actor, from_x, *updates.items()))
+            before = target - (self.outcome_with(issue, updates, actor, from_x) if seen is None
+                               else seen)
         if not before:
             return False  # on the target: no crossing whatever the move
         zero, move = self.zero, party.move
@@ -359,29 +367,38 @@ class DecimalRound:
 class Exchange:
     """A candidate exchange between two actors on an issue pair (§4.3 steps 3-6)."""
 
-    __slots__ = ("gain", "i", "j", "p", "q", "randomised", "realised", "rnd", "uncapped",
-                 "updates", "valid")
+    __slots__ = ("crossed", "gain", "i", "j", "p", "q", "randomised", "realised", "rnd",
+                 "uncapped", "updates", "valid")
+    reuses_crossings: ClassVar[bool] = True  # see ``_settle``
 
-    def __init__(self, rnd: Round, a: int, b: int, p: int, q: int) -> None:
+    def __init__(self, rnd: Round, a: int, b: int, p: int, q: int,
+                 pairs: dict[tuple[int, ...], tuple[Any, ...]] | None = None) -> None:
+        """``pairs``: the roles and rates of the pairs seen in earlier rounds (they depend on
+        saliences only, which do not change)."""
         s = rnd.s
-        # step 3: the actor with the larger s_p/s_q demands p and supplies q
-        first, second = (b, a) if s[a][p] / s[a][q] < s[b][p] / s[b][q] else (a, b)
+        known = None if pairs is None else pairs.get((a, b, p, q))
+        if known is None:
+            # step 3: the actor with the larger s_p/s_q demands p and supplies q
+            first, second = (b, a) if s[a][p] / s[a][q] < s[b][p] / s[b][q] else (a, b)
+            s_i, s_j = s[first], s[second]
+            i_rate = rnd.rate(s_i[q] + s_j[q], s_i[p] + s_j[p])  # i's shift on q -> j's on p
+            j_rate = rnd.rate(s_j[p] + s_i[p], s_j[q] + s_i[q])
+            if pairs is not None:
+                pairs[a, b, p, q] = (first, second, i_rate, j_rate)
+        else:
+            first, second, i_rate, j_rate = known
+            s_i, s_j = s[first], s[second]
         self.rnd, self.p, self.q = rnd, p, q
-        self.i = i = self._party(first, supply=q, demand=p)
-        self.j = j = self._party(second, supply=p, demand=q)
-        i.rate = rnd.rate(i.s_sup + j.s_dem, i.s_dem + j.s_sup)  # i's shift on q -> j's on p
-        j.rate = rnd.rate(j.s_sup + i.s_dem, j.s_dem + i.s_sup)
+        make, x, c = rnd.party, rnd.x, rnd.c
+        x_i, x_j = x[first], x[second]
+        self.i = i = make(first, q, p, x_i[q], x_i[q], x_i[p], s_i[q], s_i[p], c[first][q])
+        self.j = j = make(second, p, q, x_j[p], x_j[p], x_j[q], s_j[p], s_j[q], c[second][p])
+        i.rate, j.rate = i_rate, j_rate
         self.gain = 0.0
         self.valid = True
         self.realised = False  # realised exchanges keep full state (their votes are cast)
         self.updates: dict[int, dict[int, float]] = {}
         self.randomised = False
-
-    def _party(self, actor: int, supply: int, demand: int) -> Party:
-        r = self.rnd
-        x = r.x[actor]
-        return r.party(actor, supply, demand, x[supply], x[supply], x[demand],
-                       r.s[actor][supply], r.s[actor][demand], r.c[actor][supply])
 
     def partner(self, party: Party) -> Party:
         return self.j if party is self.i else self.i
@@ -395,9 +412,10 @@ class Exchange:
         """Equal-gain moves, validity, the outcome cap (and the randomised gain if p > 0)."""
         r, i, j = self.rnd, self.i, self.j
         ix, jx, i_wants, j_wants = i.x, j.x, i.demand_x, j.demand_x
-        if ((i.moves or j.moves) and not self.realised and not (p_random > 0 and rng is not None)
-                and (reverses(i.moves, ix > j_wants, r.zero)
-                     or reverses(j.moves, jx > i_wants, r.zero))):
+        i_moves, j_moves = i.moves, j.moves
+        if ((i_moves or j_moves) and not self.realised and not (p_random > 0 and rng is not None)
+                and (reverses(i_moves, ix > j_wants, r.zero)
+                     or reverses(j_moves, jx > i_wants, r.zero))):
             # a move against an earlier one is invalid whatever its size (step 6): an exchange
             # that drops out here is never read again (no random draw is skipped either)
             self.valid = False
@@ -409,26 +427,49 @@ class Exchange:
             j_move = -j_move
         i.move, j.move = i_move, j_move
         i.d_outcome, j.d_outcome = dq, dp
-        i.moves.append(i_move)
-        j.moves.append(j_move)
-        i.y, j.y = ix + i_move, jx + j_move
+        i_moves.append(i_move)
+        j_moves.append(j_move)
+        i.y, j.y = iy, jy = ix + i_move, jx + j_move
         self.gain = gain = abs(dq * i.s_sup - dp * i.s_dem)  # = G_j by construction (step 5)
         i.eu = j.eu = gain
         self.valid = gain >= r.tiny and i.move_ok() and j.move_ok()
         if not self.valid:
             return
-        self.uncapped = (i_move, j_move, dp, dq, i.y, j.y, gain)
+        self.uncapped = (i_move, j_move, dp, dq, iy, jy, gain)
         self._settle(rng, p_random)
 
-    def _settle(self, rng: np.random.Generator | None, p_random: float) -> None:
-        """The outcome caps (step 6) and the randomised gain (§4.4) on valid equal-gain moves."""
+    def _settle(self, rng: np.random.Generator | None, p_random: float,
+                recorded: tuple[int, ...] | None = None) -> None:
+        """The outcome caps (step 6) and the randomised gain (§4.4) on valid equal-gain moves:
+        i's cap is tried first and j's after it, on the moves i's cap left.
+
+        ``recorded``: after ``_recap``, the issues on which recorded positions changed since
+        the last settling of the same equal-gain moves. A crossing test reads the moves, the
+        party's supply issue and its recorded positions only, so a test whose inputs did not
+        change keeps its answer: i's if its supply issue is not among them, and j's if its
+        issue is not and it tests the same moves (i's cap, unchanged or not applied)."""
         i, j = self.i, self.j
-        if self._cap(i, j) | self._cap(j, i):  # both caps are tried; the moves changed
+        crosses, updates = self.rnd.crosses, self.updates
+        was_i, was_j = self.crossed if recorded is not None else (None, None)
+        i_same = recorded is not None and i.supply not in recorded
+        crossed_i = was_i if i_same else crosses(i, updates.get(i.supply, NO_UPDATES), j.demand_x)
+        if crossed_i:
+            self._cap(i, j)
+        if (recorded is not None and j.supply not in recorded
+                and (i_same or not (was_i or crossed_i))):
+            crossed_j = was_j
+        else:
+            crossed_j = crosses(j, updates.get(j.supply, NO_UPDATES), i.demand_x)
+        self.crossed = (crossed_i, crossed_j)
+        if crossed_j:
+            self._cap(j, i)
+        if crossed_i or crossed_j:  # the moves changed
             self.valid = i.move_ok() and j.move_ok()
         if p_random > 0 and rng is not None:
             self._randomise(rng, p_random)
 
-    def _recap(self, rng: np.random.Generator | None, p_random: float) -> None:
+    def _recap(self, rng: np.random.Generator | None, p_random: float,
+               recorded: tuple[int, ...]) -> None:
         """``calculate`` after a realised voting position was recorded on a demand issue and
         nothing else changed: the equal-gain moves are those of the last calculation (same
         positions, same move history, and it was valid), so only ``_settle`` runs again."""
@@ -439,18 +480,15 @@ class Exchange:
         i.d_outcome, j.d_outcome = dq, dp
         self.gain = i.eu = j.eu = gain
         self.valid = True
-        self._settle(rng, p_random)
+        self._settle(rng, p_random, recorded if self.reuses_crossings else None)
 
-    def _cap(self, party: Party, other: Party) -> bool:
-        """Outcome cap (§4.3 step 6): the supply move may not carry the outcome past the
-        demanding partner's (``other``'s) position; if it would, it is shortened to land
-        exactly there and the partner's move follows from the equal-gain rate. True if the move
-        was capped."""
+    def _cap(self, party: Party, other: Party) -> None:
+        """Outcome cap (§4.3 step 6) of a supply move that carries the outcome past the
+        demanding partner's (``other``'s) position (``Round.crosses``): it is shortened to land
+        exactly there and the partner's move follows from the equal-gain rate."""
         r = self.rnd
         updates = self.updates.get(party.supply, NO_UPDATES)
         target = other.demand_x
-        if not r.crosses(party, updates, target):
-            return False
         delta = abs(r.move_to_outcome(party.supply, updates, party.actor, party.x, target))
         d_own = r.shift(party.actor, party.supply, delta)
         d_other = r.transfer(d_own, party.rate)
@@ -466,7 +504,6 @@ class Exchange:
         other.y, party.y = other.x + other.move, party.x + party.move
         self.gain = abs(d_other * other.s_sup - d_own * other.s_dem)
         party.eu = other.eu = self.gain
-        return True
 
     def _randomise(self, rng: np.random.Generator, p_random: float) -> None:
         """Randomised Equal Gain (§4.4): one party's gain is pushed up or down by p·z."""
@@ -520,57 +557,65 @@ class Exchange:
 
     # -- step 7: recalculation after another exchange is realised -------------------------------
 
-    def shares_supply(self, done: Exchange) -> bool:
-        """Take over the realised voting positions of an actor on its supply issue (its moves
-        accumulate); keeps decide's move history, in which the realised move replaces nothing."""
-        hit = False
-        for mine in (self.i, self.j):
-            actor, supply = mine.actor, mine.supply
-            for theirs in (done.i, done.j):
-                if actor == theirs.actor and supply == theirs.supply:
-                    mine.x = theirs.y
-                    mine.moves.append(theirs.moves[-1])
-                    hit = True
-                    break
-        if hit:
-            self.i.moves.pop()
-            self.j.moves.pop()
-        return hit
-
-    def record(self, done_party: Party, issue: int) -> None:
-        """Record a realised voting position for outcome computations on ``issue``."""
-        book = self.recorded(issue)
-        if done_party.actor not in book:
-            book[done_party.actor] = done_party.y
-            return
-        seen = book[done_party.actor]
-        if done_party.start <= seen:
-            book[done_party.actor] = min(seen, done_party.y)
-        else:
-            book[done_party.actor] = max(seen, done_party.y)
-
     def recalculate(self, done: Exchange, rng: np.random.Generator | None,
                     p_random: float) -> None:
-        moved = self.shares_supply(done)
-        recorded = False
+        """Step 7 after ``done`` was realised. An actor that supplies the same issue takes over
+        its realised voting position (its moves accumulate; decide's move history keeps the
+        realised move in place of none, so both last moves are dropped), and a realised
+        position on an issue this exchange's actor demands is recorded for the outcomes on it
+        (an actor recorded twice keeps the smaller of the two if the first is not left of its
+        start, else the larger, as decide does). Then the exchange is calculated again (only
+        settled again if nothing moved)."""
         i, j = self.i, self.j
-        for realised, other in ((done.j, done.i), (done.i, done.j)):
-            actor, demand = realised.actor, realised.demand
-            if (actor == i.actor and demand == i.demand) or (actor == j.actor
-                                                              and demand == j.demand):
-                self.record(other, realised.demand)
-                recorded = True
+        d_i, d_j = done.i, done.j
+        moved = False
+        for mine in (i, j):
+            actor, supply = mine.actor, mine.supply
+            if actor == d_i.actor and supply == d_i.supply:
+                theirs = d_i
+            elif actor == d_j.actor and supply == d_j.supply:
+                theirs = d_j
+            else:
+                continue
+            mine.x = theirs.y
+            mine.moves.append(theirs.moves[-1])
+            moved = True
+        if moved:
+            i.moves.pop()
+            j.moves.pop()
+        recorded: tuple[int, ...] = ()
+        keys = ((i.actor, i.demand), (j.actor, j.demand))
+        for realised, other in ((d_j, d_i), (d_i, d_j)):
+            key = (realised.actor, realised.demand)
+            if key in keys:
+                issue = key[1]
+                book = self.recorded(issue)
+                actor, y = other.actor, other.y
+                seen = book.get(actor)
+                if seen is None:
+                    book[actor] = y
+                else:
+                    book[actor] = min(seen, y) if other.start <= seen else max(seen, y)
+                recorded += (issue,)
         if moved:
             self.calculate(rng, p_random)
         elif recorded:  # decide drops both last moves and calculates them again
-            self._recap(rng, p_random)
+            self._recap(rng, p_random, recorded)
+
+
+class PlainExchange(Exchange):
+    """An exchange that computes every crossing test (the reference ``shortcuts`` is tested
+    against)."""
+
+    __slots__ = ()
+    reuses_crossings = False
 
 
 def reverses(history: list[Number], leftward: bool, zero: Number) -> bool:
     """Would a move left (or right) go against one of the earlier ``history`` moves?"""
-    if leftward:
-        return any(m >= zero for m in history)
-    return any(m <= zero for m in history)
+    if not history:
+        return False
+    return max(history) >= zero if leftward else min(history) <= zero
 
 
 by_gain = attrgetter("gain")
@@ -580,38 +625,55 @@ by_supply, by_demand = attrgetter("supply"), attrgetter("demand")
 
 def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, opts:
               ExchangeOptions, rng: np.random.Generator,
-              order: tuple[tuple[int, ...], ...] = ()) -> dict[str, Any]:
+              order: tuple[tuple[int, ...], ...] = (),
+              pairs: dict[tuple[int, ...], tuple[Any, ...]] | None = None,
+              shortcuts: bool = True) -> dict[str, Any]:
     """One round on the 0-100 scale: returns voting positions, new positions and exchanges.
-    ``order``: per issue, the order of sums over actors (used by the decimal engine)."""
+    ``order``: per issue, the order of sums over actors (used by the decimal engine);
+    ``pairs``: filled with the pairs' roles and rates, for later rounds with the same s and c;
+    ``shortcuts``: False runs decide's loop literally (every recalculation in pool order, every
+    crossing test computed), the reference the shortcuts must agree with exactly."""
     rnd = DecimalRound(x, s, c, present, order) if opts.engine == "decimal" else Round(
         x, s, c, present)
     left = np.array([[x[k, d] <= rnd.outcome[d] for d in range(x.shape[1])]  # step 1
                      for k in range(x.shape[0])], dtype=bool).reshape(x.shape)
     d = x.shape[1]
     trades = present & (c * s > 0)  # a pair without weight cannot trade on that issue (§0.2)
+    kind = Exchange if shortcuts else PlainExchange
     pool: list[Exchange] = []
     for p, q in itertools.combinations(range(d), 2):  # step 2
         both = trades[:, p] & trades[:, q]
         group = np.where(both, left[:, p] * 1 + left[:, q] * 2, -1)  # 0 A, 1 B, 2 C, 3 D
         for g_i, g_j in ((0, 3), (1, 2)):
-            for a in np.flatnonzero(group == g_i):
-                for b in np.flatnonzero(group == g_j):
-                    e = Exchange(rnd, int(a), int(b), p, q)
+            partners = np.flatnonzero(group == g_j).tolist()
+            for a in np.flatnonzero(group == g_i).tolist():
+                for b in partners:
+                    e = kind(rnd, a, b, p, q, pairs)
                     e.calculate(rng, opts.p)
                     pool.append(e)
     # (actor, issue) -> the exchanges in which that actor supplies (demands) that issue: only
     # those are changed by a realised exchange (step 7 matches actor and supply issue, or actor
-    # and demand issue; the others' recalculation does nothing)
+    # and demand issue; the others' recalculation does nothing). An exchange leaves them when
+    # it can no longer be recalculated: invalid, or realised with no reference left in the pool
     supplying: dict[tuple[int, int], set[Exchange]] = {}
     demanding: dict[tuple[int, int], set[Exchange]] = {}
-    for e in pool:
+    for e in filter(is_valid, pool):
         for party in (e.i, e.j):
             supplying.setdefault((party.actor, party.supply), set()).add(e)
             demanding.setdefault((party.actor, party.demand), set()).add(e)
+
+    def unindex(e: Exchange) -> None:
+        for party in (e.i, e.j):
+            supplying[party.actor, party.supply].discard(e)
+            demanding[party.actor, party.demand].discard(e)
+
     realised: list[Exchange] = []
     snapshots: list[Realised] = []
     ties = 0
     stale = True  # the pool may hold invalid exchanges (at first: those calculated invalid)
+    # references in the pool to the exchanges a tie duplicated (any other valid exchange is in
+    # the pool once until it is realised)
+    references: dict[Exchange, int] = {}
     while pool:
         pool.sort(key=by_gain, reverse=True)  # stable: ties keep their order
         top = pool.pop(0)
@@ -623,22 +685,33 @@ def run_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, 
                 top = pool.pop(0)
             elif opts.duplicate_tie == "peer":
                 pool.append(runner_up)
+                references[runner_up] = references.get(runner_up, 1) + 1
+        if top in references:
+            references[top] -= 1
         if not top.valid:
             continue
         # decide may recalculate a realised exchange (through a duplicate reference left by a
         # tie), which changes the object but not the votes already cast: record it now
-        snapshots.append(Realised(replace(top.i, moves=[]), replace(top.j, moves=[]), top.gain))
+        snapshots.append(Realised(top.i.cast(), top.j.cast(), top.gain))
         top.realised = True
+        if not references.get(top):
+            unindex(top)
         affected = set().union(*(index[(party.actor, issue(party))] for party in (top.i, top.j)
                                  for index, issue in ((supplying, by_supply),
                                                       (demanding, by_demand))))
         # in list order, so random draws (p > 0) come in the same order; a second reference to
         # one exchange is recalculated again only if the first left it valid (an invalid
         # exchange is never recalculated, so it stays invalid)
-        for e in filter(affected.__contains__, pool):
-            if e.valid:
-                e.recalculate(top, rng, opts.p)
-                stale = stale or not e.valid
+        # nothing is drawn (p = 0) and no recalculation reads another than ``top`` (out of the
+        # pool): the order does not matter, and the pool need not be searched
+        any_order = shortcuts and opts.p == 0 and not references.get(top)
+        for e in affected if any_order else filter(affected.__contains__, pool):
+            for _ in range(references.get(e, 1) if any_order else 1):
+                if e.valid:
+                    e.recalculate(top, rng, opts.p)
+                    if not e.valid:
+                        stale = True
+                        unindex(e)
         if stale:
             pool, stale = list(filter(is_valid, pool)), False
         realised.append(top)
@@ -703,20 +776,23 @@ def compiled_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndar
 
 
 def run_exchange(x0: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
-                 opts: ExchangeOptions, seed: int, order: tuple[tuple[int, ...], ...] = ()
-                 ) -> dict[str, Any]:
-    """One run of ``opts.rounds`` rounds on the 0-100 scale (positions (N, D))."""
+                 opts: ExchangeOptions, seed: int, order: tuple[tuple[int, ...], ...] = (),
+                 shortcuts: bool = True) -> dict[str, Any]:
+    """One run of ``opts.rounds`` rounds on the 0-100 scale (positions (N, D));
+    ``shortcuts``: see ``run_round``."""
     compiled = use_compiled(opts)
     round_seeds = np.random.SeedSequence(seed).generate_state(opts.rounds)
     x = x0.copy()
     positions, voting, exchanges, ties = [x.copy()], [], [], 0
+    pairs: dict[tuple[int, ...], tuple[Any, ...]] | None = {} if shortcuts else None
     for r in range(opts.rounds):
         out = compiled_round(x, s, c, present, opts, int(round_seeds[r])) if compiled else None
         if out is None:
             # the same Mersenne Twister stream numba draws from in the compiled round, so both
             # engines give the same numbers for the same seed
             stream = np.random.RandomState(int(round_seeds[r]))
-            out = run_round(x, s, c, present, opts, stream, order)  # type: ignore[arg-type]
+            out = run_round(x, s, c, present, opts, stream, order,  # type: ignore[arg-type]
+                            pairs, shortcuts)
         voting.append(out["voting"])
         exchanges.append(out["exchanges"])
         ties += out["ties"]

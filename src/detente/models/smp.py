@@ -15,12 +15,14 @@ parameters of KTAB's XML schema are options with KTAB's CSV defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from detente.compile import Batch
 from detente.errors import ModelError
 from detente.models.base import Trajectory
+from detente.models.smp_prebuilt import prebuilt
 from detente.options import SMPOptions
 from detente.seeds import Streams
 
@@ -45,8 +47,11 @@ def distances(ideal: np.ndarray, salience: np.ndarray, points: np.ndarray) -> np
 
 
 def utility(delta: np.ndarray, risk: np.ndarray) -> np.ndarray:
-    """u(δ; R) = (1 - δ)(1 + δR) for δ <= 1, (1 - δ)(1 + R) beyond (KTAB's round-off guard)."""
+    """u(δ; R) = (1 - δ)(1 + δR) for δ <= 1, (1 - δ)(1 + R) beyond (KTAB's round-off guard,
+    evaluated only where some δ is beyond 1: round-off, or a NaN)."""
     near = (1.0 - delta) * (1.0 + delta * risk)
+    if (delta <= 1.0).all():
+        return near
     return np.where(delta <= 1.0, near, (1.0 - delta) * (1.0 + risk))
 
 
@@ -437,8 +442,9 @@ def run_smp(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
     Returns positions (B, T+1, N, D), probabilities (B, T+1, N), representative probabilities
     (B, T+1, N), turns (B,), the last fractional change (B,) and a Markov-non-convergence flag.
     """
-    if compiled_applies(opts, accommodation, pos0.shape[0], pos0.shape[1]):
-        return _run_compiled(pos0, sal, cap, opts)
+    loops = compiled_loops(opts, accommodation, pos0.shape[0], pos0.shape[1])
+    if loops is not None:
+        return _run_compiled(loops, pos0, sal, cap, opts)
     b, n, _ = pos0.shape
     # Stochastic transitions: one stream per draw, keyed by the draw's index in the experiment
     streams = streams or Streams.from_seed(0)
@@ -505,49 +511,50 @@ _NINE = ("VictoryProbModel", "PCEModel", "StateTransitions", "VotingRule", "BigR
          "BigRRange", "ThirdPartyCommit", "InterVecBrgn", "BargnModel")
 
 
-# 'auto' runs a single problem through the compiled loops only above this many actors: below
-# it, the numpy kernel finishes before numba would have loaded (its import, the BLAS check that
-# imports scipy.linalg and the cache load cost about 1 s of CPU; benchmarks/bench_startup.py)
+# 'auto' runs a single problem through numba's just-in-time loops only above this many actors
+# (without the prebuilt module): below it, the numpy kernel finishes before numba would have
+# loaded (its import, the BLAS check that imports scipy.linalg and the cache load cost about 1 s
+# of CPU; benchmarks/bench_startup.py)
 AUTO_COMPILED_ACTORS = 80
+def compiled_loops(opts: SMPOptions, accommodation: np.ndarray | None, draws: int = 1,
+                   actors: int = AUTO_COMPILED_ACTORS + 1) -> Any:
+    """The module whose ``run_batch`` runs this call, or None for the numpy kernel.
 
-
-def compiled_applies(opts: SMPOptions, accommodation: np.ndarray | None, draws: int = 1,
-                     actors: int = AUTO_COMPILED_ACTORS + 1) -> bool:
-    """Whether the compiled turn runs this call: KTAB's defaults without ideal adjustment, and
-    under 'auto' a single draw of more than AUTO_COMPILED_ACTORS actors (batches of draws are
-    faster on the vectorised numpy kernel, and so are small problems once numba's start-up is
-    counted). Decided without importing numba where 'auto' will not use it."""
+    Only KTAB's defaults without ideal adjustment are compiled. 'compiled' takes the prebuilt
+    module, else numba's just-in-time loops. 'auto' takes the prebuilt module for any problem
+    (it loads in a millisecond), numba's loops only for a single draw of more than
+    AUTO_COMPILED_ACTORS actors, and numpy otherwise; it imports numba only then."""
     if opts.engine == "numpy":
-        return False
-    if opts.engine == "auto" and (draws > 1 or actors <= AUTO_COMPILED_ACTORS):
-        return False
-    from detente.models import smp_fast
-
+        return None
     fits = accommodation is None and all(getattr(opts, k) == getattr(DEFAULTS, k)
                                          for k in _NINE)
+    if fits and prebuilt() is not None:
+        return prebuilt()
+    if opts.engine == "auto" and (not fits or draws > 1 or actors <= AUTO_COMPILED_ACTORS):
+        return None
+    from detente.models import smp_fast
+
     if opts.engine == "compiled" and not (fits and smp_fast.AVAILABLE):
         raise ModelError("engine=compiled needs numba (pip install 'detente[fast]') and KTAB's "
                          "default parameters without ideal adjustment")
-    return fits and smp_fast.AVAILABLE
+    return smp_fast if fits and smp_fast.AVAILABLE else None
 
 
-def _run_compiled(pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
-                  ) -> dict[str, np.ndarray]:
-    """Each problem through the compiled loops, padded to a common number of turns."""
-    from detente.models import smp_fast
-
-    runs = [smp_fast.run_one(np.ascontiguousarray(pos0[k]), np.ascontiguousarray(sal[k]),
-                             np.ascontiguousarray(cap[k]), opts.max_turns, opts.stop_ratio)
-            for k in range(pos0.shape[0])]
-    longest = max(r[3] for r in runs)
-    pad = lambda a: np.concatenate([a, np.repeat(a[-1:], longest + 1 - len(a), 0)])  # noqa: E731
+def _run_compiled(loops: Any, pos0: np.ndarray, sal: np.ndarray, cap: np.ndarray,
+                  opts: SMPOptions) -> dict[str, np.ndarray]:
+    """Every problem through the compiled loops, padded to a common number of turns."""
+    # contiguous and writable: numba's just-in-time cache keys on the read-only flag too
+    f64 = lambda a: np.require(a, np.float64, ["C", "W"])  # noqa: E731
+    positions, shown, reps, turns, ratio = loops.run_batch(f64(pos0), f64(sal), f64(cap),
+                                                           int(opts.max_turns),
+                                                           float(opts.stop_ratio))
     return {
-        "positions": np.stack([pad(r[0]) for r in runs]),
-        "probabilities": np.stack([pad(r[1]) for r in runs]),
-        "option_probabilities": np.stack([pad(r[2]) for r in runs]),
-        "turns": np.array([r[3] for r in runs]),
-        "fractional_change": np.array([r[4] for r in runs]),
-        "markov_unconverged": np.zeros(len(runs), dtype=bool),
+        "positions": positions,
+        "probabilities": shown,
+        "option_probabilities": reps,
+        "turns": turns.astype(int),
+        "fractional_change": ratio,
+        "markov_unconverged": np.zeros(len(turns), dtype=bool),
     }
 
 

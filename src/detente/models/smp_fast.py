@@ -1,4 +1,4 @@
-"""A compiled turn for KTAB's SMP in its default configuration (optional: ``pip install
+"""Compiled turns for KTAB's SMP in its default configuration (optional: ``pip install
 detente[fast]``, which brings numba).
 
 For small cases the numpy kernel in :mod:`detente.models.smp` spends its time in numpy's per-call
@@ -7,11 +7,24 @@ equation (MODELS.md §3.3-3.10, the same order of operations where it matters), 
 with the numpy kernel to round-off, which tests check. Only the defaults are compiled: Linear
 victory, Conditional PCE, Deterministic transitions, Proportional votes, OneThird, Mid,
 SemiCommit, S2P2, InitOnlyInterp, no ideal adjustment; anything else runs on numpy.
+
+Savings that change no bit: in a challenge (§3.8) the estimator i's utilities U^i[m, k] are
+tabled once per i (N² utilities) instead of three per (i, j, m) triple (3 N³); a coalition
+sum (§3.5) runs once per unordered pair of options, since the vote of k on (b, a) is exactly
+the negated vote on (a, b).
+
+:func:`run_batch` takes B problems at once (the coupled model's talks rounds call it with
+thousands of 4-actor problems). :func:`build` compiles it ahead of time (``python -m
+detente.warm``) into ``_smp_aot`` beside this file, which
+:func:`detente.models.smp_prebuilt.prebuilt` loads, without importing numba, when it was built
+from this very source (a digest).
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,17 +34,21 @@ except ImportError:  # pragma: no cover - numba is an optional extra
     njit = None
 
 AVAILABLE = njit is not None
+AOT_SIGNATURE = ("Tuple((f8[:, :, :, ::1], f8[:, :, ::1], f8[:, :, ::1], i8[::1], f8[::1]))"
+                 "(f8[:, :, ::1], f8[:, :, ::1], f8[:, ::1], i8, f8)")
+FIRST_TURNS = 32  # turns allocated at first (grown by doubling up to the cap)
 
 
 def _jit(fn):  # type: ignore[no-untyped-def]
-    return njit(cache=True, fastmath=False, error_model="numpy")(fn) if AVAILABLE else fn
+    return njit(cache=True, nogil=True, fastmath=False, error_model="numpy")(fn) \
+        if AVAILABLE else fn
 
 
 @_jit
-def _distances(ideal, sal, pts):  # type: ignore[no-untyped-def]
+def _distances(ideal, sal, pts, out):  # type: ignore[no-untyped-def]
+    """δ[k, m] into ``out`` (MODELS.md §3.3)."""
     k_n, d_n = ideal.shape
     m_n = pts.shape[0]
-    out = np.empty((k_n, m_n))
     for k in range(k_n):
         total = 0.0
         for d in range(d_n):
@@ -42,7 +59,6 @@ def _distances(ideal, sal, pts):  # type: ignore[no-untyped-def]
                 diff = ideal[k, d] - pts[m, d]
                 acc += sal[k, d] * sal[k, d] * diff * diff
             out[k, m] = math.sqrt(acc / total)
-    return out
 
 
 @_jit
@@ -53,34 +69,37 @@ def _u(delta, risk):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _victory(util, weight):  # type: ignore[no-untyped-def]
-    """P[a, b] over options from voters' utilities util[k, a] (Linear, Proportional)."""
-    k_n, m_n = util.shape
-    c = np.full((m_n, m_n), 1e-8)
-    for a in range(m_n):
-        for b in range(m_n):
-            if a == b:
-                continue
-            acc = 0.0
+def _victory(opt, weight, c, p):  # type: ignore[no-untyped-def]
+    """P[a, b] into ``p`` over options from voters' utilities opt[a, k] (Linear, Proportional).
+
+    C[a, b] = 1e-8 + Σ_k max(w_k (u_ka - u_kb), 0), voters in order; both C[a, b] and C[b, a]
+    from one pass (the vote on (b, a) is the vote on (a, b) negated, bit for bit; NaN joins both).
+    """
+    m_n, k_n = opt.shape
+    for a in range(m_n):  # (element indexing throughout: a view of a row costs two atomics)
+        c[a, a] = 1e-8
+        for b in range(a + 1, m_n):
+            acc_ab, acc_ba = 0.0, 0.0
             for k in range(k_n):
-                v = weight[k] * (util[k, a] - util[k, b])
+                v = weight[k] * (opt[a, k] - opt[b, k])
                 if not v <= 0.0:  # NaN propagates, as in the numpy kernel
-                    acc += v
-            c[a, b] = 1e-8 + acc
-    p = np.empty((m_n, m_n))
+                    acc_ab += v
+                if not v >= 0.0:
+                    acc_ba += -v
+            c[a, b] = 1e-8 + acc_ab
+            c[b, a] = 1e-8 + acc_ba
     for a in range(m_n):
         for b in range(m_n):
             p[a, b] = 0.5 if a == b else c[a, b] / (c[a, b] + c[b, a])
-    return p
 
 
 @_jit
-def _conditional(p, member):  # type: ignore[no-untyped-def]
-    """Conditional PCE over the options marked in ``member`` (MODELS.md §3.6)."""
+def _conditional(p, member, score, prob):  # type: ignore[no-untyped-def]
+    """Conditional PCE over the options marked in ``member`` into ``prob`` (MODELS.md §3.6)."""
     m_n = p.shape[0]
-    score = np.full(m_n, -np.inf)
     best = -np.inf
     for a in range(m_n):
+        score[a] = -np.inf
         if not member[a]:
             continue
         acc = 0.0
@@ -89,28 +108,14 @@ def _conditional(p, member):  # type: ignore[no-untyped-def]
                 acc += math.log(p[a, b])
         score[a] = acc
         best = max(best, acc)
-    prob = np.zeros(m_n)
     total = 0.0
     for a in range(m_n):
+        prob[a] = 0.0
         if member[a]:
             prob[a] = math.exp(score[a] - best)
             total += prob[a]
     for a in range(m_n):
         prob[a] /= total
-    return prob
-
-
-@_jit
-def _risk(delta, cap):  # type: ignore[no-untyped-def]
-    n = delta.shape[0]
-    p = _victory(1.0 - delta, cap)
-    prob = _conditional(p, np.ones(n, dtype=np.bool_))
-    lo, hi = prob.min(), prob.max()
-    out = np.zeros(n)
-    if hi - lo > 0:
-        for i in range(n):
-            out[i] = (3 * prob[i] - hi - 2 * lo) / (2 * (hi - lo))
-    return out
 
 
 @_jit
@@ -119,10 +124,28 @@ def _round4(x):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _outcome(pos, delta, risk, cap):  # type: ignore[no-untyped-def]
-    """Per-actor shown probabilities and the representatives' probabilities (§3.10.7)."""
+def _state(pos, sal, cap, delta, risk, shown, reps, w):  # type: ignore[no-untyped-def]
+    """δ, the risk attitudes (§3.7) and the outcome probabilities (§3.10.7) of ``pos``, into
+    delta (N, N), risk, shown and reps (N,); ``w`` the batch's scratch."""
+    opt, c, p, score, prob, member, close, rep = w[0], w[1], w[2], w[6], w[7], w[8], w[9], w[10]
     n, d_n = pos.shape
-    close = np.zeros((n, n), dtype=np.bool_)
+    _distances(pos, sal, pos, delta)
+    # risk attitudes: a PCE over the positions with risk-neutral utilities 1 - δ
+    for a in range(n):
+        for k in range(n):
+            opt[a, k] = 1.0 - delta[k, a]
+    _victory(opt, cap, c, p)
+    for a in range(n):
+        member[a] = True
+    _conditional(p, member, score, prob)
+    lo, hi = prob[0], prob[0]
+    for a in range(n):  # numpy's min and max: NaN wins
+        x = prob[a]
+        lo = x if x < lo or x != x or lo != lo else lo
+        hi = x if x > hi or x != x or hi != hi else hi
+    for i in range(n):
+        risk[i] = (3 * prob[i] - hi - 2 * lo) / (2 * (hi - lo)) if hi - lo > 0 else 0.0
+    # outcome: groups within 1e-3 of a representative, a PCE over the representatives
     for k in range(n):
         for m in range(n):
             acc = 0.0
@@ -130,47 +153,44 @@ def _outcome(pos, delta, risk, cap):  # type: ignore[no-untyped-def]
                 diff = pos[k, d] - pos[m, d]
                 acc += diff * diff
             close[k, m] = math.sqrt(acc) < 1e-3
-    rep = np.zeros(n, dtype=np.bool_)
     for k in range(n):
         rep[k] = True
         for m in range(k):
             if rep[m] and close[k, m]:
                 rep[k] = False
                 break
-    own = np.empty((n, n))
-    for k in range(n):
-        for m in range(n):
-            own[k, m] = _u(delta[k, m], risk[k])
-    prob = _conditional(_victory(own, cap), rep)
-    shown = np.empty(n)
+    for a in range(n):
+        for k in range(n):
+            opt[a, k] = _u(delta[k, a], risk[k])
+    _victory(opt, cap, c, p)
+    _conditional(p, rep, score, prob)
     for k in range(n):
         last = -1
         for m in range(n):
             if rep[m] and close[k, m]:
                 last = m
         shown[k] = prob[last]
-    return shown, prob
+        reps[k] = prob[k]
 
 
 @_jit
-def _turn(pos, sal, cap, delta, risk):  # type: ignore[no-untyped-def]
-    """One turn in the default configuration (MODELS.md §3.7-3.10)."""
-    n, d_n = pos.shape
-    sigma = sal.sum(axis=1)
-    weight = sigma * cap
-    target = np.full(n, -1)
-    p_init = np.zeros(n)
+def _challenges(delta, risk, sigma, weight, target, p_init, est):  # type: ignore[no-untyped-def]
+    """Each actor's best challenge and its victory probability (MODELS.md §3.8), into
+    ``target`` (-1 for none) and ``p_init``; delta, the (N, N) distances of the state; est,
+    (N, N) scratch for est[k, m] = U^i[m, k] = u(δ[m, k]; (2 R_i + R_m) / 3)."""
+    n = delta.shape[0]
     for i in range(n):
-        best, best_j, best_p = -np.inf, -1, 0.0
         r_i = risk[i]
+        for m in range(n):
+            r_hat = (2 * r_i + risk[m]) / 3
+            for k in range(n):
+                est[k, m] = _u(delta[m, k], r_hat)
+        best, best_j, best_p = -np.inf, -1, 0.0
+        uii = est[i, i]
         for j in range(n):
             if j == i:
                 continue
-            # U^i[k, m] = u(δ[k, m]; (2 R_i + R_k) / 3)
-            uii = _u(delta[i, i], (2 * r_i + risk[i]) / 3)
-            uij = _u(delta[i, j], (2 * r_i + risk[i]) / 3)
-            uji = _u(delta[j, i], (2 * r_i + risk[j]) / 3)
-            ujj = _u(delta[j, j], (2 * r_i + risk[j]) / 3)
+            uij, uji, ujj = est[j, i], est[i, j], est[j, j]
             vi = weight[i] * (uii - uij)
             vj = weight[j] * (uji - ujj)
             cij0 = 1e-10 + max(vi, 0.0) + max(vj, 0.0)
@@ -179,10 +199,7 @@ def _turn(pos, sal, cap, delta, risk):  # type: ignore[no-untyped-def]
             for m in range(n):
                 if m == i or m == j:  # noqa: SIM109 (plain compares compile to branches)
                     continue
-                r_hat = (2 * r_i + risk[m]) / 3
-                umi = _u(delta[m, i], r_hat)
-                umj = _u(delta[m, j], r_hat)
-                umm = _u(delta[m, m], r_hat)
+                umi, umj, umm = est[i, m], est[j, m], est[m, m]
                 v0 = weight[m] * (umi - umj)
                 cp_ij = cij0 + max(v0, 0.0)
                 cp_ji = cji0 + max(-v0, 0.0)
@@ -201,12 +218,26 @@ def _turn(pos, sal, cap, delta, risk):  # type: ignore[no-untyped-def]
             gain = eu - (uii + uij)
             if gain > best:
                 best, best_j, best_p = gain, j, prob
-        if best > 1e-5:
-            target[i] = best_j
-            p_init[i] = best_p
+        target[i] = best_j if best > 1e-5 else -1
+        p_init[i] = best_p if best > 1e-5 else 0.0
+
+
+@_jit
+def _turn(pos, sal, cap, delta, risk, new, w, t):  # type: ignore[no-untyped-def]
+    """One turn in the default configuration (MODELS.md §3.7-3.10): new positions into ``new``;
+    ``w`` and ``t`` the batch's scratch."""
+    n, d_n = pos.shape
+    opt, c, p, score, prob, member = w[3], w[4], w[5], w[6], w[7], w[8]
+    sigma, weight, p_init, est, b_init, b_rcvr, d_bi, d_bj = t
+    target = w[11]
+    for k in range(n):
+        total = 0.0
+        for d in range(d_n):
+            total += sal[k, d]
+        sigma[k] = total
+        weight[k] = total * cap[k]
+    _challenges(delta, risk, sigma, weight, target, p_init, est)
     # bargains (S2P2, rounded to 4 decimals)
-    b_init = np.empty((n, d_n))
-    b_rcvr = np.empty((n, d_n))
     for i in range(n):
         j = target[i]
         if j < 0:
@@ -218,33 +249,29 @@ def _turn(pos, sal, cap, delta, risk):  # type: ignore[no-untyped-def]
             total = wi + 1e-6 + wj
             b_init[i, d] = _round4(((wi + 1e-6) * pos[i, d] + wj * pos[j, d]) / total)
             b_rcvr[i, d] = _round4((wi * pos[i, d] + (wj + 1e-6) * pos[j, d]) / total)
-    # value of the status quo and of each bargain to every actor
-    own = np.empty((n, n))
+    # value of the status quo and of each bargain to every actor: opt[option, actor]
+    _distances(pos, sal, b_init, d_bi)
+    _distances(pos, sal, b_rcvr, d_bj)
     for k in range(n):
+        base = 0.0
         for m in range(n):
-            own[k, m] = _u(delta[k, m], risk[k])
-    values = np.empty((n, n + 1))
-    d_bi = _distances(pos, sal, b_init)
-    d_bj = _distances(pos, sal, b_rcvr)
-    for k in range(n):
-        base = own[k].sum()
-        values[k, 0] = base / n
+            base += _u(delta[k, m], risk[k])
+        opt[0, k] = base / n
         for i in range(n):
             j = target[i]
             if j < 0:
-                values[k, i + 1] = base / n
+                opt[i + 1, k] = base / n
                 continue
-            values[k, i + 1] = (base - own[k, i] - own[k, j] + _u(d_bi[k, i], risk[k])
-                                + _u(d_bj[k, i], risk[k])) / n
-    p = _victory(values, cap)
-    new = pos.copy()
+            opt[i + 1, k] = (base - _u(delta[k, i], risk[k]) - _u(delta[k, j], risk[k])
+                             + _u(d_bi[k, i], risk[k]) + _u(d_bj[k, i], risk[k])) / n
+    _victory(opt, cap, c, p)
     for k in range(n):
-        member = np.zeros(n + 1, dtype=np.bool_)
+        for d in range(d_n):
+            new[k, d] = pos[k, d]
         member[0] = True
         for i in range(n):
-            if target[i] >= 0 and (i == k or target[i] == k):
-                member[i + 1] = True
-        prob = _conditional(p, member)
+            member[i + 1] = target[i] >= 0 and (i == k or target[i] == k)
+        _conditional(p, member, score, prob)
         choice = 0
         for a in range(n + 1):
             if prob[a] > prob[choice]:
@@ -253,39 +280,122 @@ def _turn(pos, sal, cap, delta, risk):  # type: ignore[no-untyped-def]
             i = choice - 1
             for d in range(d_n):
                 new[k, d] = b_init[i, d] if i == k else b_rcvr[i, d]
-    return new
 
 
 @_jit
-def run_one(pos0, sal, cap, max_turns, stop_ratio):  # type: ignore[no-untyped-def]
-    """One problem until KTAB's stopping rule; returns the same arrays as ``run_smp``."""
-    n, d_n = pos0.shape
-    positions = np.empty((max_turns + 1, n, d_n))
-    shown = np.empty((max_turns + 1, n))
-    reps = np.empty((max_turns + 1, n))
-    positions[0] = pos0
-    delta = _distances(pos0, sal, pos0)
-    risk = _risk(delta, cap)
-    shown[0], reps[0] = _outcome(pos0, delta, risk, cap)
-    first, ratio, turns = 0.0, np.nan, 0
-    pos = pos0.copy()
-    for t in range(1, max_turns + 1):
-        new = _turn(pos, sal, cap, delta, risk)
-        change = 0.0
+def _grow(positions, shown, reps, size):  # type: ignore[no-untyped-def]
+    """The history arrays with room for ``size`` states (the turns run so far copied)."""
+    b_n, old, n, d_n = positions.shape
+    pos2 = np.empty((b_n, size, n, d_n))
+    shown2 = np.empty((b_n, size, n))
+    reps2 = np.empty((b_n, size, n))
+    pos2[:, :old] = positions
+    shown2[:, :old] = shown
+    reps2[:, :old] = reps
+    return pos2, shown2, reps2
+
+
+@_jit
+def run_batch(pos0, sal, cap, max_turns, stop_ratio):  # type: ignore[no-untyped-def]
+    """B problems, each until KTAB's stopping rule (MODELS.md §3.10.6): pos0, sal (B, N, D) on
+    the unit scale, cap (B, N). Returns positions (B, T+1, N, D), shown and representative
+    probabilities (B, T+1, N), turns (B,) and the last fractional change (B,), T the most turns
+    any problem ran; a problem that stopped earlier repeats its last state."""
+    b_n, n, d_n = pos0.shape
+    size = min(max_turns + 1, FIRST_TURNS)
+    positions = np.empty((b_n, size, n, d_n))
+    shown = np.empty((b_n, size, n))
+    reps = np.empty((b_n, size, n))
+    turns = np.zeros(b_n, dtype=np.int64)
+    ratio = np.full(b_n, np.nan)
+    # scratch, allocated once: victory over N options (opt, C, P), over N+1 (the bargains),
+    # a PCE's score/prob/member, the outcome's groups, the challenge targets; the turn's own
+    w = (np.empty((n, n)), np.empty((n, n)), np.empty((n, n)),
+         np.empty((n + 1, n)), np.empty((n + 1, n + 1)), np.empty((n + 1, n + 1)),
+         np.empty(n + 1), np.empty(n + 1), np.zeros(n + 1, dtype=np.bool_),
+         np.zeros((n, n), dtype=np.bool_), np.zeros(n, dtype=np.bool_),
+         np.full(n, -1, dtype=np.int64))
+    t_w = (np.empty(n), np.empty(n), np.empty(n), np.empty((n, n)), np.empty((n, d_n)),
+           np.empty((n, d_n)), np.empty((n, n)), np.empty((n, n)))
+    delta, risk = np.empty((n, n)), np.empty(n)
+    pos, new = np.empty((n, d_n)), np.empty((n, d_n))
+    longest = 0
+    for b in range(b_n):
+        s, c = sal[b], cap[b]
         for k in range(n):
-            acc = 0.0
             for d in range(d_n):
-                acc += (new[k, d] - pos[k, d]) ** 2
-            change += math.sqrt(acc)
-        if t == 1:
-            first = change
-        ratio = change / (first + 1e-4)
-        turns = t
-        pos = new
-        positions[t] = pos
-        delta = _distances(pos, sal, pos)
-        risk = _risk(delta, cap)
-        shown[t], reps[t] = _outcome(pos, delta, risk, cap)
-        if t >= 2 and ratio < stop_ratio:
-            break
-    return positions[: turns + 1], shown[: turns + 1], reps[: turns + 1], turns, ratio
+                pos[k, d] = pos0[b, k, d]
+                positions[b, 0, k, d] = pos0[b, k, d]
+        _state(pos, s, c, delta, risk, shown[b, 0], reps[b, 0], w)
+        first = 0.0
+        for t in range(1, max_turns + 1):
+            if t == positions.shape[1]:
+                positions, shown, reps = _grow(positions, shown, reps, min(max_turns + 1, 2 * t))
+            _turn(pos, s, c, delta, risk, new, w, t_w)
+            change = 0.0
+            for k in range(n):
+                acc = 0.0
+                for d in range(d_n):
+                    acc += (new[k, d] - pos[k, d]) ** 2
+                change += math.sqrt(acc)
+            if t == 1:
+                first = change
+            ratio[b] = change / (first + 1e-4)
+            turns[b] = t
+            for k in range(n):
+                for d in range(d_n):
+                    pos[k, d] = new[k, d]
+                    positions[b, t, k, d] = new[k, d]
+            _state(pos, s, c, delta, risk, shown[b, t], reps[b, t], w)
+            if t >= 2 and ratio[b] < stop_ratio:
+                break
+        longest = max(longest, turns[b])
+    for b in range(b_n):
+        for t in range(turns[b] + 1, longest + 1):
+            positions[b, t] = positions[b, turns[b]]
+            shown[b, t] = shown[b, turns[b]]
+            reps[b, t] = reps[b, turns[b]]
+    keep = longest + 1
+    return (positions[:, :keep].copy(), shown[:, :keep].copy(), reps[:, :keep].copy(), turns,
+            ratio)
+
+
+def build(output_dir: Path | None = None) -> Path:
+    """Compile :func:`run_batch` ahead of time (numba.pycc and a C compiler) into ``_smp_aot``
+    beside this file, for the generic CPU of the platform (the file stays valid if the
+    installation is copied to another machine of the same platform); it releases the GIL, as
+    the just-in-time loops do (the runner's threads then run in parallel)."""
+    import warnings
+
+    from detente.models.smp_prebuilt import AOT_MODULE, loops_digest
+
+    if njit is None:
+        raise RuntimeError("building the compiled smp turns needs numba")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba.pycc announces its pending deprecation
+        from numba.pycc import CC, compiler
+
+        class ReleasingFlags(compiler.Flags):  # type: ignore[misc,name-defined]
+            """pycc's wrappers keep the GIL; run_batch touches no Python object (nogil)."""
+
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, **kw)
+                self.release_gil = True
+
+        plain = compiler.Flags
+        compiler.Flags = ReleasingFlags
+        try:
+            digest = loops_digest()
+
+            def source_digest_aot() -> int:
+                return digest
+
+            cc = CC(AOT_MODULE)
+            cc.output_dir = str(output_dir or Path(__file__).parent)
+            cc.verbose = False
+            cc.export("run_batch", AOT_SIGNATURE)(run_batch.py_func)
+            cc.export("source_digest", "i8()")(source_digest_aot)
+            cc.compile()
+        finally:
+            compiler.Flags = plain
+    return Path(cc.output_dir)

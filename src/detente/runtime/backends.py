@@ -7,20 +7,23 @@ backend: each block carries its own random streams (:mod:`detente.runtime.seeds`
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detente.errors import InputError, problem
+
+if TYPE_CHECKING:  # pools are imported where they start: a one-block run in this process
+    from concurrent.futures import Executor  # needs neither (start-up time, issue 14)
 
 Progress = Callable[[int, int], None]
 
 
 def _executor_map(pool: Executor, fn: Callable[[Any], Any], jobs: Sequence[Any],
                   progress: Progress | None) -> list[Any]:
+    from concurrent.futures import as_completed
+
     futures = {pool.submit(fn, job): k for k, job in enumerate(jobs)}
     out: list[Any] = [None] * len(jobs)
     for done, fut in enumerate(as_completed(futures), start=1):
@@ -44,6 +47,8 @@ class InProcess:
     def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None,
             threads_ok: bool = True) -> list[Any]:
         if threads_ok and len(jobs) > 1 and self.threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
             with ThreadPoolExecutor(max_workers=min(self.threads, len(jobs))) as pool:
                 return _executor_map(pool, fn, jobs, progress)
         out = []
@@ -67,6 +72,9 @@ class Processes:
 
     def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None,
             threads_ok: bool = True) -> list[Any]:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(max_workers=self.n, mp_context=mp.get_context(method)) as pool:
             return _executor_map(pool, fn, jobs, progress)

@@ -6,6 +6,7 @@ the line (where the format has lines) and the field path.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -13,11 +14,11 @@ from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
-from yaml.composer import ComposerError
-from yaml.constructor import ConstructorError
+from yaml.composer import Composer, ComposerError
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.resolver import Resolver
 
 from detente.errors import InputError, Path, Problem, problem, show_value
-from detente.scenario import grid
 from detente.scenario.schema import Scenario
 from detente.scenario.validate import problems_from_validation, validate_document
 
@@ -36,8 +37,8 @@ MAX_NODES = 500_000
 """Most nodes a document may hold once every alias is expanded (what validation will walk)."""
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader that bounds nesting and alias expansion while composing.
+class _Bounds:
+    """Bounds on nesting and alias expansion while composing, for either loader below.
 
     Every node's expanded size (itself plus its children, an alias counting as the whole node it
     names) is known when the node is complete, so a document whose aliases would expand beyond
@@ -45,9 +46,11 @@ class _BoundedLoader(yaml.SafeLoader):
     (a recursive structure) is refused outright.
     """
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.sizes: dict[int, int] = {}
+    sizes: dict[int, int]
+    depth: int
+
+    def _start_bounds(self) -> None:
+        self.sizes = {}
         self.depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -88,9 +91,39 @@ class _BoundedLoader(yaml.SafeLoader):
                                    node.start_mark) from None
 
 
-def compose_yaml(text: str) -> tuple[yaml.Node | None, _BoundedLoader]:
+class _BoundedLoader(_Bounds, yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader, bounded: the reference, whose error messages (and
+    marks) are the ones reported."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.SafeLoader.__init__(self, stream)
+        self._start_bounds()
+
+
+LOADERS: tuple[type, ...] = (_BoundedLoader,)
+"""The loaders tried in turn; the last one's error is the one reported."""
+
+if yaml.__with_libyaml__:
+    class _FastLoader(_Bounds, Composer, yaml.cyaml.CParser, SafeConstructor, Resolver):
+        """The same loader on libyaml's scanner and parser (C; six times faster on the
+        flagship): PyYAML's composer, the bounds, the resolver and the constructor stay in
+        Python, so the node tree, its marks and the values are the reference loader's. A
+        document it refuses is read again by the reference loader, which words the error
+        (libyaml words its own differently)."""
+
+        def __init__(self, stream: str) -> None:
+            yaml.cyaml.CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            Composer.__init__(self)
+            self._start_bounds()
+
+    LOADERS = (_FastLoader, _BoundedLoader)
+
+
+def compose_yaml(text: str, loader_class: type = _BoundedLoader) -> tuple[yaml.Node | None, Any]:
     """The document's node tree (bounded; raises ``yaml.YAMLError``) and its loader."""
-    loader = _BoundedLoader(text)
+    loader = loader_class(text)
     try:
         return loader.get_single_node(), loader
     finally:
@@ -129,11 +162,12 @@ def node_lines(root: yaml.Node | None) -> tuple[dict[Path, int], list[Problem]]:
 
 def yaml_lines(text: str) -> tuple[dict[Path, int], list[Problem]]:
     """Line numbers and duplicate keys of a YAML (or JSON) text; empty when it does not parse."""
-    try:
-        root, _ = compose_yaml(text)
-    except (yaml.YAMLError, RecursionError):
-        return {}, []
-    return node_lines(root)
+    for loader_class in LOADERS:
+        try:
+            return node_lines(compose_yaml(text, loader_class)[0])
+        except (yaml.YAMLError, RecursionError, UnicodeError):  # libyaml takes UTF-8 only
+            continue
+    return {}, []
 
 
 # -- file formats --------------------------------------------------------------------------------
@@ -150,21 +184,30 @@ def _check_size(text: str, file: str | None) -> None:
                                   value=len(text))], file)
 
 
+def _compose_construct(text: str, file: str | None, loader_class: type,
+                       ) -> tuple[Any, dict[Path, int]]:
+    root, loader = compose_yaml(text, loader_class)
+    lines, dups = node_lines(root)
+    if dups:
+        raise InputError(dups, file)
+    return None if root is None else loader.construct_document(root), lines
+
+
 def parse_yaml(text: str, file: str | None) -> tuple[Any, dict[Path, int]]:
-    """Compose once (bounded), then build both the data and the line numbers from that tree."""
+    """Compose once (bounded), then build both the data and the line numbers from that tree:
+    on libyaml's parser, and where that refuses the document, again on the reference loader,
+    whose message is the one reported (libyaml words its errors differently)."""
     _check_size(text, file)
     try:
-        root, loader = compose_yaml(text)
-        lines, dups = node_lines(root)
-        if dups:
-            raise InputError(dups, file)
-        data = None if root is None else loader.construct_document(root)
+        for loader_class in LOADERS[:-1]:
+            with contextlib.suppress(yaml.YAMLError, RecursionError, UnicodeError):
+                return _compose_construct(text, file, loader_class)
+        return _compose_construct(text, file, LOADERS[-1])
     except yaml.YAMLError as err:
         raise InputError([_yaml_problem(err)], file) from None
     except RecursionError:
         raise InputError([problem(f"malformed YAML: nested deeper than {MAX_DEPTH} levels")],
                          file) from None
-    return data, lines
 
 
 class _JSONRefusal(ValueError):
@@ -239,6 +282,8 @@ def detect_format(path: FilePath, text: str) -> str:
         return "json"
     if suffix == ".xml":
         return "ktab-xml"
+    from detente.scenario import grid  # the CSV readers load only for a CSV file
+
     head = [ln.strip() for ln in text.splitlines() if ln.strip()][:3]
     first = head[0] if head else ""
     if first.lstrip("'\"").startswith("#"):
@@ -261,7 +306,7 @@ def detect_format(path: FilePath, text: str) -> str:
 
 
 def _importer(fmt: str) -> Callable[..., Scenario]:
-    from detente.scenario import importers
+    from detente.scenario import grid, importers
 
     return {
         "bdm-csv": importers.read_bdm_csv,
@@ -295,6 +340,8 @@ def load_scenario(path: str | FilePath, fmt: str | None = None, **options: Any) 
     """Read and validate a scenario file in any supported format (auto-detected by default)."""
     path = FilePath(path)
     if fmt == "grid-xlsx" or (fmt is None and path.suffix.lower() == ".xlsx"):
+        from detente.scenario import grid
+
         return grid.read_grid_xlsx(path, **options)
     text = read_text(path)
     if fmt is not None and fmt not in FORMATS:

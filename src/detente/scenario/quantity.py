@@ -16,7 +16,6 @@ Every number lies within ±1e12 (:data:`MAX_MAGNITUDE`) and beta shapes within (
 (:data:`MAX_BETA_SHAPE`), so no draw, and no product the models form, overflows.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import math
@@ -112,7 +111,7 @@ class Quantity(Strict):
         return data
 
     @model_validator(mode="after")
-    def _check_shape(self) -> Quantity:
+    def _check_shape(self) -> "Quantity":
         needs: dict[str | None, tuple[str, ...]] = {
             None: ("value",),
             "uniform": ("lo", "hi"),

@@ -6,7 +6,6 @@ generates the JSON Schema (``detente schema``). Type errors are pydantic's; cros
 :func:`check_scenario`, which reports every problem with its field path.
 """
 
-from __future__ import annotations
 
 import hashlib
 import json
@@ -59,7 +58,7 @@ class Issue(Strict):
         return data
 
     @model_validator(mode="after")
-    def _check_scale(self) -> Issue:
+    def _check_scale(self) -> "Issue":
         if not self.low < self.high:
             raise ValueError(f"scale needs low < high, got low={self.low}, high={self.high}")
         outside = [k for k in self.points if not self.low <= k <= self.high]
@@ -133,7 +132,7 @@ class Scenario(Strict):
     hypotheses: tuple[Hypothesis, ...] = ()
 
     @model_validator(mode="after")
-    def _cross_check(self) -> Scenario:
+    def _cross_check(self) -> "Scenario":
         problems = check_scenario(self)
         if problems:
             raise InputError(problems)

@@ -13,7 +13,6 @@ engagement lie on [0, 1]. Every number is a :class:`Quantity` (uncertain, with e
 is named by a dotted path (:func:`coupled_quantities`) that hypotheses may set.
 """
 
-from __future__ import annotations
 
 from typing import Any, Literal
 

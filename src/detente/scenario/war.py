@@ -8,7 +8,6 @@ levers and hypotheses refer to; :data:`LEVER_PARAMETERS` lists those a lever may
 the war runs, :func:`war_parameters` every path a hypothesis may set.
 """
 
-from __future__ import annotations
 
 from typing import Literal
 
