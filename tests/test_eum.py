@@ -220,3 +220,18 @@ def test_vote_margins_same_bits_either_way(monkeypatch, n):
     plain = [[sum(max(0.0, v[k, j] - v[k, i]) for k in range(n)) for j in range(n)]
              for i in range(n)]
     np.testing.assert_allclose(loop[0], plain, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize(("path", "model"), [("bdm1994-emissions.yaml", "eum"),
+                                             ("ukraine-2025.yaml", "median")])
+def test_run_json_paths_of_draw_zero_equal_the_full_paths(path, model):
+    """``detente run --json`` computes the mean and median paths of draw 0 alone (not of every
+    draw, then row 0): the same numbers, bit for bit, as the paths of the whole batch."""
+    result = negotiate(load_scenario(SCENARIOS / path), model, draws=40, seed=3)
+    doc = result.to_dict()
+    t = doc["turns"]
+    assert doc["mean"] == result.mean_path()[0, : t + 1].tolist()
+    assert doc["median"] == result.median_path()[0, : t + 1].tolist()
+    rows = slice(5, 9)
+    np.testing.assert_array_equal(result.mean_path(rows), result.mean_path()[rows])
+    np.testing.assert_array_equal(result.median_path(rows), result.median_path()[rows])

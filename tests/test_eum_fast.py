@@ -17,6 +17,7 @@ from detente.compile import batch_from_arrays
 from detente.errors import ModelError
 from detente.models import eum, eum_fast
 from detente.models.base import Trajectory
+from detente.models.baselines import weighted_median
 from detente.models.eum import EUMModel, eum_options
 from detente.runtime import negotiate
 from detente.scenario import load_scenario
@@ -199,3 +200,38 @@ def test_codes_follow_the_option_lists():
     for name, choices in eum_fast.FIELDS:  # the lists are the option's allowed values
         field = type(opts).model_fields[name]
         assert set(choices) == set(field.annotation.__args__)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+@pytest.mark.parametrize("preset", ["scholz-code", "schelling"])
+def test_forecast_is_the_weighted_median_of_the_last_positions(engine, preset):
+    """The kernel's forecast (the compiled loops compute it as each problem stops) is exactly
+    baselines.weighted_median of the last positions with capability x salience weights, on
+    coinciding and spread positions and several issues at once."""
+    if engine == "compiled" and not eum_fast.AVAILABLE:
+        pytest.skip("needs numba")
+    rng = np.random.default_rng(12)
+    for position in (rng.choice([0.0, 30.0, 60.0, 100.0], (40, 7, 3)),
+                     rng.uniform(0, 100, (40, 7, 3))):
+        batch = batch_from_arrays(position, rng.uniform(0.1, 1, (40, 7, 3)),
+                                  rng.uniform(0.1, 1, (40, 7)), low=0, high=100)
+        traj = EUMModel().run(batch, eum_options({"preset": preset, "engine": engine}))
+        want = weighted_median(traj.positions[:, -1], batch.capability * batch.salience)
+        np.testing.assert_array_equal(traj.forecast, want)
+
+
+@compiled
+def test_the_loops_give_the_arrays_recorded_before_their_rewrite():
+    """The compiled round was rewritten for speed (one vote-margin pass per pair of
+    positions, distances once a round, P of the risk pass reused under ``paper``, no
+    reference counting): on a fixture recorded with the earlier loops every array is
+    bit-for-bit the same, for every preset and the branches of the round, 2 to 13 actors."""
+    data = np.load(FIXTURES / "eum-compiled-recorded.npz")
+    for k, given in enumerate(json.loads(str(data["variants"]))):
+        for tag in ("spread", "coinciding"):
+            x, c, s = (data[f"{tag}_{name}"] for name in ("x", "c", "s"))
+            out = eum_fast.run(x, c, s, np.full(x.shape[0], 100.0),
+                               eum_options({**given, "engine": "compiled"}))
+            for i, name in enumerate(("positions", "risk", "accepted", "turns", "stable")):
+                np.testing.assert_array_equal(out[i], data[f"{tag}_{k}_{name}"],
+                                              err_msg=f"{given} {tag} {name}")

@@ -24,6 +24,7 @@ import numpy as np
 from detente.errors import InputError, problem
 from detente.options import Options
 
+FIRST = slice(0, 1)  # the point-estimate draw (draw 0, its first repetition)
 FORMATS = {".parquet": "parquet", ".nc": "netcdf", ".csv": "csv", ".zarr": "zarr"}
 
 
@@ -63,22 +64,25 @@ class Results:
         return int(diag["repetitions"]) if "repetitions" in diag else 1
 
     # -- negotiation summaries --------------------------------------------------------------
-    def weights(self) -> np.ndarray:
-        """Capability x salience weights, one row per trajectory row (B*R, N, D)."""
-        w = self.inputs.weights()
-        return np.repeat(w, self.repetitions, axis=0) if self.repetitions > 1 else w
+    def weights(self, rows: slice = slice(None)) -> np.ndarray:
+        """Capability x salience weights, one row per trajectory row (B*R, N, D), or ``rows``
+        of them."""
+        if self.repetitions > 1:
+            return np.repeat(self.inputs.weights(), self.repetitions, axis=0)[rows]
+        return (self.inputs if rows == slice(None) else self.inputs.take(rows)).weights()
 
-    def mean_path(self) -> np.ndarray:
-        """Capability x salience weighted mean per turn and issue, (B*R, T+1, D)."""
+    def mean_path(self, rows: slice = slice(None)) -> np.ndarray:
+        """Capability x salience weighted mean per turn and issue, (B*R, T+1, D), or of the
+        trajectory ``rows`` only (each row's mean is computed alone: the same numbers)."""
         from detente.models.baselines import weighted_mean
 
-        return weighted_mean(self.output.positions, self.weights()[:, None])
+        return weighted_mean(self.output.positions[rows], self.weights(rows)[:, None])
 
-    def median_path(self) -> np.ndarray:
-        """Weighted median per turn and issue, (B*R, T+1, D)."""
+    def median_path(self, rows: slice = slice(None)) -> np.ndarray:
+        """Weighted median per turn and issue, (B*R, T+1, D), or of the trajectory ``rows``."""
         from detente.models.baselines import weighted_median
 
-        return weighted_median(self.output.positions, self.weights()[:, None])
+        return weighted_median(self.output.positions[rows], self.weights(rows)[:, None])
 
     def forecast_by_draw(self) -> np.ndarray:
         """The forecast per draw (B, D): the mean over repetitions where a model has them."""
@@ -126,8 +130,8 @@ class Results:
             "stop_reason": str(traj.stop_reason[0]),
             "positions": _floats(traj.positions[0, : t + 1]),
             "probabilities": None if probs is None else _floats(probs[0, : t + 1]),
-            "mean": _floats(self.mean_path()[0, : t + 1]),
-            "median": _floats(self.median_path()[0, : t + 1]),
+            "mean": _floats(self.mean_path(FIRST)[0, : t + 1]),
+            "median": _floats(self.median_path(FIRST)[0, : t + 1]),
             "forecast": dict(zip(issues, map(float, traj.forecast[0]), strict=True)),
             "warnings": list(self.warnings),
             "provenance": self.provenance,

@@ -287,7 +287,8 @@ def run_eum(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
     """Run the model on B independent one-issue problems: x0, c, s (B, N); scale (B,) = high-low.
 
     Returns positions (B, T+1, N), risk exponents (B, T, N), proposer accepted (B, T, N; -1 for
-    none), turns (B,) and the stop flag (B,) telling whether ``median_stable`` fired. T is the
+    none), turns (B,), the stop flag (B,) telling whether ``median_stable`` fired and the
+    forecast (B,), the capability x salience weighted median of the last positions. T is the
     rounds run: ``rounds``, or under ``median_stable`` the last stop plus one round that shows
     it (r = 1, no offer), so outputs are sized for the rounds run and not for the cap. Rounds
     after a problem's stop repeat its positions. The compiled engine takes the problems one at
@@ -296,16 +297,18 @@ def run_eum(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
     if use_compiled(x0.shape[0], opts):
         from detente.models import eum_fast
 
-        xs, rs, picks, turns, stable = eum_fast.run(x0, c, s, scale, opts)
+        xs, rs, picks, turns, stable, forecast = eum_fast.run(x0, c, s, scale, opts)
         return {"positions": xs, "risk": rs, "accepted": picks, "turns": turns,
-                "stable": stable}
+                "stable": stable, "forecast": forecast}
     n = x0.shape[1]
     block = max(1, BLOCK * 1000 // n**3)
     parts = [_run_block(x0[k:k + block], c[k:k + block], s[k:k + block], scale[k:k + block],
                         opts) for k in range(0, x0.shape[0], block)]
     keep = max(p["risk"].shape[1] for p in parts)
-    return {key: np.concatenate([_pad(p[key], keep + (key == "positions")) for p in parts])
-            for key in parts[0]}
+    out = {key: np.concatenate([_pad(p[key], keep + (key == "positions")) for p in parts])
+           for key in parts[0]}
+    out["forecast"] = weighted_median(out["positions"][:, -1, :, None], (c * s)[:, :, None])[:, 0]
+    return out
 
 
 def _pad(a: np.ndarray, length: int) -> np.ndarray:
@@ -355,6 +358,12 @@ def _run_block(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray,
             "stable": ~running if opts.stop == "median_stable" else np.zeros(b, bool)}
 
 
+def _fold(a: np.ndarray) -> np.ndarray:
+    """(B, N, D) -> (B*D, N): row b*D + d holds problem (b, d) (a view when D = 1)."""
+    bsz, n, d = a.shape
+    return a.reshape(bsz, n) if d == 1 else a.transpose(0, 2, 1).reshape(bsz * d, n)
+
+
 class EUMModel:
     """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011), per issue."""
 
@@ -366,20 +375,16 @@ class EUMModel:
                 "model 'eum' needs every actor to hold a position on every issue; missing: "
                 f"actor {batch.actors[n[0]]!r} on issue {batch.issues[d[0]]!r}")
         bsz, n, d = batch.shape
-        fold = lambda a: np.moveaxis(a, 2, 1).reshape(bsz * d, n)  # noqa: E731
-        scale = np.broadcast_to(batch.high - batch.low, (bsz, d)).reshape(bsz * d)
-        out = run_eum(fold(batch.position), fold(batch.capability), fold(batch.salience), scale,
-                      options)
+        out = run_eum(_fold(batch.position), _fold(batch.capability), _fold(batch.salience),
+                      np.tile(batch.high - batch.low, bsz), options)
         t1 = out["positions"].shape[1]
         positions = out["positions"].reshape(bsz, d, t1, n).transpose(0, 2, 3, 1)
-        w = batch.capability * batch.salience
-        forecast = weighted_median(positions[:, -1], w)
         turns = out["turns"].reshape(bsz, d).max(axis=1)
         stable = out["stable"].reshape(bsz, d).all(axis=1)
         reason = np.where(stable, "median_stable", "rounds").astype(object)
         return Trajectory(
             positions=positions,
-            forecast=forecast,
+            forecast=out["forecast"].reshape(bsz, d),
             turns=turns,
             stop_reason=reason,
             diagnostics={

@@ -29,6 +29,7 @@ LLVM would rewrite into a differently rounded ``exp2``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -37,7 +38,8 @@ from typing import Any
 import numpy as np
 
 AOT_MODULE = "_eum_aot"  # the ahead-of-time build of run_block, beside this file
-AOT_SIGNATURE = ("Tuple((f8[:, :, ::1], f8[:, :, ::1], i8[:, :, ::1], i8[::1], b1[::1]))"
+AOT_SIGNATURE = ("Tuple((f8[:, :, ::1], f8[:, :, ::1], i8[:, :, ::1], i8[::1], b1[::1], "
+                 "f8[::1]))"
                  "(f8[:, ::1], f8[:, ::1], f8[:, ::1], f8[::1], i8[::1], f8, i8, f8, i8)")
 
 
@@ -87,8 +89,9 @@ FIELDS = (("probability", PROBABILITY), ("perspective", PERSPECTIVE), ("security
           ("stop", STOP))
 # positions of the codes in the array :func:`codes` returns
 C_PROB, C_PERSP, C_SEC, C_CONFLICT, C_SEL, C_CAPIT, C_UPDATE, C_RANGE, C_RISK, C_STOP = range(10)
-# planes of the (7, N, N) scratch: voters' weighted distances, vote margins, P, both EUs, U_s, U_f
-WV, M, P, A, B, US, UF = range(7)
+# planes of the (8, N, N) scratch: distances |x_i - x_j| / R, voters' weighted distances (stored
+# transposed, [actor, voter]), vote margins, P, both EUs, U_s, U_f
+D, WVT, M, P, A, B, US, UF = range(8)
 NONE, CONFRONTATION, COMPROMISE, CAPITULATION_OFFER = 0, 1, 2, 3
 FIRST_ROUNDS = 16  # rounds allocated at first under median_stable (grown by doubling)
 
@@ -104,7 +107,21 @@ def _jit(fn):  # type: ignore[no-untyped-def]
         if njit is not None else fn
 
 
-@_jit
+def _lean(fn):  # type: ignore[no-untyped-def]
+    """The round: with its pieces inlined, compiled without reference counting (it allocates
+    nothing), so passing and aliasing arrays costs no atomic increments."""
+    return njit(cache=True, nogil=True, fastmath=False, error_model="numpy", _nrt=False)(fn) \
+        if njit is not None else fn
+
+
+def _inline(fn):  # type: ignore[no-untyped-def]
+    """A piece of the round, inlined into its caller (numba's IR inlining): one machine-code
+    function per round, without the reference counting of array arguments at each call."""
+    return njit(cache=True, nogil=True, fastmath=False, error_model="numpy",
+                inline="always")(fn) if njit is not None else fn
+
+
+@_inline
 def _pairwise_block(a, start, n):  # type: ignore[no-untyped-def]
     """numpy's pairwise sum of a[start:start + n] for n <= 128 (8 accumulators)."""
     if n < 8:
@@ -133,17 +150,15 @@ def _pairwise_block(a, start, n):  # type: ignore[no-untyped-def]
     return res
 
 
-@_jit
-def _pairwise(a, n):  # type: ignore[no-untyped-def]
+@_inline
+def _pairwise(a, n, stack, left):  # type: ignore[no-untyped-def]
     """numpy's pairwise sum of a[:n], the same bits as ``a[:n].sum()``: blocks of at most 128
     summed by :func:`_pairwise_block`, halves (cut at a multiple of 8) added as numpy's
-    recursion adds them. Iterative (numba's cache cannot hold a recursive function)."""
+    recursion adds them. Iterative (numba's cache cannot hold a recursive function), on the
+    caller's (3, 64) int and (64,) float stacks."""
     if n <= 128:
         return _pairwise_block(a, 0, n)
-    start_ = np.empty(64, dtype=np.int64)
-    size = np.empty(64, dtype=np.int64)
-    stage = np.zeros(64, dtype=np.int64)
-    left = np.empty(64)
+    start_, size, stage = stack[0], stack[1], stack[2]
     start_[0], size[0], stage[0] = 0, n, 0
     top, ret = 1, 0.0
     while top > 0:
@@ -168,7 +183,7 @@ def _pairwise(a, n):  # type: ignore[no-untyped-def]
     return ret
 
 
-@_jit
+@_inline
 def _median(x, w, order):  # type: ignore[no-untyped-def]
     """Lower weighted median (baselines.weighted_median): stable sort, first cum >= half - tol."""
     n = x.size
@@ -194,7 +209,7 @@ def _median(x, w, order):  # type: ignore[no-untyped-def]
     return x[order[0]]
 
 
-@_jit
+@_inline
 def _representatives(x, rep):  # type: ignore[no-untyped-def]
     """rep[j] = the first actor at x_j (powers and margins are computed for it alone)."""
     n = x.size
@@ -206,37 +221,57 @@ def _representatives(x, rep):  # type: ignore[no-untyped-def]
                 break
 
 
-@_jit
-def _probability(x, w, r, use_r, R, variant, rep, ws, flat):  # type: ignore[no-untyped-def]
-    """P[i, j] into ws[P] (MODELS.md §2.4; eum.win_probability); ws[WV], ws[M], flat scratch."""
+@_inline
+def _distances(x, R, ws):  # type: ignore[no-untyped-def]
+    """ws[D, i, j] = |x_i - x_j| / R, once a round (|x_i - x_j| and |x_j - x_i| are one value)."""
     n = x.size
-    for k in range(n):
-        for a in range(n):
-            if rep[a] != a:
-                ws[WV, k, a] = ws[WV, k, rep[a]]
-                continue
-            d = abs(x[k] - x[a]) / R
-            if use_r:  # 0 ** r = 0 (r > 0): no call to pow
-                ws[WV, k, a] = w[k] * (d ** r[k] if d > 0.0 else 0.0)
-            else:
-                ws[WV, k, a] = w[k] * d
     for i in range(n):
-        if rep[i] != i:
-            for j in range(n):
-                ws[M, i, j] = ws[M, rep[i], j]
+        for j in range(i, n):
+            d = abs(x[i] - x[j]) / R
+            ws[D, i, j] = d
+            ws[D, j, i] = d
+
+
+@_inline
+def _probability(x, w, r, use_r, variant, rep, ws, flat, stack, left):  # type: ignore[no-untyped-def]
+    """P[i, j] into ws[P] (MODELS.md §2.4; eum.win_probability); ws[WVT], ws[M], flat scratch.
+
+    M[i, j] = sum_k max(0, wv[k, j] - wv[k, i]) adds the voters k in order; M[j, i] adds the
+    negated differences, so each pair i < j of distinct positions is one pass over the voters.
+    """
+    n = x.size
+    for a in range(n):
+        if rep[a] != a:
             continue
-        for j in range(n):
-            ws[M, i, j] = 0.0
         for k in range(n):
-            wki = ws[WV, k, i]
-            for j in range(n):
-                diff = ws[WV, k, j] - wki
-                ws[M, i, j] += diff if diff > 0.0 else 0.0
+            d = ws[D, k, a]
+            if use_r:  # 0 ** r = 0 (r > 0): no call to pow
+                ws[WVT, a, k] = w[k] * (d ** r[k] if d > 0.0 else 0.0)
+            else:
+                ws[WVT, a, k] = w[k] * d
+    for i in range(n):
+        ws[M, i, i] = 0.0
+        if rep[i] != i:
+            continue
+        for j in range(i + 1, n):
+            if rep[j] != j:
+                continue
+            up, down = 0.0, 0.0
+            for k in range(n):  # adding 0.0 changes no bit (the sums are never -0.0)
+                diff = ws[WVT, j, k] - ws[WVT, i, k]
+                up += diff if diff > 0.0 else 0.0
+                down += -diff if diff < 0.0 else 0.0
+            ws[M, i, j] = up
+            ws[M, j, i] = down
+    for i in range(n):
+        for j in range(n):
+            if rep[i] != i or rep[j] != j:
+                ws[M, i, j] = ws[M, rep[i], rep[j]]
     if variant == 0:
         for i in range(n):
             for j in range(n):
                 flat[i * n + j] = ws[M, i, j] + ws[M, j, i]
-        den = _pairwise(flat, n * n)
+        den = _pairwise(flat, n * n, stack, left)
         for i in range(n):
             for j in range(n):
                 ws[P, i, j] = ws[M, i, j] / den if den > 0.0 and x[i] != x[j] else 0.0
@@ -252,7 +287,7 @@ def _probability(x, w, r, use_r, R, variant, rep, ws, flat):  # type: ignore[no-
                 ws[P, i, j] = num / pair if pair > 0.0 and x[i] != x[j] else 0.0
 
 
-@_jit
+@_inline
 def _util(base, e, use_e):  # type: ignore[no-untyped-def]
     """2 - 4 base^e (eqs. 15-16, 22-24); e = 1 when not use_e."""
     if not use_e:
@@ -260,7 +295,7 @@ def _util(base, e, use_e):  # type: ignore[no-untyped-def]
     return 2.0 - 4.0 * (base if base > 0.0 else 0.0) ** e
 
 
-@_jit
+@_inline
 def _sq_term(xi, xj, d, R, q, mu, e, use_e, usq):  # type: ignore[no-untyped-def]
     """Q U_sq + (1 - Q)[T U_b + (1 - T) U_w] for challenger at xi and target at xj (eqs. 22-24)."""
     terms = q * usq
@@ -274,10 +309,10 @@ def _sq_term(xi, xj, d, R, q, mu, e, use_e, usq):  # type: ignore[no-untyped-def
     return terms
 
 
-@_jit
-def _eus(x, s, r, use_r, R, q, mu, evaluator, rep, ws):  # type: ignore[no-untyped-def]
-    """ws[A, m, p] = E^m(U_mp) and ws[B, m, p] = E(U_pm) (eqs. 5-7, 25) from P in ws[P];
-    ws[US], ws[UF] hold U_s and U_f priced with the row's exponent."""
+@_inline
+def _eus(x, s, r, use_r, R, q, mu, both, evaluator, rep, ws):  # type: ignore[no-untyped-def]
+    """ws[A, m, p] = E^m(U_mp) and, when ``both``, ws[B, m, p] = E(U_pm) (eqs. 5-7, 25) from P
+    in ws[P]; ws[US], ws[UF] hold U_s and U_f priced with the row's exponent."""
     n = x.size
     for i in range(n):
         for j in range(n):
@@ -285,7 +320,7 @@ def _eus(x, s, r, use_r, R, q, mu, evaluator, rep, ws):  # type: ignore[no-untyp
                 ws[US, i, j] = ws[US, i, rep[j]]
                 ws[UF, i, j] = ws[UF, i, rep[j]]
                 continue
-            d = abs(x[i] - x[j]) / R
+            d = ws[D, i, j]
             ws[US, i, j] = _util(0.5 - 0.5 * d, r[i], use_r)
             ws[UF, i, j] = ws[US, i, j] if d == 0.0 else _util(0.5 + 0.5 * d, r[i], use_r)
     for i in range(n):
@@ -294,8 +329,9 @@ def _eus(x, s, r, use_r, R, q, mu, evaluator, rep, ws):  # type: ignore[no-untyp
             pij = ws[P, i, j]
             us, uf = ws[US, i, j], ws[UF, i, j]
             v = s[j] * (pij * us + (1.0 - pij) * uf) + (1.0 - s[j]) * us
-            d = abs(x[i] - x[j]) / R
-            ws[A, i, j] = v - _sq_term(x[i], x[j], d, R, q, mu, r[i], use_r, usq)
+            ws[A, i, j] = v - _sq_term(x[i], x[j], ws[D, i, j], R, q, mu, r[i], use_r, usq)
+    if not both:
+        return
     if not evaluator or not use_r:
         for i in range(n):
             for j in range(n):
@@ -306,21 +342,21 @@ def _eus(x, s, r, use_r, R, q, mu, evaluator, rep, ws):  # type: ignore[no-untyp
             pij = ws[P, i, j]
             us, uf = ws[US, j, i], ws[UF, j, i]
             v = s[j] * (pij * us + (1.0 - pij) * uf) + (1.0 - s[j]) * us
-            d = abs(x[i] - x[j]) / R
             usq = ws[US, j, j]
-            ws[B, j, i] = v - _sq_term(x[i], x[j], d, R, q, mu, r[j], use_r, usq)
+            ws[B, j, i] = v - _sq_term(x[i], x[j], ws[D, i, j], R, q, mu, r[j], use_r, usq)
 
 
-@_jit
-def _risk(x, w, s, R, mu, cfg, q, rep, ws, flat, sec, r):  # type: ignore[no-untyped-def]
-    """Risk exponents from security into r (eqs. 32-34; eum.risk_exponents)."""
+@_inline
+def _risk(x, w, s, R, mu, cfg, q, rep, ws, flat, stack, left, sec, r):  # type: ignore[no-untyped-def]
+    """Risk exponents from security into r (eqs. 32-34; eum.risk_exponents); leaves the P of
+    exponents 1 in ws[P]."""
     n = x.size
     if cfg[C_RISK] == 1:
         for i in range(n):
             r[i] = 1.0
         return
-    _probability(x, w, r, False, R, cfg[C_PROB], rep, ws, flat)
-    _eus(x, s, r, False, R, q, mu, False, rep, ws)
+    _probability(x, w, r, False, cfg[C_PROB], rep, ws, flat, stack, left)
+    _eus(x, s, r, False, R, q, mu, False, False, rep, ws)
     for i in range(n):
         if cfg[C_SEC] == 0:  # column sum over adversaries, in row order (numpy's axis-1 sum)
             acc = 0.0
@@ -330,7 +366,7 @@ def _risk(x, w, s, R, mu, cfg, q, rep, ws, flat, sec, r):  # type: ignore[no-unt
         else:
             for j in range(n):
                 flat[j] = ws[A, i, j] if j != i else 0.0
-            sec[i] = _pairwise(flat, n)
+            sec[i] = _pairwise(flat, n, stack, left)
     hi, lo = sec[0], sec[0]
     for i in range(n):
         hi = max(hi, sec[i])
@@ -340,10 +376,11 @@ def _risk(x, w, s, R, mu, cfg, q, rep, ws, flat, sec, r):  # type: ignore[no-unt
         r[i] = (1.0 - risk / 3.0) / (1.0 + risk / 3.0)
 
 
-@_jit
+@_inline
 def _choose(x, cfg, ws, new, pick):  # type: ignore[no-untyped-def]
     """Offers by octant (Scholz fig. 6, eq. 36) and the one each actor accepts (A4-A6)."""
     n = x.size
+    sel = cfg[C_SEL]
     for m in range(n):
         best, best_tier = -1, 99
         bk0, bk1, bk2 = np.inf, np.inf, np.inf
@@ -364,7 +401,6 @@ def _choose(x, cfg, ws, new, pick):  # type: ignore[no-untyped-def]
             if kind == COMPROMISE:
                 target = x[m] + (x[q_] - x[m]) * abs(am / bm)
             move = abs(target - x[m])
-            sel = cfg[C_SEL]
             if sel == 0:  # scholz_code: tiers, then least move / lowest EU-weighted position
                 tier = kind
                 if kind == COMPROMISE:
@@ -389,19 +425,23 @@ def _choose(x, cfg, ws, new, pick):  # type: ignore[no-untyped-def]
         pick[m] = best
 
 
-@_jit
-def _round(x, w, s, R, cfg, q, scratch, r, new, pick):  # type: ignore[no-untyped-def]
-    """One simultaneous round of one problem: new positions, exponents r, proposer accepted."""
+@_lean
+def _round(x, w, s, R, cfg, q, ws, flat, stack, left, sec, order, rep, r, new, pick
+           ):  # type: ignore[no-untyped-def]
+    """One simultaneous round of one problem: new positions, exponents r, proposer accepted.
+    Under ``paper`` and ``signed_clip`` P takes no exponent, so the P of the risk pass serves
+    the round."""
     n = x.size
-    ws, flat, sec, order, rep = scratch
     live = R > 0.0
     if not live:
         R = 1.0
     _representatives(x, rep)
+    _distances(x, R, ws)
     mu = _median(x, w, order)
-    _risk(x, w, s, R, mu, cfg, q, rep, ws, flat, sec, r)
-    _probability(x, w, r, cfg[C_PROB] == 0, R, cfg[C_PROB], rep, ws, flat)
-    _eus(x, s, r, True, R, q, mu, cfg[C_PERSP] == 0, rep, ws)
+    _risk(x, w, s, R, mu, cfg, q, rep, ws, flat, stack, left, sec, r)
+    if cfg[C_PROB] == 0 or cfg[C_RISK] == 1:
+        _probability(x, w, r, cfg[C_PROB] == 0, cfg[C_PROB], rep, ws, flat, stack, left)
+    _eus(x, s, r, True, R, q, mu, True, cfg[C_PERSP] == 0, rep, ws)
     _choose(x, cfg, ws, new, pick)
     if not live:
         for i in range(n):
@@ -409,27 +449,25 @@ def _round(x, w, s, R, cfg, q, scratch, r, new, pick):  # type: ignore[no-untype
             pick[i] = -1
 
 
-@_jit
-def _step(x, w, s, R, cfg, q, scratch, r, new, pick, seq):  # type: ignore[no-untyped-def]
-    """A round under the chosen update rule (A13: sequential moves one actor at a time, each on
-    the state its predecessors left; eum._sequential)."""
-    _round(x, w, s, R, cfg, q, scratch, r, new, pick)
-    if cfg[C_UPDATE] == 0 or not R > 0.0:
-        return
+@_lean
+def _sequential(x, w, s, R, cfg, q, ws, flat, stack, left, sec, order, rep, new, pick, seq_x,
+                seq_r, seq_new, seq_pick):  # type: ignore[no-untyped-def]
+    """A13: after the first actor's move, actors move one at a time in list order, each on the
+    state its predecessors left (eum._sequential)."""
     n = x.size
-    seq_x, seq_r, seq_new, seq_pick = seq
     for i in range(n):
         seq_x[i] = x[i]
     seq_x[0] = new[0]
     for m in range(1, n):
-        _round(seq_x, w, s, R, cfg, q, scratch, seq_r, seq_new, seq_pick)
+        _round(seq_x, w, s, R, cfg, q, ws, flat, stack, left, sec, order, rep, seq_r, seq_new,
+               seq_pick)
         seq_x[m] = seq_new[m]
         pick[m] = seq_pick[m]
     for i in range(n):
         new[i] = seq_x[i]
 
 
-@_jit
+@_lean
 def _range(x):  # type: ignore[no-untyped-def]
     lo, hi = x[0], x[0]
     for i in range(x.size):
@@ -437,12 +475,26 @@ def _range(x):  # type: ignore[no-untyped-def]
     return hi - lo
 
 
+@_lean
+def _start(x, w, order):  # type: ignore[no-untyped-def]
+    """(initial range, weighted median) of a problem's first positions (no reference counts)."""
+    return _range(x), _median(x, w, order)
+
+
+@_lean
+def _stop_median(x, w, order):  # type: ignore[no-untyped-def]
+    """The weighted median of positions, called from :func:`run_block` without reference
+    counting."""
+    return _median(x, w, order)
+
+
 @_jit
 def run_block(x0, c, s, scale, cfg, q, rounds, eps, stable_k):  # type: ignore[no-untyped-def]
     """Every problem to its stop: x0, c, s (B, N); scale (B,). Returns positions (B, T+1, N),
-    risk exponents (B, T, N), proposer accepted (B, T, N; -1 none), turns (B,), stable (B,),
-    with T the rounds run (plus one padded round when every problem stopped before the cap);
-    rounds after a problem's stop repeat its positions with r = 1 and no offer."""
+    risk exponents (B, T, N), proposer accepted (B, T, N; -1 none), turns (B,), stable (B,)
+    and the forecast (B,), the weighted median of the last positions; T is the rounds run (plus
+    one padded round when every problem stopped before the cap); rounds after a problem's stop
+    repeat its positions with r = 1 and no offer."""
     b, n = x0.shape
     cap = rounds if cfg[C_STOP] == 0 else min(rounds, FIRST_ROUNDS)
     xs = np.empty((b, cap + 1, n))
@@ -450,24 +502,30 @@ def run_block(x0, c, s, scale, cfg, q, rounds, eps, stable_k):  # type: ignore[n
     picks = np.full((b, cap, n), -1, dtype=np.int64)
     turns = np.zeros(b, dtype=np.int64)
     stable = np.zeros(b, dtype=np.bool_)
-    scratch = (np.empty((7, n, n)), np.empty(n * n), np.empty(n), np.empty(n, dtype=np.int64),
-               np.empty(n, dtype=np.int64))
-    seq = (np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=np.int64))
-    x, new, r, w = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    forecast = np.empty(b)
+    ws, flat, sec = np.empty((8, n, n)), np.empty(n * n), np.empty(n)
+    stack, left = np.zeros((3, 64), dtype=np.int64), np.empty(64)
+    order, rep = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    seq_x, seq_r, seq_new = np.empty(n), np.empty(n), np.empty(n)
+    seq_pick = np.empty(n, dtype=np.int64)
+    x, new, r, w, sp = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     pick = np.empty(n, dtype=np.int64)
     for p in range(b):
         for i in range(n):
             x[i] = x0[p, i]
             w[i] = c[p, i] * s[p, i]
+            sp[i] = s[p, i]
             xs[p, 0, i] = x[i]
-        initial = _range(x)
-        mu_prev = _median(x, w, scratch[3])
+        initial, mu_prev = _start(x, w, order)
         run, calm = 0, 0
         for t in range(rounds):
             if t == rs.shape[1]:  # median_stable ran past the rounds allocated
                 xs, rs, picks = _grow(xs, rs, picks, min(rounds, 2 * t))
             R = initial if cfg[C_RANGE] == 0 else _range(x) if cfg[C_RANGE] == 1 else scale[p]
-            _step(x, w, s[p], R, cfg, q, scratch, r, new, pick, seq)
+            _round(x, w, sp, R, cfg, q, ws, flat, stack, left, sec, order, rep, r, new, pick)
+            if cfg[C_UPDATE] == 1 and R > 0.0:
+                _sequential(x, w, sp, R, cfg, q, ws, flat, stack, left, sec, order, rep, new,
+                            pick, seq_x, seq_r, seq_new, seq_pick)
             for i in range(n):
                 x[i] = new[i]
                 xs[p, t + 1, i] = new[i]
@@ -475,13 +533,14 @@ def run_block(x0, c, s, scale, cfg, q, rounds, eps, stable_k):  # type: ignore[n
                 picks[p, t, i] = pick[i]
             run = t + 1
             if cfg[C_STOP] == 1:
-                mu = _median(x, w, scratch[3])
+                mu = _stop_median(x, w, order)
                 calm = calm + 1 if abs(mu - mu_prev) < eps else 0
                 mu_prev = mu
                 if calm >= stable_k:
                     stable[p] = True
                     break
         turns[p] = run
+        forecast[p] = _stop_median(x, w, order)
         for t in range(run + 1, xs.shape[1]):
             for i in range(n):
                 xs[p, t, i] = x[i]
@@ -491,7 +550,10 @@ def run_block(x0, c, s, scale, cfg, q, rounds, eps, stable_k):  # type: ignore[n
     keep = min(last + 1, rounds)
     if keep > rs.shape[1]:
         xs, rs, picks = _grow(xs, rs, picks, keep)
-    return xs[:, :keep + 1].copy(), rs[:, :keep].copy(), picks[:, :keep].copy(), turns, stable
+    if keep == rs.shape[1]:  # sized already: no copies
+        return xs, rs, picks, turns, stable, forecast
+    return (xs[:, :keep + 1].copy(), rs[:, :keep].copy(), picks[:, :keep].copy(), turns,
+            stable, forecast)
 
 
 @_jit
@@ -517,8 +579,14 @@ def run(x0: np.ndarray, c: np.ndarray, s: np.ndarray, scale: np.ndarray, opts: A
     """:func:`run_block` on any arrays, through the prebuilt module when there is one."""
     f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
     fn = PREBUILT.run_block if PREBUILT is not None else run_block
-    return fn(f64(x0), f64(c), f64(s), f64(scale), codes(opts), float(opts.q),
+    return fn(f64(x0), f64(c), f64(s), f64(scale), _codes(opts), float(opts.q),
               int(opts.rounds), float(opts.stable_eps), int(opts.stable_k))
+
+
+@functools.lru_cache(maxsize=64)
+def _codes(opts: Any) -> np.ndarray:
+    """:func:`codes`, once per options object (they are frozen, so hashable)."""
+    return codes(opts)
 
 
 def build(output_dir: Path | None = None) -> Path:
