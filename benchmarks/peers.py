@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -368,6 +369,40 @@ def row_bdm(peers: Path | None, repeat: int) -> Row:
                p.cpu / o.cpu if p else None)
 
 
+# the libraries every detente command imports before any of its own code runs (typer for the
+# CLI, pydantic for the scenario schema, PyYAML for the file, numpy for the arrays)
+FLOOR = ("import numpy, pydantic, typer, yaml\nfrom pydantic import BaseModel\n"
+         "class M(BaseModel):\n    x: int")
+FLOOR_WORK = "start-up floor: Python + numpy, pydantic (one model class), PyYAML, typer"
+
+
+def row_floor(repeat: int) -> Row:
+    """The start-up floor: no detente code, only the libraries' imports (best of 3 x repeat)."""
+    _, o = in_turn(None, [sys.executable, "-c", FLOOR], 3 * repeat)
+    return Row(FLOOR_WORK, "none", fmt_s(o), None, "", None)
+
+
+def seconds_of(text: str) -> tuple[float, float] | None:
+    """(wall, CPU) back from a ``fmt_s`` cell; None for a cell of another kind."""
+    match = re.match(r"([\d.]+) s \(([\d.]+) CPU", text)
+    return (float(match[1]), float(match[2])) if match else None
+
+
+def floor_notes(rows: list[Row]) -> list[str]:
+    """For each whole-process goal not met: how much of detente's time is above the floor."""
+    floor = next((seconds_of(r.ours) for r in rows if r.work == FLOOR_WORK), None)
+    if floor is None:
+        return []
+    notes = [f"start-up floor (measured in this run): {floor[0]:.2f} s wall, {floor[1]:.2f} s "
+             "CPU before any detente code; each unmet whole-process time less the floor:"]
+    for r in rows:
+        ours = seconds_of(r.ours)
+        if r.met is False and ours is not None:
+            notes.append(f"  {r.work}: {ours[0] - floor[0]:.2f} s wall "
+                         f"({ours[1] - floor[1]:.2f} s CPU) above the floor")
+    return notes
+
+
 def row_alone(work: str, args: list[str], repeat: int, goal_s: float, note: str = "") -> Row:
     _, o = in_turn(None, detente(*args), repeat, our_env=OUR_ENV)
     return Row(work, "none", fmt_s(o), None, f"< {goal_s} s", o.wall < goal_s, note=note)
@@ -540,12 +575,13 @@ def main() -> None:
     parser.add_argument("--all-pairs", action="store_true", help="exchange row: run every "
                         f"pair even when decide takes longer than {LONG_S:.0f} s")
     parser.add_argument("--only", default="", help="comma-separated row keys: eum-1, eum-draws, "
-                        "exchange, smp, bdm, war, help, report, flops")
+                        "exchange, smp, bdm, war, help, report, floor, flops")
     args = parser.parse_args()
     keep = set(filter(None, args.only.split(",")))
     want = lambda key: not keep or key in keep  # noqa: E731
     compile_sources()
-    peers = peers_dir() if keep - {"war", "help", "report", "flops", "smp"} or not keep else None
+    alone = {"war", "help", "report", "flops", "smp", "floor"}  # rows with no peer to fetch
+    peers = peers_dir() if keep - alone or not keep else None
     print(f"peers from {peers}; best of {args.repeat} (one pair if a peer run > {LONG_S} s)")
     rows: list[Row] = []
     steps = [("eum-1", lambda: row_eum_call(peers, args.repeat)),
@@ -558,7 +594,8 @@ def main() -> None:
              ("war", lambda: row_war(args.repeat, None)),
              ("war", lambda: row_war(args.repeat, "smith-stam")),
              ("help", lambda: row_alone("detente --help", ["--help"], args.repeat, 0.15)),
-             ("report", lambda: row_report(args.repeat))]
+             ("report", lambda: row_report(args.repeat)),
+             ("floor", lambda: row_floor(args.repeat))]
     for key, step in steps:
         if want(key):
             try:
@@ -581,6 +618,8 @@ def main() -> None:
     for r in rows:
         if r.note:
             print(f"\n{r.note}")
+    if notes := floor_notes(rows):
+        print("\n" + "\n".join(notes))
     if want("flops"):
         peak = matmul_peak()
         print(f"\nfloating-point work per second, in process (peak: numpy matmul {peak:.1f} "
