@@ -46,11 +46,6 @@ class Trajectory:
         each draw's final state (so the result does not depend on how draws were blocked)."""
         t1 = max(p.positions.shape[1] for p in parts)
 
-        def pad(a: np.ndarray, length: int) -> np.ndarray:
-            if a.shape[1] == length:
-                return a
-            return np.concatenate([a, np.repeat(a[:, -1:], length - a.shape[1], axis=1)], 1)
-
         def join(key: str) -> np.ndarray:
             arrays = [p.diagnostics[key] for p in parts]
             if arrays[0].ndim == 0:  # a flag or count for the whole call
@@ -58,15 +53,14 @@ class Trajectory:
                 return np.array(any(values) if isinstance(values[0], bool | np.bool_)
                                 else values[0])
             if key in parts[0].series:
-                length = max(a.shape[1] for a in arrays)
-                arrays = [pad(a, length) for a in arrays]
+                return _padded(arrays, max(a.shape[1] for a in arrays))
             return np.concatenate(arrays)
 
         probs = None
         if parts[0].probabilities is not None:
-            probs = np.concatenate([pad(p.probabilities, t1) for p in parts])  # type: ignore[arg-type]
+            probs = _padded([p.probabilities for p in parts], t1)  # type: ignore[misc]
         return cls(
-            positions=np.concatenate([pad(p.positions, t1) for p in parts]),
+            positions=_padded([p.positions for p in parts], t1),
             forecast=np.concatenate([p.forecast for p in parts]),
             turns=np.concatenate([p.turns for p in parts]),
             stop_reason=np.concatenate([p.stop_reason for p in parts]),
@@ -74,6 +68,22 @@ class Trajectory:
             diagnostics={key: join(key) for key in parts[0].diagnostics},
             series=parts[0].series,
         )
+
+
+def _padded(arrays: Sequence[np.ndarray], length: int) -> np.ndarray:
+    """Blocks (B_k, T_k, ...) stacked on axis 0 into one (sum B_k, length, ...) array, each
+    block's turns after its last repeating its final turn: written straight into the result,
+    not padded into copies that are then concatenated (issue 14)."""
+    first = arrays[0]
+    out = np.empty((sum(a.shape[0] for a in arrays), length, *first.shape[2:]),
+                   np.result_type(*arrays))
+    start = 0
+    for a in arrays:
+        rows = slice(start, start + a.shape[0])
+        out[rows, :a.shape[1]] = a
+        out[rows, a.shape[1]:] = a[:, -1:]
+        start = rows.stop
+    return out
 
 
 class NegotiationModel(Protocol):
