@@ -43,19 +43,23 @@ def _tiny():  # type: ignore[no-untyped-def]
     return Scenario.model_validate(TINY)
 
 
-def _smp() -> None:
-    """The smp turns ahead of time (a later run loads them without importing numba); without a
-    C compiler, numba's just-in-time cache instead."""
-    from detente.models import smp_fast
+def _ahead_of_time(model: str, options: dict) -> Callable[[], None]:
+    """A step that builds ``model``'s compiled round ahead of time (a later run loads it
+    without importing numba); without a C compiler, numba's just-in-time cache instead."""
 
-    try:
-        smp_fast.build()
-    except Exception as err:  # pycc reports a missing C compiler in many ways
-        print(f"detente.warm: smp ahead-of-time build failed ({err}); caching the "
-              "just-in-time loops instead", file=sys.stderr)
-        from detente.runtime import negotiate
+    def step() -> None:
+        from importlib import import_module
 
-        negotiate(_tiny(), "smp", {"engine": "compiled", "max_turns": 5})
+        try:
+            import_module(f"detente.models.{model}_fast").build()
+        except Exception as err:  # pycc reports a missing C compiler in many ways
+            print(f"detente.warm: {model} ahead-of-time build failed ({err}); caching the "
+                  "just-in-time loops instead", file=sys.stderr)
+            from detente.runtime import negotiate
+
+            negotiate(_tiny(), model, {"engine": "compiled", **options})
+
+    return step
 
 
 def _exchange() -> None:
@@ -64,32 +68,19 @@ def _exchange() -> None:
     negotiate(_tiny(), "exchange", {"engine": "compiled", "rounds": 2})
 
 
-def _eum() -> None:
-    """The eum round ahead of time (a later run loads it without importing numba); without a
-    C compiler, numba's just-in-time cache instead."""
-    from detente.models import eum_fast
-
-    try:
-        eum_fast.build()
-    except Exception as err:  # pycc reports a missing C compiler in many ways
-        print(f"detente.warm: eum ahead-of-time build failed ({err}); caching the "
-              "just-in-time loops instead", file=sys.stderr)
-        from detente.runtime import negotiate
-
-        negotiate(_tiny(), "eum", {"engine": "compiled", "rounds": 2})
-
-
 def steps() -> list[tuple[str, Callable[[], None]]]:
     """The compiled engines to warm, by label; empty without numba (nothing to compile)."""
     from detente.models import eum_fast, exchange_fast, smp, smp_fast
 
     out = []
     if smp.prebuilt() is None and smp_fast.AVAILABLE:
-        out.append(("smp: KTAB turn loops (ahead of time)", _smp))
+        out.append(("smp: KTAB turn loops (ahead of time)",
+                    _ahead_of_time("smp", {"max_turns": 5})))
     if exchange_fast.AVAILABLE:
         out.append(("exchange: Stokman round loops", _exchange))
     if eum_fast.PREBUILT is None and eum_fast.njit is not None:
-        out.append(("eum: expected-utility round (ahead of time)", _eum))
+        out.append(("eum: expected-utility round (ahead of time)",
+                    _ahead_of_time("eum", {"rounds": 2})))
     return out
 
 

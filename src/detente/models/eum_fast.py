@@ -590,39 +590,14 @@ def _codes(opts: Any) -> np.ndarray:
 
 
 def build(output_dir: Path | None = None) -> Path:
-    """Compile :func:`run_block` ahead of time (numba.pycc and a C compiler) into
-    ``_eum_aot`` beside this file, so later processes load it without importing numba.
+    """Compile :func:`run_block` ahead of time into ``_eum_aot`` beside this file, so later
+    processes load it without importing numba (see :func:`detente.models.aot.build_module`).
 
     Run with ``DETENTE_EUM_AOT=0`` (``detente.warm`` does): the loops must be numba's here.
-    For the generic x86-64 (or the platform's default) CPU, so the file stays valid if the
-    installation is copied to another machine of the same platform.
     """
-    import warnings
+    from detente.models.aot import build_module
 
     if njit is None:
         raise RuntimeError("building the compiled eum round needs numba, DETENTE_EUM_AOT=0")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # numba.pycc announces its pending deprecation
-        from numba.pycc import CC, compiler
-
-        class ReleasingFlags(compiler.Flags):  # type: ignore[misc,name-defined]
-            """pycc's wrappers keep the GIL; run_block touches no Python object (nogil)."""
-
-            def __init__(self, *args: Any, **kw: Any) -> None:
-                super().__init__(*args, **kw)
-                self.release_gil = True
-
-        compiler.Flags = ReleasingFlags  # this build process only
-
-        digest = source_digest()
-
-        def source_digest_aot() -> int:
-            return digest
-
-        cc = CC(AOT_MODULE)
-        cc.output_dir = str(output_dir or Path(__file__).parent)
-        cc.verbose = False
-        cc.export("run_block", AOT_SIGNATURE)(run_block.py_func)
-        cc.export("source_digest", "i8()")(source_digest_aot)
-        cc.compile()
-    return Path(cc.output_dir)
+    return build_module(AOT_MODULE, "run_block", run_block.py_func, AOT_SIGNATURE,
+                        source_digest(), output_dir)

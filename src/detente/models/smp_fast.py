@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -361,41 +360,12 @@ def run_batch(pos0, sal, cap, max_turns, stop_ratio):  # type: ignore[no-untyped
 
 
 def build(output_dir: Path | None = None) -> Path:
-    """Compile :func:`run_batch` ahead of time (numba.pycc and a C compiler) into ``_smp_aot``
-    beside this file, for the generic CPU of the platform (the file stays valid if the
-    installation is copied to another machine of the same platform); it releases the GIL, as
-    the just-in-time loops do (the runner's threads then run in parallel)."""
-    import warnings
-
+    """Compile :func:`run_batch` ahead of time into ``_smp_aot`` beside this file (see
+    :func:`detente.models.aot.build_module`)."""
+    from detente.models.aot import build_module
     from detente.models.smp_prebuilt import AOT_MODULE, loops_digest
 
     if njit is None:
         raise RuntimeError("building the compiled smp turns needs numba")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # numba.pycc announces its pending deprecation
-        from numba.pycc import CC, compiler
-
-        class ReleasingFlags(compiler.Flags):  # type: ignore[misc,name-defined]
-            """pycc's wrappers keep the GIL; run_batch touches no Python object (nogil)."""
-
-            def __init__(self, *args: Any, **kw: Any) -> None:
-                super().__init__(*args, **kw)
-                self.release_gil = True
-
-        plain = compiler.Flags
-        compiler.Flags = ReleasingFlags
-        try:
-            digest = loops_digest()
-
-            def source_digest_aot() -> int:
-                return digest
-
-            cc = CC(AOT_MODULE)
-            cc.output_dir = str(output_dir or Path(__file__).parent)
-            cc.verbose = False
-            cc.export("run_batch", AOT_SIGNATURE)(run_batch.py_func)
-            cc.export("source_digest", "i8()")(source_digest_aot)
-            cc.compile()
-        finally:
-            compiler.Flags = plain
-    return Path(cc.output_dir)
+    return build_module(AOT_MODULE, "run_batch", run_batch.py_func, AOT_SIGNATURE,
+                        loops_digest(), output_dir)

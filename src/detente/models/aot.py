@@ -1,0 +1,49 @@
+"""Ahead-of-time builds of the compiled rounds (numba.pycc and a C compiler), shared by
+:mod:`detente.models.eum_fast` and :mod:`detente.models.smp_fast`.
+
+Each build writes an extension module beside the models that exports the round and a
+``source_digest()`` of the source it was built from; the loaders use the module only when that
+digest matches the source on disk, so an edited source falls back to numba's just-in-time loops
+until ``python -m detente.warm`` builds it again. Built for the platform's generic CPU, so the
+file stays valid if the installation is copied to another machine of the same platform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def build_module(name: str, entry: str, loops: Callable[..., Any], signature: str, digest: int,
+                 output_dir: Path | None = None) -> Path:
+    """Compile ``loops`` (a numba dispatcher's ``py_func``) as ``entry`` with ``signature``
+    into the module ``name`` in ``output_dir`` (default: beside this file), with
+    ``source_digest() -> digest``. pycc's wrappers keep the GIL by default; the rounds touch no
+    Python object, so the build releases it (the runner's threads then run in parallel)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba.pycc announces its pending deprecation
+        from numba.pycc import CC, compiler
+
+        class ReleasingFlags(compiler.Flags):  # type: ignore[misc,name-defined]
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, **kw)
+                self.release_gil = True
+
+        def source_digest() -> int:
+            return digest
+
+        plain = compiler.Flags
+        compiler.Flags = ReleasingFlags
+        try:
+            cc = CC(name)
+            cc.output_dir = str(output_dir or Path(__file__).parent)
+            cc.verbose = False
+            cc.export(entry, signature)(loops)
+            cc.export("source_digest", "i8()")(source_digest)
+            cc.compile()
+        finally:
+            compiler.Flags = plain
+    return Path(cc.output_dir)
