@@ -8,7 +8,7 @@ from detente.analysis.compare import is_coupled, simulate_summary, war_options
 from detente.report import chart_data
 from detente.scenario import load_scenario
 
-from .conftest import SCENARIOS
+from .conftest import FIXTURES, SCENARIOS
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +27,17 @@ def test_a_variant_given_explicitly_selects_the_section5_kernel(flagship):
     coupled = simulate_summary(flagship, None, (), 50, 0, war_options())
     assert "coupled" not in section5 and "coupled" in coupled
     assert section5["provenance"]["model"] == "war" and coupled["provenance"]["model"] == "coupled"
+
+
+def test_a_section5_variant_on_a_coupled_scenario_says_what_it_leaves_unused(flagship):
+    """No silent no-op: the §5 kernel ignores talks, red lines and third parties, and says so;
+    a scenario without talks (nothing unused) gets no such warning."""
+    section5 = simulate_summary(flagship, None, (), 20, 0, war_options({"variant": "powell"}))
+    said = [w for w in section5["warnings"] if "runs the §5 kernel" in w]
+    assert len(said) == 1 and "variant=powell" in said[0] and "war.talks" in said[0]
+    plain = load_scenario(FIXTURES / "war-2025.yaml")
+    alone = simulate_summary(plain, None, (), 20, 0, war_options({"variant": "powell"}))
+    assert not [w for w in alone["warnings"] if "runs the §5 kernel" in w]
 
 
 def test_the_report_scripts_get_the_comparison_only_where_a_chart_reads_it():

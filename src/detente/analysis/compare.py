@@ -78,7 +78,18 @@ def run_variant(scenario: Scenario, hypothesis: str | None, levers: Sequence[str
                          hypothesis, tuple(levers), runs,
                          horizon=horizon, seed=seed, strength=strength, max_memory=max_memory),
               backend)
-    return WarRun(res.inputs, res.outcome, tuple(levers), res.provenance, res.warnings)
+    notes = tuple(res.warnings)
+    if scenario.war is not None and scenario.war.talks is not None:
+        notes += (section_kernel_note(options.variant),)
+    return WarRun(res.inputs, res.outcome, tuple(levers), res.provenance, notes)
+
+
+def section_kernel_note(variant: str) -> str:
+    """The warning for a §5 variant asked for on a scenario written for the coupled model: its
+    talks, red lines, third parties and economy change nothing in the §5 kernel."""
+    return (f"-O variant={variant} runs the §5 kernel: the scenario's war.talks, red lines, "
+            "third parties and economy are not used (the deal settles on one scalar share); "
+            "leave out -O variant to run the coupled model")
 
 
 def agreement_curve(outcome: WarOutcome) -> np.ndarray:
