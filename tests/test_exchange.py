@@ -255,20 +255,29 @@ def test_weightless_pairs_do_not_trade(tmp_path, engine):
                 assert (side["actor"], side["demand"]) not in {("a", "q"), ("c", "q")}
 
 
+COORDS = st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 3))
+WEIGHTS = st.floats(0.01, 1, allow_nan=False).map(lambda v: round(v, 2))
+
+
+def _one_issue_round(data: st.DataObject) -> tuple[int, np.ndarray, tuple, DecimalRound]:
+    """A random one-issue round of 2-8 actors on coarse positions and weights: (n, x (n, 1),
+    the summation order, the decimal round)."""
+    n = data.draw(st.integers(2, 8))
+    x = np.array(data.draw(st.lists(COORDS, min_size=n, max_size=n)))[:, None]
+    s = np.array(data.draw(st.lists(WEIGHTS, min_size=n, max_size=n)))[:, None]
+    c = np.array(data.draw(st.lists(WEIGHTS, min_size=n, max_size=n)))[:, None]
+    order = (tuple(data.draw(st.permutations(range(n)))),)
+    return n, x, order, DecimalRound(x, s, c, np.ones((n, 1), bool), order)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_decimal_outcome_sums_equal_plain_left_to_right_sums(data):
     """The decimal engine adds the terms before the first replaced one from a prefix and reuses
     outcomes it computed before: every outcome must equal the 28-digit sum of x s c added one
     by one in summation order, with the replaced positions, divided by the weight."""
-    n = data.draw(st.integers(2, 8))
-    coords = st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 3))
-    weights = st.floats(0.01, 1, allow_nan=False).map(lambda v: round(v, 2))
-    x = np.array(data.draw(st.lists(coords, min_size=n, max_size=n)))[:, None]
-    s = np.array(data.draw(st.lists(weights, min_size=n, max_size=n)))[:, None]
-    c = np.array(data.draw(st.lists(weights, min_size=n, max_size=n)))[:, None]
-    order = (tuple(data.draw(st.permutations(range(n)))),)
-    rnd = DecimalRound(x, s, c, np.ones((n, 1), bool), order)
+    n, x, order, rnd = _one_issue_round(data)
+    coords = COORDS
     for _ in range(3):  # asked repeatedly, so later answers may come from the memo
         moved = data.draw(st.dictionaries(st.integers(0, n - 1), coords, max_size=n))
         actor = data.draw(st.integers(0, n - 1))
@@ -289,14 +298,8 @@ def test_decimal_crossing_test_agrees_with_the_two_sums(data):
     of summing the outcome after the move: its answer must be that of the two 28-digit sums
     (outcome before and after the move, §4.3 step 6), also for targets on, or a few digits
     away from, the outcome after the move (where the shortcut must fall back to the sum)."""
-    n = data.draw(st.integers(2, 8))
-    coords = st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 3))
-    weights = st.floats(0.01, 1, allow_nan=False).map(lambda v: round(v, 2))
-    x = np.array(data.draw(st.lists(coords, min_size=n, max_size=n)))[:, None]
-    s = np.array(data.draw(st.lists(weights, min_size=n, max_size=n)))[:, None]
-    c = np.array(data.draw(st.lists(weights, min_size=n, max_size=n)))[:, None]
-    rnd = DecimalRound(x, s, c, np.ones((n, 1), bool), (tuple(data.draw(st.permutations(
-        range(n)))),))
+    n, _, _, rnd = _one_issue_round(data)
+    coords = COORDS
     actor = data.draw(st.integers(0, n - 1))
     updates = {k: Decimal(v) / 3 for k, v in data.draw(st.dictionaries(
         st.integers(0, n - 1), coords, max_size=n)).items() if k != actor}
