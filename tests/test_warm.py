@@ -59,18 +59,6 @@ print(eum_fast.PREBUILT is not None, "numba" in sys.modules, forecast)
 """
 
 
-def test_warm_builds_the_eum_round_that_loads_without_numba():
-    """After warming, a run loads the prebuilt eum round and never imports numba (about half a
-    second of start-up), and still gives the reference forecast (round 10 median 7.0)."""
-    warm = subprocess.run([sys.executable, "-m", "detente.warm"], cwd=ROOT, env=ENV,
-                          capture_output=True, text=True, timeout=600)
-    assert warm.returncode == 0, warm.stderr
-    probe = subprocess.run([sys.executable, "-c", EUM_PROBE], cwd=ROOT, env=ENV,
-                           capture_output=True, text=True, timeout=600)
-    assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.split() == ["True", "False", "7.0"]
-
-
 SMP_PROBE = """
 import sys
 from detente.models import smp
@@ -81,13 +69,17 @@ print(smp.prebuilt() is not None, "numba" in sys.modules, int(r.trajectory.turns
 """
 
 
-def test_warm_builds_the_smp_turns_that_load_without_numba():
-    """After warming, a KTAB run takes the prebuilt smp turns and never imports numba (its
-    import and cache load cost about a second), with KTAB's number of turns (27)."""
+@pytest.mark.parametrize(("probe", "expected"), [
+    (EUM_PROBE, "7.0"),  # the reference forecast: round 10 median 7.0
+    (SMP_PROBE, "27"),  # KTAB's number of turns on SOE-Pol-Comp
+], ids=["eum", "smp"])
+def test_warm_builds_rounds_that_load_without_numba(probe, expected):
+    """After warming, a run takes the prebuilt eum round or smp turns and never imports numba
+    (its import and cache load cost half a second to a second), with the reference result."""
     warm = subprocess.run([sys.executable, "-m", "detente.warm"], cwd=ROOT, env=ENV,
                           capture_output=True, text=True, timeout=600)
     assert warm.returncode == 0, warm.stderr
-    probe = subprocess.run([sys.executable, "-c", SMP_PROBE], cwd=ROOT, env=ENV,
-                           capture_output=True, text=True, timeout=600)
-    assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.split() == ["True", "False", "27"]
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=ENV,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "False", expected]
