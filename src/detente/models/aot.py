@@ -10,9 +10,31 @@ file stays valid if the installation is copied to another machine of the same pl
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 from typing import Any
+
+
+def source_digest(source: Path) -> int:
+    """A 63-bit digest of a source file: a prebuilt module is used only if built from it."""
+    return int.from_bytes(hashlib.sha256(source.read_bytes()).digest()[:8]) >> 1
+
+
+def load_prebuilt(name: str, digest: Callable[[], int], switch: str) -> Any:
+    """The prebuilt module ``detente.models.<name>`` if it exists and was built from the source
+    whose ``digest()`` is given, found without importing numba; the environment variable
+    ``switch`` set to ``0`` ignores it (the build itself, and tests of the just-in-time loops)."""
+    if os.environ.get(switch) == "0":
+        return None
+    try:
+        module = import_module(f"detente.models.{name}")
+        fresh = module.source_digest() == digest()
+    except (ImportError, OSError):  # not built, or no source beside it to check against
+        return None
+    return module if fresh else None
 
 
 def build_module(name: str, entry: str, loops: Callable[..., Any], signature: str, digest: int,

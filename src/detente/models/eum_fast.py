@@ -30,12 +30,12 @@ LLVM would rewrite into a differently rounded ``exp2``.
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from detente.models import aot
 
 AOT_MODULE = "_eum_aot"  # the ahead-of-time build of run_block, beside this file
 AOT_SIGNATURE = ("Tuple((f8[:, :, ::1], f8[:, :, ::1], i8[:, :, ::1], i8[::1], b1[::1], "
@@ -45,21 +45,13 @@ AOT_SIGNATURE = ("Tuple((f8[:, :, ::1], f8[:, :, ::1], i8[:, :, ::1], i8[::1], b
 
 def source_digest() -> int:
     """A 63-bit digest of this file: the prebuilt module is used only if it was built from it."""
-    return int.from_bytes(hashlib.sha256(Path(__file__).read_bytes()).digest()[:8]) >> 1
+    return aot.source_digest(Path(__file__))
 
 
 def _prebuilt() -> Any:
     """The ahead-of-time module if it exists and matches this source (``DETENTE_EUM_AOT=0``
     ignores it: the build itself, and tests of the just-in-time loops)."""
-    if os.environ.get("DETENTE_EUM_AOT") == "0":
-        return None
-    try:
-        from detente.models import _eum_aot  # type: ignore[attr-defined]
-
-        fresh = _eum_aot.source_digest() == source_digest()
-    except (ImportError, OSError):  # not built, or no source beside it to check against
-        return None
-    return _eum_aot if fresh else None
+    return aot.load_prebuilt(AOT_MODULE, source_digest, "DETENTE_EUM_AOT")
 
 
 PREBUILT = _prebuilt()

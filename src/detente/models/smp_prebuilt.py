@@ -9,18 +9,17 @@ in a millisecond, and numba's import and cache load cost about a second.
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
 from pathlib import Path
 from typing import Any
+
+from detente.models.aot import load_prebuilt, source_digest
 
 AOT_MODULE = "_smp_aot"  # the ahead-of-time build of smp_fast.run_batch, beside this file
 
 
 def loops_digest() -> int:
     """A 63-bit digest of ``smp_fast.py``: the prebuilt module is used only if built from it."""
-    source = Path(__file__).with_name("smp_fast.py").read_bytes()
-    return int.from_bytes(hashlib.sha256(source).digest()[:8]) >> 1
+    return source_digest(Path(__file__).with_name("smp_fast.py"))
 
 
 @functools.cache
@@ -28,12 +27,5 @@ def prebuilt() -> Any:
     """The ahead-of-time module (``python -m detente.warm`` builds it) if it exists and matches
     the loops' source, found without importing numba; ``DETENTE_SMP_AOT=0`` ignores it (the
     build itself, and tests of the just-in-time loops)."""
-    if os.environ.get("DETENTE_SMP_AOT") == "0":
-        return None
-    try:
-        from detente.models import _smp_aot  # type: ignore[attr-defined]
-
-        fresh = _smp_aot.source_digest() == loops_digest()
-    except (ImportError, OSError):  # not built, or no source beside it to check against
-        return None
-    return _smp_aot if fresh else None
+    # loops_digest looked up at call time (a test stales the module by replacing it)
+    return load_prebuilt(AOT_MODULE, lambda: loops_digest(), "DETENTE_SMP_AOT")
