@@ -44,8 +44,10 @@ class CoupledInputs:
     war: the §5 war inputs (``params`` (B,) per dotted path; ``levers`` = every lever of the
         scenario, compiled with its effect sizes).
     selected (L,) bool: the lever is switched on in this variant; kind (L,) 'scheduled' |
-        'prospect' | 'deadline'; pi (B, L, T) the prospect's probability π(t) (deadline:
-        its credibility; scheduled: 1).
+        'prospect' | 'deadline'; the prospect's probability π(t) as steps (:meth:`prospect`):
+        pi (B, L, S) the value from week pi_from[l, s] (L, S) on, weeks ascending (padding:
+        weeks past the horizon); deadline: NaN (the kernel reads its credibility); scheduled: 1.
+        (A (B, L, T) table of every week took 750 MB at 100,000 runs.)
     pressure (J, L) bool: lever l is a pressure lever of third party j (on after j retaliates).
     actors (N,), issues (D,), r, u: the belligerents' actor indices; parties (J,) the third
         parties' actor indices; veto (V,) the veto players' actor indices.
@@ -65,6 +67,7 @@ class CoupledInputs:
     selected: np.ndarray
     kind: tuple[str, ...]
     pi: np.ndarray
+    pi_from: np.ndarray
     pressure: np.ndarray
     actors: tuple[str, ...]
     issues: tuple[str, ...]
@@ -113,6 +116,10 @@ class CoupledInputs:
     @property
     def horizon(self) -> int:
         return self.war.horizon
+
+    def prospect(self, lever: int, week: int) -> np.ndarray:
+        """π of lever ``lever`` in week ``week`` of every run, (B,): its latest step."""
+        return self.pi[:, lever, np.searchsorted(self.pi_from[lever], week, side="right") - 1]
 
     @property
     def lever_ids(self) -> tuple[str, ...]:
@@ -259,10 +266,11 @@ def column_fields(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_m
     war = scenario.war
     cont = war.front.continuous or ContinuousFront()  # type: ignore[union-attr]
     aims = war.aims or Aims()  # type: ignore[union-attr]
-    kind, pi = _prospects(scenario, col, runs, t_max)
+    kind, pi, pi_from = _prospects(scenario, col, runs, t_max)
     return dict(
         kind=kind,
         pi=pi,
+        pi_from=pi_from,
         **_red_lines(war, col, runs),
         front={f: col[f"front.{f}"] for f in ("step", "noise", "band")},
         talks={f: col[f"talks.{f}"] for f in TALKS_FIELDS},
@@ -302,23 +310,28 @@ def _red_lines(war: Any, col: dict[str, np.ndarray], runs: int) -> dict[str, np.
 
 
 def _prospects(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_max: int
-               ) -> tuple[tuple[str, ...], np.ndarray]:
-    """Each lever's kind and its probability path π (B, L, T), filled in place."""
-    kinds = []
-    pi = np.ones((runs, len(scenario.levers), t_max))
-    for li, lv in enumerate(scenario.levers):
-        path = pi[:, li]
+               ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Each lever's kind and its probability path π as steps: values (B, L, S) from the weeks
+    (L, S) on (see CoupledInputs). A prospect starts at its probability and takes each schedule
+    point's value from that week on, in week order (of points in one week the last listed);
+    points at or past the horizon never apply."""
+    kinds, steps = [], []
+    for lv in scenario.levers:
         if lv.prospect is not None:
             kinds.append("prospect")
-            path[:] = col[f"prospect.{lv.id}"][:, None]
-            for k, pt in sorted(enumerate(lv.prospect.schedule), key=lambda e: e[1].week):
-                path[:, pt.week:] = col[f"prospect.{lv.id}.{k}"][:, None]
-        elif lv.deadline is not None:
-            kinds.append("deadline")
-            path[:] = np.nan  # the kernel reads the compiled credibility
+            points = sorted(enumerate(lv.prospect.schedule), key=lambda e: e[1].week)
+            steps.append([(0, col[f"prospect.{lv.id}"])] + [
+                (pt.week, col[f"prospect.{lv.id}.{k}"]) for k, pt in points if pt.week < t_max])
         else:
-            kinds.append("scheduled")
-    return tuple(kinds), pi
+            kinds.append("deadline" if lv.deadline is not None else "scheduled")
+            steps.append([(0, np.full(runs, np.nan if lv.deadline is not None else 1.0))])
+    width = max((len(st) for st in steps), default=1)
+    pi = np.ones((runs, len(steps), width))
+    pi_from = np.full((len(steps), width), t_max)
+    for li, st in enumerate(steps):
+        for s, (week, values) in enumerate(st):
+            pi[:, li, s], pi_from[li, s] = values, week
+    return tuple(kinds), pi, pi_from
 
 
 def _months(as_of: dt.date | None, weeks: int) -> np.ndarray:
