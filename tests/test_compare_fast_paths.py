@@ -147,3 +147,27 @@ def test_compare_on_a_pool_matches_in_process(scenario):
     assert pooled == here
     assert set(bases) == {"baseline", "pressure-works"}
     assert bases["baseline"].provenance["backend"] == "processes"
+
+
+def test_variants_of_a_hypothesis_share_one_compiled_set(scenario):
+    """Inside shared_draws the levers' variants of one hypothesis get the very arrays (read-only)
+    compile_coupled makes afresh, only ``selected`` differing; an unknown lever is still refused;
+    another hypothesis is compiled anew."""
+    from detente.errors import InputError
+
+    fresh = compile_coupled(scenario, "pressure-works", ("missiles",), 200, 4, horizon=WEEKS)
+    with shared_draws():
+        a = compile_coupled(scenario, "pressure-works", (), 200, 4, horizon=WEEKS)
+        b = compile_coupled(scenario, "pressure-works", ("missiles",), 200, 4, horizon=WEEKS)
+        with pytest.raises(InputError, match="unknown lever"):
+            compile_coupled(scenario, "pressure-works", ("nope",), 200, 4, horizon=WEEKS)
+        other = compile_coupled(scenario, "limited-leverage", (), 200, 4, horizon=WEEKS)
+    assert b.ideal is a.ideal and not b.ideal.flags.writeable
+    assert other.ideal is not a.ideal
+    assert not a.selected.any() and b.selected.tolist() == fresh.selected.tolist()
+    for f in fields(fresh):
+        va, vb = getattr(fresh, f.name), getattr(b, f.name)
+        if isinstance(va, np.ndarray):
+            np.testing.assert_array_equal(va, vb, err_msg=f.name)
+    for k, v in fresh.war.params.items():
+        np.testing.assert_array_equal(v, b.war.params[k], err_msg=k)

@@ -12,8 +12,11 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 SHARED_LIMIT = 256 * 2**20  # bytes of draws :func:`shared_draws` keeps at most
 
@@ -25,6 +28,7 @@ class _Shared:
     def __init__(self, limit: int) -> None:
         self.draws: dict[tuple, np.ndarray] = {}
         self.nbytes, self.limit = 0, limit
+        self.latest: dict[str, tuple[object, tuple, object]] = {}  # see shared_value
 
     def get(self, name: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
         found = self.draws.get(name)
@@ -39,6 +43,24 @@ class _Shared:
 
 
 _SHARED: _Shared | None = None
+
+
+def shared_value(kind: str, owner: object, key: tuple, make: Callable[[], T],
+                 seal: Callable[[T], None] | None = None) -> T:
+    """``make()``; inside :func:`shared_draws` the value it gave for the latest ``key`` of this
+    ``kind`` and this very ``owner`` object when asked for again (one value kept per kind: the
+    variants of a comparison ask in turn, one hypothesis after another), ``seal`` (making its
+    arrays read-only, say) applied once before it is shared."""
+    if _SHARED is None:
+        return make()
+    held = _SHARED.latest.get(kind)
+    if held is not None and held[0] is owner and held[1] == key:
+        return held[2]  # type: ignore[return-value]
+    value = make()
+    if seal is not None:
+        seal(value)
+    _SHARED.latest[kind] = (owner, key, value)
+    return value
 
 
 @contextmanager

@@ -12,7 +12,7 @@ random numbers); only the switched-on levers differ.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -168,23 +168,37 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
                     seed: Any = 0, strength: dict[str, float] | None = None,
                     horizon: int | None = None) -> CoupledInputs:
     """Draw ``runs`` runs of the coupled model under ``hypothesis`` with ``levers`` switched on
-    (``seed``: an int or the runner's Streams; every draw from a named stream of it)."""
-    from detente.seeds import Streams
+    (``seed``: an int or the runner's Streams; every draw from a named stream of it). The draws
+    do not depend on ``levers``: inside :func:`detente.seeds.shared_draws` the variants of one
+    hypothesis share one compiled set of arrays (read-only), only ``selected`` differing."""
+    from detente.seeds import Streams, shared_value
 
     seed = seed if isinstance(seed, Streams) else Streams.from_seed(seed)
     war = scenario.war
     if war is None or war.talks is None:
         raise InputError([problem("the coupled model needs a `war.talks` section",
                                   ("war", "talks"))])
+    key = (hypothesis, runs, seed, tuple(sorted((strength or {}).items())), horizon)
+    base = shared_value("compile_coupled", scenario, key, lambda: _compile_coupled(
+        scenario, hypothesis, runs, seed, strength, horizon), seal=_read_only)
     all_ids = tuple(lv.id for lv in scenario.levers)
-    inputs = compile_war(scenario, hypothesis, all_ids, runs, seed, strength)
     for lid in levers:
         if lid not in all_ids:
             raise InputError([problem(f"unknown lever (defined: {', '.join(all_ids) or 'none'})",
                                       ("lever",), value=lid)])
+    if horizon is not None and (late := late_levers(scenario, levers, horizon)):
+        raise InputError(late)
+    return replace(base, selected=np.array([lid in levers for lid in all_ids], dtype=bool))
+
+
+def _compile_coupled(scenario: Scenario, hypothesis: str | None, runs: int, seed: Any,
+                     strength: dict[str, float] | None, horizon: int | None) -> CoupledInputs:
+    """:func:`compile_coupled` with no lever switched on, the levers unchecked."""
+    war = scenario.war
+    assert war is not None and war.talks is not None
+    all_ids = tuple(lv.id for lv in scenario.levers)
+    inputs = compile_war(scenario, hypothesis, all_ids, runs, seed, strength)
     if horizon is not None:
-        if late := late_levers(scenario, levers, horizon):
-            raise InputError(late)
         inputs = replace(inputs, horizon=horizon)
     t_max = inputs.horizon
     col = coupled_columns(scenario, hypothesis, runs, seed)
@@ -202,7 +216,7 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
     lookahead = talks.lookahead
     return CoupledInputs(
         war=inputs,
-        selected=np.array([lid in levers for lid in all_ids], dtype=bool),
+        selected=np.zeros(len(all_ids), dtype=bool),
         **column_fields(scenario, col, runs, t_max),
         pressure=pressure,
         actors=actors,
@@ -256,6 +270,18 @@ def coupled_columns(scenario: Scenario, hypothesis: str | None, runs: int, seed:
     values = sample_quantities([quantities[k] for k in names], runs,
                                seed.sequence("coupled.parameters"))
     return {k: values[:, j] for j, k in enumerate(names)}
+
+
+def _read_only(inputs: CoupledInputs) -> None:
+    """Every array of ``inputs`` (its war inputs' parameters and lever sizes too) read-only:
+    variants sharing them cannot change one another's."""
+    values: list[Any] = [getattr(inputs, f.name) for f in fields(inputs)]
+    values += [*inputs.war.params.values(), *(size for lv in inputs.war.levers
+                                               for _, _, size in lv.effects)]
+    for v in values:
+        for a in v.values() if isinstance(v, dict) else (v,):
+            if isinstance(a, np.ndarray):
+                a.flags.writeable = False
 
 
 def column_fields(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_max: int
