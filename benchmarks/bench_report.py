@@ -1,12 +1,13 @@
 """Where `detente report` of the flagship spends its time (issue 14, report row). Run:
-``.venv/bin/python benchmarks/bench_report.py [--runs 2000] [--before SRC] [--pairs N]``
-(prints only; no assertions).
+``.venv/bin/python benchmarks/bench_report.py [--runs 2000] [--before SRC] [--pairs N]
+[--workers N]`` (prints only; no assertions).
 
 First the stages in this process: imports, loading the scenario, the negotiation models, the
 war comparison (the coupled kernel itself apart from compiling and summarising), the cited
 paragraphs, rendering the HTML. Then, with ``--before SRC`` (another checkout's ``src``), the
 whole command ``detente report`` timed for that tree and this one in turn (A B A B ...), each
-with the load average at its start, since the machine is shared.
+with the load average at its start, since the machine is shared, and the ratio of the best
+walls; ``--workers N`` runs both with ``report --workers N``.
 """
 
 from __future__ import annotations
@@ -78,15 +79,15 @@ def stages(runs: int) -> None:
     print(f"  {'total':<44} {total:7.2f} s")
 
 
-def whole(src: str, runs: int, out: Path) -> tuple[float, float, float]:
-    """Wall and CPU seconds of `detente report` with ``src`` first on the path, and the load
-    average at its start."""
+def whole(src: str, runs: int, out: Path, extra: list[str]) -> tuple[float, float, float]:
+    """Wall and CPU seconds (this process's children: the workers too) of `detente report`
+    with ``src`` first on the path and the flags ``extra``, and the load average at its start."""
     env = {**os.environ, "PYTHONPATH": src}
     load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "detente.cli", "report", str(FLAGSHIP), "--runs",
-                    str(runs), "-o", str(out)], env=env, check=True, capture_output=True)
+                    str(runs), "-o", str(out), *extra], env=env, check=True, capture_output=True)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
@@ -98,7 +99,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2000)
     ap.add_argument("--before", help="another checkout's src folder, timed in turn with this")
     ap.add_argument("--pairs", type=int, default=1)
+    ap.add_argument("--workers", type=int, help="run both as `report --workers N`")
     args = ap.parse_args()
+    extra = ["--workers", str(args.workers)] if args.workers else []
     print(f"detente report {FLAGSHIP.name} --runs {args.runs}: stages in-process "
           f"(load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores)")
     stages(args.runs)
@@ -107,14 +110,19 @@ def main() -> None:
     here = str(ROOT / "src")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.html"
-        whole(here, 10, out)  # warm: compiled caches on disk for both trees
-        whole(args.before, 10, out)
-        print("whole process, in turn (wall, CPU, load average at start):")
+        whole(here, 10, out, extra)  # warm: compiled caches on disk for both trees
+        whole(args.before, 10, out, extra)
+        print(f"whole process{' ' + ' '.join(extra) if extra else ''}, in turn (wall, CPU, "
+              "load average at start):")
+        best = {"before": float("inf"), "after": float("inf")}
         for k in range(args.pairs):
             for name, src in (("before", args.before), ("after", here)):
-                wall, cpu, load = whole(src, args.runs, out)
+                wall, cpu, load = whole(src, args.runs, out, extra)
+                best[name] = min(best[name], wall)
                 print(f"  pair {k + 1} {name:<7} {wall:6.2f} s wall {cpu:6.2f} s CPU   "
                       f"load {load:.1f}")
+        print(f"  best: before {best['before']:.2f} s, after {best['after']:.2f} s, "
+              f"{best['before'] / best['after']:.2f}x")
 
 
 if __name__ == "__main__":

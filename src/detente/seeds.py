@@ -9,9 +9,78 @@ depend only on the seed, the key and the block's index: never on how many worker
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
+
+SHARED_LIMIT = 256 * 2**20  # bytes of draws :func:`shared_draws` keeps at most
+
+
+class _Shared:
+    """The draws kept by :func:`shared_draws`: read-only arrays by (streams, key, call, method,
+    shape), and the bytes they hold."""
+
+    def __init__(self, limit: int) -> None:
+        self.draws: dict[tuple, np.ndarray] = {}
+        self.nbytes, self.limit = 0, limit
+        self.latest: dict[str, tuple[object, tuple, object]] = {}  # see shared_value
+
+    def get(self, name: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
+        found = self.draws.get(name)
+        if found is not None:
+            return found
+        values = make()
+        if self.nbytes + values.nbytes <= self.limit:
+            values.flags.writeable = False  # handed out again: nobody may change them
+            self.draws[name] = values
+            self.nbytes += values.nbytes
+        return values
+
+
+_SHARED: _Shared | None = None
+
+
+def shared_value(kind: str, owner: object, key: tuple, make: Callable[[], T],
+                 seal: Callable[[T], None] | None = None) -> T:
+    """``make()``; inside :func:`shared_draws` the value it gave for the latest ``key`` of this
+    ``kind`` and this very ``owner`` object when asked for again (one value kept per kind: the
+    variants of a comparison ask in turn, one hypothesis after another), ``seal`` (making its
+    arrays read-only, say) applied once before it is shared."""
+    if _SHARED is None:
+        return make()
+    held = _SHARED.latest.get(kind)
+    if held is not None and held[0] is owner and held[1] == key:
+        return held[2]  # type: ignore[return-value]
+    value = make()
+    if seal is not None:
+        seal(value)
+    _SHARED.latest[kind] = (owner, key, value)
+    return value
+
+
+@contextmanager
+def shared_draws(limit: int = SHARED_LIMIT) -> Iterator[None]:
+    """Within this block, each call of a named stream (:class:`RowStream`) is drawn once and
+    handed out again, read-only, to every later run asking for the same seed, key, block, call
+    and shape: the variants of a comparison share every random number (common random numbers),
+    so the second and later variants skip making a generator per call (a sixth of the coupled
+    kernel's time). The numbers are the very ones a fresh generator gives. Up to ``limit``
+    bytes are kept (later draws are made afresh); nested blocks share the outer one's store;
+    processes forked inside the block inherit it."""
+    global _SHARED
+    if _SHARED is not None:
+        yield
+        return
+    _SHARED = _Shared(limit)
+    try:
+        yield
+    finally:
+        _SHARED = None
 
 
 def key_code(key: str) -> int:
@@ -66,9 +135,18 @@ class RowStream:
     def __init__(self, streams: Streams, key: str) -> None:
         self.streams, self.key, self.calls = streams, key, 0
 
-    def _next(self) -> np.random.Generator:
+    def _fill(self, method: str, shape: tuple[int, ...]) -> np.ndarray:
+        """This call's values of ``method`` in the reversed ``shape`` (runs first), made by its
+        own generator or, inside :func:`shared_draws`, taken from an earlier run's same call."""
+        s, call = self.streams, self.calls
         self.calls += 1
-        return self.streams.generator(self.key, self.streams.block, self.calls - 1)
+
+        def make() -> np.ndarray:
+            return getattr(s.generator(self.key, s.block, call), method)(shape)
+
+        if _SHARED is None:
+            return make()
+        return _SHARED.get((s, self.key, call, method, shape), make)  # s: its class too
 
     @staticmethod
     def _reversed(shape: int | tuple[int, ...]) -> tuple[int, ...]:
@@ -76,11 +154,11 @@ class RowStream:
 
     def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
         """Uniforms of ``shape`` (runs last), filled run-major."""
-        return self._next().random(self._reversed(shape)).T
+        return self._fill("random", self._reversed(shape)).T
 
     def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
         """Standard normals of ``shape`` (runs last), filled run-major."""
-        return self._next().standard_normal(self._reversed(shape)).T
+        return self._fill("standard_normal", self._reversed(shape)).T
 
 
 STREAM_BLOCK = 2048  # runs per block of the random streams (the numbers are keyed by these)

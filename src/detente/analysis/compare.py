@@ -8,8 +8,8 @@ that run, and its mean has a far smaller standard error than independent samples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from detente.compile import WarInputs, late_levers
 from detente.errors import InputError, problem
 from detente.options import WarOptions, parse_options
 from detente.scenario.schema import Scenario
+from detente.seeds import shared_draws
 from detente.war.kernel import END_MODES, HORIZON, WarOutcome
 
 CHECKPOINTS = (13, 26, 52)
@@ -166,42 +167,14 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
     if late := late_levers(scenario, levers, horizon):  # every such lever at once, before any run
         raise InputError(late)
     result: dict[str, Any] = {"hypotheses": {}}
-    for hyp in hypotheses:
-        base = run_variant(scenario, hyp, (), runs, seed, options, horizon, backend=backend,
-                           max_memory=max_memory, digest=True)
-        if progress:
-            progress(f"{hyp}: baseline")
-        if baselines is not None:
-            baselines[hyp] = base
-        entry: dict[str, Any] = {"baseline": summarize(base), "levers": {},
-                                 "warnings": list(base.warnings)}
-        weeks = [w for w in CHECKPOINTS if w <= base.inputs.horizon]
-        if is_coupled_run(base):
-            from detente.analysis.coupled import checkpoints, lever_effects
-
-            weeks = checkpoints(base.inputs.horizon)
-        for lever in levers:
-            alt = run_variant(scenario, hyp, (lever,), runs, seed, options, horizon,
-                              backend=backend, max_memory=max_memory, digest=True)
-            if progress:
-                progress(f"{hyp}: {lever}")
-            summary = summarize(alt)
-            notes = [w for w in alt.warnings if w not in base.warnings]
-            if _unchanged(alt.outcome, base.outcome):
-                notes.append(f"lever {lever!r} changed no run's outcome under {hyp!r} (same "
-                             "agreements, weeks and terms in every run)")
-            entry["warnings"] += notes
-            entry["levers"][lever] = {
-                "p_agreement": summary["p_agreement"],
-                "delta_p_agreement": {str(w): _delta(alt, base, w) for w in weeks},
-                "end_mode": summary["end_mode"],
-                "duration_weeks": summary["duration_weeks"],
-                "terms": summary["terms"],
-            }
-            if is_coupled_run(base):
-                entry["levers"][lever]["coupled"] = {**summary["coupled"],
-                                                     "effects": lever_effects(alt, base, weeks)}
-        result["hypotheses"][hyp] = entry
+    bases = {} if baselines is None else baselines
+    variants = [(hyp, lv) for hyp in hypotheses for lv in ((), *((lever,) for lever in levers))]
+    with shared_draws():
+        runs_of = variant_runs(scenario, variants, runs, seed, options, horizon, backend,
+                               max_memory)
+        for hyp in hypotheses:
+            result["hypotheses"][hyp] = _hypothesis_entry(hyp, levers, runs_of, progress, bases)
+    base = bases[hypotheses[-1]]
     result["provenance"] = {
         "scenario_sha256": scenario.sha256(),
         "version": __version__,
@@ -213,6 +186,78 @@ def compare(scenario: Scenario, hypotheses: Sequence[str], levers: Sequence[str]
         "workers": base.provenance["workers"] if base.provenance else None,
     }
     return result
+
+
+def _hypothesis_entry(hyp: str, levers: Sequence[str], runs_of: Iterator[Any],
+                      progress: Callable[[str], None] | None, baselines: dict[str, Any]
+                      ) -> dict[str, Any]:
+    """One hypothesis of :func:`compare` from its next runs in ``runs_of``: the baseline (put
+    in ``baselines``), then each lever alone."""
+    base = next(runs_of)
+    if progress:
+        progress(f"{hyp}: baseline")
+    baselines[hyp] = base
+    entry: dict[str, Any] = {"baseline": summarize(base), "levers": {},
+                             "warnings": list(base.warnings)}
+    weeks = [w for w in CHECKPOINTS if w <= base.inputs.horizon]
+    if is_coupled_run(base):
+        from detente.analysis.coupled import checkpoints, lever_effects
+
+        weeks = checkpoints(base.inputs.horizon)
+    for lever in levers:
+        alt = next(runs_of)
+        if progress:
+            progress(f"{hyp}: {lever}")
+        summary = summarize(alt)
+        notes = [w for w in alt.warnings if w not in base.warnings]
+        if _unchanged(alt.outcome, base.outcome):
+            notes.append(f"lever {lever!r} changed no run's outcome under {hyp!r} (same "
+                         "agreements, weeks and terms in every run)")
+        entry["warnings"] += notes
+        entry["levers"][lever] = {
+            "p_agreement": summary["p_agreement"],
+            "delta_p_agreement": {str(w): _delta(alt, base, w) for w in weeks},
+            "end_mode": summary["end_mode"],
+            "duration_weeks": summary["duration_weeks"],
+            "terms": summary["terms"],
+        }
+        if is_coupled_run(base):
+            entry["levers"][lever]["coupled"] = {**summary["coupled"],
+                                                 "effects": lever_effects(alt, base, weeks)}
+    return entry
+
+
+def variant_runs(scenario: Scenario, variants: Sequence[tuple[str | None, tuple[str, ...]]],
+                 runs: int, seed: int, options: Any, horizon: int | None = None,
+                 backend: Any = None, max_memory: int | None = None) -> Iterator[Any]:
+    """The digested runs of ``variants`` (hypothesis, levers), in order. Variants that fit one
+    block of their model each run whole as one job of ``backend``'s pool when it has several
+    workers (block by block, such a variant would get one worker and a pool of its own);
+    otherwise one after another, each spread over ``backend`` as :func:`run_variant` does. The
+    numbers are the same either way (every block carries its own streams)."""
+    from detente.registry import get_spec
+
+    model = "coupled" if is_coupled(scenario, options) else "war"
+    jobs = [(scenario, hyp, lv, runs, seed, options, horizon, max_memory) for hyp, lv in variants]
+    if backend is None or backend.workers < 2 or len(jobs) < 2 or runs > get_spec(model).block:
+        for _, hyp, lv, *_ in jobs:
+            yield run_variant(scenario, hyp, lv, runs, seed, options, horizon, backend=backend,
+                              max_memory=max_memory, digest=True)
+        return
+    for run in backend.ordered(variant_job, jobs, None):
+        yield replace(run, provenance=run.provenance and {
+            **run.provenance, "backend": backend.name, "workers": backend.workers})
+
+
+def variant_job(job: tuple) -> Any:
+    """One variant of :func:`variant_runs` in a pool's worker (a top-level function: pools
+    pickle it), whole in that process. A coupled run comes back with its inputs cut to no runs:
+    the summaries read only their labels and horizon, and pickling every run's inputs back
+    would cost more than the run."""
+    scenario, hyp, levers, runs, seed, options, horizon, max_memory = job
+    run = run_variant(scenario, hyp, levers, runs, seed, options, horizon,
+                      max_memory=max_memory, digest=True)
+    return replace(run, inputs=run.inputs.take(slice(0, 0))) if is_coupled_run(run) else run
 
 
 def _unchanged(a: Any, b: Any) -> bool:

@@ -12,7 +12,7 @@ random numbers); only the switched-on levers differ.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -44,8 +44,10 @@ class CoupledInputs:
     war: the §5 war inputs (``params`` (B,) per dotted path; ``levers`` = every lever of the
         scenario, compiled with its effect sizes).
     selected (L,) bool: the lever is switched on in this variant; kind (L,) 'scheduled' |
-        'prospect' | 'deadline'; pi (B, L, T) the prospect's probability π(t) (deadline:
-        its credibility; scheduled: 1).
+        'prospect' | 'deadline'; the prospect's probability π(t) as steps (:meth:`prospect`):
+        pi (B, L, S) the value from week pi_from[l, s] (L, S) on, weeks ascending (padding:
+        weeks past the horizon); deadline: NaN (the kernel reads its credibility); scheduled: 1.
+        (A (B, L, T) table of every week took 750 MB at 100,000 runs.)
     pressure (J, L) bool: lever l is a pressure lever of third party j (on after j retaliates).
     actors (N,), issues (D,), r, u: the belligerents' actor indices; parties (J,) the third
         parties' actor indices; veto (V,) the veto players' actor indices.
@@ -65,6 +67,7 @@ class CoupledInputs:
     selected: np.ndarray
     kind: tuple[str, ...]
     pi: np.ndarray
+    pi_from: np.ndarray
     pressure: np.ndarray
     actors: tuple[str, ...]
     issues: tuple[str, ...]
@@ -114,6 +117,10 @@ class CoupledInputs:
     def horizon(self) -> int:
         return self.war.horizon
 
+    def prospect(self, lever: int, week: int) -> np.ndarray:
+        """π of lever ``lever`` in week ``week`` of every run, (B,): its latest step."""
+        return self.pi[:, lever, np.searchsorted(self.pi_from[lever], week, side="right") - 1]
+
     @property
     def lever_ids(self) -> tuple[str, ...]:
         return tuple(lv.id for lv in self.war.levers)
@@ -161,23 +168,37 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
                     seed: Any = 0, strength: dict[str, float] | None = None,
                     horizon: int | None = None) -> CoupledInputs:
     """Draw ``runs`` runs of the coupled model under ``hypothesis`` with ``levers`` switched on
-    (``seed``: an int or the runner's Streams; every draw from a named stream of it)."""
-    from detente.seeds import Streams
+    (``seed``: an int or the runner's Streams; every draw from a named stream of it). The draws
+    do not depend on ``levers``: inside :func:`detente.seeds.shared_draws` the variants of one
+    hypothesis share one compiled set of arrays (read-only), only ``selected`` differing."""
+    from detente.seeds import Streams, shared_value
 
     seed = seed if isinstance(seed, Streams) else Streams.from_seed(seed)
     war = scenario.war
     if war is None or war.talks is None:
         raise InputError([problem("the coupled model needs a `war.talks` section",
                                   ("war", "talks"))])
+    key = (hypothesis, runs, seed, tuple(sorted((strength or {}).items())), horizon)
+    base = shared_value("compile_coupled", scenario, key, lambda: _compile_coupled(
+        scenario, hypothesis, runs, seed, strength, horizon), seal=_read_only)
     all_ids = tuple(lv.id for lv in scenario.levers)
-    inputs = compile_war(scenario, hypothesis, all_ids, runs, seed, strength)
     for lid in levers:
         if lid not in all_ids:
             raise InputError([problem(f"unknown lever (defined: {', '.join(all_ids) or 'none'})",
                                       ("lever",), value=lid)])
+    if horizon is not None and (late := late_levers(scenario, levers, horizon)):
+        raise InputError(late)
+    return replace(base, selected=np.array([lid in levers for lid in all_ids], dtype=bool))
+
+
+def _compile_coupled(scenario: Scenario, hypothesis: str | None, runs: int, seed: Any,
+                     strength: dict[str, float] | None, horizon: int | None) -> CoupledInputs:
+    """:func:`compile_coupled` with no lever switched on, the levers unchecked."""
+    war = scenario.war
+    assert war is not None and war.talks is not None
+    all_ids = tuple(lv.id for lv in scenario.levers)
+    inputs = compile_war(scenario, hypothesis, all_ids, runs, seed, strength)
     if horizon is not None:
-        if late := late_levers(scenario, levers, horizon):
-            raise InputError(late)
         inputs = replace(inputs, horizon=horizon)
     t_max = inputs.horizon
     col = coupled_columns(scenario, hypothesis, runs, seed)
@@ -195,7 +216,7 @@ def compile_coupled(scenario: Scenario, hypothesis: str | None = None,
     lookahead = talks.lookahead
     return CoupledInputs(
         war=inputs,
-        selected=np.array([lid in levers for lid in all_ids], dtype=bool),
+        selected=np.zeros(len(all_ids), dtype=bool),
         **column_fields(scenario, col, runs, t_max),
         pressure=pressure,
         actors=actors,
@@ -251,6 +272,18 @@ def coupled_columns(scenario: Scenario, hypothesis: str | None, runs: int, seed:
     return {k: values[:, j] for j, k in enumerate(names)}
 
 
+def _read_only(inputs: CoupledInputs) -> None:
+    """Every array of ``inputs`` (its war inputs' parameters and lever sizes too) read-only:
+    variants sharing them cannot change one another's."""
+    values: list[Any] = [getattr(inputs, f.name) for f in fields(inputs)]
+    values += [*inputs.war.params.values(), *(size for lv in inputs.war.levers
+                                               for _, _, size in lv.effects)]
+    for v in values:
+        for a in v.values() if isinstance(v, dict) else (v,):
+            if isinstance(a, np.ndarray):
+                a.flags.writeable = False
+
+
 def column_fields(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_max: int
                   ) -> dict[str, Any]:
     """The CoupledInputs fields built from the columns ``col`` (:func:`coupled_columns`):
@@ -259,10 +292,11 @@ def column_fields(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_m
     war = scenario.war
     cont = war.front.continuous or ContinuousFront()  # type: ignore[union-attr]
     aims = war.aims or Aims()  # type: ignore[union-attr]
-    kind, pi = _prospects(scenario, col, runs, t_max)
+    kind, pi, pi_from = _prospects(scenario, col, runs, t_max)
     return dict(
         kind=kind,
         pi=pi,
+        pi_from=pi_from,
         **_red_lines(war, col, runs),
         front={f: col[f"front.{f}"] for f in ("step", "noise", "band")},
         talks={f: col[f"talks.{f}"] for f in TALKS_FIELDS},
@@ -302,23 +336,28 @@ def _red_lines(war: Any, col: dict[str, np.ndarray], runs: int) -> dict[str, np.
 
 
 def _prospects(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_max: int
-               ) -> tuple[tuple[str, ...], np.ndarray]:
-    """Each lever's kind and its probability path π (B, L, T), filled in place."""
-    kinds = []
-    pi = np.ones((runs, len(scenario.levers), t_max))
-    for li, lv in enumerate(scenario.levers):
-        path = pi[:, li]
+               ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Each lever's kind and its probability path π as steps: values (B, L, S) from the weeks
+    (L, S) on (see CoupledInputs). A prospect starts at its probability and takes each schedule
+    point's value from that week on, in week order (of points in one week the last listed);
+    points at or past the horizon never apply."""
+    kinds, steps = [], []
+    for lv in scenario.levers:
         if lv.prospect is not None:
             kinds.append("prospect")
-            path[:] = col[f"prospect.{lv.id}"][:, None]
-            for k, pt in sorted(enumerate(lv.prospect.schedule), key=lambda e: e[1].week):
-                path[:, pt.week:] = col[f"prospect.{lv.id}.{k}"][:, None]
-        elif lv.deadline is not None:
-            kinds.append("deadline")
-            path[:] = np.nan  # the kernel reads the compiled credibility
+            points = sorted(enumerate(lv.prospect.schedule), key=lambda e: e[1].week)
+            steps.append([(0, col[f"prospect.{lv.id}"])] + [
+                (pt.week, col[f"prospect.{lv.id}.{k}"]) for k, pt in points if pt.week < t_max])
         else:
-            kinds.append("scheduled")
-    return tuple(kinds), pi
+            kinds.append("deadline" if lv.deadline is not None else "scheduled")
+            steps.append([(0, np.full(runs, np.nan if lv.deadline is not None else 1.0))])
+    width = max((len(st) for st in steps), default=1)
+    pi = np.ones((runs, len(steps), width))
+    pi_from = np.full((len(steps), width), t_max)
+    for li, st in enumerate(steps):
+        for s, (week, values) in enumerate(st):
+            pi[:, li, s], pi_from[li, s] = values, week
+    return tuple(kinds), pi, pi_from
 
 
 def _months(as_of: dt.date | None, weeks: int) -> np.ndarray:

@@ -522,6 +522,7 @@ class _Simulation:
         for party, lever in zip(*np.nonzero(inputs.pressure), strict=True):
             self._pressure.setdefault(int(lever), []).append(int(party))
         self._logit: dict[str, np.ndarray] = {}  # this week's belief log-odds, every run
+        self._params: dict[bool, tuple] = {}  # last weights and params, see params_in_force
         self.rec = {
             "deal": np.zeros((t_max, b), dtype=bool),
             "partial": np.zeros((t_max, b, s), dtype=bool),
@@ -589,7 +590,7 @@ class _Simulation:
                 on[:, li] = window[li]
             elif expected:
                 pending = ~self.decided[:, li]
-                belief = (x.pi[:, li, min(t, x.horizon - 1)] if kind == "prospect"
+                belief = (x.prospect(li, min(t, x.horizon - 1)) if kind == "prospect"
                           else self.dl[0] / (self.dl[0] + self.dl[1]))
                 on[:, li] = np.where(pending, belief, self.enacted[:, li] & window[li])
             else:
@@ -620,6 +621,17 @@ class _Simulation:
                 p[param] = p[param] + w * (changed - p[param])
         return p
 
+    def params_in_force(self, weights: np.ndarray, expected: bool) -> dict[str, np.ndarray]:
+        """:meth:`params` of ``weights``; last week's very dict when its weights were the same
+        (they seldom change: a lever's window opens, a prospect is decided, a party retaliates),
+        kept apart for the realised and the ``expected`` weights."""
+        last = self._params.get(expected)
+        if last is not None and np.array_equal(last[0], weights):
+            return last[1]
+        p = self.params(weights)
+        self._params[expected] = (weights, p)
+        return p
+
     def decide_levers(self, t: int) -> None:
         """Prospects at their start and deadlines on their due dates are enacted or not."""
         x = self.x
@@ -632,7 +644,7 @@ class _Simulation:
             lv = x.war.levers[li]
             hit = ~self.decided[:, li] & (self.due[:, li] == t) & (self.status != AGREEMENT)
             if kind == "prospect":
-                win = hit & (draw < x.pi[:, li, min(t, x.horizon - 1)])
+                win = hit & (draw < x.prospect(li, min(t, x.horizon - 1)))
                 self.decided[:, li] |= hit
             else:
                 win = hit & (draw < lv.credibility)
@@ -790,8 +802,8 @@ class _Simulation:
         u_collapse = self.g["collapse"].random((3, self.n_runs))
         u_talks = self.g["talks"].random(self.n_runs)
         self.decide_levers(t)
-        p_now = self.params(self.lever_weights(t, expected=False))
-        p_exp = self.params(self.lever_weights(t, expected=True))
+        p_now, p_exp = (self.params_in_force(self.lever_weights(t, expected=e), e)
+                        for e in (False, True))
         self.hazard = p_now["breakdown.base"] * np.exp(
             -x.war.params["breakdown.guarantee_effect"] * p_now["guarantees"])
         broke = (self.status == AGREEMENT) & (u_collapse[0] < self.hazard)
