@@ -111,3 +111,39 @@ def test_the_budget_is_checked_before_anything_is_allocated():
     assert small.exit_code == 2 and "max_memory" in small.output
     ok = runner.invoke(app, ["run", str(EMISSIONS), "--draws", "100", "--max-memory", "100M"])
     assert ok.exit_code == 0
+
+
+def _fails_in_turn(job: tuple[int, float]) -> int:
+    """Job k sleeps, then raises an error naming k (top level: processes pickle it)."""
+    import time
+
+    k, delay = job
+    time.sleep(delay)
+    raise ValueError(f"job {k}")
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_a_failing_block_raises_the_first_jobs_error_not_the_fastest(backend):
+    """Two blocks fail; the later one fails first. The error is the first block's, as on one
+    worker (it used to be whichever finished first, so messages changed run to run)."""
+    from detente.runtime.backends import InProcess, Processes
+
+    pool = InProcess(threads=2) if backend == "threads" else Processes(2)
+    with pytest.raises(ValueError, match="job 0"):
+        pool.map(_fails_in_turn, [(0, 0.3), (1, 0.0)], None)
+
+
+def test_the_smp_limit_message_is_the_same_on_every_run():
+    """The flagship breaks KTAB's salience limit in every block: the message names block 0's
+    totals whichever thread ends first (it changed between runs before)."""
+    from detente.errors import ModelError
+    from detente.runtime import negotiate
+    from detente.runtime.backends import InProcess
+
+    sc = load_scenario(Path(__file__).parents[1] / "scenarios" / "ukraine-2025.yaml")
+    messages = set()
+    for threads in (1, 2, 2, 2):
+        with pytest.raises(ModelError) as err:
+            negotiate(sc, "smp", draws=300, seed=0, backend=InProcess(threads=threads))
+        messages.add(str(err.value))
+    assert len(messages) == 1

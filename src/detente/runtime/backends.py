@@ -31,8 +31,26 @@ def in_order(done: Iterator[tuple[int, Any]], total: int, progress: Progress | N
         if progress:
             progress(count, total)
         while following in early:
-            yield early.pop(following)
+            ready = early.pop(following)
+            if isinstance(ready, Failed):  # a job's error is raised in its turn, as it would
+                raise ready.error  # be on one worker: not whichever failing job ends first
+            yield ready
             following += 1
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A job that raised: its error waits for the job's turn in :func:`in_order`."""
+
+    error: Exception
+
+
+def outcome(fut: Any) -> Any:
+    """A finished future's result, or its error held as :class:`Failed`."""
+    try:
+        return fut.result()
+    except Exception as err:  # re-raised by in_order in its job's turn
+        return Failed(err)
 
 
 def _executor_done(pool: Executor, fn: Callable[[Any], Any], jobs: Sequence[Any]
@@ -41,7 +59,7 @@ def _executor_done(pool: Executor, fn: Callable[[Any], Any], jobs: Sequence[Any]
 
     futures = {pool.submit(fn, job): k for k, job in enumerate(jobs)}
     for fut in as_completed(futures):
-        yield futures.pop(fut), fut.result()  # the pool keeps no result once it is handed on
+        yield futures.pop(fut), outcome(fut)  # the pool keeps no result once it is handed on
 
 
 def _executor_map(pool: Executor, fn: Callable[[Any], Any], jobs: Sequence[Any],
@@ -150,7 +168,7 @@ class Dask:
 
         def done() -> Iterator[tuple[int, Any]]:
             for fut in dask_completed(futures):
-                yield index[fut.key], fut.result()
+                yield index[fut.key], outcome(fut)
                 fut.release()  # the workers let the block's arrays go once they are here
 
         yield from in_order(done(), len(jobs), progress)
