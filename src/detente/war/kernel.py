@@ -63,7 +63,8 @@ class WarOutcome:
                       for f in fields(cls)})
 
 
-def _effective(inputs: WarInputs, t: int, enforced: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def effective_parameters(inputs: WarInputs, t: int, enforced: dict[str, np.ndarray]
+                         ) -> dict[str, np.ndarray]:
     """Parameters in force in week t: base values changed by the active levers."""
     p = dict(inputs.params)
     for lv in inputs.levers:
@@ -76,7 +77,7 @@ def _effective(inputs: WarInputs, t: int, enforced: dict[str, np.ndarray]) -> di
     return p
 
 
-def _threat(inputs: WarInputs, t: int, threatened: dict[str, np.ndarray]) -> np.ndarray:
+def threat_cost(inputs: WarInputs, t: int, threatened: dict[str, np.ndarray]) -> np.ndarray:
     """Extra weekly cost R expects from threatened, not yet enforced deadline levers."""
     extra = np.zeros(inputs.runs)
     for lv in inputs.levers:
@@ -107,13 +108,17 @@ class WarModel:
     def run(self, inputs: WarInputs, options: WarOptions, streams: Streams | None = None
             ) -> WarOutcome:
         """Every run of ``inputs`` for up to ``inputs.horizon`` weeks (MODELS.md §5.3)."""
+        from detente.war import fast
+
         streams = streams or Streams.from_seed(0)
         if options.variant == "fearon":
             return _simulate_fearon(inputs, options, streams)
+        if fast.compiled(options):
+            return fast.simulate_block(inputs, options, streams)
         return _simulate_block(inputs, options, streams)
 
 
-def _weekly(streams: Streams, key: str, t: int, shape: tuple[int, ...]) -> np.ndarray:
+def weekly_draws(streams: Streams, key: str, t: int, shape: tuple[int, ...]) -> np.ndarray:
     """Week t's draws of stream ``key``: a row per run, so run i's values do not depend on how
     many runs share the block."""
     return streams.generator(key, streams.block, t).random(shape)
@@ -138,27 +143,14 @@ def _simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams) ->
     in_force = np.zeros((horizon, b), dtype=bool)  # week-major: each week writes one row
     front = np.empty((horizon + 1, b))
     front[0] = k
-    due = {lv.id: np.full(b, lv.start) for lv in inputs.levers if lv.credibility is not None}
-    threatened = {lid: np.ones(b, dtype=bool) for lid in due}
-    enforced = {lid: np.zeros(b, dtype=bool) for lid in due}
+    due, threatened, enforced = deadline_state(inputs)
     tough = streams.block_generator("war.type").random(b) < options.tough_prior
     mu = np.full(b, options.tough_prior)
     for t in range(horizon):
         # battle, breakdown, collapse of R and of U: one row each, contiguous for the week's ops
-        u = np.ascontiguousarray(_weekly(streams, "war", t, (b, 4)).T)
-        for lv in (lv for lv in inputs.levers if lv.id in due):
-            draw = _weekly(streams, f"deadline:{lv.id}", t, (b,))
-            hit = threatened[lv.id] & (due[lv.id] == t) & (status != AGREEMENT)
-            win = hit & (draw < lv.credibility)  # type: ignore[operator]
-            enforced[lv.id] |= win
-            dl_a += win
-            dl_b += hit & ~win
-            threatened[lv.id] &= ~win
-            if lv.every is None:
-                threatened[lv.id] &= ~hit
-            else:
-                due[lv.id] = np.where(hit & ~win, due[lv.id] + lv.every, due[lv.id])
-        p = _effective(inputs, t, enforced)
+        u = np.ascontiguousarray(weekly_draws(streams, "war", t, (b, 4)).T)
+        deadlines(inputs, streams, t, status, due, threatened, enforced, dl_a, dl_b)
+        p = effective_parameters(inputs, t, enforced)
         # agreements in force may break down (MODELS.md §5.9)
         hazard = p["breakdown.base"] * np.exp(-par["breakdown.guarantee_effect"] * p["guarantees"])
         broke = (status == AGREEMENT) & (u[1] < hazard)
@@ -169,7 +161,7 @@ def _simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams) ->
         fighting = status == FIGHTING
         # values of fighting on, offers, acceptance
         credibility = dl_a / (dl_a + dl_b)
-        c_r = p["R.cost"] + p["R.casualty_cost"] * cas_r + credibility * _threat(inputs, t,
+        c_r = p["R.cost"] + p["R.casualty_cost"] * cas_r + credibility * threat_cost(inputs, t,
                                                                                  threatened)
         c_u = p["U.cost"] + p["U.casualty_cost"] * cas_u
         bonus = p["guarantee_value"] * p["guarantees"]
@@ -238,11 +230,49 @@ def _simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams) ->
             in_force[t + 1:] = status == AGREEMENT  # nothing can change any more
             front[t + 2:] = k
             break
-    in_force, front = in_force.T, front.T
+    return outcome(inputs, status, end_week, first, share, in_force, breakdowns, front, cost_r,
+                   cost_u, tough)
+
+
+def deadline_state(inputs: WarInputs) -> tuple[dict[str, np.ndarray], ...]:
+    """Per deadline lever (B,) arrays: the week its deadline falls due, whether it is still
+    threatened, whether it has been enforced."""
+    b = inputs.runs
+    due = {lv.id: np.full(b, lv.start) for lv in inputs.levers if lv.credibility is not None}
+    threatened = {lid: np.ones(b, dtype=bool) for lid in due}
+    enforced = {lid: np.zeros(b, dtype=bool) for lid in due}
+    return due, threatened, enforced
+
+
+def deadlines(inputs: WarInputs, streams: Streams, t: int, status: np.ndarray,
+               due: dict[str, np.ndarray], threatened: dict[str, np.ndarray],
+               enforced: dict[str, np.ndarray], dl_a: np.ndarray, dl_b: np.ndarray) -> None:
+    """Deadlines falling due in week t are enforced with the lever's credibility, unless an
+    agreement holds; each enforced or lapsed deadline teaches R's belief (dl_a, dl_b) about
+    deadlines (MODELS.md §5.10). Updates the arrays in place."""
+    for lv in (lv for lv in inputs.levers if lv.id in due):
+        draw = weekly_draws(streams, f"deadline:{lv.id}", t, (inputs.runs,))
+        hit = threatened[lv.id] & (due[lv.id] == t) & (status != AGREEMENT)
+        win = hit & (draw < lv.credibility)  # type: ignore[operator]
+        enforced[lv.id] |= win
+        dl_a += win
+        dl_b += hit & ~win
+        threatened[lv.id] &= ~win
+        if lv.every is None:
+            threatened[lv.id] &= ~hit
+        else:
+            due[lv.id] = np.where(hit & ~win, due[lv.id] + lv.every, due[lv.id])
+
+
+def outcome(inputs: WarInputs, status: np.ndarray, end_week: np.ndarray, first: np.ndarray,
+            share: np.ndarray, in_force: np.ndarray, breakdowns: np.ndarray, front: np.ndarray,
+            cost_r: np.ndarray, cost_u: np.ndarray, tough: np.ndarray) -> WarOutcome:
+    """The block's WarOutcome from its final state; ``in_force`` (T, B) and ``front``
+    (T + 1, B) week-major, as the weeks wrote them."""
     end_mode = np.where(status == FIGHTING, HORIZON, status)
-    end_week = np.where(end_mode == HORIZON, horizon, end_week)
+    end_week = np.where(end_mode == HORIZON, inputs.horizon, end_week)
     terms = inputs.terms_low + share[:, None] * (inputs.terms_high - inputs.terms_low)
-    return WarOutcome(end_mode, end_week, first, share, terms, in_force, breakdowns, front,
+    return WarOutcome(end_mode, end_week, first, share, terms, in_force.T, breakdowns, front.T,
                       cost_r, cost_u, tough)
 
 
