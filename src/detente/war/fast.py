@@ -28,6 +28,7 @@ from detente.options import WarOptions
 from detente.seeds import Streams
 from detente.war import layout
 from detente.war.kernel import (
+    AGREEMENT,
     FIGHTING,
     WarOutcome,
     deadline_state,
@@ -131,7 +132,7 @@ def simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams,
             np.expm1(scratch[layout.EXPONENTS * b:layout.EXPONENTS * b + 4 * m],
                      out=scratch[layout.EXPM1 * b:layout.EXPM1 * b + 4 * m])
         if not week(2, t, n, m, rule, *args):  # nothing can change any more
-            in_force[t + 1:] = counts[layout.STATUS] == layout.AGREEMENT
+            in_force[t + 1:] = counts[layout.STATUS] == AGREEMENT
             front[t + 2:] = state[layout.K]
             break
     return outcome(inputs, counts[layout.STATUS].copy(), counts[layout.END_WEEK].copy(),
