@@ -135,9 +135,12 @@ def simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams,
             in_force[t + 1:] = counts[layout.STATUS] == AGREEMENT
             front[t + 2:] = state[layout.K]
             break
+    # run-major here, in the block's thread (the week's row was written contiguous: writing
+    # run-major columns from the loops took longer than this copy)
     return outcome(inputs, counts[layout.STATUS].copy(), counts[layout.END_WEEK].copy(),
-                   counts[layout.FIRST].copy(), state[layout.SHARE].copy(), in_force,
-                   counts[layout.BREAKDOWNS].copy(), front, state[layout.COST_R].copy(),
+                   counts[layout.FIRST].copy(), state[layout.SHARE].copy(),
+                   np.ascontiguousarray(in_force.T), counts[layout.BREAKDOWNS].copy(),
+                   np.ascontiguousarray(front.T), state[layout.COST_R].copy(),
                    state[layout.COST_U].copy(), tough)
 
 

@@ -230,8 +230,8 @@ def _simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams) ->
             in_force[t + 1:] = status == AGREEMENT  # nothing can change any more
             front[t + 2:] = k
             break
-    return outcome(inputs, status, end_week, first, share, in_force, breakdowns, front, cost_r,
-                   cost_u, tough)
+    return outcome(inputs, status, end_week, first, share, in_force.T, breakdowns, front.T,
+                   cost_r, cost_u, tough)
 
 
 def deadline_state(inputs: WarInputs) -> tuple[dict[str, np.ndarray], ...]:
@@ -267,12 +267,11 @@ def deadlines(inputs: WarInputs, streams: Streams, t: int, status: np.ndarray,
 def outcome(inputs: WarInputs, status: np.ndarray, end_week: np.ndarray, first: np.ndarray,
             share: np.ndarray, in_force: np.ndarray, breakdowns: np.ndarray, front: np.ndarray,
             cost_r: np.ndarray, cost_u: np.ndarray, tough: np.ndarray) -> WarOutcome:
-    """The block's WarOutcome from its final state; ``in_force`` (T, B) and ``front``
-    (T + 1, B) week-major, as the weeks wrote them."""
+    """The block's WarOutcome from its final state (``in_force`` (B, T), ``front`` (B, T + 1))."""
     end_mode = np.where(status == FIGHTING, HORIZON, status)
     end_week = np.where(end_mode == HORIZON, inputs.horizon, end_week)
     terms = inputs.terms_low + share[:, None] * (inputs.terms_high - inputs.terms_low)
-    return WarOutcome(end_mode, end_week, first, share, terms, in_force.T, breakdowns, front.T,
+    return WarOutcome(end_mode, end_week, first, share, terms, in_force, breakdowns, front,
                       cost_r, cost_u, tough)
 
 
