@@ -126,7 +126,8 @@ def test_compiled_weeks_give_the_numpy_kernels_numbers(flagship, week, given):
 @pytest.mark.parametrize("week", ENGINES)
 def test_compiled_weeks_stop_where_the_numpy_kernel_stops(week):
     """Wars that all end before the horizon without a breakdown hazard stop early (the rest of
-    the rows copied), exhaustion and both victories included, fair odds (p̂ = 1/2) among them."""
+    the rows copied), exhaustion and both victories included, fair odds (p̂ = 1/2) among them;
+    a lever with an end and a one-shot deadline that ends with its window."""
     runs = 4000
     rng = np.random.default_rng(0)
     values = {"R.cost": rng.uniform(0, 0.02, runs), "U.cost": rng.uniform(0, 0.02, runs),
@@ -135,7 +136,9 @@ def test_compiled_weeks_stop_where_the_numpy_kernel_stops(week):
               "R.capacity": rng.uniform(0.02, 0.2, runs), "U.forces": 90.0,
               "R.lethality": 0.01, "U.lethality": 0.02, "R.collapse": 0.001}
     levers = (LeverArrays("a", 3, 9, (("R.cost", "mul", np.full(runs, 1.5)),
-                                      ("guarantees", "add", np.full(runs, 0.5)))),)
+                                      ("guarantees", "add", np.full(runs, 0.5)))),
+              LeverArrays("once", 4, 30, (("R.cost", "add", rng.uniform(0, 0.01, runs)),),
+                          credibility=rng.uniform(0, 1, runs)))  # a one-shot deadline
     inputs = war_inputs_from_values(values, runs, 6, 400, levers)
     for given in CASES:
         out = fast.simulate_block(inputs, war_options(given), Streams(2), week)

@@ -113,17 +113,23 @@ def simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams,
     due, threatened, enforced = deadline_state(inputs)
     tough = streams.block_generator("war.type").random(b) < options.tough_prior
     par = np.empty((len(layout.PARAMS), b))
-    hazard = _week_parameters(inputs, inputs.params, par)
-    threat = np.zeros(b)
     idx, scratch = np.empty(b, dtype=np.int64), np.empty(layout.SCRATCH * b)
     rule = rule_code(options)
+    levers_on = None
     for t in range(horizon):
         u = weekly_draws(streams, "war", t, (b, 4))
-        if inputs.levers:
+        # a week in which no deadline falls due changes nothing of the deadlines (each week
+        # draws from its own stream, so its draws are skipped without moving any other), and
+        # the parameters change only when a deadline is enforced or a lever starts or ends
+        falls_due = any((week_due == t).any() for week_due in due.values())
+        if falls_due:
             deadlines(inputs, streams, t, counts[layout.STATUS], due, threatened, enforced,
                       state[layout.DL_A], state[layout.DL_B])
+        now = tuple(lv.start <= t and (lv.end is None or t < lv.end) for lv in inputs.levers)
+        if falls_due or now != levers_on:
             hazard = _week_parameters(inputs, effective_parameters(inputs, t, enforced), par)
             threat = threat_cost(inputs, t, threatened)
+            levers_on = now
         args = (state, counts, u, par, hazard, threat, idx, scratch, in_force[t], front[t + 1])
         m = week(0, t, n, 0, rule, *args)
         if m:
