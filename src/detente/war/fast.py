@@ -27,7 +27,7 @@ from detente.models import aot
 from detente.options import WarOptions
 from detente.seeds import Streams
 from detente.war import layout
-from detente.war.kernel import (
+from detente.war.base import (
     AGREEMENT,
     FIGHTING,
     WarOutcome,
@@ -40,8 +40,8 @@ from detente.war.kernel import (
 )
 
 AOT_MODULE = "_war_aot"
-# what the build compiles in: the loops, their layout, the kernel's codes they import
-SOURCES = tuple(Path(__file__).with_name(f) for f in ("loops.py", "layout.py", "kernel.py"))
+# what the build compiles in: the loops, their layout, the codes they import
+SOURCES = tuple(Path(__file__).with_name(f) for f in ("loops.py", "layout.py", "base.py"))
 
 
 def source_digest() -> int:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from detente.war.kernel import (
+from detente.war.base import (
     AGREEMENT,
     COLLAPSE_R,
     COLLAPSE_U,
