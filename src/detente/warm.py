@@ -4,10 +4,10 @@ The exchange engine (``detente.models.exchange_fast``) is ``njit(cache=True)``: 
 it on its first call and writes the machine code next to the source, where every later process
 loads it in about a second. The eum round (``detente.models.eum_fast``), the smp turns
 (``detente.models.smp_fast``) and the §5 war weeks (``detente.war.loops``) are built ahead of
-time into extension modules beside their sources, which load in a millisecond without importing numba (rebuilt when a source changes).
-Left to the first real run, that compilation takes 30-45 s of CPU inside an analyst's first
-``detente report``; the Makefile's install step runs this module instead, so the first ``make
-demo`` on a fresh clone starts warm. Each step runs one model through the runner on a tiny scenario,
+time into extension modules beside their sources, which load in a millisecond without
+importing numba (rebuilt when a source changes). Left to the first real run, that compilation
+takes 30-45 s of CPU inside an analyst's first ``detente report``; the Makefile's install step
+runs this module instead, so the first ``make demo`` on a fresh clone starts warm. Each step runs one model through the runner on a tiny scenario,
 compiled as a scenario file is, so the cached signatures are the ones real runs look up (numba
 keys its cache on array flags too: a read-only broadcast array would miss it).
 
