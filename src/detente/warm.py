@@ -7,9 +7,10 @@ loads it in about a second. The eum round (``detente.models.eum_fast``), the smp
 time into extension modules beside their sources, which load in a millisecond without
 importing numba (rebuilt when a source changes). Left to the first real run, that compilation
 takes 30-45 s of CPU inside an analyst's first ``detente report``; the Makefile's install step
-runs this module instead, so the first ``make demo`` on a fresh clone starts warm. Each step runs one model through the runner on a tiny scenario,
-compiled as a scenario file is, so the cached signatures are the ones real runs look up (numba
-keys its cache on array flags too: a read-only broadcast array would miss it).
+runs this module instead, so the first ``make demo`` on a fresh clone starts warm. Each step
+runs one model through the runner on a tiny scenario, compiled as a scenario file is, so the
+cached signatures are the ones real runs look up (numba keys its cache on array flags too: a
+read-only broadcast array would miss it).
 
 A view (like ``detente.demo``): it runs models through the runner and prints progress (a rich
 spinner in a terminal, one plain line per step otherwise); it computes nothing itself.
