@@ -233,7 +233,7 @@ def test_guarantees_lower_breakdowns():
 
 
 def test_levers_compose():
-    from detente.war.kernel import _effective
+    from detente.war.kernel import effective_parameters
 
     runs = 3
     levers = (LeverArrays("a", 0, None, (("R.cost", "add", np.full(runs, 0.01)),)),
@@ -241,9 +241,9 @@ def test_levers_compose():
     inputs = war_inputs_from_values({"R.cost": 0.01, "U.cost": 0.0, "front.start": 5,
                                      "R.belief.a": 1, "R.belief.b": 1, "U.belief.a": 1,
                                      "U.belief.b": 1}, runs, 10, 10, levers)
-    assert _effective(inputs, 0, {})["R.cost"][0] == pytest.approx(0.02)
-    assert _effective(inputs, 3, {})["R.cost"][0] == pytest.approx(0.04)
-    assert _effective(inputs, 5, {})["R.cost"][0] == pytest.approx(0.02)
+    assert effective_parameters(inputs, 0, {})["R.cost"][0] == pytest.approx(0.02)
+    assert effective_parameters(inputs, 3, {})["R.cost"][0] == pytest.approx(0.04)
+    assert effective_parameters(inputs, 5, {})["R.cost"][0] == pytest.approx(0.02)
 
 
 def test_powell_tough_types_fight_longer():

@@ -69,13 +69,26 @@ print(smp.prebuilt() is not None, "numba" in sys.modules, int(r.trajectory.turns
 """
 
 
+WAR_PROBE = """
+import sys
+from detente.analysis.compare import simulate_summary, war_options
+from detente.scenario import load_scenario
+from detente.war import fast
+s = simulate_summary(load_scenario("scenarios/ukraine-2025.yaml"), None, (), 500, 0,
+                     war_options({"variant": "smith-stam"}))
+print(fast.PREBUILT is not None, "numba" in sys.modules, s["p_agreement"]["52"])
+"""
+
+
 @pytest.mark.parametrize(("probe", "expected"), [
     (EUM_PROBE, "7.0"),  # the reference forecast: round 10 median 7.0
     (SMP_PROBE, "27"),  # KTAB's number of turns on SOE-Pol-Comp
-], ids=["eum", "smp"])
+    (WAR_PROBE, "0.972"),  # the numpy kernel's P(agreement at week 52), seed 0, 500 runs
+], ids=["eum", "smp", "war"])
 def test_warm_builds_rounds_that_load_without_numba(probe, expected):
-    """After warming, a run takes the prebuilt eum round or smp turns and never imports numba
-    (its import and cache load cost half a second to a second), with the reference result."""
+    """After warming, a run takes the prebuilt eum round, smp turns or §5 war weeks and never
+    imports numba (its import and cache load cost half a second to a second), with the
+    reference result."""
     warm = subprocess.run([sys.executable, "-m", "detente.warm"], cwd=ROOT, env=ENV,
                           capture_output=True, text=True, timeout=600)
     assert warm.returncode == 0, warm.stderr

@@ -2,14 +2,15 @@
 
 The exchange engine (``detente.models.exchange_fast``) is ``njit(cache=True)``: numba compiles
 it on its first call and writes the machine code next to the source, where every later process
-loads it in about a second. The eum round (``detente.models.eum_fast``) and the smp turns
-(``detente.models.smp_fast``) are built ahead of time into extension modules beside their
-sources, which load in a millisecond without importing numba (rebuilt when a source changes).
-Left to the first real run, that compilation takes 30-45 s of CPU inside an analyst's first
-``detente report``; the Makefile's install step runs this module instead, so the first ``make
-demo`` on a fresh clone starts warm. Each step runs one model through the runner on a tiny scenario,
-compiled as a scenario file is, so the cached signatures are the ones real runs look up (numba
-keys its cache on array flags too: a read-only broadcast array would miss it).
+loads it in about a second. The eum round (``detente.models.eum_fast``), the smp turns
+(``detente.models.smp_fast``) and the §5 war weeks (``detente.war.loops``) are built ahead of
+time into extension modules beside their sources, which load in a millisecond without
+importing numba (rebuilt when a source changes). Left to the first real run, that compilation
+takes 30-45 s of CPU inside an analyst's first ``detente report``; the Makefile's install step
+runs this module instead, so the first ``make demo`` on a fresh clone starts warm. Each step
+runs one model through the runner on a tiny scenario, compiled as a scenario file is, so the
+cached signatures are the ones real runs look up (numba keys its cache on array flags too: a
+read-only broadcast array would miss it).
 
 A view (like ``detente.demo``): it runs models through the runner and prints progress (a rich
 spinner in a terminal, one plain line per step otherwise); it computes nothing itself.
@@ -68,9 +69,22 @@ def _exchange() -> None:
     negotiate(_tiny(), "exchange", {"engine": "compiled", "rounds": 2})
 
 
+def _war() -> None:
+    """The §5 war kernel's weekly loops, ahead of time; without a C compiler the numpy kernel
+    serves (its loops are used only prebuilt)."""
+    from detente.war import fast
+
+    try:
+        fast.build()
+    except Exception as err:  # pycc reports a missing C compiler in many ways
+        print(f"detente.warm: war ahead-of-time build failed ({err}); the numpy kernel serves",
+              file=sys.stderr)
+
+
 def steps() -> list[tuple[str, Callable[[], None]]]:
     """The compiled engines to warm, by label; empty without numba (nothing to compile)."""
     from detente.models import eum_fast, exchange_fast, smp, smp_fast
+    from detente.war import fast as war_fast
 
     out = []
     if smp.prebuilt() is None and smp_fast.AVAILABLE:
@@ -81,6 +95,8 @@ def steps() -> list[tuple[str, Callable[[], None]]]:
     if eum_fast.PREBUILT is None and eum_fast.njit is not None:
         out.append(("eum: expected-utility round (ahead of time)",
                     _ahead_of_time("eum", {"rounds": 2})))
+    if war_fast.PREBUILT is None and exchange_fast.AVAILABLE:  # (numba is installed)
+        out.append(("war: §5 weekly loops (ahead of time)", _war))
     return out
 
 

@@ -8,7 +8,7 @@ how many draws were asked for, so a 10-draw run is the first 10 draws of a 10,00
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -78,6 +78,9 @@ class Batch:
                        reference=self.reference[rows])
 
 
+SAMPLE_ROWS = 4096  # rows of uniforms drawn at a time: each block is transposed in cache
+
+
 def sample_quantities(quantities: list[Quantity], draws: int,
                       seed: int | np.random.SeedSequence | None) -> np.ndarray:
     """Values of each quantity for every draw, shape (draws, Q); row 0 holds point estimates.
@@ -86,17 +89,37 @@ def sample_quantities(quantities: list[Quantity], draws: int,
     reads it one quantity at a time, and at 100,000 draws strided columns made this function
     and its callers several times slower.
     """
-    q = len(quantities)
-    out = np.empty((q, draws))
-    out[:, 0] = [x.point() for x in quantities]
-    if draws == 1 or q == 0:
+    return sample_columns(quantities, range(len(quantities)), draws, seed)
+
+
+def sample_columns(quantities: Sequence[Quantity], columns: Iterable[int], draws: int,
+                   seed: int | np.random.SeedSequence | None) -> np.ndarray:
+    """``sample_quantities(quantities, draws, seed)[:, columns]``, shape (draws, C), computing
+    the inverse CDFs of those columns only.
+
+    One generator fills a (draws - 1, U) matrix of uniforms row by row, one column per uncertain
+    quantity, so a column's values depend on every uncertain quantity before and after it: all
+    U columns are still drawn, but by blocks of SAMPLE_ROWS rows (the stream continues from one
+    block to the next, so the numbers are those of one call), keeping only the columns asked for
+    and transposing each block while it is in cache (column-major, like sample_quantities).
+    """
+    cols = list(columns)
+    out = np.empty((len(cols), draws))
+    out[:, 0] = [quantities[k].point() for k in cols]
+    if draws == 1 or not cols:
         return out.T
-    uncertain = [k for k, x in enumerate(quantities) if x.uncertain]
+    rank = {k: r for r, k in enumerate(k for k, x in enumerate(quantities) if x.uncertain)}
+    drawn = [c for c, k in enumerate(cols) if k in rank]
+    picks = [rank[cols[c]] for c in drawn]
+    every = picks == list(range(len(rank)))
     rng = np.random.default_rng(seed)
-    u = np.ascontiguousarray(rng.random((draws - 1, len(uncertain))).T)  # same stream, by column
-    for col, k in enumerate(uncertain):
-        out[k, 1:] = inverse_cdf(quantities[k], u[col])
-    certain = [k for k, x in enumerate(quantities) if not x.uncertain]
+    u = np.empty((len(drawn), draws - 1))
+    for start in range(0, draws - 1 if drawn else 0, SAMPLE_ROWS):
+        block = rng.random((min(SAMPLE_ROWS, draws - 1 - start), len(rank)))
+        u[:, start:start + len(block)] = (block if every else block[:, picks]).T
+    for c, row in zip(drawn, u, strict=True):
+        out[c, 1:] = inverse_cdf(quantities[cols[c]], row)
+    certain = [c for c, k in enumerate(cols) if k not in rank]
     out[certain, 1:] = out[certain, :1]
     return out.T
 
@@ -152,17 +175,15 @@ def late_levers(scenario: Scenario, levers: Sequence[str], horizon: int | None) 
             for lv in scenario.levers if lv.id in levers and lv.start >= horizon]
 
 
-def compile_scenario(scenario: Scenario, draws: int = 1,
-                     seed: int | np.random.SeedSequence | None = 0) -> Batch:
-    """Build the arrays for ``draws`` Monte Carlo draws (draw 0 = point estimates)."""
-    if draws < 1:
-        raise InputError([problem("draws must be at least 1", ("draws",), value=draws)])
-    actors = [a.id for a in scenario.actors]
-    issues = [i.id for i in scenario.issues]
-    n, d = len(actors), len(issues)
-    a_index = {a: k for k, a in enumerate(actors)}
-    i_index = {i: k for k, i in enumerate(issues)}
-
+def _stance_quantities(scenario: Scenario) -> tuple[
+        list[Quantity], list[tuple[str, int, int]], list[tuple[int, int, int]],
+        list[tuple[int, Quantity]]]:
+    """The uncertain numbers of the negotiation, in the column order of its draws: per stance
+    its position, salience and (own or first-met actor) capability, then the references.
+    Returns (quantities, slots (array, actor, issue) per column, shared actor capabilities
+    (column, actor, issue), references (issue, quantity))."""
+    a_index = {a.id: k for k, a in enumerate(scenario.actors)}
+    i_index = {i.id: k for k, i in enumerate(scenario.issues)}
     quantities: list[Quantity] = []
     slots: list[tuple[str, int, int]] = []  # (array, actor, issue)
     # an actor's own capability is one number per draw, shared by every issue it takes part in;
@@ -185,7 +206,19 @@ def compile_scenario(scenario: Scenario, draws: int = 1,
             shared.append((actor_column[i], i, j))
     ref_slots = [(j, iss.reference) for j, iss in enumerate(scenario.issues) if iss.reference]
     quantities += [q for _, q in ref_slots]  # type: ignore[misc]
+    return quantities, slots, shared, ref_slots  # type: ignore[return-value]
 
+
+def compile_scenario(scenario: Scenario, draws: int = 1,
+                     seed: int | np.random.SeedSequence | None = 0) -> Batch:
+    """Build the arrays for ``draws`` Monte Carlo draws (draw 0 = point estimates)."""
+    if draws < 1:
+        raise InputError([problem("draws must be at least 1", ("draws",), value=draws)])
+    actors = [a.id for a in scenario.actors]
+    issues = [i.id for i in scenario.issues]
+    n, d = len(actors), len(issues)
+    a_index = {a: k for k, a in enumerate(actors)}
+    quantities, slots, shared, ref_slots = _stance_quantities(scenario)
     values = sample_quantities(quantities, draws, seed)
     # filled (N, D, B), each cell's draws contiguous like the columns of ``values``, then laid
     # out (B, N, D) in one pass each
@@ -230,6 +263,23 @@ def compile_scenario(scenario: Scenario, draws: int = 1,
         stance_order=tuple(tuple(i for name, i, j in slots if name == "position" and j == issue)
                            for issue in range(d)),
     )
+
+
+def stance_positions(scenario: Scenario, actors: Sequence[str], draws: int,
+                     seed: int | np.random.SeedSequence | None) -> list[np.ndarray]:
+    """Per actor in ``actors``, its (draws, D) positions on the issues, zero where it takes no
+    stance: ``compile_scenario(scenario, draws, seed).position[:, a, :]`` with only those
+    columns sampled (the §5 war kernel reads no other value of the negotiation)."""
+    quantities, slots, _, _ = _stance_quantities(scenario)
+    index = {a.id: k for k, a in enumerate(scenario.actors)}
+    rows = {index[a]: r for r, a in enumerate(actors)}
+    wanted = [(col, rows[i], j) for col, (name, i, j) in enumerate(slots)
+              if name == "position" and i in rows]
+    values = sample_columns(quantities, [c for c, _, _ in wanted], draws, seed)
+    out = [np.zeros((draws, len(scenario.issues))) for _ in actors]
+    for v, (_, r, j) in enumerate(wanted):
+        out[r][:, j] = values[:, v]
+    return out
 
 
 def batch_from_arrays(
@@ -393,19 +443,19 @@ def compile_war(scenario: Scenario, hypothesis: str | None = None,
         cred = column.get(("credibility", lv.id))
         compiled.append(LeverArrays(lv.id, lv.start, lv.end, tuple(effects), cred,
                                     lv.deadline.every if lv.deadline else None))
-    negotiation = compile_scenario(scenario, draws=runs, seed=streams.sequence("sampling"))
-    r, u = negotiation.actors.index(war.R), negotiation.actors.index(war.U)
+    # the terms are U's and R's positions as the negotiation draws them (same stream)
+    low, high = stance_positions(scenario, (war.U, war.R), runs, streams.sequence("sampling"))
     return WarInputs(
         params=params,
         levers=tuple(compiled),
         horizon=war.horizon,
         steps=war.front.steps,
-        issues=negotiation.issues,
-        terms_low=negotiation.position[:, u, :],
-        terms_high=negotiation.position[:, r, :],
+        issues=tuple(i.id for i in scenario.issues),
+        terms_low=low,
+        terms_high=high,
         hypothesis=hypothesis or "baseline",
         seed=streams.entropy,
-        scenario_sha256=negotiation.scenario_sha256,
+        scenario_sha256=scenario.sha256(),
     )
 
 

@@ -18,19 +18,21 @@ from pathlib import Path
 from typing import Any
 
 
-def source_digest(source: Path) -> int:
-    """A 63-bit digest of a source file: a prebuilt module is used only if built from it."""
-    return int.from_bytes(hashlib.sha256(source.read_bytes()).digest()[:8]) >> 1
+def source_digest(*sources: Path) -> int:
+    """A 63-bit digest of source files: a prebuilt module is used only if built from them."""
+    text = b"".join(source.read_bytes() for source in sources)
+    return int.from_bytes(hashlib.sha256(text).digest()[:8]) >> 1
 
 
-def load_prebuilt(name: str, digest: Callable[[], int], switch: str) -> Any:
-    """The prebuilt module ``detente.models.<name>`` if it exists and was built from the source
+def load_prebuilt(name: str, digest: Callable[[], int], switch: str,
+                  package: str = "detente.models") -> Any:
+    """The prebuilt module ``<package>.<name>`` if it exists and was built from the source
     whose ``digest()`` is given, found without importing numba; the environment variable
     ``switch`` set to ``0`` ignores it (the build itself, and tests of the just-in-time loops)."""
     if os.environ.get(switch) == "0":
         return None
     try:
-        module = import_module(f"detente.models.{name}")
+        module = import_module(f"{package}.{name}")
         fresh = module.source_digest() == digest()
     except (ImportError, OSError):  # not built, or no source beside it to check against
         return None

@@ -14,79 +14,36 @@ use common random numbers) whatever the number of runs, blocks or workers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
-
 import numpy as np
 
 from detente.compile import WarInputs
 from detente.options import WarOptions
 from detente.seeds import Streams
+from detente.war.base import (
+    AGREEMENT,
+    COLLAPSE_R,
+    COLLAPSE_U,
+    END_MODES,
+    EXHAUSTED_R,
+    EXHAUSTED_U,
+    FIGHTING,
+    FORCE_FLOOR,
+    HORIZON,
+    VICTORY_R,
+    VICTORY_U,
+    WarOutcome,
+    deadline_state,
+    deadlines,
+    effective_parameters,
+    outcome,
+    threat_cost,
+    weekly_draws,
+)
 from detente.war.theory import fearon_outcomes, gamblers_ruin
 
-END_MODES = ("fighting", "agreement", "victory_R", "victory_U", "collapse_R", "collapse_U",
-             "exhaustion_R", "exhaustion_U", "horizon")
-FIGHTING, AGREEMENT, VICTORY_R, VICTORY_U, COLLAPSE_R, COLLAPSE_U, EXHAUSTED_R, EXHAUSTED_U, \
-    HORIZON = range(len(END_MODES))
-FORCE_FLOOR = 0.1  # a side whose forces fall below this share of their start is exhausted
 _BATTLE_KEYS = ("R.effectiveness", "U.effectiveness", "R.lethality", "U.lethality",
                 "R.recruitment", "U.recruitment", "R.cost", "U.cost", "R.casualty_cost",
                 "U.casualty_cost", "R.collapse", "U.collapse")
-
-
-@dataclass(frozen=True)
-class WarOutcome:
-    """Per-run results (leading axis = runs) and per-week series.
-
-    end_mode (B,) codes into END_MODES; end_week (B,) the week the final state began (the
-    horizon if censored); first_agreement (B,) week of the first accepted offer or -1; share (B,)
-    R's share of the stakes in the final state (NaN if censored); terms (B, D) the share mapped
-    onto the issues; in_force (B, T) an agreement holds at the end of week t; front (B, T+1).
-    """
-
-    end_mode: np.ndarray
-    end_week: np.ndarray
-    first_agreement: np.ndarray
-    share: np.ndarray
-    terms: np.ndarray
-    in_force: np.ndarray
-    breakdowns: np.ndarray
-    front: np.ndarray
-    cost_R: np.ndarray
-    cost_U: np.ndarray
-    tough: np.ndarray  # (B,) the powell variant's private type of R (False elsewhere)
-
-    @classmethod
-    def concatenate(cls, parts: Sequence[WarOutcome]) -> WarOutcome:
-        """Blocks of runs back into one outcome."""
-        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
-                      for f in fields(cls)})
-
-
-def _effective(inputs: WarInputs, t: int, enforced: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Parameters in force in week t: base values changed by the active levers."""
-    p = dict(inputs.params)
-    for lv in inputs.levers:
-        if t < lv.start or (lv.end is not None and t >= lv.end):
-            continue
-        on = enforced.get(lv.id)
-        for param, op, size in lv.effects:
-            changed = p[param] + size if op == "add" else p[param] * size
-            p[param] = changed if on is None else np.where(on, changed, p[param])
-    return p
-
-
-def _threat(inputs: WarInputs, t: int, threatened: dict[str, np.ndarray]) -> np.ndarray:
-    """Extra weekly cost R expects from threatened, not yet enforced deadline levers."""
-    extra = np.zeros(inputs.runs)
-    for lv in inputs.levers:
-        if lv.credibility is None or (lv.end is not None and t >= lv.end):
-            continue
-        for param, op, size in lv.effects:
-            if param == "R.cost":
-                delta = size if op == "add" else inputs.params["R.cost"] * (size - 1.0)
-                extra += np.where(threatened[lv.id], delta, 0.0)
-    return extra
 
 
 def battle_probability(p: dict[str, np.ndarray], forces_r: np.ndarray, forces_u: np.ndarray,
@@ -107,16 +64,14 @@ class WarModel:
     def run(self, inputs: WarInputs, options: WarOptions, streams: Streams | None = None
             ) -> WarOutcome:
         """Every run of ``inputs`` for up to ``inputs.horizon`` weeks (MODELS.md §5.3)."""
+        from detente.war import fast
+
         streams = streams or Streams.from_seed(0)
         if options.variant == "fearon":
             return _simulate_fearon(inputs, options, streams)
+        if fast.compiled(options):
+            return fast.simulate_block(inputs, options, streams)
         return _simulate_block(inputs, options, streams)
-
-
-def _weekly(streams: Streams, key: str, t: int, shape: tuple[int, ...]) -> np.ndarray:
-    """Week t's draws of stream ``key``: a row per run, so run i's values do not depend on how
-    many runs share the block."""
-    return streams.generator(key, streams.block, t).random(shape)
 
 
 def _simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams) -> WarOutcome:
@@ -138,27 +93,14 @@ def _simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams) ->
     in_force = np.zeros((horizon, b), dtype=bool)  # week-major: each week writes one row
     front = np.empty((horizon + 1, b))
     front[0] = k
-    due = {lv.id: np.full(b, lv.start) for lv in inputs.levers if lv.credibility is not None}
-    threatened = {lid: np.ones(b, dtype=bool) for lid in due}
-    enforced = {lid: np.zeros(b, dtype=bool) for lid in due}
+    due, threatened, enforced = deadline_state(inputs)
     tough = streams.block_generator("war.type").random(b) < options.tough_prior
     mu = np.full(b, options.tough_prior)
     for t in range(horizon):
         # battle, breakdown, collapse of R and of U: one row each, contiguous for the week's ops
-        u = np.ascontiguousarray(_weekly(streams, "war", t, (b, 4)).T)
-        for lv in (lv for lv in inputs.levers if lv.id in due):
-            draw = _weekly(streams, f"deadline:{lv.id}", t, (b,))
-            hit = threatened[lv.id] & (due[lv.id] == t) & (status != AGREEMENT)
-            win = hit & (draw < lv.credibility)  # type: ignore[operator]
-            enforced[lv.id] |= win
-            dl_a += win
-            dl_b += hit & ~win
-            threatened[lv.id] &= ~win
-            if lv.every is None:
-                threatened[lv.id] &= ~hit
-            else:
-                due[lv.id] = np.where(hit & ~win, due[lv.id] + lv.every, due[lv.id])
-        p = _effective(inputs, t, enforced)
+        u = np.ascontiguousarray(weekly_draws(streams, "war", t, (b, 4)).T)
+        deadlines(inputs, streams, t, status, due, threatened, enforced, dl_a, dl_b)
+        p = effective_parameters(inputs, t, enforced)
         # agreements in force may break down (MODELS.md §5.9)
         hazard = p["breakdown.base"] * np.exp(-par["breakdown.guarantee_effect"] * p["guarantees"])
         broke = (status == AGREEMENT) & (u[1] < hazard)
@@ -169,7 +111,7 @@ def _simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams) ->
         fighting = status == FIGHTING
         # values of fighting on, offers, acceptance
         credibility = dl_a / (dl_a + dl_b)
-        c_r = p["R.cost"] + p["R.casualty_cost"] * cas_r + credibility * _threat(inputs, t,
+        c_r = p["R.cost"] + p["R.casualty_cost"] * cas_r + credibility * threat_cost(inputs, t,
                                                                                  threatened)
         c_u = p["U.cost"] + p["U.casualty_cost"] * cas_u
         bonus = p["guarantee_value"] * p["guarantees"]
@@ -238,12 +180,8 @@ def _simulate_block(inputs: WarInputs, options: WarOptions, streams: Streams) ->
             in_force[t + 1:] = status == AGREEMENT  # nothing can change any more
             front[t + 2:] = k
             break
-    in_force, front = in_force.T, front.T
-    end_mode = np.where(status == FIGHTING, HORIZON, status)
-    end_week = np.where(end_mode == HORIZON, horizon, end_week)
-    terms = inputs.terms_low + share[:, None] * (inputs.terms_high - inputs.terms_low)
-    return WarOutcome(end_mode, end_week, first, share, terms, in_force, breakdowns, front,
-                      cost_r, cost_u, tough)
+    return outcome(inputs, status, end_week, first, share, in_force.T, breakdowns, front.T,
+                   cost_r, cost_u, tough)
 
 
 def _offer(options: WarOptions, t: int, k: np.ndarray, n: int, belief: dict, c_r: np.ndarray,
@@ -347,3 +285,8 @@ def _simulate_fearon(inputs: WarInputs, options: WarOptions, streams: Streams) -
     return WarOutcome(mode, np.zeros(b, dtype=int), np.where(war, -1, 0), share, terms, in_force,
                       np.zeros(b, dtype=int), front, np.where(war, c_r, 0.0),
                       np.where(war, u[0] * c_bar, zeros), np.zeros(b, dtype=bool))
+
+
+__all__ = ["AGREEMENT", "COLLAPSE_R", "COLLAPSE_U", "END_MODES", "EXHAUSTED_R", "EXHAUSTED_U",
+           "FIGHTING", "FORCE_FLOOR", "HORIZON", "VICTORY_R", "VICTORY_U", "WarModel",
+           "WarOptions", "WarOutcome", "battle_probability", "effective_parameters"]
