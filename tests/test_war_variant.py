@@ -49,3 +49,29 @@ def test_the_report_scripts_get_the_comparison_only_where_a_chart_reads_it():
     assert coupled["war"]["comparison"] == {"c": 2}  # the page's own data is left whole
     assert chart_data(section5) == section5
     assert chart_data({"scenario": {}}) == {"scenario": {}}
+
+
+@pytest.mark.parametrize("aot", ["1", "0"])
+def test_a_coupled_only_lever_effect_under_a_section5_variant_warns_and_changes_nothing(
+        flagship, monkeypatch, tmp_path, aot):
+    """oil-sanctions also moves economy.price, which only the coupled model has: under
+    `-O variant=smith-stam` it crashed with a KeyError (in the compiled weeks and the numpy
+    kernel alike); now that effect is named in a warning, and a far larger price cut gives the
+    same §5 outcome."""
+    import yaml
+
+    monkeypatch.setenv("DETENTE_WAR_AOT", aot)
+    doc = yaml.safe_load((SCENARIOS / "ukraine-2025.yaml").read_text())
+    lever = next(lv for lv in doc["levers"] if lv["id"] == "oil-sanctions")
+    price = next(e for e in lever["effects"] if e["param"] == "economy.price")
+    price["mul"].update(lo=0.1, mode=0.2, hi=0.3)  # a far larger cut: the same draws' slots
+    (tmp_path / "deeper.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    deeper = load_scenario(tmp_path / "deeper.yaml")
+    opts = war_options({"variant": "smith-stam"})
+    full = simulate_summary(flagship, None, ("oil-sanctions",), 200, 3, opts)
+    other = simulate_summary(deeper, None, ("oil-sanctions",), 200, 3, opts)
+    said = [w for w in full["warnings"] if "'oil-sanctions'" in w]
+    assert len(said) == 1 and "economy.price" in said[0] and "§5 kernel" in said[0]
+    for key in ("p_agreement", "end_mode", "duration_weeks", "terms", "agreement_curve",
+                "shares"):
+        assert full[key] == other[key]

@@ -50,13 +50,17 @@ class WarOutcome:
 
 def effective_parameters(inputs: WarInputs, t: int, enforced: dict[str, np.ndarray]
                          ) -> dict[str, np.ndarray]:
-    """Parameters in force in week t: base values changed by the active levers."""
+    """Parameters in force in week t: base values changed by the active levers. An effect on a
+    parameter the §5 kernel does not have (the coupled model's economy, talks or third parties,
+    MODELS.md §7) changes nothing here; the runner warns of it (``war.diagnostics``)."""
     p = dict(inputs.params)
     for lv in inputs.levers:
         if t < lv.start or (lv.end is not None and t >= lv.end):
             continue
         on = enforced.get(lv.id)
         for param, op, size in lv.effects:
+            if param not in p:
+                continue
             changed = p[param] + size if op == "add" else p[param] * size
             p[param] = changed if on is None else np.where(on, changed, p[param])
     return p

@@ -23,6 +23,9 @@ def _changed_by_levers(inputs: WarInputs) -> set[str]:
 def _why_inert(param: str, inputs: WarInputs) -> str | None:
     """Why ``param`` cannot change any outcome of ``inputs`` (None if it can)."""
     p, moved = inputs.params, _changed_by_levers(inputs)
+    if param not in p:
+        return ("the §5 kernel has no such parameter (the coupled model's, MODELS.md §7: "
+                "leave out -O variant to run it)")
 
     def zero(name: str) -> bool:
         return name not in moved and not np.any(p.get(name, np.zeros(1)) > 0)
