@@ -1,5 +1,5 @@
 """Speed of the exchange model against decide (issue 5, item 5). Run: ``make bench`` or
-``.venv/bin/python benchmarks/bench_exchange.py [--quick | --shortcuts]``.
+``.venv/bin/python benchmarks/bench_exchange.py [--quick | --shortcuts | --breakdown]``.
 
 decide's figures are its wall times for 10 rounds and one repetition on the same kind of machine
 (reference README: quiet runs, about 1.1 s of each is Python start-up), not re-measured here.
@@ -8,7 +8,9 @@ Inputs come from ``tests/fixtures/decide`` or ``../shared/reference/decide``.
 
 from __future__ import annotations
 
+import cProfile
 import math
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -59,6 +61,56 @@ def shortcuts(repeat: int) -> None:
               f"({plain / fast:.2f}x)")
 
 
+def one_repetition(name: str) -> tuple[tuple[object, ...], tuple[object, ...]] | None:
+    """The arguments of one decimal-engine repetition on ``name`` and of the same repetition in
+    binary floats (``engine="python"``: the same Python loops, float arithmetic)."""
+    path = find(name)
+    if path is None:
+        return None
+    batch = compile_scenario(load_scenario(path))
+    x = to_percent(batch.position[0], batch.low, batch.high, exact=True)
+    rest = (batch.salience[0], batch.capability[0], batch.mask[0])
+    return ((x, *rest, ExchangeOptions(engine="decimal"), 0, batch.stance_order),
+            (x.astype(float), *rest, ExchangeOptions(engine="python"), 0))
+
+
+def phases(args: tuple[object, ...]) -> dict[str, float]:
+    """Shares of the decimal engine's time (under cProfile, which inflates Python calls): the
+    round's candidates built and calculated, their recalculations after each realised exchange,
+    and the rest of the round loop (ordering the pool by gain, bookkeeping)."""
+    profile = cProfile.Profile()
+    profile.runcall(run_exchange, *args)
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    by_name = {(f[0].rsplit("/", 1)[-1], f[2]): v for f, v in stats.items()}
+    total = by_name[("exchange.py", "run_exchange")][3]
+    calculate_callers = by_name[("exchange.py", "calculate")][4]
+    created = by_name[("exchange.py", "__init__")][3] + sum(
+        v[3] for f, v in calculate_callers.items() if f[2] == "run_round")
+    recalculated = by_name[("exchange.py", "recalculate")][3]
+    return {"candidates": created / total, "recalculations": recalculated / total,
+            "rest of the loop": 1 - (created + recalculated) / total}
+
+
+def breakdown(repeat: int) -> None:
+    """Where the decimal engine's time goes, per decide case: its in-process time against the
+    same loops in binary floats (the difference is roughly the 28-digit arithmetic; the float
+    time is what the interpreted loops cost whatever the number type), and the phases of a
+    round."""
+    print(f"decimal engine, one repetition in process (best of {repeat}), against the same "
+          "Python loops in floats (whose decisions differ slightly: relative ties)")
+    for name in DECIDE_SECONDS:
+        jobs = one_repetition(name)
+        if jobs is None:
+            continue
+        exact, floats = math.inf, math.inf
+        for _ in range(repeat):  # in turn, so both see the same load
+            exact = min(exact, best_of(lambda a=jobs[0]: run_exchange(*a), 1))
+            floats = min(floats, best_of(lambda a=jobs[1]: run_exchange(*a), 1))
+        split = ", ".join(f"{k} {v:.0%}" for k, v in phases(jobs[0]).items())
+        print(f"{name:<16} decimal {exact:.3f} s, python floats {floats:.3f} s "
+              f"(arithmetic about {1 - floats / exact:.0%}); profiled: {split}")
+
+
 def main(quick: bool = False) -> None:
     model_reps = 5 if quick else 30
     print("exchange model (Equal Gain, 10 rounds) against decide (1 repetition, 10 rounds);")
@@ -95,5 +147,7 @@ def main(quick: bool = False) -> None:
 if __name__ == "__main__":
     if "--shortcuts" in sys.argv:
         shortcuts(3)
+    elif "--breakdown" in sys.argv:
+        breakdown(3)
     else:
         main(quick="--quick" in sys.argv)
