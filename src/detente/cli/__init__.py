@@ -589,6 +589,9 @@ def dispatching(argv: list[str]) -> typer.Typer:
 
 
 def main() -> None:
+    from detente.cli.plugins import skip_empty_scan
+
+    skip_empty_scan()
     dispatching(sys.argv[1:])()
 
 
