@@ -272,3 +272,31 @@ def test_an_installed_pydantic_plugin_still_sees_the_commands_models(tmp_path):
     out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "plugin saw Scenario" in out.stderr
+
+
+# -- issue 14: warnings reach stderr as rich would print them, without importing rich -------------
+
+WARNINGS = ["every run settles in week 0: both sides prefer the offer (V_R + V_U <= 1, §5.6)",
+            "[bold]not markup[/] 漢字 × ≤  trailing  ", "x" * 300, "ratio 1:2 and 3:4",
+            "an emoji code :rocket: here", "a\ttab", "a control \x1b[31m code", "line\nbreak"]
+
+
+@pytest.mark.parametrize("text", WARNINGS, ids=range(len(WARNINGS)))
+def test_a_warning_reads_as_rich_prints_it(text, capsys, monkeypatch):
+    from detente import cli
+
+    monkeypatch.setattr(cli, "err", cli._Console(stderr=True))  # rich not yet made
+    cli.warn([text])
+    plain = capsys.readouterr().err
+    reference = io.StringIO()
+    Console(file=reference, width=40).print(f"warning: {text}", highlight=False, markup=False,
+                                            soft_wrap=True)
+    assert plain == reference.getvalue()
+
+
+def test_a_section5_simulate_warns_without_loading_rich():
+    argv = ["simulate", "scenarios/ukraine-2025.yaml", "--runs", "200", "--json", "-O",
+            "variant=powell"]
+    mods = loaded_after(_command(argv))
+    assert "warning:" in mods  # loaded_after reads stderr: the warnings are there
+    assert not {m for m in mods if m.split(".")[0] == "rich"}
