@@ -300,3 +300,14 @@ def test_a_section5_simulate_warns_without_loading_rich():
     mods = loaded_after(_command(argv))
     assert "warning:" in mods  # loaded_after reads stderr: the warnings are there
     assert not {m for m in mods if m.split(".")[0] == "rich"}
+
+
+def test_a_runs_provenance_hash_is_the_scenarios_own():
+    """The runner takes the hash the compiled batch carries (hashed once, not twice): it is the
+    scenario's own, from a YAML file and from a peer's CSV alike."""
+    from detente.runtime import negotiate
+    from detente.scenario import load_scenario
+
+    for path in ("scenarios/bdm1994-emissions.yaml", "tests/fixtures/decide/cop21.csv"):
+        sc = load_scenario(ROOT / path)
+        assert negotiate(sc, "mean").provenance["scenario_sha256"] == sc.sha256()
