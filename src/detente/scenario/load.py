@@ -15,20 +15,17 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from detente.errors import InputError, Path, problem
+from detente.scenario.limits import MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_NODES, check_size
 from detente.scenario.schema import Scenario
 from detente.scenario.validate import problems_from_validation, validate_document
 
-__all__ = ["FORMATS", "load_scenario", "problems_from_validation", "validate_document"]
+__all__ = ["FORMATS", "MAX_DEPTH", "MAX_DOCUMENT_BYTES", "MAX_NODES", "check_size", "load_scenario",
+           "problems_from_validation", "validate_document"]
 
 FORMATS = ("yaml", "json", "bdm-csv", "ktab-csv", "ktab-xml", "decide", "grid-csv", "grid-xlsx")
 
 
-MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
-"""Largest scenario file read (the flagship is under 100 KB)."""
-MAX_DEPTH = 64
-"""Deepest nesting of mappings and lists (a scenario needs about 8 levels)."""
-
-_READER_NAMES = frozenset({"MAX_NODES", "LOADERS", "compose_yaml", "loaders_for", "node_lines",
+_READER_NAMES = frozenset({"LOADERS", "compose_yaml", "loaders_for", "node_lines",
                            "parse_yaml", "read_apart", "yaml_lines"})
 
 
@@ -39,13 +36,6 @@ def __getattr__(name: str) -> Any:
 
         return getattr(yaml_reader, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def check_size(text: str, file: str | None) -> None:
-    """Refuse a document larger than :data:`MAX_DOCUMENT_BYTES`."""
-    if len(text) > MAX_DOCUMENT_BYTES:
-        raise InputError([problem(f"the document is larger than {MAX_DOCUMENT_BYTES:,} bytes",
-                                  value=len(text))], file)
 
 
 class _JSONRefusal(ValueError):

@@ -15,10 +15,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import Resolver
 
 from detente.errors import InputError, Path, Problem, problem, show_value
-from detente.scenario.load import MAX_DEPTH, check_size
-
-MAX_NODES = 500_000
-"""Most nodes a document may hold once every alias is expanded (what validation will walk)."""
+from detente.scenario.limits import MAX_DEPTH, MAX_NODES, check_size
 
 
 class _Bounds:
