@@ -10,6 +10,10 @@ x 104 weeks); smp on KTAB's dummyData-a080 (read from ``../shared/reference/ktab
 ``$DETENTE_SHARED_DIR``, skipped when absent). Detente's sources are byte-compiled first, as an
 installed package's are (this machine sets ``PYTHONDONTWRITEBYTECODE``, which would otherwise
 recompile them in every process).
+
+Last, the commands the peers benchmark times (``benchmarks/peers.py``), each as a whole process
+as the console script runs it, beside the start-up floor (Python with numpy, pydantic and one
+model class, PyYAML and typer: no detente code), and what each spends above that floor.
 """
 
 from __future__ import annotations
@@ -119,6 +123,52 @@ def whole(argv: list[str], repeat: int) -> str:
     return f"  whole process, best of {repeat}: {best[0]:.3f} s wall, {best[1]:.3f} s CPU"
 
 
+FLOOR = ("import numpy, pydantic, yaml, typer\n"
+         "class M(pydantic.BaseModel):\n    x: int")
+
+
+def timed(cmd: list[str], repeat: int) -> tuple[float, float]:
+    """Best of ``repeat`` fresh processes ``cmd``: (wall, CPU) seconds."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    best = (math.inf, math.inf)
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        if status != 0:
+            raise SystemExit(f"failed: {' '.join(cmd)}")
+        best = min(best, (time.perf_counter() - start, usage.ru_utime + usage.ru_stime))
+    return best
+
+
+def peer_commands() -> dict[str, list[str]]:
+    """The peers benchmark's detente commands (the war rows are left to it: seconds each)."""
+    from peers import widened_emissions
+
+    rows = {"BDM replication (eum, one solve)":
+            ["run", "scenarios/bdm1994-emissions.yaml", "-m", "eum", "--json"],
+            "eum, 10,000 draws, preset schelling":
+            ["run", str(widened_emissions()), "-m", "eum", "--draws", "10000", "-O",
+             "preset=schelling", "--json"],
+            "exchange, cop21": ["run", "tests/fixtures/decide/cop21.csv", "-m", "exchange",
+                                "--json"]}
+    if A080.exists():
+        rows["smp, KTAB dummyData-a080"] = ["run", str(A080), "-m", "smp", "--json"]
+    return rows
+
+
+def against_floor(repeat: int) -> None:
+    floor = timed([sys.executable, "-c", FLOOR], repeat)
+    print(f"whole processes, best of {repeat} (wall s, CPU s; above the floor)\n"
+          f"  {'start-up floor (no detente code)':40s} {floor[0]:7.3f} {floor[1]:7.3f}")
+    for work, argv in peer_commands().items():
+        wall, cpu = timed([sys.executable, "-c", "from detente.cli import main; main()", *argv],
+                          repeat)
+        print(f"  {work:40s} {wall:7.3f} {cpu:7.3f}   +{wall - floor[0]:.3f} "
+              f"+{cpu - floor[1]:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=100_000)
@@ -138,6 +188,7 @@ def main() -> None:
         stages("smp, KTAB dummyData-a080", SMP.format(path=str(A080)))
     else:
         print(f"smp: skipped ({A080} is absent)")
+    against_floor(args.repeat)
 
 
 if __name__ == "__main__":

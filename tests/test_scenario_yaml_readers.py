@@ -1,6 +1,6 @@
-"""libyaml's reader against the pure-Python reference loader (detente.scenario.load): on every
-YAML feature a scenario file may use or misuse, ``parse_yaml`` gives the reference's values and
-line numbers, or refuses the text with the reference's problems (message and line).
+"""libyaml's reader against the pure-Python reference loader (detente.scenario.yaml_reader): on
+every YAML feature a scenario file may use or misuse, ``parse_yaml`` gives the reference's values
+and line numbers, or refuses the text with the reference's problems (message and line).
 
 libyaml reads some texts apart from the reference (tabs as separators, a byte-order mark left in
 the text, a bare ``!`` tag, a comment glued to a block scalar's header, a stream ending on
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detente.errors import InputError
-from detente.scenario import load
+from detente.scenario import yaml_reader as load
 
 pytestmark = pytest.mark.skipif(len(load.LOADERS) < 2, reason="PyYAML without libyaml")
 

@@ -20,7 +20,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "80"}
 
 
 def load_mod():  # type: ignore[no-untyped-def]
-    from detente.scenario import load
+    from detente.scenario import yaml_reader as load
 
     return load
 
@@ -111,9 +111,11 @@ def test_import_detente_loads_nothing_heavy():
     assert "importlib.metadata" not in mods  # the version is read on first use only
 
 
-def test_a_csv_file_still_reaches_its_reader():
+def test_a_csv_file_still_reaches_its_reader_without_pyyaml():
     mods = loaded_after(_command(["validate", "tests/fixtures/decide/cop21.csv"]))
     assert "detente.scenario.importers" in mods
+    assert not {m for m in mods if m.split(".")[0] == "yaml"}
+    assert "detente.scenario.yaml_reader" not in mods
 
 
 @pytest.mark.parametrize("argv", [
@@ -193,3 +195,119 @@ def test_a_refused_document_reads_as_the_reference_loader_words_it(text, monkeyp
     both = message()
     monkeypatch.setattr(load, "LOADERS", load.LOADERS[-1:])
     assert both == message()
+
+
+# -- issue 14: pydantic's plugin scan is skipped only when no distribution declares a plugin ------
+
+PLUGIN = '''import sys
+
+
+class Plugin:
+    def new_schema_validator(self, schema, schema_type, path, kind, config, settings):
+        print(f"plugin saw {path.name}", file=sys.stderr)
+        return None, None, None
+
+
+plugin = Plugin()
+'''
+
+
+def _distribution(root: Path, layout: str, entry_points: str | None) -> None:
+    """A distribution's metadata folder as installers (dist-info), setuptools (egg-info) and
+    eggs (EGG-INFO inside a .egg path entry) lay it out."""
+    folder = {"dist-info": root / "fake-1.0.dist-info", "egg-info": root / "fake.egg-info",
+              "egg": root / "fake-1.0-py3.11.egg" / "EGG-INFO"}[layout]
+    folder.mkdir(parents=True)
+    (folder / ("METADATA" if layout == "dist-info" else "PKG-INFO")).write_text(
+        "Metadata-Version: 2.1\nName: fake\nVersion: 1.0\n")
+    if entry_points is not None:
+        (folder / "entry_points.txt").write_text(entry_points)
+
+
+@pytest.mark.parametrize("layout", ["dist-info", "egg-info", "egg"])
+@pytest.mark.parametrize("entry_points", [None, "[console_scripts]\nfake = fake:main\n",
+                                          "[pydantic]\nfake = fake:plugin\n",
+                                          "[console_scripts]\nx = y:z\n  [pydantic]  \nf = g:h\n"])
+def test_the_plugin_check_never_misses_what_importlib_metadata_finds(tmp_path, layout,
+                                                                     entry_points):
+    from importlib.metadata import distributions
+
+    from detente.cli.plugins import path_may_declare
+
+    _distribution(tmp_path, layout, entry_points)
+    path = [str(tmp_path / "fake-1.0-py3.11.egg") if layout == "egg" else str(tmp_path)]
+    found = [ep for d in distributions(path=path) for ep in d.entry_points
+             if ep.group == "pydantic"]
+    assert path_may_declare(path) == bool(found) == ("[pydantic]" in (entry_points or ""))
+
+
+def test_a_path_entry_the_check_cannot_read_leaves_pydantic_to_look(tmp_path):
+    from detente.cli.plugins import path_may_declare
+
+    (tmp_path / "bundle.zip").write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip archive
+    assert path_may_declare([str(tmp_path / "bundle.zip")])
+    assert not path_may_declare([str(tmp_path / "absent")])
+
+
+def test_the_switch_is_set_only_when_unset_and_nothing_declares_a_plugin(tmp_path, monkeypatch):
+    from detente.cli import plugins
+
+    monkeypatch.setattr(plugins, "may_declare_plugins", lambda: False)
+    monkeypatch.setenv(plugins.SWITCH, "some-plugin")  # the user's own choice stands
+    assert not plugins.skip_empty_scan() and os.environ[plugins.SWITCH] == "some-plugin"
+    monkeypatch.delenv(plugins.SWITCH)
+    assert plugins.skip_empty_scan() and os.environ[plugins.SWITCH] == "1"
+    monkeypatch.delenv(plugins.SWITCH)
+    monkeypatch.setattr(plugins, "may_declare_plugins", lambda: True)
+    assert not plugins.skip_empty_scan() and plugins.SWITCH not in os.environ
+
+
+def test_an_installed_pydantic_plugin_still_sees_the_commands_models(tmp_path):
+    _distribution(tmp_path, "dist-info", "[pydantic]\nfake = fakeplugin:plugin\n")
+    (tmp_path / "fakeplugin.py").write_text(PLUGIN)
+    env = {**ENV, "PYTHONPATH": os.pathsep.join([ENV["PYTHONPATH"], str(tmp_path)])}
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    command = [sys.executable, "-c", "from detente.cli import main; main()", "validate",
+               "tests/fixtures/minimal.yaml"]
+    out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "plugin saw Scenario" in out.stderr
+
+
+# -- issue 14: warnings reach stderr as rich would print them, without importing rich -------------
+
+WARNINGS = ["every run settles in week 0: both sides prefer the offer (V_R + V_U <= 1, §5.6)",
+            "[bold]not markup[/] 漢字 × ≤  trailing  ", "x" * 300, "ratio 1:2 and 3:4",
+            "an emoji code :rocket: here", "a\ttab", "a control \x1b[31m code", "line\nbreak"]
+
+
+@pytest.mark.parametrize("text", WARNINGS, ids=range(len(WARNINGS)))
+def test_a_warning_reads_as_rich_prints_it(text, capsys, monkeypatch):
+    from detente import cli
+
+    monkeypatch.setattr(cli, "err", cli._Console(stderr=True))  # rich not yet made
+    cli.warn([text])
+    plain = capsys.readouterr().err
+    reference = io.StringIO()
+    Console(file=reference, width=40).print(f"warning: {text}", highlight=False, markup=False,
+                                            soft_wrap=True)
+    assert plain == reference.getvalue()
+
+
+def test_a_section5_simulate_warns_without_loading_rich():
+    argv = ["simulate", "scenarios/ukraine-2025.yaml", "--runs", "200", "--json", "-O",
+            "variant=powell"]
+    mods = loaded_after(_command(argv))
+    assert "warning:" in mods  # loaded_after reads stderr: the warnings are there
+    assert not {m for m in mods if m.split(".")[0] == "rich"}
+
+
+def test_a_runs_provenance_hash_is_the_scenarios_own():
+    """The runner takes the hash the compiled batch carries (hashed once, not twice): it is the
+    scenario's own, from a YAML file and from a peer's CSV alike."""
+    from detente.runtime import negotiate
+    from detente.scenario import load_scenario
+
+    for path in ("scenarios/bdm1994-emissions.yaml", "tests/fixtures/decide/cop21.csv"):
+        sc = load_scenario(ROOT / path)
+        assert negotiate(sc, "mean").provenance["scenario_sha256"] == sc.sha256()

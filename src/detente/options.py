@@ -8,8 +8,6 @@ bodies; ``detente models``; the JSON Schema; the dashboard's controls. This modu
 kernel, so the scenario language can validate options without importing a model.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator

@@ -282,7 +282,19 @@ def memory_limit(text: str | None) -> int | None:
 def warn(warnings: Any) -> None:
     """Settings that changed nothing, on stderr (``--json`` carries them too)."""
     for w in warnings:
-        err.print(f"warning: {w}", highlight=False, markup=False, soft_wrap=True)
+        line = f"warning: {w}"
+        if err._console is None and _prints_as_is(line):
+            sys.stderr.write(line + "\n")  # what rich would write, without importing rich
+        else:
+            err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _prints_as_is(line: str) -> bool:
+    """Does rich print ``line`` unchanged (no markup, no highlighting, soft wrap)? Yes unless it
+    holds a tab or a control character (expanded, stripped) or an emoji code (``:name:``)."""
+    import re
+
+    return line.isprintable() and re.search(r":\S*?:", line) is None
 
 
 def write_results(result: Any, path: Path) -> None:
@@ -589,6 +601,9 @@ def dispatching(argv: list[str]) -> typer.Typer:
 
 
 def main() -> None:
+    from detente.cli.plugins import skip_empty_scan
+
+    skip_empty_scan()
     dispatching(sys.argv[1:])()
 
 

@@ -105,7 +105,7 @@ def run(experiment: Experiment, backend: Backend | None = None,
     output, n_blocks = run_payload(spec, work, work.draws if spec.kind != "war" else size, opts,
                                    streams, backend, progress, fold)
     provenance = {
-        "scenario_sha256": experiment.scenario.sha256(),
+        "scenario_sha256": _scenario_sha256(experiment, payload),
         "model": spec.name,
         "options": opts.as_dict(),
         "hypothesis": experiment.hypothesis or "baseline" if spec.kind == "war" else None,
@@ -119,6 +119,14 @@ def run(experiment: Experiment, backend: Backend | None = None,
     }
     return Results(spec.kind, spec.name, opts, provenance, payload, output,
                    tuple(_warnings(experiment, opts, payload, output)))
+
+
+def _scenario_sha256(experiment: Experiment, payload: Any) -> str:
+    """The scenario's hash: a negotiation batch carries it from compiling (hashing a large
+    scenario's canonical JSON takes milliseconds), a war's inputs are hashed here."""
+    if experiment.spec.kind != "war" and payload.scenario_sha256 is not None:
+        return payload.scenario_sha256  # type: ignore[no-any-return]
+    return experiment.scenario.sha256()
 
 
 def _warnings(experiment: Experiment, opts: Options, payload: Any, output: Any) -> list[str]:
