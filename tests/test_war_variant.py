@@ -75,3 +75,18 @@ def test_a_coupled_only_lever_effect_under_a_section5_variant_warns_and_changes_
     for key in ("p_agreement", "end_mode", "duration_weeks", "terms", "agreement_curve",
                 "shares"):
         assert full[key] == other[key]
+
+
+def test_compare_prints_each_warning_once():
+    """The baseline and the all-levers variant shared the §5 note and every lever's warning, so
+    each was printed twice on stderr; the CLI now prints each warning once."""
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    res = CliRunner().invoke(app, ["compare", str(SCENARIOS / "ukraine-2025.yaml"), "--runs",
+                                   "100", "-O", "variant=smith-stam"])
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("warning: ")]
+    assert any("'oil-sanctions'" in ln for ln in lines)
+    assert len(lines) == len(set(lines))

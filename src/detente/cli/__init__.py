@@ -280,8 +280,9 @@ def memory_limit(text: str | None) -> int | None:
 
 
 def warn(warnings: Any) -> None:
-    """Settings that changed nothing, on stderr (``--json`` carries them too)."""
-    for w in warnings:
+    """Settings that changed nothing, on stderr (``--json`` carries them too), each once: the
+    variants of a comparison that share a lever or an option share its warning."""
+    for w in dict.fromkeys(warnings):
         line = f"warning: {w}"
         if err._console is None and _prints_as_is(line):
             sys.stderr.write(line + "\n")  # what rich would write, without importing rich
