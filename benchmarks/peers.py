@@ -481,13 +481,16 @@ def row_war(repeat: int, variant: str | None) -> Row:
                      [*args, "-O", f"variant={variant}"], repeat, 1.5, WAR_SECTION5_NOTE)
 
 
-def row_report(repeat: int) -> Row:
+def row_report(repeat: int, workers: int | None = None) -> Row:
     """The report into a temporary .html file (``-o /dev/null`` is refused: the report is
-    written atomically, by renaming a finished file over the target, never onto a device)."""
+    written atomically, by renaming a finished file over the target, never onto a device);
+    with ``workers``, its 30 variants run as jobs of a pool of that many processes."""
+    pool = [] if workers is None else ["--workers", str(workers)]
     with tempfile.TemporaryDirectory() as tmp:
-        return row_alone("report, flagship, 2,000 runs",
+        return row_alone("report, flagship, 2,000 runs" + (f", --workers {workers}" if pool
+                                                            else ""),
                          ["report", str(FLAGSHIP), "--runs", "2000", "-o",
-                          str(Path(tmp) / "report.html")], repeat, 2.0)
+                          str(Path(tmp) / "report.html"), *pool], repeat, 2.0)
 
 
 # -- floating-point work per second ---------------------------------------------------------------
@@ -645,6 +648,7 @@ def main() -> None:
              ("war", lambda: row_war(args.repeat, "smith-stam")),
              ("help", lambda: row_alone("detente --help", ["--help"], args.repeat, 0.15)),
              ("report", lambda: row_report(args.repeat)),
+             ("report", lambda: row_report(args.repeat, os.cpu_count() or 1)),
              ("floor", lambda: row_floor(args.repeat))]
     for key, step in steps:
         if want(key):
