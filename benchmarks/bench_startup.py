@@ -92,11 +92,9 @@ from detente.scenario import load_scenario; lap("import the scenario schema (pyd
 from detente.runtime import negotiate
 from detente.jsonout import dumps; lap("import runtime")
 sc = load_scenario({path!r}); lap("read and validate the scenario")
-import numba; lap("import numba")
-from detente.models import smp_fast  # noqa: F401
-import scipy.linalg; lap("import scipy.linalg (numba's BLAS check)")
-r = negotiate(sc, "smp"); lap("first run (numba loads its cache)")
+r = negotiate(sc, "smp"); lap("first run (the prebuilt turns load)")
 r = negotiate(sc, "smp"); lap("second run (the model alone)")
+print("  numba imported:", "numba" in sys.modules)
 negotiate(sc, "smp", {{"engine": "numpy"}}); lap("the numpy engine, same case")
 dumps(r.to_dict(), indent=2); lap("JSON")
 """
