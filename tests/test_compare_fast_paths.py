@@ -171,3 +171,34 @@ def test_variants_of_a_hypothesis_share_one_compiled_set(scenario):
             np.testing.assert_array_equal(va, vb, err_msg=f.name)
     for k, v in fresh.war.params.items():
         np.testing.assert_array_equal(v, b.war.params[k], err_msg=k)
+
+
+@pytest.mark.parametrize("fixture, flags, message", [
+    ("coupled.yaml", ["--max-memory", "1MB"], "max_memory"),
+    ("war-2025.yaml", ["-O", "anticipation=on"], "coupled model's"),
+])
+def test_a_variants_bad_input_on_a_pool_is_the_same_error(fixture, flags, message):
+    """A variant whose input is refused inside a pool's worker (its memory budget, options for
+    the other kernel) gives the error lines and exit 2 it gives in this process: the worker's
+    InputError crosses back whole (it used to break the pool: a traceback)."""
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    args = ["compare", str(FIXTURES / fixture), "--runs", "100", *flags]
+    for extra in ([], ["--workers", "2"]):
+        out = CliRunner().invoke(app, [*args, *extra])
+        assert out.exit_code == 2, out.output
+        assert f"error: {FIXTURES / fixture}" in out.output and message in out.output
+
+
+def test_an_input_error_pickles_with_its_problems():
+    import pickle
+
+    from detente.errors import InputError, problem
+
+    err = InputError([problem("too late", ("horizon",), value=3, line=7)], "war.yaml")
+    back = pickle.loads(pickle.dumps(err))
+    assert back.problems == err.problems and back.file == "war.yaml"
+    assert str(back) == str(err) == "war.yaml:7: horizon: too late (got 3)"
+
