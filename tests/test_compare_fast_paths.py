@@ -202,3 +202,22 @@ def test_an_input_error_pickles_with_its_problems():
     assert back.problems == err.problems and back.file == "war.yaml"
     assert str(back) == str(err) == "war.yaml:7: horizon: too late (got 3)"
 
+
+def test_a_warning_of_the_pools_variants_reaches_the_user_once(scenario):
+    """talks.rounds on a static talks model warns while the inputs are compiled; on a pool of
+    processes each worker printed it itself (twice on two workers; a dask worker only to its
+    log): now the parent shows it once, as the comparison in this process does."""
+    import warnings
+
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["war"]["talks"]["rounds"] = 3
+    static = Scenario.model_validate(data)
+    shown = {}
+    for name, backend in (("here", InProcess(threads=1)), ("pool", Processes(2))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            compare(static, ["baseline", "pressure-works"], ["missiles"], 100, 2, war_options(),
+                    20, backend=backend)
+        shown[name] = [str(w.message) for w in caught if "is static" in str(w.message)]
+    assert shown["here"] == shown["pool"] == [
+        "talks.rounds = 3 changes nothing: model 'mean' is static (it has no rounds)"]
