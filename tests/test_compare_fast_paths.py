@@ -205,8 +205,8 @@ def test_an_input_error_pickles_with_its_problems():
 
 def test_a_warning_of_the_pools_variants_reaches_the_user_once(scenario):
     """talks.rounds on a static talks model warns while the inputs are compiled; on a pool of
-    processes each worker printed it itself (twice on two workers; a dask worker only to its
-    log): now the parent shows it once, as the comparison in this process does."""
+    processes each worker printed it itself (twice on two workers, on --dask-local 2 too): now
+    the parent shows it once, as the comparison in this process does."""
     import warnings
 
     data = scenario.model_dump(mode="json", exclude_none=True)
@@ -221,3 +221,4 @@ def test_a_warning_of_the_pools_variants_reaches_the_user_once(scenario):
         shown[name] = [str(w.message) for w in caught if "is static" in str(w.message)]
     assert shown["here"] == shown["pool"] == [
         "talks.rounds = 3 changes nothing: model 'mean' is static (it has no rounds)"]
+

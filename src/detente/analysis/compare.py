@@ -256,7 +256,7 @@ def variant_runs(scenario: Scenario, variants: Sequence[tuple[str | None, tuple[
 def variant_job(job: tuple) -> tuple[Any, list[tuple]]:
     """One variant of :func:`variant_runs` in a pool's worker (a top-level function: pools
     pickle it), whole in that process, and the Python warnings it raised (message, category,
-    file, line): the parent shows them, once (each worker would print its own, or a dask
+    file, line): the parent shows them, once (each worker would print its own; a remote dask
     worker only to its log). A coupled run comes back with its inputs cut to no runs: the
     summaries read only their labels and horizon, and pickling every run's inputs back would
     cost more than the run."""
