@@ -222,3 +222,38 @@ def test_a_warning_of_the_pools_variants_reaches_the_user_once(scenario):
     assert shown["here"] == shown["pool"] == [
         "talks.rounds = 3 changes nothing: model 'mean' is static (it has no rounds)"]
 
+
+def _arrays(value, path="inputs"):
+    """Every numpy array reachable from ``value`` (dataclasses, dicts, tuples), by path."""
+    from dataclasses import is_dataclass
+
+    if isinstance(value, np.ndarray):
+        yield path, value
+    elif is_dataclass(value):
+        for f in fields(value):
+            yield from _arrays(getattr(value, f.name), f"{path}.{f.name}")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _arrays(v, f"{path}[{k!r}]")
+    elif isinstance(value, tuple | list):
+        for k, v in enumerate(value):
+            yield from _arrays(v, f"{path}[{k}]")
+
+
+def test_every_array_the_variants_share_is_read_only(scenario):
+    """The compiled set the variants of a hypothesis share is read-only all through: the war
+    inputs' terms and a deadline lever's credibilities too (they were left writable, so a
+    kernel writing one would have changed the next variant's inputs)."""
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["levers"].append({"id": "threat", "name": "Threat", "start": 0,
+                           "deadline": {"credibility": 0.4, "every": 3},
+                           "effects": [{"param": "R.cost", "add": 0.001}]})
+    with_deadline = Scenario.model_validate(data)
+    with shared_draws():
+        compile_coupled(with_deadline, "pressure-works", (), 50, 4, horizon=WEEKS)
+        shared = compile_coupled(with_deadline, "pressure-works", ("threat",), 50, 4,
+                                 horizon=WEEKS)
+    assert shared.war.levers[-1].credibility is not None
+    writable = [path for path, a in _arrays(shared) if a.flags.writeable
+                and path != "inputs.selected"]
+    assert writable == []
