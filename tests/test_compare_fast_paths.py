@@ -171,3 +171,89 @@ def test_variants_of_a_hypothesis_share_one_compiled_set(scenario):
             np.testing.assert_array_equal(va, vb, err_msg=f.name)
     for k, v in fresh.war.params.items():
         np.testing.assert_array_equal(v, b.war.params[k], err_msg=k)
+
+
+@pytest.mark.parametrize("fixture, flags, message", [
+    ("coupled.yaml", ["--max-memory", "1MB"], "max_memory"),
+    ("war-2025.yaml", ["-O", "anticipation=on"], "coupled model's"),
+])
+def test_a_variants_bad_input_on_a_pool_is_the_same_error(fixture, flags, message):
+    """A variant whose input is refused inside a pool's worker (its memory budget, options for
+    the other kernel) gives the error lines and exit 2 it gives in this process: the worker's
+    InputError crosses back whole (it used to break the pool: a traceback)."""
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    args = ["compare", str(FIXTURES / fixture), "--runs", "100", *flags]
+    for extra in ([], ["--workers", "2"]):
+        out = CliRunner().invoke(app, [*args, *extra])
+        assert out.exit_code == 2, out.output
+        assert f"error: {FIXTURES / fixture}" in out.output and message in out.output
+
+
+def test_an_input_error_pickles_with_its_problems():
+    import pickle
+
+    from detente.errors import InputError, problem
+
+    err = InputError([problem("too late", ("horizon",), value=3, line=7)], "war.yaml")
+    back = pickle.loads(pickle.dumps(err))
+    assert back.problems == err.problems and back.file == "war.yaml"
+    assert str(back) == str(err) == "war.yaml:7: horizon: too late (got 3)"
+
+
+def test_a_warning_of_the_pools_variants_reaches_the_user_once(scenario):
+    """talks.rounds on a static talks model warns while the inputs are compiled; on a pool of
+    processes each worker printed it itself (twice on two workers, on --dask-local 2 too): now
+    the parent shows it once, as the comparison in this process does."""
+    import warnings
+
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["war"]["talks"]["rounds"] = 3
+    static = Scenario.model_validate(data)
+    shown = {}
+    for name, backend in (("here", InProcess(threads=1)), ("pool", Processes(2))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            compare(static, ["baseline", "pressure-works"], ["missiles"], 100, 2, war_options(),
+                    20, backend=backend)
+        shown[name] = [str(w.message) for w in caught if "is static" in str(w.message)]
+    assert shown["here"] == shown["pool"] == [
+        "talks.rounds = 3 changes nothing: model 'mean' is static (it has no rounds)"]
+
+
+def _arrays(value, path="inputs"):
+    """Every numpy array reachable from ``value`` (dataclasses, dicts, tuples), by path."""
+    from dataclasses import is_dataclass
+
+    if isinstance(value, np.ndarray):
+        yield path, value
+    elif is_dataclass(value):
+        for f in fields(value):
+            yield from _arrays(getattr(value, f.name), f"{path}.{f.name}")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _arrays(v, f"{path}[{k!r}]")
+    elif isinstance(value, tuple | list):
+        for k, v in enumerate(value):
+            yield from _arrays(v, f"{path}[{k}]")
+
+
+def test_every_array_the_variants_share_is_read_only(scenario):
+    """The compiled set the variants of a hypothesis share is read-only all through: the war
+    inputs' terms and a deadline lever's credibilities too (they were left writable, so a
+    kernel writing one would have changed the next variant's inputs)."""
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["levers"].append({"id": "threat", "name": "Threat", "start": 0,
+                           "deadline": {"credibility": 0.4, "every": 3},
+                           "effects": [{"param": "R.cost", "add": 0.001}]})
+    with_deadline = Scenario.model_validate(data)
+    with shared_draws():
+        compile_coupled(with_deadline, "pressure-works", (), 50, 4, horizon=WEEKS)
+        shared = compile_coupled(with_deadline, "pressure-works", ("threat",), 50, 4,
+                                 horizon=WEEKS)
+    assert shared.war.levers[-1].credibility is not None
+    writable = [path for path, a in _arrays(shared) if a.flags.writeable
+                and path != "inputs.selected"]
+    assert writable == []

@@ -80,6 +80,11 @@ class InputError(Exception):
         self.file = file
         super().__init__(self.render())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its problems and file: a pool's worker hands it back to the parent
+        (from its rendered text alone it could not be rebuilt, and the pool broke)."""
+        return type(self), (self.problems, self.file)
+
     def render(self) -> str:
         return "\n".join(p.render(self.file) for p in self.problems)
 

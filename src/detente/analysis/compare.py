@@ -8,6 +8,7 @@ that run, and its mean has a far smaller standard error than independent samples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,6 +24,7 @@ from detente.seeds import shared_draws
 from detente.war.kernel import END_MODES, HORIZON, WarOutcome
 
 CHECKPOINTS = (13, 26, 52)
+_SHOWN: dict = {}  # the registry of the pool workers' warnings shown here (see variant_runs)
 
 
 @dataclass(frozen=True)
@@ -244,20 +246,29 @@ def variant_runs(scenario: Scenario, variants: Sequence[tuple[str | None, tuple[
             yield run_variant(scenario, hyp, lv, runs, seed, options, horizon, backend=backend,
                               max_memory=max_memory, digest=True)
         return
-    for run in backend.ordered(variant_job, jobs, None):
+    for run, caught in backend.ordered(variant_job, jobs, None):
+        for message, category, filename, lineno in caught:  # once, as in this process
+            warnings.warn_explicit(message, category, filename, lineno, registry=_SHOWN)
         yield replace(run, provenance=run.provenance and {
             **run.provenance, "backend": backend.name, "workers": backend.workers})
 
 
-def variant_job(job: tuple) -> Any:
+def variant_job(job: tuple) -> tuple[Any, list[tuple]]:
     """One variant of :func:`variant_runs` in a pool's worker (a top-level function: pools
-    pickle it), whole in that process. A coupled run comes back with its inputs cut to no runs:
-    the summaries read only their labels and horizon, and pickling every run's inputs back
-    would cost more than the run."""
+    pickle it), whole in that process, and the Python warnings it raised (message, category,
+    file, line): the parent shows them, once (each worker would print its own; a remote dask
+    worker only to its log). A coupled run comes back with its inputs cut to no runs: the
+    summaries read only their labels and horizon, and pickling every run's inputs back would
+    cost more than the run."""
     scenario, hyp, levers, runs, seed, options, horizon, max_memory = job
-    run = run_variant(scenario, hyp, levers, runs, seed, options, horizon,
-                      max_memory=max_memory, digest=True)
-    return replace(run, inputs=run.inputs.take(slice(0, 0))) if is_coupled_run(run) else run
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = run_variant(scenario, hyp, levers, runs, seed, options, horizon,
+                          max_memory=max_memory, digest=True)
+    found = list(dict.fromkeys((str(w.message), w.category, w.filename, w.lineno)
+                               for w in caught))
+    return (replace(run, inputs=run.inputs.take(slice(0, 0))) if is_coupled_run(run) else run,
+            found)
 
 
 def _unchanged(a: Any, b: Any) -> bool:

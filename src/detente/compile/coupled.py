@@ -12,7 +12,7 @@ random numbers); only the switched-on levers differ.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -273,15 +273,17 @@ def coupled_columns(scenario: Scenario, hypothesis: str | None, runs: int, seed:
 
 
 def _read_only(inputs: CoupledInputs) -> None:
-    """Every array of ``inputs`` (its war inputs' parameters and lever sizes too) read-only:
-    variants sharing them cannot change one another's."""
-    values: list[Any] = [getattr(inputs, f.name) for f in fields(inputs)]
-    values += [*inputs.war.params.values(), *(size for lv in inputs.war.levers
-                                               for _, _, size in lv.effects)]
-    for v in values:
-        for a in v.values() if isinstance(v, dict) else (v,):
-            if isinstance(a, np.ndarray):
-                a.flags.writeable = False
+    """Every array reachable from ``inputs`` (its war inputs' parameters, terms and levers'
+    sizes and credibilities too) read-only: variants sharing them cannot change one another's."""
+    values: list[Any] = [inputs]
+    while values:
+        v = values.pop()
+        if isinstance(v, np.ndarray):
+            v.flags.writeable = False
+        elif is_dataclass(v):
+            values += [getattr(v, f.name) for f in fields(v)]
+        elif isinstance(v, dict | tuple | list):
+            values += v.values() if isinstance(v, dict) else v
 
 
 def column_fields(scenario: Scenario, col: dict[str, np.ndarray], runs: int, t_max: int
