@@ -453,7 +453,9 @@ def row_alone(work: str, args: list[str], repeat: int, goal_s: float, note: str 
     _, o = in_turn(None, detente(*args), repeat, our_env=OUR_ENV)
     met = o.wall < goal_s
     if not met:
-        note = "\n".join(filter(None, [note, phases(work.split(",")[0], args, repeat)]))
+        label = "".join([work.split(",")[0], *(part for part in work.split(",")[1:]
+                                                if "--workers" in part)])
+        note = "\n".join(filter(None, [note, phases(label, args, repeat)]))
     return Row(work, "none", fmt_s(o), None, f"< {goal_s} s", met, note=note)
 
 
@@ -463,9 +465,9 @@ def row_alone(work: str, args: list[str], repeat: int, goal_s: float, note: str 
 WAR_COUPLED_NOTE = (
     "war (coupled): the flagship now runs the coupled model (§7: every week each run's talks, "
     "values of fighting on and third parties, not one scalar random walk): far more work per "
-    "run-week than the §5 kernel; the kernel's week loop is nearly all of the time and the compile "
-    "(every run's prospect path pi (B, L, T), 750 MB at 100,000 runs) most of the memory. The "
-    "1.5 s goal belongs to the §5 kernel (the next row).")
+    "run-week than the §5 kernel, in about a hundred numpy steps a week that no compiled week "
+    "step replaces yet; the kernel's week loop is nearly all of the time. The 1.5 s goal belongs "
+    "to the §5 kernel (the next row).")
 WAR_SECTION5_NOTE = (
     "war (§5): with the compiled weeks built (python -m detente.warm) the kernel is about 0.55 s "
     "of CPU, 0.2 s of it numpy's random draws; the rest is start-up (imports, parsing the "
