@@ -1,11 +1,12 @@
 """``python -m detente.warm``: compile the numba loops once, at install time.
 
-The exchange engine (``detente.models.exchange_fast``) is ``njit(cache=True)``: numba compiles
-it on its first call and writes the machine code next to the source, where every later process
-loads it in about a second. The eum round (``detente.models.eum_fast``), the smp turns
-(``detente.models.smp_fast``) and the §5 war weeks (``detente.war.loops``) are built ahead of
-time into extension modules beside their sources, which load in a millisecond without
-importing numba (rebuilt when a source changes). Left to the first real run, that compilation
+The exchange engine's float round (``detente.models.exchange_fast``), the eum round
+(``detente.models.eum_fast``), the smp turns (``detente.models.smp_fast``) and the §5 war weeks
+(``detente.war.loops``) are built ahead of time into extension modules beside their sources,
+which load in a millisecond without importing numba (rebuilt when a source changes); without a
+C compiler, numba's just-in-time cache is filled instead (numba compiles a loop on its first
+call and writes the machine code next to the source, where later processes load it in about a
+second). Left to the first real run, that compilation
 takes 30-45 s of CPU inside an analyst's first ``detente report``; the Makefile's install step
 runs this module instead, so the first ``make demo`` on a fresh clone starts warm. Each step
 runs one model through the runner on a tiny scenario, compiled as a scenario file is, so the
@@ -21,6 +22,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from importlib.util import find_spec
 
 TINY = {
     "detente": 1, "name": "warm-up", "salience_scale": 1,
@@ -63,12 +65,6 @@ def _ahead_of_time(model: str, options: dict) -> Callable[[], None]:
     return step
 
 
-def _exchange() -> None:
-    from detente.runtime import negotiate
-
-    negotiate(_tiny(), "exchange", {"engine": "compiled", "rounds": 2})
-
-
 def _war() -> None:
     """The §5 war kernel's weekly loops, ahead of time; without a C compiler the numpy kernel
     serves (its loops are used only prebuilt)."""
@@ -90,12 +86,13 @@ def steps() -> list[tuple[str, Callable[[], None]]]:
     if smp.prebuilt() is None and smp_fast.AVAILABLE:
         out.append(("smp: KTAB turn loops (ahead of time)",
                     _ahead_of_time("smp", {"max_turns": 5})))
-    if exchange_fast.AVAILABLE:
-        out.append(("exchange: Stokman round loops", _exchange))
+    if exchange_fast.PREBUILT is None and exchange_fast.njit is not None:
+        out.append(("exchange: Stokman round loops (ahead of time)",
+                    _ahead_of_time("exchange", {"rounds": 2})))
     if eum_fast.PREBUILT is None and eum_fast.njit is not None:
         out.append(("eum: expected-utility round (ahead of time)",
                     _ahead_of_time("eum", {"rounds": 2})))
-    if war_fast.PREBUILT is None and exchange_fast.AVAILABLE:  # (numba is installed)
+    if war_fast.PREBUILT is None and find_spec("numba") is not None:
         out.append(("war: §5 weekly loops (ahead of time)", _war))
     return out
 
@@ -107,7 +104,9 @@ def main() -> int:
 
     todo = steps()
     if not todo:
-        print("detente.warm: numba is not installed; nothing to compile", file=sys.stderr)
+        why = ("every compiled round is built from the current sources" if find_spec("numba")
+               else "numba is not installed")
+        print(f"detente.warm: {why}; nothing to compile", file=sys.stderr)
         return 0
     start = time.perf_counter()
     step = Steps(Console(stderr=True), len(todo))

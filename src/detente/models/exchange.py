@@ -761,9 +761,8 @@ def compiled_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndar
     """A round through the compiled loops; None if a move history overflowed."""
     from detente.models import exchange_fast
 
-    ok, voting, new, rows, ties = exchange_fast.run_round(
-        np.ascontiguousarray(x), np.ascontiguousarray(s), np.ascontiguousarray(c),
-        np.ascontiguousarray(present), float(opts.p), opts.duplicate_tie == "peer", seed)
+    ok, voting, new, rows, ties = exchange_fast.compiled_round(
+        x, s, c, present, opts.p, opts.duplicate_tie == "peer", seed)
     if not ok:
         return None
     realised = []

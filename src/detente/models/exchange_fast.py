@@ -11,21 +11,45 @@ cases) and match decide's ensembles like it (tested).
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - numba is an optional extra
+from detente.models import aot
+
+AOT_MODULE = "_exchange_aot"  # the ahead-of-time build of run_round, beside this file
+AOT_SIGNATURE = ("Tuple((b1, f8[:, ::1], f8[:, ::1], f8[:, ::1], i8))"
+                 "(f8[:, ::1], f8[:, ::1], f8[:, ::1], b1[:, ::1], f8, b1, i8)")
+
+
+def source_digest() -> int:
+    """A 63-bit digest of this file: the prebuilt module is used only if it was built from it."""
+    return aot.source_digest(Path(__file__))
+
+
+def _prebuilt() -> Any:
+    """The ahead-of-time module if it exists and matches this source (``DETENTE_EXCHANGE_AOT=0``
+    ignores it: the build itself, and tests of the just-in-time loops)."""
+    return aot.load_prebuilt(AOT_MODULE, source_digest, "DETENTE_EXCHANGE_AOT")
+
+
+PREBUILT = _prebuilt()
+if PREBUILT is None:
+    try:
+        from numba import njit
+    except ImportError:  # pragma: no cover - numba is an optional extra
+        njit = None
+else:  # the machine code is loaded: importing numba (about 0.4 s) is not needed
     njit = None
 
-AVAILABLE = njit is not None
+AVAILABLE = PREBUILT is not None or njit is not None
 MAX_MOVES = 96  # move-history depth per party; a deeper history falls back to Python
 TIE = 1e-12
 
 
 def _jit(fn):  # type: ignore[no-untyped-def]
-    return njit(cache=True)(fn) if AVAILABLE else fn
+    return njit(cache=True)(fn) if njit is not None else fn
 
 
 # party fields: floats F[e, side, field], integers IV[e, side, field]; H = move histories
@@ -428,3 +452,28 @@ def run_round(x, s, c, present, p_random, duplicate_peer, seed):  # type: ignore
             new[IV[ex, side, ACTOR], IV[ex, side, SUPPLY]] = (1 - w) * F[ex, side, START] + w * F[
                 ex, side, Y]
     return True, voting, new, records[:n_real], ties
+
+
+def compiled_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
+                   p_random: float, duplicate_peer: bool, seed: int) -> tuple[Any, ...]:
+    """:func:`run_round` on any arrays, through the prebuilt module when there is one (its
+    numba generator is the same Mersenne Twister, seeded the same way: the same numbers)."""
+    f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+    fn = PREBUILT.run_round if PREBUILT is not None else run_round
+    return fn(f64(x), f64(s), f64(c), np.ascontiguousarray(present, dtype=np.bool_),
+              float(p_random), bool(duplicate_peer), int(seed))
+
+
+def build(output_dir: Path | None = None) -> Path:
+    """Compile :func:`run_round` ahead of time into ``_exchange_aot`` beside this file, so later
+    processes load it without importing numba (see :func:`detente.models.aot.build_module`).
+
+    Run with ``DETENTE_EXCHANGE_AOT=0`` (``detente.warm`` does): the loops must be numba's here.
+    """
+    from detente.models.aot import build_module
+
+    if njit is None:
+        raise RuntimeError("building the compiled exchange round needs numba, "
+                           "DETENTE_EXCHANGE_AOT=0")
+    return build_module(AOT_MODULE, "run_round", run_round.py_func, AOT_SIGNATURE,
+                        source_digest(), output_dir)
