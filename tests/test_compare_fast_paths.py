@@ -257,3 +257,32 @@ def test_every_array_the_variants_share_is_read_only(scenario):
     writable = [path for path, a in _arrays(shared) if a.flags.writeable
                 and path != "inputs.selected"]
     assert writable == []
+
+
+def test_a_shared_block_ending_on_another_thread_leaves_a_run_going(monkeypatch):
+    """The dashboard serves requests on threads: one request's comparison may end its
+    shared_draws block while another request is compiling or drawing inside it. That run
+    then goes on without the store (it crashed with AttributeError: 'NoneType' ... 'latest')."""
+    from contextlib import ExitStack
+
+    import detente.seeds as seeds
+
+    block = ExitStack()
+    block.enter_context(shared_draws())
+
+    def make_and_end() -> int:
+        block.close()  # as the other thread's block ends during this make()
+        return 7
+
+    assert seeds.shared_value("probe", object(), (1,), make_and_end) == 7
+    block.enter_context(shared_draws())
+    real = seeds._Shared.get
+
+    def get_after_the_end(self, name, make):  # type: ignore[no-untyped-def]
+        block.close()
+        return real(self, name, make)
+
+    monkeypatch.setattr(seeds._Shared, "get", get_after_the_end)
+    drawn = seeds.RowStream(Streams(5), "probe").random((3, 4))
+    monkeypatch.undo()
+    assert np.array_equal(drawn, seeds.RowStream(Streams(5), "probe").random((3, 4)))

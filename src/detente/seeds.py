@@ -51,15 +51,16 @@ def shared_value(kind: str, owner: object, key: tuple, make: Callable[[], T],
     ``kind`` and this very ``owner`` object when asked for again (one value kept per kind: the
     variants of a comparison ask in turn, one hypothesis after another), ``seal`` (making its
     arrays read-only, say) applied once before it is shared."""
-    if _SHARED is None:
+    store = _SHARED  # read once: another thread's block may end meanwhile (the dashboard's
+    if store is None:  # requests run on threads), and then this call goes on without it
         return make()
-    held = _SHARED.latest.get(kind)
+    held = store.latest.get(kind)
     if held is not None and held[0] is owner and held[1] == key:
         return held[2]  # type: ignore[return-value]
     value = make()
     if seal is not None:
         seal(value)
-    _SHARED.latest[kind] = (owner, key, value)
+    store.latest[kind] = (owner, key, value)
     return value
 
 
@@ -144,9 +145,10 @@ class RowStream:
         def make() -> np.ndarray:
             return getattr(s.generator(self.key, s.block, call), method)(shape)
 
-        if _SHARED is None:
+        store = _SHARED  # read once (see shared_value)
+        if store is None:
             return make()
-        return _SHARED.get((s, self.key, call, method, shape), make)  # s: its class too
+        return store.get((s, self.key, call, method, shape), make)  # s: its class too
 
     @staticmethod
     def _reversed(shape: int | tuple[int, ...]) -> tuple[int, ...]:
