@@ -39,6 +39,20 @@ def load_prebuilt(name: str, digest: Callable[[], int], switch: str,
     return module if fresh else None
 
 
+def prebuilt_or_numba(name: str, digest: Callable[[], int], switch: str) -> tuple[Any, Any]:
+    """``(module, None)`` when the prebuilt ``detente.models.<name>`` matches its source (numba,
+    about 0.4 s to import, is then not needed), else ``(None, numba.njit)``, or ``(None, None)``
+    without numba (the pure-Python or numpy paths serve)."""
+    module = load_prebuilt(name, digest, switch)
+    if module is not None:
+        return module, None
+    try:
+        from numba import njit
+    except ImportError:  # numba is an optional extra
+        return None, None
+    return None, njit
+
+
 def build_module(name: str, entry: str, loops: Callable[..., Any], signature: str, digest: int,
                  output_dir: Path | None = None) -> Path:
     """Compile ``loops`` (a numba dispatcher's ``py_func``) as ``entry`` with ``signature``

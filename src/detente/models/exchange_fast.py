@@ -28,21 +28,9 @@ def source_digest() -> int:
     return aot.source_digest(Path(__file__))
 
 
-def _prebuilt() -> Any:
-    """The ahead-of-time module if it exists and matches this source (``DETENTE_EXCHANGE_AOT=0``
-    ignores it: the build itself, and tests of the just-in-time loops)."""
-    return aot.load_prebuilt(AOT_MODULE, source_digest, "DETENTE_EXCHANGE_AOT")
-
-
-PREBUILT = _prebuilt()
-if PREBUILT is None:
-    try:
-        from numba import njit
-    except ImportError:  # pragma: no cover - numba is an optional extra
-        njit = None
-else:  # the machine code is loaded: importing numba (about 0.4 s) is not needed
-    njit = None
-
+# the ahead-of-time module if it exists and matches this source (``DETENTE_EXCHANGE_AOT=0`` ignores
+# it: the build itself, and tests of the just-in-time loops); numba's njit only without it
+PREBUILT, njit = aot.prebuilt_or_numba(AOT_MODULE, source_digest, "DETENTE_EXCHANGE_AOT")
 AVAILABLE = PREBUILT is not None or njit is not None
 MAX_MOVES = 96  # move-history depth per party; a deeper history falls back to Python
 TIE = 1e-12
