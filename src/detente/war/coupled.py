@@ -47,7 +47,7 @@ from detente.compile import batch_from_arrays
 from detente.compile.coupled import CoupledInputs
 from detente.options import CoupledOptions
 from detente.seeds import Streams
-from detente.war.kernel import (
+from detente.war.base import (
     AGREEMENT,
     COLLAPSE_R,
     COLLAPSE_U,
