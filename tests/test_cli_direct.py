@@ -4,6 +4,7 @@ pydantic adapters, click, rich or importlib.metadata."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -184,3 +185,17 @@ def test_the_loader_is_left_alone_unless_plugins_are_off(monkeypatch):
         else:
             monkeypatch.setenv(plugins.SWITCH, value)
         assert not plugins.defer_plugin_loader() and plugins.LOADER not in sys.modules
+
+
+def test_a_plain_run_ends_without_the_collectors_last_passes():
+    """The run's objects are frozen before the process exits (the collector skips them), and
+    its JSON is whole all the same."""
+    probe = ("import atexit, gc, sys\n"
+             "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0,\n"
+             "                              file=sys.stderr))\n"
+             f"sys.argv = ['detente', 'run', {BDM!r}, '--json']\n"
+             "from detente.cli import main\nmain()")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=ENV, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0 and out.stderr == "frozen True\n", out.stderr
+    assert json.loads(out.stdout)["provenance"]["model"] == "eum"
