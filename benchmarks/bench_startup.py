@@ -11,7 +11,8 @@ x 104 weeks); smp on KTAB's dummyData-a080 (read from ``../shared/reference/ktab
 installed package's are (this machine sets ``PYTHONDONTWRITEBYTECODE``, which would otherwise
 recompile them in every process).
 
-Last, the commands the peers benchmark times (``benchmarks/peers.py``), each as a whole process
+``detente run`` is timed as it runs: without typer (``detente.cli.direct``). Last, the commands
+the peers benchmark times (``benchmarks/peers.py``), each as a whole process
 as the console script runs it, beside the start-up floor (Python with numpy, pydantic and one
 model class, PyYAML and typer: no detente code), and what each spends above that floor.
 """
@@ -71,6 +72,27 @@ with contextlib.redirect_stdout(io.StringIO()):
 lap("the command: options, the scenario again, run, print")
 """
 
+RUN = """
+from detente.cli import direct, plugins
+plugins.skip_empty_scan(), plugins.defer_plugin_loader(); lap("import detente.cli (no typer)")
+argv = {argv!r}
+kwargs = direct.plain_run_arguments(argv[1:]); lap("read the arguments (no typer app)")
+import numpy; lap("import numpy")
+import pydantic; from pydantic import BaseModel; lap("import pydantic")
+import yaml; lap("import PyYAML")
+from detente.scenario import load_scenario; lap("import the scenario schema")
+sc = load_scenario(argv[1]); lap("read, validate (Scenario's validator)")
+import detente.runtime, detente.compile, detente.results, detente.jsonout
+lap("import the runtime")
+from detente.cli import run_negotiation
+import io, contextlib
+with contextlib.redirect_stdout(io.StringIO()):
+    run_negotiation(**kwargs)
+lap("run's body: read again, run, print")
+print("  typer imported:", "typer" in sys.modules, "| importlib.metadata imported:",
+      "importlib.metadata" in sys.modules)
+"""
+
 WAR = """
 import numpy; lap("import numpy")
 import detente.cli; lap("import typer, detente.cli")
@@ -123,6 +145,12 @@ def whole(argv: list[str], repeat: int) -> str:
 
 FLOOR = ("import numpy, pydantic, yaml, typer\n"
          "class M(pydantic.BaseModel):\n    x: int")
+# what `detente run` with plain arguments imports before any of its own code: no typer (it runs
+# without building the typer app), and pydantic's plugin loader deferred (no importlib.metadata)
+RUN_FLOOR = ("import os\nos.environ['PYDANTIC_DISABLE_PLUGINS'] = '1'\n"
+             "from detente.cli.plugins import defer_plugin_loader\ndefer_plugin_loader()\n"
+             "import numpy, pydantic, yaml\nclass M(pydantic.BaseModel):\n    x: int\n"
+             "import gc\ngc.freeze()")
 
 
 def timed(cmd: list[str], repeat: int) -> tuple[float, float]:
@@ -158,13 +186,16 @@ def peer_commands() -> dict[str, list[str]]:
 
 def against_floor(repeat: int) -> None:
     floor = timed([sys.executable, "-c", FLOOR], repeat)
-    print(f"whole processes, best of {repeat} (wall s, CPU s; above the floor)\n"
-          f"  {'start-up floor (no detente code)':40s} {floor[0]:7.3f} {floor[1]:7.3f}")
+    run_floor = timed([sys.executable, "-c", RUN_FLOOR], repeat)
+    print(f"whole processes, best of {repeat} (wall s, CPU s; above the floor without typer)\n"
+          f"  {'start-up floor (no detente code)':40s} {floor[0]:7.3f} {floor[1]:7.3f}\n"
+          f"  {'  the same without typer (as run is)':40s} {run_floor[0]:7.3f} "
+          f"{run_floor[1]:7.3f}")
     for work, argv in peer_commands().items():
         wall, cpu = timed([sys.executable, "-c", "from detente.cli import main; main()", *argv],
                           repeat)
-        print(f"  {work:40s} {wall:7.3f} {cpu:7.3f}   +{wall - floor[0]:.3f} "
-              f"+{cpu - floor[1]:.3f}")
+        print(f"  {work:40s} {wall:7.3f} {cpu:7.3f}   {wall - run_floor[0]:+.3f} "
+              f"{cpu - run_floor[1]:+.3f}")
 
 
 def main() -> None:
@@ -178,7 +209,8 @@ def main() -> None:
     print(whole(["--help"], args.repeat))
     for argv in (["run", "scenarios/bdm1994-emissions.yaml", "-m", "eum", "--json"],
                  ["validate", "scenarios/ukraine-2025.yaml"]):
-        stages("detente " + " ".join(argv), COMMAND.format(argv=argv))
+        stages("detente " + " ".join(argv), (RUN if argv[0] == "run" else COMMAND)
+               .format(argv=argv))
         print(whole(argv, args.repeat))
     war = ROOT / "tests" / "fixtures" / "war-2025.yaml"
     stages(f"war, {war.name}, {args.runs:,} runs", WAR.format(path=str(war), runs=args.runs))

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 import sys
+import types
+from typing import Any
 
 SWITCH = "PYDANTIC_DISABLE_PLUGINS"
 GROUP = "pydantic"
@@ -73,3 +75,36 @@ def _declares(metadata_dir: str) -> bool:
     except UnicodeDecodeError:
         return True
     return GROUP.encode() in data
+
+
+LOADER = "pydantic.plugin._loader"
+_OFF = ("__all__", "1", "true")  # the values for which pydantic's get_plugins returns ()
+
+
+class _DeferredLoader(types.ModuleType):
+    """Stands in for :mod:`pydantic.plugin._loader` while plugins are switched off. The real
+    module imports :mod:`importlib.metadata` (with :mod:`email`, :mod:`zipfile`, :mod:`csv`...)
+    when it is imported, a tenth of a small command's start-up, to find plugins the switch then
+    ignores. This one answers ``get_plugins()`` as the real one does with the switch set, no
+    plugins, and hands over to the real module the moment the switch is not set (or set to
+    plugin names): the real one then replaces it in :data:`sys.modules` and answers."""
+
+    PYDANTIC_ENTRY_POINT_GROUP = GROUP
+
+    def get_plugins(self) -> Any:
+        if os.getenv(SWITCH) in _OFF:
+            return ()
+        if sys.modules.get(LOADER) is self:
+            del sys.modules[LOADER]
+        import importlib
+
+        return importlib.import_module(LOADER).get_plugins()
+
+
+def defer_plugin_loader() -> bool:
+    """With the switch set to no plugins and pydantic's loader not imported yet, let
+    :class:`_DeferredLoader` stand in for it; True when it does."""
+    if os.getenv(SWITCH) not in _OFF or LOADER in sys.modules:
+        return False
+    sys.modules[LOADER] = _DeferredLoader(LOADER)
+    return True

@@ -1,0 +1,201 @@
+"""`detente run` with plain arguments runs without typer (issue 14): the arguments it reads are
+the ones typer would give, everything else goes to typer, and a run loads neither typer nor its
+pydantic adapters, click, rich or importlib.metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from detente.cli import direct
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "80"}
+BDM = "scenarios/bdm1994-emissions.yaml"
+KIND = {"str": str, "path": Path, "int": int, "flag": bool}
+
+
+def typer_run_command():  # type: ignore[no-untyped-def]
+    import typer.main
+
+    from detente.cli import dispatching
+
+    return typer.main.get_command(dispatching(["run"])).commands["run"]
+
+
+def typer_params(args: list[str], monkeypatch: pytest.MonkeyPatch) -> dict | None:
+    """What the typer command hands `run`'s body for ``args``, or None where it refuses them."""
+    import inspect
+
+    import typer
+    from typer._click.exceptions import ClickException
+
+    from detente import cli
+    from detente.cli import commands
+
+    seen: list[dict] = []
+    names = list(inspect.signature(cli.run_negotiation).parameters)
+    monkeypatch.setattr(commands, "run_negotiation",
+                        lambda *a, **k: seen.append({**dict(zip(names, a, strict=False)), **k}))
+    try:
+        typer_run_command().main(list(args), "detente run", standalone_mode=False)
+    except (ClickException, typer.Exit):  # a usage error, or --help
+        return None
+    (given,) = seen
+    return given
+
+
+def test_the_table_is_the_typer_commands_parameters():
+    """Every option of `run` as typer declares it: names, kind, bounds, repeat, default (a new
+    option on the typer command without a line here fails, and argv holding it goes to typer)."""
+    params = {p.name: p for p in typer_run_command().params}
+    assert set(params) == {"scenario", *(s.dest for s in direct.RUN_OPTIONS)}
+    assert params["scenario"].required and params["scenario"].opts == ["scenario"]
+    for spec in direct.RUN_OPTIONS:
+        p = params[spec.dest]
+        assert tuple(p.opts) == spec.names and not p.secondary_opts, spec
+        annotation = p.type_descriptor.annotation
+        assert annotation == (list[str] if spec.multiple else KIND[spec.kind]), spec
+        assert (p.min, p.max) == ((spec.low, spec.high) if spec.kind == "int" else (None, None))
+        assert (p.multiple, bool(p.is_flag), p.default) == (spec.multiple, spec.kind == "flag",
+                                                           spec.default), spec
+        assert p.envvar is None and p.callback is None and not p.is_eager
+
+
+READ_HERE = [
+    [BDM], [BDM, "-m", "eum", "--json"], ["--json", BDM, "-m", "smp"], [BDM, "--model=mean"],
+    [BDM, "--draws", "10000", "-O", "preset=schelling", "--json"],
+    [BDM, "-O", "a=1", "--option", "b=2", "--option=c=3", "-O", "d"], [BDM, "--rounds", "1"],
+    [BDM, "--rounds", "10000", "--draws", "1000000", "--seed", "0", "--workers", "256"],
+    [BDM, "--seed", "123456789012345678", "--dask-local", "1", "--scheduler", "tcp://h:1"],
+    [BDM, "-f", "yaml"], [BDM, "--out", "x.parquet", "--max-memory", "4G"],
+    ["tests/fixtures/decide/cop21.csv", "--format=decide", "--out=r.nc", "--max-memory=1K"],
+    ["nowhere.yaml"], ["a b.yaml", "-m", "漢字"],
+]
+LEFT_TO_TYPER = [
+    [], ["--help"], [BDM, "--help"], [BDM, "-h"], [BDM, "extra"], [BDM, "--"], ["--", BDM],
+    [BDM, "--bogus"], [BDM, "-m"], [BDM, "-m", "--json"], [BDM, "-m", ""], [BDM, "-meum"],
+    [BDM, "-m=eum"], [BDM, "--json=1"], [BDM, "--json", "--json"], [BDM, "-m", "a", "-m", "b"],
+    [BDM, "--draws", "0"], [BDM, "--draws", "-1"], [BDM, "--draws", "1000001"],
+    [BDM, "--draws", "01"], [BDM, "--draws", "+1"], [BDM, "--draws", " 1"], [BDM, "--draws", "1.0"],
+    [BDM, "--draws", "1_0"], [BDM, "--draws", "١"], [BDM, "--rounds", "10001"],
+    [BDM, "--seed", "1234567890123456789"], [BDM, "--workers", "0"], [BDM, "--dask-local=257"],
+    [BDM, "--draw", "2"], [BDM, "--js"], ["-", "--json"], [BDM, "--out", ""], [BDM, "--version"],
+]
+
+
+@pytest.mark.parametrize("args", READ_HERE, ids=str)
+def test_arguments_read_here_are_typers(args, monkeypatch):
+    """Each argv read here gives run's body exactly the values the typer command gives it."""
+    mine, reference = direct.plain_run_arguments(args), typer_params(args, monkeypatch)
+    assert mine is not None and reference is not None
+    assert mine == reference
+    assert {k: type(v) for k, v in mine.items()} == {k: type(v) for k, v in reference.items()}
+
+
+@pytest.mark.parametrize("args", LEFT_TO_TYPER, ids=str)
+def test_anything_else_is_left_to_typer(args):
+    assert direct.plain_run_arguments(args) is None
+
+
+def test_completion_and_other_commands_are_left_to_typer(monkeypatch):
+    for argv in ([], ["validate", BDM], ["--json", "run", BDM], ["rnu", BDM]):
+        assert direct.run_if_plain(argv) is None
+    monkeypatch.setenv("_DETENTE_COMPLETE", "bash_complete")
+    assert direct.run_if_plain(["run", BDM]) is None  # returned: typer answers completion
+
+
+def _whole(argv: list[str], direct_path: bool) -> subprocess.CompletedProcess:
+    code = ("import sys\nfrom detente.cli import main\n" if direct_path else
+            "import sys\nfrom detente.cli import dispatching\nmain = lambda: "
+            "dispatching(sys.argv[1:])()\n")
+    return subprocess.run([sys.executable, "-c", code + "sys.argv[0] = 'detente'\nmain()",
+                           *argv], cwd=ROOT, env=ENV, capture_output=True, timeout=300)
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", BDM, "-m", "eum", "--json"], ["run", BDM, "-m", "eum", "--rounds", "3"],
+    ["run", "tests/fixtures/decide/cop21.csv", "-m", "mean", "--draws", "3", "--json"],
+    ["run", BDM, "-m", "nope"], ["run", "nowhere.yaml"], ["run", BDM, "-O", "novalue"],
+    ["run", BDM, "-m", "ks", "--rounds", "3"], ["run", BDM, "--max-memory", "1K"],
+    ["run", "tests/fixtures/minimal.yaml", "-f", "ktab-csv"], ["run", BDM, "--draws", "0"],
+], ids=str)
+def test_a_whole_run_prints_and_exits_as_through_typer(argv):
+    """Same stdout, stderr and exit status, byte for byte, as the typer command's (2 for bad
+    input, with typer's own message where typer reads the argument)."""
+    fast, reference = _whole(argv, True), _whole(argv, False)
+    assert (fast.returncode, fast.stdout, fast.stderr) == \
+        (reference.returncode, reference.stdout, reference.stderr)
+
+
+HEAVY = ("typer", "click", "rich", "importlib.metadata", "email", "zipfile", "csv")
+
+
+def test_a_plain_run_loads_no_typer_click_rich_or_importlib_metadata():
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: print(' '.join(sys.modules), file=sys.stderr))\n"
+             f"sys.argv = ['detente', 'run', {BDM!r}, '-m', 'eum', '--json']\n"
+             "from detente.cli import main\nmain()")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=ENV, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("{")
+    mods = set(out.stderr.split())
+    assert {"detente.models.eum", "detente.cli.direct", "pydantic"} <= mods
+    loaded = {m for m in mods if m in HEAVY or m.split(".")[0] in HEAVY
+              or m.startswith("typer.")}
+    assert not loaded, sorted(loaded)
+
+
+def test_the_deferred_plugin_loader_hands_over_to_pydantics_once_plugins_are_on():
+    """With the switch set the stand-in answers no plugins without importlib.metadata; unset,
+    the real loader replaces it and answers (an installed plugin is never skipped)."""
+    probe = (
+        "import os, sys\nos.environ['PYDANTIC_DISABLE_PLUGINS'] = '1'\n"
+        "from detente.cli import plugins\nassert plugins.defer_plugin_loader()\n"
+        "import pydantic\nclass M(pydantic.BaseModel):\n    x: int\n"
+        "assert M(x=1).x == 1 and 'importlib.metadata' not in sys.modules\n"
+        "from pydantic.plugin._loader import get_plugins\nassert tuple(get_plugins()) == ()\n"
+        "assert type(sys.modules[plugins.LOADER]) is plugins._DeferredLoader\n"
+        "assert not plugins.defer_plugin_loader()  # once only\n"
+        "os.environ['PYDANTIC_DISABLE_PLUGINS'] = 'some-plugin'\n"
+        "assert list(get_plugins()) == []\n"
+        "real = sys.modules[plugins.LOADER]\n"
+        "assert type(real) is not plugins._DeferredLoader and 'importlib.metadata' in sys.modules\n"
+        "from pydantic.plugin._loader import get_plugins as again\n"
+        "assert again is real.get_plugins\n"
+        "print('ok')")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=ENV, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout == "ok\n", out.stderr
+
+
+def test_the_loader_is_left_alone_unless_plugins_are_off(monkeypatch):
+    from detente.cli import plugins
+
+    monkeypatch.delitem(sys.modules, plugins.LOADER, raising=False)
+    for value in (None, "some-plugin", "0"):
+        if value is None:
+            monkeypatch.delenv(plugins.SWITCH, raising=False)
+        else:
+            monkeypatch.setenv(plugins.SWITCH, value)
+        assert not plugins.defer_plugin_loader() and plugins.LOADER not in sys.modules
+
+
+def test_a_plain_run_ends_without_the_collectors_last_passes():
+    """The run's objects are frozen before the process exits (the collector skips them), and
+    its JSON is whole all the same."""
+    probe = ("import atexit, gc, sys\n"
+             "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0,\n"
+             "                              file=sys.stderr))\n"
+             f"sys.argv = ['detente', 'run', {BDM!r}, '--json']\n"
+             "from detente.cli import main\nmain()")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=ENV, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0 and out.stderr == "frozen True\n", out.stderr
+    assert json.loads(out.stdout)["provenance"]["model"] == "eum"
