@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,6 +197,22 @@ def test_unknown_model(tmp_path):
     result = runner.invoke(app, ["run", str(FIXTURES / "minimal.yaml"), "-m", "oracle"])
     assert result.exit_code == 2
     assert "unknown model" in result.output and "eum" in result.output
+
+
+@pytest.mark.parametrize("model", ["war", "coupled"])
+def test_run_refuses_a_war_model(model):
+    """`detente run -m war` crashed in the text view (a war outcome has no negotiation
+    diagnostics) and --json refused the result; it is refused before running, both through
+    typer and through the direct path the console script takes for plain arguments."""
+    scenario = str(FIXTURES / "war-2025.yaml")
+    result = runner.invoke(app, ["run", scenario, "-m", model])
+    assert result.exit_code == 2, result.output
+    assert "war model" in result.output and "detente simulate" in result.output
+    direct = subprocess.run([sys.executable, "-c", "from detente.cli import main; main()",
+                             "run", scenario, "-m", model, "--json"],
+                            capture_output=True, text=True)
+    assert direct.returncode == 2 and direct.stdout == ""
+    assert "war-2025.yaml: model:" in direct.stderr and "Traceback" not in direct.stderr
 
 
 def test_unknown_option():

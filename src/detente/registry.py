@@ -100,3 +100,15 @@ def model_options(name: str, given: dict[str, Any] | None = None) -> opt.Options
 
 def negotiation_models() -> list[str]:
     return [n for n, s in MODELS.items() if s.kind == "negotiation"]
+
+
+def negotiation_spec(name: str) -> ModelSpec:
+    """:func:`get_spec` for a command that runs negotiation models only (``detente run``): a war
+    model is refused with the command that runs it, before anything is run."""
+    spec = get_spec(name)
+    if spec.kind != "negotiation":
+        raise InputError([problem(
+            f"{name!r} is a war model, which `detente simulate` runs (with a hypothesis and "
+            f"levers); `detente run` runs the negotiation models: "
+            f"{', '.join(sorted(negotiation_models()))}", ("model",), value=name)])
+    return spec

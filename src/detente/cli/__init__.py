@@ -208,7 +208,11 @@ def run_negotiation(scenario: Path, model: str = "eum", rounds: int | None = Non
     from detente.runtime import Experiment
     from detente.runtime import run as run_experiment
 
+    from detente.registry import negotiation_spec
+
     sc = _load(scenario, fmt)
+    with located_in(scenario):
+        negotiation_spec(model)
     experiment = Experiment(sc, model, parse_pairs(option), rounds=rounds, draws=draws, seed=seed,
                             max_memory=memory_limit(max_memory))
     with located_in(scenario), backend_from(workers, scheduler, dask_local) as backend, \
