@@ -267,8 +267,8 @@ def row_eum_draws(peers: Path | None, repeat: int, draws: int = 10_000,
                p.cpu / o.cpu if p else None, phases(f"eum draws ({preset})", ours[3:], repeat))
 
 
-# Where one command's wall time goes, in a fresh process: the interpreter's own start-up (the
-# parent's wall time less the child's), all imports (the CLI's and the command's lazy ones),
+# Where one command's wall time goes, in a fresh process: the interpreter's own start-up and exit
+# (the parent's wall time less the time the driver measures inside), all imports (the CLI's and the command's lazy ones),
 # then each named phase less the imports it ran. A phase is a function wrapped by its dotted
 # name as its module is imported; nested calls of the same phase count once; "other" is the
 # rest (option parsing, building the command, summaries, warnings).
@@ -349,7 +349,7 @@ def phases(label: str, args: list[str], repeat: int) -> str:
     spent = {k: float(v) for k, v in (item.split("=") for item in best.out.split())}
     inside = spent.pop("total")
     parts = ", ".join(f"{k} {v:.2f}" for k, v in spent.items() if v >= 0.005)
-    return (f"{label}: {best.wall:.2f} s wall = interpreter start-up {best.wall - inside:.2f}, "
+    return (f"{label}: {best.wall:.2f} s wall = interpreter start-up and exit {best.wall - inside:.2f}, "
             f"{parts} (s; phases of the fastest of {repeat} fresh processes)")
 
 
@@ -414,11 +414,12 @@ def row_bdm(peers: Path | None, repeat: int) -> Row:
                p.cpu / o.cpu if p else None, phases("BDM", ours[3:], repeat))
 
 
-# the libraries every detente command imports before any of its own code runs (typer for the
-# CLI, pydantic for the scenario schema, PyYAML for the file, numpy for the arrays)
-FLOOR = ("import numpy, pydantic, typer, yaml\nfrom pydantic import BaseModel\n"
+# the libraries `detente run` imports before any of its own code runs (pydantic for the scenario
+# schema, PyYAML for the file, numpy for the arrays; with plain arguments run does not load
+# typer, see detente.cli.direct, so the floor leaves it out)
+FLOOR = ("import numpy, pydantic, yaml\nfrom pydantic import BaseModel\n"
          "class M(BaseModel):\n    x: int")
-FLOOR_WORK = "start-up floor: Python + numpy, pydantic (one model class), PyYAML, typer"
+FLOOR_WORK = "start-up floor: Python + numpy, pydantic (one model class), PyYAML"
 
 
 def row_floor(repeat: int) -> Row:
