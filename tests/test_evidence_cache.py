@@ -111,3 +111,16 @@ def test_cache_folder_follows_the_environment(tmp_path, monkeypatch):
     assert cache.cache_dir() == tmp_path / "x" / "evidence"
     monkeypatch.setenv("DETENTE_NO_CACHE", "1")
     assert cache.cache_dir() is None
+
+
+def test_spans_without_date_resolution_equal_the_full_extraction(tmp_path, monkeypatch):
+    """The report extracts without resolving dates (no dateparser); its spans must be those of
+    the full extraction on every article we have (ours, and the corpus when present)."""
+    from .conftest import FIXTURES, ROOT
+
+    monkeypatch.setenv("DETENTE_NO_CACHE", "1")
+    arts = sorted((FIXTURES / "evidence").glob("*.txt"))
+    for corpus in (ROOT.parent / "shared" / "corpus", ROOT / "shared" / "corpus"):
+        arts += sorted(corpus.glob("*.txt"))
+    for a in arts:
+        assert paragraph_spans(read_article(a)) == reference_spans(a), a

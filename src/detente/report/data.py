@@ -62,7 +62,7 @@ def cited_text(scenario: Any, scenario_path: Path) -> dict[str, Any]:
 
 
 # the extraction options the cached spans depend on (part of the cache key)
-SPAN_OPTIONS = "report-spans-v1;scenario=none"
+SPAN_OPTIONS = "report-spans-v1;scenario=none;resolve_dates=false"
 
 
 def paragraph_spans(article: Any) -> list[dict[str, Any]]:
@@ -78,11 +78,12 @@ def paragraph_spans(article: Any) -> list[dict[str, Any]]:
         return hit
     from detente.evidence.extract import extract
 
+    paragraphs = extract(article, resolve_dates=False).paragraphs
     spans = [{"numbers": [{"start": n.start, "end": n.end,
                            "value": list(n.value) if isinstance(n.value, tuple) else n.value,
                            "unit": n.unit} for n in p.numbers],
               "quotes": [{"start": q.start, "end": q.end, "speaker": q.speaker}
-                         for q in p.quotes]} for p in extract(article).paragraphs]
+                         for q in p.quotes]} for p in paragraphs]
     cache.store(key, spans)
     return spans
 
