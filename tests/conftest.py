@@ -82,3 +82,10 @@ def live_server():
     """The dashboard on the repository's scenarios."""
     with serving([SCENARIOS]) as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def _evidence_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own evidence cache folder (never the user's ~/.cache/detente)."""
+    monkeypatch.setenv("DETENTE_CACHE_DIR", str(tmp_path_factory.mktemp("detente-cache")))
+    monkeypatch.delenv("DETENTE_NO_CACHE", raising=False)

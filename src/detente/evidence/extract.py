@@ -106,8 +106,10 @@ def stop_words() -> frozenset[str]:
 _CALENDAR = {*MONTHS, *(w.capitalize() for w in WEEKDAYS)}
 
 
-def dates_of(doc: Any, text: str, base: dt.date | None) -> list[DateSpan]:
-    """The DATE spans of a paragraph, resolved against the article date ``base``."""
+def dates_of(doc: Any, text: str, base: dt.date | None,
+             resolved: bool = True) -> list[DateSpan]:
+    """The DATE spans of a paragraph, resolved against the article date ``base`` (with
+    ``resolved`` False left unresolved, ``date`` None: dateparser is not called)."""
     out = []
     for ent in doc.ents:
         if ent.label_ != "DATE":
@@ -117,12 +119,16 @@ def dates_of(doc: Any, text: str, base: dt.date | None) -> list[DateSpan]:
                 and doc[ent.end].text in ("'s", "’s"):
             first += 1  # "triggered by Monday's call": a possessive date is not a deadline
         s, e = doc[first].idx, ent.end_char
-        out.append(DateSpan(s, e, *resolve(text[s:e], base), text[s:e]))
+        found = resolve(text[s:e], base) if resolved else (None, False)
+        out.append(DateSpan(s, e, *found, text[s:e]))
     return out
 
 
-def extract(article: Article, scenario: Any = None) -> Extraction:
-    """Everything found in an article, paragraph by paragraph."""
+def extract(article: Article, scenario: Any = None, resolve_dates: bool = True) -> Extraction:
+    """Everything found in an article, paragraph by paragraph. With ``resolve_dates`` False the
+    DATE spans are found (numbers inside them are still skipped) but not resolved (``date``
+    None): for callers that show numbers and quotes only, such as the report, which then never
+    import dateparser."""
     nlp = pipeline()
     stop = set(stop_words())
     names = scenario_names(scenario) if scenario is not None else None
@@ -134,7 +140,8 @@ def extract(article: Article, scenario: Any = None) -> Extraction:
     spaced = (p.replace("—", " ") for p in article.paragraphs)
     for number, (text, doc) in enumerate(zip(article.paragraphs, nlp.pipe(spaced),
                                              strict=True), start=1):
-        para = Paragraph(number, text, dates=dates_of(doc, text, article.date))
+        para = Paragraph(number, text, dates=dates_of(doc, text, article.date,
+                                                          resolve_dates))
         taken = {i for ent in doc.ents if ent.label_ == "DATE" for i in range(ent.start, ent.end)}
         para.numbers = find_numbers(doc, taken, stop)
         named = find_named(text, stop, _CALENDAR, people)  # also collects full names

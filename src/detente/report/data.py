@@ -18,12 +18,14 @@ from detente.errors import InputError, problem
 def cited_text(scenario: Any, scenario_path: Path) -> dict[str, Any]:
     """Every cited paragraph keyed ``"SOURCE#PARAGRAPH"``: ``{"text", "numbers": [{"start",
     "end", ...}]}`` (offsets into ``text``, :func:`detente.evidence.view.cited_paragraph`), or
-    ``{"missing": why}`` when the article file is absent, unreadable or too short."""
+    ``{"missing": why}`` when the article file is absent, unreadable or too short.
+
+    Each article's number and quote spans come from the evidence cache
+    (:mod:`detente.evidence.cache`) when it holds them for this article's content, else from
+    :func:`detente.evidence.extract.extract` (then stored)."""
     from detente.evidence.check import iter_citations
-    from detente.evidence.extract import extract
     from detente.evidence.read import read_article
     from detente.evidence.sources import locate
-    from detente.evidence.view import cited_paragraph
 
     declared = {s.id: s.file for s in scenario.sources}
     files = {s.id: s.file for s in locate(scenario, Path(scenario_path), [])}
@@ -41,16 +43,49 @@ def cited_text(scenario: Any, scenario_path: Path) -> dict[str, Any]:
             continue
         if c.source not in read:
             try:
-                read[c.source] = extract(read_article(file))
+                article = read_article(file)
+                read[c.source] = (article.paragraphs, paragraph_spans(article))
             except InputError as e:
                 read[c.source] = f"cannot read {file}: {e.problems[0].message}"
         if isinstance(read[c.source], str):
             out[key] = {"missing": read[c.source]}
             continue
-        shown = cited_paragraph(c, file, read[c.source])
-        out[key] = shown if shown is not None else {
-            "missing": f"{file} has no paragraph {c.paragraph}"}
+        texts, spans = read[c.source]
+        if c.paragraph > len(texts):
+            out[key] = {"missing": f"{file} has no paragraph {c.paragraph}"}
+            continue
+        shown = spans[c.paragraph - 1]
+        out[key] = {"source": c.source, "paragraph": c.paragraph, "says": c.says,
+                    "text": texts[c.paragraph - 1], "numbers": shown["numbers"],
+                    "quotes": shown["quotes"]}
     return out
+
+
+# the extraction options the cached spans depend on (part of the cache key)
+SPAN_OPTIONS = "report-spans-v1;scenario=none;resolve_dates=false"
+
+
+def paragraph_spans(article: Any) -> list[dict[str, Any]]:
+    """For each paragraph of ``article``, ``{"numbers": [{"start", "end", "value", "unit"}],
+    "quotes": [{"start", "end", "speaker"}]}`` exactly as
+    :func:`detente.evidence.view.cited_paragraph` gives them, from the evidence cache when it
+    holds this article's content, else extracted now and stored."""
+    from detente.evidence import cache
+
+    key = cache.entry_key(article.sha256, SPAN_OPTIONS)
+    hit = cache.load(key)
+    if isinstance(hit, list) and len(hit) == len(article.paragraphs):
+        return hit
+    from detente.evidence.extract import extract
+
+    paragraphs = extract(article, resolve_dates=False).paragraphs
+    spans = [{"numbers": [{"start": n.start, "end": n.end,
+                           "value": list(n.value) if isinstance(n.value, tuple) else n.value,
+                           "unit": n.unit} for n in p.numbers],
+              "quotes": [{"start": q.start, "end": q.end, "speaker": q.speaker}
+                         for q in p.quotes]} for p in paragraphs]
+    cache.store(key, spans)
+    return spans
 
 
 def ledger_section(ledger: str | Path) -> dict[str, Any]:
