@@ -61,7 +61,8 @@ def tie_pairs() -> st.SearchStrategy[tuple[Decimal, Decimal]]:
 operands = st.one_of(exact_floats(), short(), short(6), short(40).filter(fits),
                      st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(as_written),
                      st.sampled_from([Decimal(0), Decimal("-0"), Decimal("0E-30"),
-                                      Decimal.from_float(0.4), Decimal.from_float(0.1), Decimal.from_float(1e-10),
+                                      Decimal.from_float(0.4), Decimal.from_float(0.1),
+                                      Decimal.from_float(1e-10),
                                       Decimal(1), Decimal(-1), Decimal(100), Decimal("1e-20"),
                                       Decimal("1e-12")]))
 
