@@ -263,6 +263,11 @@ def dec_copy(a, out):  # type: ignore[no-untyped-def]
 
 @_jit
 def _rounded(a, sign, out):  # type: ignore[no-untyped-def]
+    if _ndigits(a[2:], LIMBS) <= PREC:  # already 28 digits: the same number
+        for i in range(SIZE):
+            out[i] = a[i]
+        out[SIGN] = sign
+        return
     w = np.zeros(LIMBS, dtype=np.int64)
     for i in range(LIMBS):
         w[i] = a[2 + i]
@@ -314,23 +319,27 @@ def _signed_sum(a, sign_a, b, sign_b, out):  # type: ignore[no-untyped-def]
         stand_in[0] = 1
         cb, eb = stand_in, ta - 100
     base = min(ea, eb)
-    wa = np.zeros(WIDE, dtype=np.int64)
-    wb = np.zeros(WIDE, dtype=np.int64)
-    _shift_into(ca, LIMBS, ea - base, wa)
-    _shift_into(cb, LIMBS, eb - base, wb)
+    # limbs of the aligned sum: its digits (A's leading digit down to base) and a carry limb
+    width = (ta - base) // DIGITS + 2
+    la = (na + DIGITS - 1) // DIGITS
+    lb = (_ndigits(cb, LIMBS) + DIGITS - 1) // DIGITS
+    wa = np.empty(width, dtype=np.int64)
+    wb = np.empty(width, dtype=np.int64)
+    _shift_into(ca, la, ea - base, wa)
+    _shift_into(cb, lb, eb - base, wb)
     if sign_a == sign_b:
-        _add_mag(wa, wb, WIDE)
-        _finish(sign_a, wa, WIDE, base, out)
+        _add_mag(wa, wb, width)
+        _finish(sign_a, wa, width, base, out)
         return
-    order = _compare_mag(wa, wb, WIDE)
+    order = _compare_mag(wa, wb, width)
     if order == 0:
         dec_zero(out)  # x - x is +0 under ROUND_HALF_EVEN
     elif order > 0:
-        _sub_mag(wa, wb, wa, WIDE)
-        _finish(sign_a, wa, WIDE, base, out)
+        _sub_mag(wa, wb, wa, width)
+        _finish(sign_a, wa, width, base, out)
     else:
-        _sub_mag(wb, wa, wb, WIDE)
-        _finish(sign_b, wb, WIDE, base, out)
+        _sub_mag(wb, wa, wb, width)
+        _finish(sign_b, wb, width, base, out)
 
 
 @_jit
@@ -348,13 +357,13 @@ def dec_sub(a, b, out):  # type: ignore[no-untyped-def]
 @_jit
 def dec_mul(a, b, out):  # type: ignore[no-untyped-def]
     """out = a · b; the sign of a zero product is the sign rule's."""
-    w = np.zeros(2 * LIMBS + 1, dtype=np.int64)
     la = LIMBS
     while la > 0 and a[1 + la] == 0:
         la -= 1
     lb = LIMBS
     while lb > 0 and b[1 + lb] == 0:
         lb -= 1
+    w = np.zeros(la + lb + 1, dtype=np.int64)
     for i in range(la):
         ai = a[2 + i]
         if ai == 0:
@@ -370,7 +379,7 @@ def dec_mul(a, b, out):  # type: ignore[no-untyped-def]
             w[k] = t % BASE
             carry = t // BASE
             k += 1
-    _finish(a[SIGN] ^ b[SIGN], w, 2 * LIMBS + 1, a[EXP] + b[EXP], out)
+    _finish(a[SIGN] ^ b[SIGN], w, la + lb + 1, a[EXP] + b[EXP], out)
 
 
 @_jit
