@@ -1,5 +1,6 @@
 """Speed of the exchange model against decide (issue 5, item 5). Run: ``make bench`` or
-``.venv/bin/python benchmarks/bench_exchange.py [--quick | --shortcuts | --breakdown]``.
+``.venv/bin/python benchmarks/bench_exchange.py [--quick | --shortcuts | --breakdown |
+--arithmetic]``.
 
 decide's figures are its wall times for 10 rounds and one repetition on the same kind of machine
 (reference README: quiet runs, about 1.1 s of each is Python start-up), not re-measured here.
@@ -144,8 +145,65 @@ def main(quick: bool = False) -> None:
               f"(decide: 26.4 s for 3 values x 5 repetitions)")
 
 
+def arithmetic(repeat: int) -> None:
+    """The compiled exact decimal type (models/exact_decimal.py) against Python's ``decimal``,
+    both giving the same digits (tests/test_exact_decimal.py): per operation on 28-digit
+    operands inside a compiled loop against the same operation in the interpreter, and a round's
+    tables (``DecimalRound.__init__`` against ``exchange_decimal.round_tables``) on cop21.
+    Timed in turn (A B A B), best of ``repeat``."""
+    from decimal import Decimal
+
+    import numpy as np
+
+    from detente.models import exact_decimal as xd
+    from detente.models import exchange_decimal as xe
+    from detente.models.exchange import DecimalRound
+
+    if xd.njit is None:
+        print("arithmetic: numba absent; skipped")
+        return
+    loop = xd.njit(lambda op, a, b, out, n: [op(a, b, out) for _ in range(n)])
+    a_dec, b_dec = Decimal(100) / Decimal(3), Decimal(2) / Decimal(7)
+    a, b = xd.from_decimal(a_dec), xd.from_decimal(b_dec)
+    out = np.zeros(xd.SIZE, dtype=np.int64)
+    count = 200_000
+    print(f"exact decimal arithmetic, 28-digit operands, ns per operation (best of {repeat})")
+    for label, op, ref in (("*", xd.dec_mul, lambda: a_dec * b_dec),
+                           ("+", xd.dec_add, lambda: a_dec + b_dec),
+                           ("/", xd.dec_div, lambda: a_dec / b_dec)):
+        loop(op, a, b, out, 10)
+        compiled, python = math.inf, math.inf
+        for _ in range(repeat):
+            compiled = min(compiled, best_of(lambda op=op: loop(op, a, b, out, count), 1))
+            python = min(python, best_of(lambda ref=ref: [ref() for _ in range(count)], 1))
+        print(f"  {label}: compiled {compiled / count * 1e9:6.0f} ns, Python decimal "
+              f"{python / count * 1e9:6.0f} ns ({python / compiled:.1f}x)")
+    jobs = one_repetition("cop21.csv")
+    if jobs is None:
+        return
+    x, s, c, present, _, _, order = jobs[0]
+    rnd = DecimalRound(x, s, c, present, order)  # type: ignore[arg-type]
+    n, d_n = np.shape(x)
+    numbers = xe.as_numbers(rnd.x), xe.as_numbers(rnd.s), xe.as_numbers(rnd.c)
+    actors = np.full((d_n, n), -1, dtype=np.int64)
+    counts = np.array([len(rnd.slot[d]) for d in range(d_n)], dtype=np.int64)
+    for d in range(d_n):
+        actors[d, :counts[d]] = list(rnd.slot[d])
+    xe.round_tables(*numbers, actors, counts)
+    compiled, python = math.inf, math.inf
+    for _ in range(repeat):
+        compiled = min(compiled, best_of(lambda: xe.round_tables(*numbers, actors, counts), 1))
+        python = min(python, best_of(
+            lambda: DecimalRound(x, s, c, present, order), 1))  # type: ignore[arg-type]
+    print(f"  cop21 round tables ({n}x{d_n}): compiled {compiled * 1e3:.2f} ms, "
+          f"DecimalRound {python * 1e3:.2f} ms ({python / compiled:.1f}x; the Python side "
+          "also converts positions)")
+
+
 if __name__ == "__main__":
-    if "--shortcuts" in sys.argv:
+    if "--arithmetic" in sys.argv:
+        arithmetic(3)
+    elif "--shortcuts" in sys.argv:
         shortcuts(3)
     elif "--breakdown" in sys.argv:
         breakdown(3)

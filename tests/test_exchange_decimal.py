@@ -1,0 +1,120 @@
+"""The compiled parts of the decimal engine's round (models/exchange_decimal.py) pinned digit for
+digit to ``DecimalRound`` (the interpreted reference) on every decide fixture, in the first round
+(positions as written) and the second (positions that are 28-digit results), and on random
+small problems (issue 14)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detente.compile import compile_scenario
+from detente.models import exchange
+from detente.models import exchange_decimal as xe
+from detente.models.exact_decimal import SIZE
+from detente.models.exchange import DecimalRound, ExchangeOptions, run_round, to_percent
+from detente.scenario import load_scenario
+
+from .conftest import FIXTURES
+
+DECIDE = FIXTURES / "decide"
+FIXTURE_FILES = sorted(p.name for p in DECIDE.iterdir() if p.suffix in (".csv", ".txt"))
+
+
+def identical(numbers: np.ndarray, decimals: Any) -> bool:
+    """Digit for digit: equal values, and equal signs of zeros."""
+    got = xe.as_decimals(numbers).ravel().tolist()
+    want = np.asarray(decimals, dtype=object).ravel().tolist()
+    return len(got) == len(want) and all(
+        g == w and g.is_signed() == w.is_signed() for g, w in zip(got, want, strict=True))
+
+
+def check_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
+                order: tuple[tuple[int, ...], ...], pairs: int = 400) -> None:
+    rnd = DecimalRound(x, s, c, present, order)
+    n, d_n = x.shape
+    X = xe.as_numbers(rnd.x)
+    S, C = xe.as_numbers(rnd.s), xe.as_numbers(rnd.c)
+    actors = np.full((d_n, n), -1, dtype=np.int64)
+    counts = np.zeros(d_n, dtype=np.int64)
+    for d in range(d_n):
+        ks = list(rnd.slot[d])
+        actors[d, :len(ks)] = ks
+        counts[d] = len(ks)
+    cs, terms, prefix, denominator, outcome = xe.round_tables(X, S, C, actors, counts)
+    assert identical(cs, rnd.cs)
+    for d in range(d_n):
+        assert identical(terms[d, :counts[d]], rnd.terms[d])
+        assert identical(prefix[d, :counts[d] + 1], rnd.prefix[d])
+    assert identical(denominator, rnd.denominator)
+    assert identical(outcome, rnd.outcome)
+    # the equal-gain moves of candidate exchanges, and step 8 on their votes
+    out = np.zeros((4, SIZE), dtype=np.int64)
+    nxt = np.zeros(SIZE, dtype=np.int64)
+    checked = 0
+    for p, q in itertools.combinations(range(d_n), 2):
+        for a, b in itertools.permutations(range(n), 2):
+            if checked >= pairs:
+                return
+            if not (present[a, [p, q]].all() and present[b, [p, q]].all()):
+                continue
+            if not all(rnd.s[k][z] and rnd.c[k][z] for k in (a, b) for z in (p, q)):
+                continue
+            e = exchange.Exchange(rnd, a, b, p, q)
+            i, j = e.i, e.j
+            want = rnd.equal_gain_moves(i, j)
+            ai, aj = i.actor, j.actor
+            xe.equal_gain_moves(
+                X[ai, i.supply], X[ai, i.demand], X[aj, j.supply], X[aj, j.demand],
+                xe.as_numbers(i.rate), xe.as_numbers(j.rate), S[ai, q], C[ai, q], S[aj, p],
+                C[aj, p], cs[ai, q], cs[aj, p], denominator[p], denominator[q], out)
+            assert identical(out, list(want)), (a, b, p, q)
+            vote = i.x + (want[2] if i.x <= j.demand_x else -want[2])
+            xe.next_position(S[ai, q], X[ai, q], xe.as_numbers(vote), nxt)
+            assert identical(nxt, [rnd.next_position(i.s_sup, i.start, vote)])
+            checked += 1
+
+
+def fixture_round(name: str) -> tuple[Any, ...]:
+    batch = compile_scenario(load_scenario(DECIDE / name))
+    x = to_percent(batch.position[0], batch.low, batch.high, exact=True)
+    return x, batch.salience[0], batch.capability[0], batch.mask[0], batch.stance_order
+
+
+@pytest.mark.parametrize("name", FIXTURE_FILES)
+def test_round_arithmetic_matches_decimal_round_on_fixtures(name: str) -> None:
+    x, s, c, present, order = fixture_round(name)
+    check_round(x, s, c, present, order)
+    # the second round starts from 28-digit results of step 8
+    out = run_round(x, s, c, present, ExchangeOptions(engine="decimal"),
+                    np.random.RandomState(3), order)  # type: ignore[arg-type]
+    check_round(out["new"], s, c, present, order, pairs=150)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_round_arithmetic_matches_decimal_round_on_random_problems(data: st.DataObject) -> None:
+    n = data.draw(st.integers(3, 8))
+    d = data.draw(st.integers(2, 4))
+    cells = st.lists(st.sampled_from([0.0, 10.0, 25.0, 33.3, 50.0, 60.0, 100.0]),
+                     min_size=n * d, max_size=n * d)
+    weights = st.lists(st.sampled_from([0.0, 0.1, 0.2, 0.35, 0.5, 0.8, 1.0]), min_size=n * d,
+                       max_size=n * d)
+    x = np.array(data.draw(cells)).reshape(n, d)
+    s = np.array(data.draw(weights)).reshape(n, d)
+    c = np.array(data.draw(weights)).reshape(n, d)
+    present = np.array(data.draw(st.lists(st.booleans(), min_size=n * d, max_size=n * d))
+                       ).reshape(n, d) | (np.arange(n)[:, None] < 2)
+    order = tuple(tuple(data.draw(st.permutations(range(n)))) for _ in range(d))
+    low, high = np.zeros(d), np.full(d, 100.0)
+    check_round(to_percent(x, low, high, exact=True), s, c, present, order)
+
+
+def test_fixture_list_is_not_empty() -> None:
+    assert {"cop21.csv", "sample_data.txt"} <= set(FIXTURE_FILES), Path(DECIDE)
