@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from detente.analysis.report_data import REPORT_MODELS, report_data
@@ -211,3 +213,35 @@ def test_sensitivity_without_levers_says_the_ranking_was_not_run():
     out = sensitivity_section(sc, "p_deal@12", runs_per_sample=20)
     assert "robust" not in out and "no levers" in out["robust_skipped"]
     assert len(out["tornado"]["bars"]) == len(out["tornado"]["inputs"])
+
+
+def test_report_warns_when_cited_articles_are_not_found(tmp_path, monkeypatch):
+    """The flagship names its articles as ``../shared/corpus/...`` from the repository root;
+    made from another folder, the report showed every cited paragraph as missing without a
+    word. It now says so, once per article, with how many paragraphs it leaves out."""
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    monkeypatch.chdir(tmp_path)  # neither the scenario's folder nor the repository root
+    r = CliRunner().invoke(app, ["report", str(SCENARIOS / "ukraine-2025.yaml"), "-o",
+                                 str(tmp_path / "r.html"), "--runs", "10", "--draws", "2"])
+    assert r.exit_code == 0, r.output
+    sc = load_scenario(SCENARIOS / "ukraine-2025.yaml")
+    files = {Path(s.file).name for s in sc.sources if s.file}
+    warned = [line for line in r.output.splitlines() if "shown without" in line]
+    assert len(warned) == len(files) and all(any(f in w for w in warned) for f in files)
+    assert all("not found" in w and "working directory" in w for w in warned)
+
+
+def test_missing_text_warnings_count_paragraphs_per_reason():
+    from detente.report.data import missing_text_warnings
+
+    cited = {"a#1": {"missing": "article file x.txt not found"},
+             "a#2": {"missing": "article file x.txt not found"},
+             "b#9": {"missing": "b.txt has no paragraph 9"},
+             "c#1": {"text": "present", "numbers": [], "quotes": []}}
+    out = missing_text_warnings(cited)
+    assert out[0].startswith("2 cited paragraphs shown without their text: article file x.txt")
+    assert out[1] == "1 cited paragraph shown without its text: b.txt has no paragraph 9"
+    assert missing_text_warnings({"c#1": cited["c#1"]}) == []

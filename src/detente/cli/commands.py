@@ -338,7 +338,7 @@ def report(
 ) -> None:
     """Write a self-contained HTML report (opens offline; Plotly.js inlined)."""
     from detente.report import render_report
-    from detente.report.data import analysis_requests, report_document
+    from detente.report.data import analysis_requests, missing_text_warnings, report_document
     from detente.scenario.write import write_text_atomic
 
     sc = _load(scenario, fmt)
@@ -351,6 +351,7 @@ def report(
         data = report_document(sc, scenario, runs=runs, seed=seed, draws=draws,
                                sensitivity=outcome, ledger=ledger, analyses=analyses,
                                backend=backend)
+    warn(missing_text_warnings(data.get("cited_text", {})))
     write_text_atomic(output, render_report(data))
     err.print(f"wrote {output.resolve()} ({output.stat().st_size / 1e6:.1f} MB)", highlight=False)
 

@@ -266,6 +266,20 @@ def _known_input(name: str, scenario: Any) -> bool:
         name in h.parameters for h in scenario.hypotheses)
 
 
+def missing_text_warnings(cited: dict[str, Any]) -> list[str]:
+    """One warning per reason a cited paragraph is shown without its text (an article file not
+    found, unreadable, or too short), with how many paragraphs it leaves out: a report made
+    where the articles cannot be found would otherwise look complete."""
+    counts: dict[str, int] = {}
+    for entry in cited.values():
+        if "missing" in entry:
+            counts[entry["missing"]] = counts.get(entry["missing"], 0) + 1
+    hint = (" (a source's file is looked for beside the scenario file, then in the working "
+            "directory)")
+    return [f"{n} cited paragraph{'s' if n > 1 else ''} shown without {'their' if n > 1 else 'its'}"
+            f" text: {why}{hint if 'not found' in why else ''}" for why, n in counts.items()]
+
+
 def report_document(scenario: Any, scenario_path: Path, runs: int = 5000, seed: int = 0,
                     draws: int = 200, sensitivity: str | None = None,
                     ledger: str | Path | None = None,
