@@ -29,7 +29,7 @@ from __future__ import annotations
 import gc
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -841,23 +841,31 @@ def as_written(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
-def exchange_record(e: Realised, low: np.ndarray, span: np.ndarray, actors: tuple[str, ...],
-                    issues: tuple[str, ...]) -> dict[str, Any]:
-    """A realised exchange as plain data, positions on the issues' own scales."""
-    def side(party: Party) -> dict[str, Any]:
-        scale = lambda v: float(low[party.supply] + float(v) * span[party.supply] / 100)  # noqa: E731
-        return {"actor": actors[party.actor], "supply": issues[party.supply],
-                "demand": issues[party.demand], "start": scale(party.x),
-                "voting": scale(party.y),
-                "move": float(float(party.move) * span[party.supply] / 100),
-                "gain": float(party.eu)}
-    return {"gain": float(e.gain), "i": side(e.i), "j": side(e.j)}
+def exchange_record(e: Realised, low: Sequence[float], span: Sequence[float],
+                    actors: tuple[str, ...], issues: tuple[str, ...]) -> dict[str, Any]:
+    """A realised exchange as plain data, positions on the issues' own scales (``low`` and
+    ``span`` per issue, as plain floats: a report's 200 draws make some 25,000 records, and
+    Python float arithmetic gives the same doubles as numpy scalars, faster)."""
+    return {"gain": float(e.gain), "i": _side(e.i, low, span, actors, issues),
+            "j": _side(e.j, low, span, actors, issues)}
+
+
+def _side(party: Party, low: Sequence[float], span: Sequence[float], actors: tuple[str, ...],
+          issues: tuple[str, ...]) -> dict[str, Any]:
+    """One party of :func:`exchange_record`: low + v · span / 100 on its supply issue."""
+    supply = party.supply
+    lo, step = low[supply], span[supply]
+    return {"actor": actors[party.actor], "supply": issues[supply],
+            "demand": issues[party.demand], "start": lo + float(party.x) * step / 100,
+            "voting": lo + float(party.y) * step / 100,
+            "move": float(party.move) * step / 100, "gain": float(party.eu)}
 
 
 def _repetition(job: tuple[Any, ...]) -> dict[str, Any]:
     """One repetition, with its exchanges turned into plain records (picklable)."""
     x, s, c, present, opts, seed, low, span, actors, issues, order = job
     out = run_exchange(x, s, c, present, opts, seed, order)
+    low, span = np.asarray(low, dtype=float).tolist(), np.asarray(span, dtype=float).tolist()
     out["exchanges"] = [[exchange_record(e, low, span, actors, issues) for e in rnd]
                         for rnd in out["exchanges"]]
     return out
