@@ -457,9 +457,18 @@ class _Simulation:
     """The state of every run and the weekly steps; ``run`` returns the outcome."""
 
     def __init__(self, inputs: CoupledInputs, options: CoupledOptions,
-                 streams: dict[str, np.random.Generator]) -> None:
+                 streams: dict[str, np.random.Generator], variants: int = 1) -> None:
         self.x = inputs
         self.o = options
+        # ``variants`` V > 1: the runs are V variants' runs stacked (war/stacked.py), each a
+        # segment of B / V runs, with ``selected`` (B, L) per run; every decision the kernel
+        # takes over all runs at once is then taken per segment
+        self.variants = variants
+        sel = np.asarray(inputs.selected)
+        if variants > 1:
+            self.sel_any, self.sel_all = sel.any(axis=0), sel.all(axis=0)  # (L,) each
+        else:
+            self.sel_any = self.sel_all = sel.astype(bool)
         self.m = _Model(inputs, options)
         self.n_runs = inputs.runs  # B (a property of the inputs, asked for many times a week)
         self.every = np.arange(inputs.runs)
@@ -584,7 +593,7 @@ class _Simulation:
         window = self._window(t)
         on = np.zeros(self.enacted.shape)
         for li, kind in enumerate(x.kind):
-            if not x.selected[li]:
+            if not self.sel_any[li]:
                 continue
             if kind == "scheduled":
                 on[:, li] = window[li]
@@ -595,6 +604,8 @@ class _Simulation:
                 on[:, li] = np.where(pending, belief, self.enacted[:, li] & window[li])
             else:
                 on[:, li] = self.enacted[:, li] & window[li]
+            if not self.sel_all[li]:  # stacked variants without the lever: 0, as when skipped
+                on[:, li] = np.where(x.selected[:, li], on[:, li], 0.0)
         if self._pressure:  # levers of third parties that retaliated and are still engaged
             active = self.retaliated & (self.engaged > 0)  # (J, B)
             for li, parties in self._pressure.items():
@@ -612,13 +623,24 @@ class _Simulation:
         for f in ("output", "price", "shortfall_cost"):
             p[f"economy.{f}"] = self.x.economy[f]
         used = np.ascontiguousarray(weights.T).any(axis=1)  # (L,): quicker than axis=0
+        v = self.variants
+        # stacked variants: (V, L) whether each variant's segment uses the lever
+        used_by = (np.ascontiguousarray(weights.T).reshape(weights.shape[1], v, -1).any(axis=2).T
+                   if v > 1 else None)
         for li, lv in enumerate(self.x.war.levers):
             if not used[li]:
                 continue
             w = weights[:, li]
+            mixed = used_by is not None and not used_by[:, li].all()
+            rows = np.repeat(used_by[:, li], weights.shape[0] // v) if mixed else None
             for param, op, size in lv.effects:
                 changed = p[param] + size if op == "add" else p[param] * size
-                p[param] = p[param] + w * (changed - p[param])
+                if mixed:  # a segment that does not use the lever keeps p as it is, as alone
+                    with np.errstate(invalid="ignore", over="ignore"):
+                        p[param] = np.where(rows, p[param] + w * (changed - p[param]),
+                                            p[param])
+                else:
+                    p[param] = p[param] + w * (changed - p[param])
         return p
 
     def params_in_force(self, weights: np.ndarray, expected: bool) -> dict[str, np.ndarray]:
@@ -639,10 +661,12 @@ class _Simulation:
             if kind == "scheduled":
                 continue
             draw = self.g[f"deadline:{x.lever_ids[li]}"].random(self.n_runs)
-            if not x.selected[li]:
+            if not self.sel_any[li]:
                 continue
             lv = x.war.levers[li]
             hit = ~self.decided[:, li] & (self.due[:, li] == t) & (self.status != AGREEMENT)
+            if not self.sel_all[li]:  # stacked variants without the lever decide nothing
+                hit &= x.selected[:, li]
             if kind == "prospect":
                 win = hit & (draw < x.prospect(li, min(t, x.horizon - 1)))
                 self.decided[:, li] |= hit
@@ -785,6 +809,8 @@ class _Simulation:
 
     def run(self) -> CoupledOutcome:
         x = self.x
+        if self.variants > 1:
+            return self._run_stacked()
         for t in range(x.horizon):
             self.week(t)
             if not (self.status == FIGHTING).any() and not (
@@ -792,6 +818,36 @@ class _Simulation:
                 self._freeze(t)
                 break
         return self.outcome()
+
+    def _run_stacked(self) -> CoupledOutcome:
+        """:meth:`run` of V stacked variants: a variant whose runs can change no more freezes
+        alone (its outcome is taken then, as its own run would stop), the others go on."""
+        x, v = self.x, self.variants
+        seg = self.n_runs // v
+        done: dict[int, CoupledOutcome] = {}
+        for t in range(x.horizon):
+            self.week(t)
+            live = ((self.status == FIGHTING)
+                    | ((self.status == AGREEMENT) & (self.hazard > 0))).reshape(v, seg).any(axis=1)
+            for i in np.flatnonzero(~live):
+                if i in done:
+                    continue
+                part = slice(i * seg, (i + 1) * seg)
+                for key in ("deal", "partial", "engagement", "revenue"):
+                    self.rec[key][t + 1:, part] = self.rec[key][t, part]
+                self.rec["front"][t + 2:, part] = self.rec["front"][t + 1, part]
+                done[int(i)] = self._outcome_of(part)
+            if len(done) == v:
+                break
+        return CoupledOutcome.concatenate(
+            [done[i] if i in done else self._outcome_of(slice(i * seg, (i + 1) * seg))
+             for i in range(v)])
+
+    def _outcome_of(self, part: slice) -> CoupledOutcome:
+        """A copy of the runs ``part`` of :meth:`outcome` (the state goes on changing)."""
+        out = self.outcome()
+        return CoupledOutcome(**{f.name: np.array(getattr(out, f.name)[part])
+                                 for f in fields(CoupledOutcome)})
 
     def week(self, t: int) -> None:
         """One week in the fixed order of the module docstring."""
@@ -862,8 +918,17 @@ class _Simulation:
         """Bayes' rule on the opponent's belief that side s is maximal, from an observed choice
         (R's high intensity, or a refusal of ``proposal``) and what each type would choose."""
         x = self.x
-        if np.isnan(x.aims["maximal"][rows, s]).all():
+        unknown = np.isnan(x.aims["maximal"][rows, s])
+        if unknown.all():
             return
+        if self.variants > 1 and unknown.any():  # alone, a variant whose runs ``rows`` all lack
+            seg = rows // (self.n_runs // self.variants)  # the type learns nothing
+            lacking = np.ones(self.variants, dtype=bool)
+            np.logical_and.at(lacking, seg, unknown)
+            keep = ~lacking[seg]
+            if not keep.all():
+                rows, observed = rows[keep], observed[keep]
+                proposal = None if proposal is None else proposal[keep]
         side = "R" if s == 0 else "U"
         actor = x.r if s == 0 else x.u
         would = {}

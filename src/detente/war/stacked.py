@@ -1,0 +1,88 @@
+"""Several variants of one hypothesis in one pass of the coupled kernel (MODELS.md §7).
+
+The variants of a comparison under one hypothesis share every compiled array and every random
+number (common random numbers); only the levers switched on (``selected``) differ. The coupled
+kernel's cost is mostly a fixed overhead per week step (about a hundred small numpy calls), so
+V variants of B runs stacked along the runs axis, V·B runs with a per-run ``selected`` (V·B, L),
+take about the time of one: the overhead is paid once for all of them.
+
+Every number is the one each variant gives alone: each stream's draws for the stacked runs are
+the concatenation of what each variant draws, and every decision the kernel takes over all its
+runs at once (whether a lever is used, whether any run can still change, whether a side's aims
+type is known in the runs it looks at) is taken per variant (see ``_Simulation.variants``). The
+negotiation model called on talks weeks must treat runs independently: only the models listed
+in STACKABLE_MODELS (no reduction across runs) are stacked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import fields, replace
+
+import numpy as np
+
+from detente.compile.coupled import CoupledInputs
+from detente.options import CoupledOptions
+from detente.war.coupled import CoupledOutcome, _Simulation, _streams
+
+__all__ = ["STACKABLE_MODELS", "can_stack", "simulate_stacked", "stacked_inputs"]
+
+# talks models whose forecast for a run reads that run alone (static weighted mean / median)
+STACKABLE_MODELS = frozenset({"mean", "median"})
+
+
+def can_stack(parts: Sequence[CoupledInputs]) -> bool:
+    """Whether ``parts`` (one hypothesis's variants) may run stacked: the same compiled arrays
+    (every field but ``selected`` the very same object) and a talks model without cross-run
+    reductions."""
+    if len(parts) < 2 or parts[0].model not in STACKABLE_MODELS:
+        return False
+    first = parts[0]
+    return all(getattr(p, f.name) is getattr(first, f.name) for p in parts[1:]
+               for f in fields(CoupledInputs) if f.name != "selected")
+
+
+def stacked_inputs(parts: Sequence[CoupledInputs]) -> CoupledInputs:
+    """The V variants' inputs as one set of V·B runs (variant-major: variant i's runs are rows
+    i·B .. (i+1)·B − 1), ``selected`` (V·B, L) per run."""
+    base, b = parts[0], parts[0].runs
+    every = base.take(np.tile(np.arange(b), len(parts)))  # type: ignore[arg-type]
+    selected = np.repeat(np.stack([np.asarray(p.selected, dtype=bool) for p in parts]), b, axis=0)
+    return replace(every, selected=selected)
+
+
+class _Concatenated:
+    """One stream of the stacked runs: each call draws every variant's own stream and joins
+    the values along the runs (last) axis."""
+
+    def __init__(self, parts: list) -> None:
+        self.parts = parts
+
+    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        return self._join("random", shape)
+
+    def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        return self._join("standard_normal", shape)
+
+    def _join(self, method: str, shape: int | tuple[int, ...]) -> np.ndarray:
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        each = (*shape[:-1], shape[-1] // len(self.parts))
+        return np.concatenate([getattr(p, method)(each) for p in self.parts], axis=-1)
+
+
+def simulate_stacked(parts: Sequence[CoupledInputs], options: CoupledOptions,
+                     rngs: Sequence[Callable[[str], object]]) -> list[CoupledOutcome]:
+    """Each variant's :func:`detente.war.coupled.simulate_coupled` outcome, computed in one
+    stacked pass (the same arrays to the bit); ``rngs[i]`` is variant i's stream factory.
+    ``parts`` must pass :func:`can_stack`."""
+    if not can_stack(parts):
+        raise ValueError("these variants cannot be stacked (see can_stack)")
+    if len(rngs) != len(parts):
+        raise ValueError(f"{len(parts)} variants but {len(rngs)} stream factories")
+    inputs = stacked_inputs(parts)
+    own = [_streams(rng, part) for rng, part in zip(rngs, parts, strict=True)]  # type: ignore[arg-type]
+    streams = {key: _Concatenated([s[key] for s in own]) for key in own[0]}
+    out = _Simulation(inputs, options, streams, variants=len(parts)).run()  # type: ignore[arg-type]
+    b = parts[0].runs
+    return [CoupledOutcome(**{f.name: getattr(out, f.name)[i * b:(i + 1) * b]
+                              for f in fields(CoupledOutcome)}) for i in range(len(parts))]
