@@ -467,8 +467,11 @@ class _Simulation:
         sel = np.asarray(inputs.selected)
         if variants > 1:
             self.sel_any, self.sel_all = sel.any(axis=0), sel.all(axis=0)  # (L,) each
+            seg_sel = sel.reshape(variants, -1, sel.shape[1])[:, 0]  # (V, L) per variant
+            self.sel_spans = [self._spans(seg_sel[:, li]) for li in range(sel.shape[1])]
         else:
             self.sel_any = self.sel_all = sel.astype(bool)
+            self.sel_spans = [[slice(None)] if on else [] for on in self.sel_any]
         self.m = _Model(inputs, options)
         self.n_runs = inputs.runs  # B (a property of the inputs, asked for many times a week)
         self.every = np.arange(inputs.runs)
@@ -586,26 +589,41 @@ class _Simulation:
                                       for w in range(self.x.horizon)], dtype=bool)
         return self._windows[t]
 
+    def _spans(self, segments: np.ndarray) -> list[slice]:
+        """The rows of the stacked variants flagged in ``segments`` (V,) bool, as few slices
+        (adjacent variants joined)."""
+        seg = self.x.runs // self.variants
+        out: list[slice] = []
+        for i in np.flatnonzero(segments):
+            if out and out[-1].stop == i * seg:
+                out[-1] = slice(out[-1].start, (i + 1) * seg)
+            else:
+                out.append(slice(i * seg, (i + 1) * seg))
+        return out
+
     def lever_weights(self, t: int, expected: bool) -> np.ndarray:
         """(B, L) weight of each lever's effects: 1 on, 0 off; ``expected`` puts undecided
-        prospects at π(t) and undecided deadlines at R's belief in enforcement."""
+        prospects at π(t) and undecided deadlines at R's belief in enforcement. Stacked
+        variants: computed in the rows of the variants that have the lever (0 elsewhere, as a
+        variant without it skips it)."""
         x = self.x
         window = self._window(t)
         on = np.zeros(self.enacted.shape)
         for li, kind in enumerate(x.kind):
             if not self.sel_any[li]:
                 continue
-            if kind == "scheduled":
-                on[:, li] = window[li]
-            elif expected:
-                pending = ~self.decided[:, li]
-                belief = (x.prospect(li, min(t, x.horizon - 1)) if kind == "prospect"
-                          else self.dl[0] / (self.dl[0] + self.dl[1]))
-                on[:, li] = np.where(pending, belief, self.enacted[:, li] & window[li])
-            else:
-                on[:, li] = self.enacted[:, li] & window[li]
-            if not self.sel_all[li]:  # stacked variants without the lever: 0, as when skipped
-                on[:, li] = np.where(x.selected[:, li], on[:, li], 0.0)
+            prospect = (x.prospect(li, min(t, x.horizon - 1))
+                        if expected and kind == "prospect" else None)
+            for sl in self.sel_spans[li]:
+                if kind == "scheduled":
+                    on[sl, li] = window[li]
+                elif expected:
+                    pending = ~self.decided[sl, li]
+                    dl0, dl1 = self.dl[0][sl], self.dl[1][sl]
+                    belief = prospect[sl] if prospect is not None else dl0 / (dl0 + dl1)
+                    on[sl, li] = np.where(pending, belief, self.enacted[sl, li] & window[li])
+                else:
+                    on[sl, li] = self.enacted[sl, li] & window[li]
         if self._pressure:  # levers of third parties that retaliated and are still engaged
             active = self.retaliated & (self.engaged > 0)  # (J, B)
             for li, parties in self._pressure.items():
@@ -622,25 +640,30 @@ class _Simulation:
         p = dict(self.x.war.params)
         for f in ("output", "price", "shortfall_cost"):
             p[f"economy.{f}"] = self.x.economy[f]
-        used = np.ascontiguousarray(weights.T).any(axis=1)  # (L,): quicker than axis=0
+        wt = np.ascontiguousarray(weights.T)
+        used = wt.any(axis=1)  # (L,): quicker than axis=0
         v = self.variants
-        # stacked variants: (V, L) whether each variant's segment uses the lever
-        used_by = (np.ascontiguousarray(weights.T).reshape(weights.shape[1], v, -1).any(axis=2).T
-                   if v > 1 else None)
+        # stacked variants: (L, V) whether each variant's runs use the lever
+        used_by = wt.reshape(wt.shape[0], v, -1).any(axis=2) if v > 1 else None
         for li, lv in enumerate(self.x.war.levers):
             if not used[li]:
                 continue
             w = weights[:, li]
-            mixed = used_by is not None and not used_by[:, li].all()
-            rows = np.repeat(used_by[:, li], weights.shape[0] // v) if mixed else None
-            for param, op, size in lv.effects:
-                changed = p[param] + size if op == "add" else p[param] * size
-                if mixed:  # a segment that does not use the lever keeps p as it is, as alone
-                    with np.errstate(invalid="ignore", over="ignore"):
-                        p[param] = np.where(rows, p[param] + w * (changed - p[param]),
-                                            p[param])
-                else:
+            if used_by is None or used_by[li].all():
+                for param, op, size in lv.effects:
+                    changed = p[param] + size if op == "add" else p[param] * size
                     p[param] = p[param] + w * (changed - p[param])
+                continue
+            # a variant that does not use the lever keeps p as it is (as alone): the change
+            # is made in the rows of the variants that use it
+            spans = self._spans(used_by[li])
+            for param, op, size in lv.effects:
+                new = np.array(p[param], dtype=float)
+                for sl in spans:
+                    old, by = p[param][sl], size[sl] if np.ndim(size) else size
+                    changed = old + by if op == "add" else old * by
+                    new[sl] = old + w[sl] * (changed - old)
+                p[param] = new
         return p
 
     def params_in_force(self, weights: np.ndarray, expected: bool) -> dict[str, np.ndarray]:
@@ -664,21 +687,22 @@ class _Simulation:
             if not self.sel_any[li]:
                 continue
             lv = x.war.levers[li]
-            hit = ~self.decided[:, li] & (self.due[:, li] == t) & (self.status != AGREEMENT)
-            if not self.sel_all[li]:  # stacked variants without the lever decide nothing
-                hit &= x.selected[:, li]
-            if kind == "prospect":
-                win = hit & (draw < x.prospect(li, min(t, x.horizon - 1)))
-                self.decided[:, li] |= hit
-            else:
-                win = hit & (draw < lv.credibility)
-                self.dl[0] += win
-                self.dl[1] += hit & ~win
-                self.decided[:, li] |= win | (hit & (lv.every is None))
-                if lv.every is not None:
-                    self.due[:, li] = np.where(hit & ~win, self.due[:, li] + lv.every,
-                                               self.due[:, li])
-            self.enacted[:, li] |= win
+            pi = x.prospect(li, min(t, x.horizon - 1)) if kind == "prospect" else None
+            for sl in self.sel_spans[li]:  # stacked: the variants with the lever decide
+                hit = ~self.decided[sl, li] & (self.due[sl, li] == t) & (
+                    self.status[sl] != AGREEMENT)
+                if kind == "prospect":
+                    win = hit & (draw[sl] < pi[sl])
+                    self.decided[sl, li] |= hit
+                else:
+                    win = hit & (draw[sl] < lv.credibility[sl])
+                    self.dl[0][sl] += win
+                    self.dl[1][sl] += hit & ~win
+                    self.decided[sl, li] |= win | (hit & (lv.every is None))
+                    if lv.every is not None:
+                        self.due[sl, li] = np.where(hit & ~win, self.due[sl, li] + lv.every,
+                                                    self.due[sl, li])
+                self.enacted[sl, li] |= win
 
     # -- beliefs and values ---------------------------------------------------------------------
 
@@ -809,8 +833,6 @@ class _Simulation:
 
     def run(self) -> CoupledOutcome:
         x = self.x
-        if self.variants > 1:
-            return self._run_stacked()
         for t in range(x.horizon):
             self.week(t)
             if not (self.status == FIGHTING).any() and not (
@@ -819,7 +841,7 @@ class _Simulation:
                 break
         return self.outcome()
 
-    def _run_stacked(self) -> CoupledOutcome:
+    def _run_stacked(self) -> list[CoupledOutcome]:
         """:meth:`run` of V stacked variants: a variant whose runs can change no more freezes
         alone (its outcome is taken then, as its own run would stop), the others go on."""
         x, v = self.x, self.variants
@@ -839,9 +861,13 @@ class _Simulation:
                 done[int(i)] = self._outcome_of(part)
             if len(done) == v:
                 break
-        return CoupledOutcome.concatenate(
-            [done[i] if i in done else self._outcome_of(slice(i * seg, (i + 1) * seg))
-             for i in range(v)])
+        if len(done) < v:
+            out = self.outcome()
+            for i in range(v):
+                if i not in done:
+                    done[i] = CoupledOutcome(**{f.name: getattr(out, f.name)[i * seg:(i + 1) * seg]
+                                                for f in fields(CoupledOutcome)})
+        return [done[i] for i in range(v)]
 
     def _outcome_of(self, part: slice) -> CoupledOutcome:
         """A copy of the runs ``part`` of :meth:`outcome` (the state goes on changing)."""

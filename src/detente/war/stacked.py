@@ -82,7 +82,5 @@ def simulate_stacked(parts: Sequence[CoupledInputs], options: CoupledOptions,
     inputs = stacked_inputs(parts)
     own = [_streams(rng, part) for rng, part in zip(rngs, parts, strict=True)]  # type: ignore[arg-type]
     streams = {key: _Concatenated([s[key] for s in own]) for key in own[0]}
-    out = _Simulation(inputs, options, streams, variants=len(parts)).run()  # type: ignore[arg-type]
-    b = parts[0].runs
-    return [CoupledOutcome(**{f.name: getattr(out, f.name)[i * b:(i + 1) * b]
-                              for f in fields(CoupledOutcome)}) for i in range(len(parts))]
+    return _Simulation(inputs, options, streams,  # type: ignore[arg-type]
+                       variants=len(parts))._run_stacked()
