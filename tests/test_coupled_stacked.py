@@ -88,3 +88,45 @@ def test_cannot_stack_other_arrays():
     assert not can_stack([parts[0], other])
     with pytest.raises(ValueError):
         simulate_stacked([parts[0], other], CoupledOptions(), [_rng(0, 20)] * 2)
+
+
+def test_one_factory_tiles_the_same_draws():
+    """One stream factory for every variant (what compare passes) = one factory each."""
+    with shared_draws():
+        parts = _variants(None, [(), ("deadline",), ()], 40, 2)
+        each = simulate_stacked(parts, CoupledOptions(), [_rng(2, 40) for _ in parts])
+    shared = simulate_stacked(parts, CoupledOptions(), _rng(2, 40))
+    for a, s in zip(each, shared, strict=True):
+        _same(a, s)
+
+
+def test_compare_stacked_equals_one_by_one(monkeypatch):
+    """compare's stacked path (in one process) gives the same object as running each variant
+    alone (stacking switched off with STACK_MAX = 1), chunks of 2 variants included."""
+    from detente.analysis import compare as cmp
+    from detente.options import WarOptions
+
+    sc = load_scenario(FLAGSHIP)
+    ids = [lv.id for lv in sc.levers][:4]
+
+    def result():
+        return cmp.compare(sc, ["baseline", "pressure-works"], ids, 60, 4, WarOptions(),
+                           horizon=30)
+
+    stacked = result()
+    monkeypatch.setattr(cmp, "STACK_MAX", 2)
+    pairs = result()
+    monkeypatch.setattr(cmp, "STACK_MAX", 1)
+    alone = result()
+    assert stacked == alone and pairs == alone
+
+
+def test_stack_size_follows_max_memory():
+    from detente.analysis.compare import STACK_MAX, stack_size
+    from detente.budget import for_scenario
+
+    sc = load_scenario(FLAGSHIP)
+    one = for_scenario(sc, "coupled", runs=2000, weeks=104).memory
+    assert stack_size(sc, 2000, 104, None) == STACK_MAX
+    assert stack_size(sc, 2000, 104, 3 * one + 1) == 3
+    assert stack_size(sc, 2000, 104, one) == 1

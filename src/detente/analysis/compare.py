@@ -336,8 +336,9 @@ def stacked_runs(scenario: Scenario, hypothesis: str | None, lever_sets: Sequenc
             whole = payloads[0].take(sl)  # the chunk's arrays are one set (can_stack)
             cut = [replace(whole, selected=p.selected) for p in payloads]
             n = sl.stop - sl.start
-            outs = simulate_stacked(cut, kernel_opts, [
-                (lambda key, s=block_streams, n=n: s.rows(key, n)) for _ in cut])
+            # every variant's streams are the block's same streams (common random numbers)
+            outs = simulate_stacked(cut, kernel_opts,
+                                    lambda key, s=block_streams, n=n: s.rows(key, n))
             states = [f.add(st, o) for f, st, o in zip(folds, states, outs, strict=True)]
         for e, lv, payload, f, st in zip(exps, chunk, payloads, folds, states, strict=True):
             output = f.finish(st)

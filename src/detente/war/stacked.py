@@ -70,17 +70,43 @@ class _Concatenated:
         return np.concatenate([getattr(p, method)(each) for p in self.parts], axis=-1)
 
 
+class _Tiled:
+    """One stream of the stacked runs when every variant draws the very same numbers (one
+    stream factory for all: common random numbers): each call draws once and repeats the
+    values along the runs (last) axis, V times, which is what joining V draws gives."""
+
+    def __init__(self, stream: object, copies: int) -> None:
+        self.stream, self.copies = stream, copies
+
+    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        return self._tile("random", shape)
+
+    def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        return self._tile("standard_normal", shape)
+
+    def _tile(self, method: str, shape: int | tuple[int, ...]) -> np.ndarray:
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        one = getattr(self.stream, method)((*shape[:-1], shape[-1] // self.copies))
+        return np.tile(one, (1,) * (one.ndim - 1) + (self.copies,))
+
+
 def simulate_stacked(parts: Sequence[CoupledInputs], options: CoupledOptions,
-                     rngs: Sequence[Callable[[str], object]]) -> list[CoupledOutcome]:
+                     rngs: Sequence[Callable[[str], object]] | Callable[[str], object]
+                     ) -> list[CoupledOutcome]:
     """Each variant's :func:`detente.war.coupled.simulate_coupled` outcome, computed in one
-    stacked pass (the same arrays to the bit); ``rngs[i]`` is variant i's stream factory.
-    ``parts`` must pass :func:`can_stack`."""
+    stacked pass (the same arrays to the bit); ``rngs[i]`` is variant i's stream factory, or
+    ``rngs`` one factory that every variant uses (the comparisons' common random numbers: each
+    stream then draws once a call for all). ``parts`` must pass :func:`can_stack`."""
     if not can_stack(parts):
         raise ValueError("these variants cannot be stacked (see can_stack)")
-    if len(rngs) != len(parts):
-        raise ValueError(f"{len(parts)} variants but {len(rngs)} stream factories")
     inputs = stacked_inputs(parts)
-    own = [_streams(rng, part) for rng, part in zip(rngs, parts, strict=True)]  # type: ignore[arg-type]
-    streams = {key: _Concatenated([s[key] for s in own]) for key in own[0]}
+    if callable(rngs):
+        one = _streams(rngs, parts[0])  # type: ignore[arg-type]
+        streams: dict = {key: _Tiled(g, len(parts)) for key, g in one.items()}
+    else:
+        if len(rngs) != len(parts):
+            raise ValueError(f"{len(parts)} variants but {len(rngs)} stream factories")
+        own = [_streams(rng, part) for rng, part in zip(rngs, parts, strict=True)]  # type: ignore[arg-type]
+        streams = {key: _Concatenated([s[key] for s in own]) for key in own[0]}
     return _Simulation(inputs, options, streams,  # type: ignore[arg-type]
                        variants=len(parts))._run_stacked()
