@@ -130,3 +130,21 @@ def test_stack_size_follows_max_memory():
     assert stack_size(sc, 2000, 104, None) == STACK_MAX
     assert stack_size(sc, 2000, 104, 3 * one + 1) == 3
     assert stack_size(sc, 2000, 104, one) == 1
+
+
+def test_compare_pool_stacked_equals_in_process():
+    """Two workers, each running stacked chunks of a hypothesis's variants: the same object as
+    one process, but for the backend named in the provenance."""
+    from detente.analysis import compare as cmp
+    from detente.options import WarOptions
+    from detente.runtime.backends import Processes
+
+    sc = load_scenario(FLAGSHIP)
+    ids = [lv.id for lv in sc.levers][:3]
+    here = cmp.compare(sc, ["baseline"], ids, 40, 6, WarOptions(), horizon=20)
+    pool = cmp.compare(sc, ["baseline"], ids, 40, 6, WarOptions(), horizon=20,
+                       backend=Processes(2))
+    assert pool["provenance"].pop("workers") == 2
+    here["provenance"].pop("workers"), here["provenance"].pop("backend")
+    pool["provenance"].pop("backend")
+    assert pool == here

@@ -246,6 +246,20 @@ def variant_runs(scenario: Scenario, variants: Sequence[tuple[str | None, tuple[
             yield from stacked_runs(scenario, group[0][0], [lv for _, lv in group], runs, seed,
                                     options, horizon, max_memory, backend)
         return
+    if model == "coupled" and len(jobs) >= 2 and runs <= get_spec(model).block:
+        # a pool: each job is a chunk of one hypothesis's variants run stacked in a worker,
+        # chunks small enough that every worker gets one
+        size = -(-len(jobs) // backend.workers)
+        chunks = [(scenario, group[0][0], [lv for _, lv in group[lo:lo + size]], runs, seed,
+                   options, horizon, max_memory)
+                  for group in _hypothesis_groups(variants) for lo in range(0, len(group), size)]
+        for done, caught in backend.ordered(stacked_job, chunks, None):
+            for message, category, filename, lineno in caught:  # once, as in this process
+                warnings.warn_explicit(message, category, filename, lineno, registry=_SHOWN)
+            for run in done:
+                yield replace(run, provenance=run.provenance and {
+                    **run.provenance, "backend": backend.name, "workers": backend.workers})
+        return
     if backend is None or backend.workers < 2 or len(jobs) < 2 or runs > get_spec(model).block:
         for _, hyp, lv, *_ in jobs:
             yield run_variant(scenario, hyp, lv, runs, seed, options, horizon, backend=backend,
@@ -357,6 +371,20 @@ def stacked_runs(scenario: Scenario, hypothesis: str | None, lever_sets: Sequenc
             }
             yield CoupledRun(payload, output, tuple(lv), provenance,
                              (*notes, *rt._warnings(e, kernel_opts, payload, output)))
+
+
+def stacked_job(job: tuple) -> tuple[list[Any], list[tuple]]:
+    """:func:`stacked_runs` of one chunk of a hypothesis's variants in a pool's worker, whole
+    in that process, as :func:`variant_job` does for one variant (warnings returned, inputs
+    cut to no runs)."""
+    scenario, hyp, lever_sets, runs, seed, options, horizon, max_memory = job
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        done = list(stacked_runs(scenario, hyp, lever_sets, runs, seed, options, horizon,
+                                 max_memory))
+    found = list(dict.fromkeys((str(w.message), w.category, w.filename, w.lineno)
+                               for w in caught))
+    return [replace(run, inputs=run.inputs.take(slice(0, 0))) for run in done], found
 
 
 def variant_job(job: tuple) -> tuple[Any, list[tuple]]:
