@@ -247,12 +247,14 @@ def variant_runs(scenario: Scenario, variants: Sequence[tuple[str | None, tuple[
                                     options, horizon, max_memory, backend)
         return
     if model == "coupled" and len(jobs) >= 2 and runs <= get_spec(model).block:
-        # a pool: each job is a chunk of one hypothesis's variants run stacked in a worker,
-        # chunks small enough that every worker gets one
-        size = -(-len(jobs) // backend.workers)
+        # a pool: each job is a chunk of one hypothesis's variants run stacked in a worker;
+        # each hypothesis is cut into one chunk per worker (jobs of even size keep the
+        # workers equally busy)
         chunks = [(scenario, group[0][0], [lv for _, lv in group[lo:lo + size]], runs, seed,
                    options, horizon, max_memory)
-                  for group in _hypothesis_groups(variants) for lo in range(0, len(group), size)]
+                  for group in _hypothesis_groups(variants)
+                  for size in [-(-len(group) // backend.workers)]
+                  for lo in range(0, len(group), size)]
         for done, caught in backend.ordered(stacked_job, chunks, None):
             for message, category, filename, lineno in caught:  # once, as in this process
                 warnings.warn_explicit(message, category, filename, lineno, registry=_SHOWN)
