@@ -31,6 +31,7 @@ def stages(runs: int) -> None:
     import detente.cli  # noqa: F401  (what the command imports before it runs)
     import detente.compile.coupled as compiler
     import detente.war.coupled as kernel
+    import detente.war.stacked as stacked
     from detente.analysis import report_data as rd
     from detente.report import render_report
     from detente.report.data import cited_text
@@ -51,6 +52,7 @@ def stages(runs: int) -> None:
         setattr(module, name, timed)
 
     clocked(kernel, "simulate_coupled", "kernel")
+    clocked(stacked, "simulate_stacked", "kernel")  # the variants of a hypothesis in one pass
     clocked(compiler, "compile_coupled", "compile")
     marks = [("imports", time.perf_counter() - t0)]
     t = time.perf_counter()

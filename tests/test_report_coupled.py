@@ -55,6 +55,14 @@ def test_war_section_runs_each_variant_once(path, monkeypatch):
     real = compare_module.run_variant
     monkeypatch.setattr(compare_module, "run_variant",
                         lambda *a, **k: calls.append(a[1:3]) or real(*a, **k))
+    stacked = compare_module.stacked_runs  # the coupled variants of a hypothesis, in one pass
+
+    def counted(*a, **k):
+        for run in stacked(*a, **k):
+            calls.append((a[1], tuple(run.levers)))
+            yield run
+
+    monkeypatch.setattr(compare_module, "stacked_runs", counted)
     section = rd.war_section(sc, 10, 0)
     hypotheses = 1 + len(sc.hypotheses)
     assert len(calls) == hypotheses * (1 + len(sc.levers)) == len(set(calls))

@@ -20,7 +20,7 @@ from detente.compile import WarInputs, late_levers
 from detente.errors import InputError, problem
 from detente.options import WarOptions, parse_options
 from detente.scenario.schema import Scenario
-from detente.seeds import shared_draws
+from detente.seeds import Streams, shared_draws
 from detente.war.kernel import END_MODES, HORIZON, WarOutcome
 
 CHECKPOINTS = (13, 26, 52)
@@ -241,6 +241,27 @@ def variant_runs(scenario: Scenario, variants: Sequence[tuple[str | None, tuple[
 
     model = "coupled" if is_coupled(scenario, options) else "war"
     jobs = [(scenario, hyp, lv, runs, seed, options, horizon, max_memory) for hyp, lv in variants]
+    if model == "coupled" and (backend is None or backend.workers < 2):
+        for group in _hypothesis_groups(variants):
+            yield from stacked_runs(scenario, group[0][0], [lv for _, lv in group], runs, seed,
+                                    options, horizon, max_memory, backend)
+        return
+    if model == "coupled" and len(jobs) >= 2 and runs <= get_spec(model).block:
+        # a pool: each job is a chunk of one hypothesis's variants run stacked in a worker;
+        # each hypothesis is cut into one chunk per worker (jobs of even size keep the
+        # workers equally busy)
+        chunks = [(scenario, group[0][0], [lv for _, lv in group[lo:lo + size]], runs, seed,
+                   options, horizon, max_memory)
+                  for group in _hypothesis_groups(variants)
+                  for size in [-(-len(group) // backend.workers)]
+                  for lo in range(0, len(group), size)]
+        for done, caught in backend.ordered(stacked_job, chunks, None):
+            for message, category, filename, lineno in caught:  # once, as in this process
+                warnings.warn_explicit(message, category, filename, lineno, registry=_SHOWN)
+            for run in done:
+                yield replace(run, provenance=run.provenance and {
+                    **run.provenance, "backend": backend.name, "workers": backend.workers})
+        return
     if backend is None or backend.workers < 2 or len(jobs) < 2 or runs > get_spec(model).block:
         for _, hyp, lv, *_ in jobs:
             yield run_variant(scenario, hyp, lv, runs, seed, options, horizon, backend=backend,
@@ -251,6 +272,121 @@ def variant_runs(scenario: Scenario, variants: Sequence[tuple[str | None, tuple[
             warnings.warn_explicit(message, category, filename, lineno, registry=_SHOWN)
         yield replace(run, provenance=run.provenance and {
             **run.provenance, "backend": backend.name, "workers": backend.workers})
+
+
+STACK_MAX = 16  # variants of one hypothesis simulated in one pass of the coupled kernel at most
+
+
+def _hypothesis_groups(variants: Sequence[tuple[str | None, tuple[str, ...]]]
+                       ) -> list[list[tuple[str | None, tuple[str, ...]]]]:
+    """Runs of consecutive variants with the same hypothesis, in order."""
+    groups: list[list[tuple[str | None, tuple[str, ...]]]] = []
+    for hyp, lv in variants:
+        if groups and groups[-1][0][0] == hyp:
+            groups[-1].append((hyp, lv))
+        else:
+            groups.append([(hyp, lv)])
+    return groups
+
+
+def stack_size(scenario: Scenario, runs: int, weeks: int, max_memory: int | None) -> int:
+    """How many variants to stack in one pass: V such that V blocks of the coupled kernel fit
+    the memory limit (``max_memory``, else the runner's default) by the runner's own estimate
+    (:func:`detente.budget.for_scenario`), at most STACK_MAX; 1: none."""
+    from detente.budget import default_max_memory, for_scenario
+    from detente.registry import get_spec
+
+    limit = default_max_memory() if max_memory is None else max_memory
+    block = min(runs, get_spec("coupled").block)
+    v = STACK_MAX
+    while v > 1 and for_scenario(scenario, "coupled", runs=v * block, weeks=weeks).memory > limit:
+        v -= 1
+    return v
+
+
+def stacked_runs(scenario: Scenario, hypothesis: str | None, lever_sets: Sequence[tuple[str, ...]],
+                 runs: int, seed: int, options: Any, horizon: int | None = None,
+                 max_memory: int | None = None, backend: Any = None) -> Iterator[Any]:
+    """The digested coupled runs of one hypothesis's variants ``lever_sets``, in order, each
+    what :func:`run_variant` (``digest=True``, in this process) gives, from stacked passes of
+    the kernel (:mod:`detente.war.stacked`): block by block, up to :func:`stack_size` variants
+    at once, each variant with its own streams (the same as alone), the digest folded per
+    variant. Variants the kernel cannot stack (a talks model with cross-run reductions) run
+    alone."""
+    from detente import runtime as rt
+    from detente.analysis.coupled import (
+        CoupledRun,
+        DigestFold,
+        checkpoints,
+        coupled_options,
+    )
+    from detente.runtime import Experiment, blocks
+    from detente.runtime.backends import InProcess
+    from detente.war.stacked import can_stack, simulate_stacked
+
+    opts, notes = coupled_options(options)
+    backend = backend or InProcess()  # one worker: its blocks run here either way
+    weeks = horizon or (scenario.war.horizon if scenario.war else 1)
+    size = stack_size(scenario, runs, weeks, max_memory)
+    for lo in range(0, len(lever_sets), size):
+        chunk = lever_sets[lo:lo + size]
+        exps = [Experiment(scenario, "coupled", opts.model_dump(mode="json", exclude_unset=True),
+                           hypothesis, tuple(lv), runs, horizon=horizon, seed=seed,
+                           max_memory=max_memory) for lv in chunk]
+        spec = exps[0].spec
+        kernel_opts = exps[0].validated_options()
+        rt._check_budget(exps[0], kernel_opts)  # the same request for each: refused alike
+        streams = Streams.from_seed(seed)
+        with shared_draws():  # one compiled set of arrays for the chunk (shared by each)
+            payloads = [rt._war_inputs(e, streams) for e in exps]
+        if len(chunk) < 2 or not can_stack(payloads):
+            for lv in chunk:
+                yield run_variant(scenario, hypothesis, lv, runs, seed, options, horizon,
+                                  backend=backend, max_memory=max_memory, digest=True)
+            continue
+        folds = [DigestFold(tuple(checkpoints(weeks)), runs) for _ in chunk]
+        states: list[Any] = [None] * len(chunk)
+        parts = blocks(payloads[0].runs, spec.block)
+        for k, sl in enumerate(parts):
+            block_streams = streams.for_block(k, sl.start)
+            whole = payloads[0].take(sl)  # the chunk's arrays are one set (can_stack)
+            cut = [replace(whole, selected=p.selected) for p in payloads]
+            n = sl.stop - sl.start
+            # every variant's streams are the block's same streams (common random numbers)
+            outs = simulate_stacked(cut, kernel_opts,
+                                    lambda key, s=block_streams, n=n: s.rows(key, n))
+            states = [f.add(st, o) for f, st, o in zip(folds, states, outs, strict=True)]
+        for e, lv, payload, f, st in zip(exps, chunk, payloads, folds, states, strict=True):
+            output = f.finish(st)
+            provenance = {
+                "scenario_sha256": rt._scenario_sha256(e, payload),
+                "model": spec.name,
+                "options": kernel_opts.as_dict(),
+                "hypothesis": hypothesis or "baseline",
+                "levers": list(e.levers),
+                "seed": seed,
+                "runs": payload.runs,
+                "version": __version__,
+                "backend": backend.name,
+                "workers": backend.workers,
+                "blocks": len(parts),
+            }
+            yield CoupledRun(payload, output, tuple(lv), provenance,
+                             (*notes, *rt._warnings(e, kernel_opts, payload, output)))
+
+
+def stacked_job(job: tuple) -> tuple[list[Any], list[tuple]]:
+    """:func:`stacked_runs` of one chunk of a hypothesis's variants in a pool's worker, whole
+    in that process, as :func:`variant_job` does for one variant (warnings returned, inputs
+    cut to no runs)."""
+    scenario, hyp, lever_sets, runs, seed, options, horizon, max_memory = job
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        done = list(stacked_runs(scenario, hyp, lever_sets, runs, seed, options, horizon,
+                                 max_memory))
+    found = list(dict.fromkeys((str(w.message), w.category, w.filename, w.lineno)
+                               for w in caught))
+    return [replace(run, inputs=run.inputs.take(slice(0, 0))) for run in done], found
 
 
 def variant_job(job: tuple) -> tuple[Any, list[tuple]]:

@@ -457,9 +457,21 @@ class _Simulation:
     """The state of every run and the weekly steps; ``run`` returns the outcome."""
 
     def __init__(self, inputs: CoupledInputs, options: CoupledOptions,
-                 streams: dict[str, np.random.Generator]) -> None:
+                 streams: dict[str, np.random.Generator], variants: int = 1) -> None:
         self.x = inputs
         self.o = options
+        # ``variants`` V > 1: the runs are V variants' runs stacked (war/stacked.py), each a
+        # segment of B / V runs, with ``selected`` (B, L) per run; every decision the kernel
+        # takes over all runs at once is then taken per segment
+        self.variants = variants
+        sel = np.asarray(inputs.selected)
+        if variants > 1:
+            self.sel_any, self.sel_all = sel.any(axis=0), sel.all(axis=0)  # (L,) each
+            seg_sel = sel.reshape(variants, -1, sel.shape[1])[:, 0]  # (V, L) per variant
+            self.sel_spans = [self._spans(seg_sel[:, li]) for li in range(sel.shape[1])]
+        else:
+            self.sel_any = self.sel_all = sel.astype(bool)
+            self.sel_spans = [[slice(None)] if on else [] for on in self.sel_any]
         self.m = _Model(inputs, options)
         self.n_runs = inputs.runs  # B (a property of the inputs, asked for many times a week)
         self.every = np.arange(inputs.runs)
@@ -577,24 +589,41 @@ class _Simulation:
                                       for w in range(self.x.horizon)], dtype=bool)
         return self._windows[t]
 
+    def _spans(self, segments: np.ndarray) -> list[slice]:
+        """The rows of the stacked variants flagged in ``segments`` (V,) bool, as few slices
+        (adjacent variants joined)."""
+        seg = self.x.runs // self.variants
+        out: list[slice] = []
+        for i in np.flatnonzero(segments):
+            if out and out[-1].stop == i * seg:
+                out[-1] = slice(out[-1].start, (i + 1) * seg)
+            else:
+                out.append(slice(i * seg, (i + 1) * seg))
+        return out
+
     def lever_weights(self, t: int, expected: bool) -> np.ndarray:
         """(B, L) weight of each lever's effects: 1 on, 0 off; ``expected`` puts undecided
-        prospects at π(t) and undecided deadlines at R's belief in enforcement."""
+        prospects at π(t) and undecided deadlines at R's belief in enforcement. Stacked
+        variants: computed in the rows of the variants that have the lever (0 elsewhere, as a
+        variant without it skips it)."""
         x = self.x
         window = self._window(t)
         on = np.zeros(self.enacted.shape)
         for li, kind in enumerate(x.kind):
-            if not x.selected[li]:
+            if not self.sel_any[li]:
                 continue
-            if kind == "scheduled":
-                on[:, li] = window[li]
-            elif expected:
-                pending = ~self.decided[:, li]
-                belief = (x.prospect(li, min(t, x.horizon - 1)) if kind == "prospect"
-                          else self.dl[0] / (self.dl[0] + self.dl[1]))
-                on[:, li] = np.where(pending, belief, self.enacted[:, li] & window[li])
-            else:
-                on[:, li] = self.enacted[:, li] & window[li]
+            prospect = (x.prospect(li, min(t, x.horizon - 1))
+                        if expected and kind == "prospect" else None)
+            for sl in self.sel_spans[li]:
+                if kind == "scheduled":
+                    on[sl, li] = window[li]
+                elif expected:
+                    pending = ~self.decided[sl, li]
+                    dl0, dl1 = self.dl[0][sl], self.dl[1][sl]
+                    belief = prospect[sl] if prospect is not None else dl0 / (dl0 + dl1)
+                    on[sl, li] = np.where(pending, belief, self.enacted[sl, li] & window[li])
+                else:
+                    on[sl, li] = self.enacted[sl, li] & window[li]
         if self._pressure:  # levers of third parties that retaliated and are still engaged
             active = self.retaliated & (self.engaged > 0)  # (J, B)
             for li, parties in self._pressure.items():
@@ -611,14 +640,30 @@ class _Simulation:
         p = dict(self.x.war.params)
         for f in ("output", "price", "shortfall_cost"):
             p[f"economy.{f}"] = self.x.economy[f]
-        used = np.ascontiguousarray(weights.T).any(axis=1)  # (L,): quicker than axis=0
+        wt = np.ascontiguousarray(weights.T)
+        used = wt.any(axis=1)  # (L,): quicker than axis=0
+        v = self.variants
+        # stacked variants: (L, V) whether each variant's runs use the lever
+        used_by = wt.reshape(wt.shape[0], v, -1).any(axis=2) if v > 1 else None
         for li, lv in enumerate(self.x.war.levers):
             if not used[li]:
                 continue
             w = weights[:, li]
+            if used_by is None or used_by[li].all():
+                for param, op, size in lv.effects:
+                    changed = p[param] + size if op == "add" else p[param] * size
+                    p[param] = p[param] + w * (changed - p[param])
+                continue
+            # a variant that does not use the lever keeps p as it is (as alone): the change
+            # is made in the rows of the variants that use it
+            spans = self._spans(used_by[li])
             for param, op, size in lv.effects:
-                changed = p[param] + size if op == "add" else p[param] * size
-                p[param] = p[param] + w * (changed - p[param])
+                new = np.array(p[param], dtype=float)
+                for sl in spans:
+                    old, by = p[param][sl], size[sl] if np.ndim(size) else size
+                    changed = old + by if op == "add" else old * by
+                    new[sl] = old + w[sl] * (changed - old)
+                p[param] = new
         return p
 
     def params_in_force(self, weights: np.ndarray, expected: bool) -> dict[str, np.ndarray]:
@@ -639,22 +684,25 @@ class _Simulation:
             if kind == "scheduled":
                 continue
             draw = self.g[f"deadline:{x.lever_ids[li]}"].random(self.n_runs)
-            if not x.selected[li]:
+            if not self.sel_any[li]:
                 continue
             lv = x.war.levers[li]
-            hit = ~self.decided[:, li] & (self.due[:, li] == t) & (self.status != AGREEMENT)
-            if kind == "prospect":
-                win = hit & (draw < x.prospect(li, min(t, x.horizon - 1)))
-                self.decided[:, li] |= hit
-            else:
-                win = hit & (draw < lv.credibility)
-                self.dl[0] += win
-                self.dl[1] += hit & ~win
-                self.decided[:, li] |= win | (hit & (lv.every is None))
-                if lv.every is not None:
-                    self.due[:, li] = np.where(hit & ~win, self.due[:, li] + lv.every,
-                                               self.due[:, li])
-            self.enacted[:, li] |= win
+            pi = x.prospect(li, min(t, x.horizon - 1)) if kind == "prospect" else None
+            for sl in self.sel_spans[li]:  # stacked: the variants with the lever decide
+                hit = ~self.decided[sl, li] & (self.due[sl, li] == t) & (
+                    self.status[sl] != AGREEMENT)
+                if kind == "prospect":
+                    win = hit & (draw[sl] < pi[sl])
+                    self.decided[sl, li] |= hit
+                else:
+                    win = hit & (draw[sl] < lv.credibility[sl])
+                    self.dl[0][sl] += win
+                    self.dl[1][sl] += hit & ~win
+                    self.decided[sl, li] |= win | (hit & (lv.every is None))
+                    if lv.every is not None:
+                        self.due[sl, li] = np.where(hit & ~win, self.due[sl, li] + lv.every,
+                                                    self.due[sl, li])
+                self.enacted[sl, li] |= win
 
     # -- beliefs and values ---------------------------------------------------------------------
 
@@ -793,6 +841,40 @@ class _Simulation:
                 break
         return self.outcome()
 
+    def _run_stacked(self) -> list[CoupledOutcome]:
+        """:meth:`run` of V stacked variants: a variant whose runs can change no more freezes
+        alone (its outcome is taken then, as its own run would stop), the others go on."""
+        x, v = self.x, self.variants
+        seg = self.n_runs // v
+        done: dict[int, CoupledOutcome] = {}
+        for t in range(x.horizon):
+            self.week(t)
+            live = ((self.status == FIGHTING)
+                    | ((self.status == AGREEMENT) & (self.hazard > 0))).reshape(v, seg).any(axis=1)
+            for i in np.flatnonzero(~live):
+                if i in done:
+                    continue
+                part = slice(i * seg, (i + 1) * seg)
+                for key in ("deal", "partial", "engagement", "revenue"):
+                    self.rec[key][t + 1:, part] = self.rec[key][t, part]
+                self.rec["front"][t + 2:, part] = self.rec["front"][t + 1, part]
+                done[int(i)] = self._outcome_of(part)
+            if len(done) == v:
+                break
+        if len(done) < v:
+            out = self.outcome()
+            for i in range(v):
+                if i not in done:
+                    done[i] = CoupledOutcome(**{f.name: getattr(out, f.name)[i * seg:(i + 1) * seg]
+                                                for f in fields(CoupledOutcome)})
+        return [done[i] for i in range(v)]
+
+    def _outcome_of(self, part: slice) -> CoupledOutcome:
+        """A copy of the runs ``part`` of :meth:`outcome` (the state goes on changing)."""
+        out = self.outcome()
+        return CoupledOutcome(**{f.name: np.array(getattr(out, f.name)[part])
+                                 for f in fields(CoupledOutcome)})
+
     def week(self, t: int) -> None:
         """One week in the fixed order of the module docstring."""
         x = self.x
@@ -862,8 +944,17 @@ class _Simulation:
         """Bayes' rule on the opponent's belief that side s is maximal, from an observed choice
         (R's high intensity, or a refusal of ``proposal``) and what each type would choose."""
         x = self.x
-        if np.isnan(x.aims["maximal"][rows, s]).all():
+        unknown = np.isnan(x.aims["maximal"][rows, s])
+        if unknown.all():
             return
+        if self.variants > 1 and unknown.any():  # alone, a variant whose runs ``rows`` all lack
+            seg = rows // (self.n_runs // self.variants)  # the type learns nothing
+            lacking = np.ones(self.variants, dtype=bool)
+            np.logical_and.at(lacking, seg, unknown)
+            keep = ~lacking[seg]
+            if not keep.all():
+                rows, observed = rows[keep], observed[keep]
+                proposal = None if proposal is None else proposal[keep]
         side = "R" if s == 0 else "U"
         actor = x.r if s == 0 else x.u
         would = {}
