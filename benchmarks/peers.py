@@ -274,7 +274,7 @@ def row_eum_draws(peers: Path | None, repeat: int, draws: int = 10_000,
 # rest (option parsing, building the command, summaries, warnings).
 PHASES = {"read": ("detente.scenario:load_scenario",),
           "compile": ("detente.compile:compile_scenario", "detente.runtime:_war_inputs"),
-          "kernel": ("detente.runtime:run_payload",),
+          "kernel": ("detente.runtime:run_payload", "detente.war.stacked:simulate_stacked"),
           "json": ("detente.cli:print_json",),
           "render": ("detente.report:render_report",)}
 DETENTE_PHASES = """
