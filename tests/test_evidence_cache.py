@@ -124,3 +124,54 @@ def test_spans_without_date_resolution_equal_the_full_extraction(tmp_path, monke
         arts += sorted(corpus.glob("*.txt"))
     for a in arts:
         assert paragraph_spans(read_article(a)) == reference_spans(a), a
+
+
+def test_the_same_bytes_read_as_html_and_as_text_are_separate_entries(tmp_path, monkeypatch):
+    """The key was the file's raw bytes, but the spans are offsets into the paragraphs read from
+    them, and an .htm file is read through trafilatura while a .txt is read line by line: the
+    second file got the first one's offsets (reviewer's finding)."""
+    monkeypatch.setenv("DETENTE_CACHE_DIR", str(tmp_path / "c"))
+    body = "".join(f"<p>Paragraph {k}: the army moved {100 * k} troops and {k} tanks.</p>\n"
+                   for k in range(1, 6))
+    for name in ("b.htm", "b.txt", "b.htm"):  # each after the other has filled the cache
+        path = tmp_path / name
+        path.write_text(body)
+        art = read_article(path)
+        spans = paragraph_spans(art)
+        assert spans == reference_spans(path), name
+        for text, item in zip(art.paragraphs, spans, strict=True):
+            for n in item["numbers"]:
+                assert text[n["start"]:n["end"]].strip()[0].isdigit(), (name, text, n)
+
+
+def test_an_entry_of_the_wrong_shape_is_recomputed(tmp_path, monkeypatch):
+    monkeypatch.setenv("DETENTE_CACHE_DIR", str(tmp_path))
+    art = read_article(ARTICLE)
+    fresh = paragraph_spans(art)
+    (entry,) = entries(tmp_path)
+    doc = json.loads(entry.read_text())
+    for item in ({}, {"numbers": [], "quotes": None}, {"numbers": [{"start": "0", "end": 1}],
+                                                       "quotes": []}, 7):
+        doc["value"] = [item] * len(fresh)
+        entry.write_text(json.dumps(doc))
+        assert paragraph_spans(art) == fresh
+
+
+def test_report_prints_the_cache_warning_as_its_own(tmp_path, monkeypatch):
+    """An unwritable cache printed Python's warning (source path and code line) and failed under
+    ``-W error``; it is now one of the CLI's ``warning:`` lines."""
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    path = cited_scenario(tmp_path)
+    env = {**__import__("os").environ, "DETENTE_CACHE_DIR": str(blocker)}
+    r = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c",
+                        "from detente.cli import main; main()", "report", str(path), "-o",
+                        str(tmp_path / "r.html"), "--draws", "2"],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stderr.splitlines() if "evidence cache" in x]
+    assert len(lines) == 1 and lines[0].startswith("warning: cannot write the evidence cache")
+    assert "Traceback" not in r.stderr and ".py:" not in r.stderr

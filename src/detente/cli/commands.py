@@ -338,6 +338,9 @@ def report(
 ) -> None:
     """Write a self-contained HTML report (opens offline; Plotly.js inlined)."""
     from detente.report import render_report
+    import warnings
+
+    from detente.evidence.cache import CacheWarning
     from detente.report.data import analysis_requests, missing_text_warnings, report_document
     from detente.scenario.write import write_text_atomic
 
@@ -347,11 +350,17 @@ def report(
         warn(["--workers has no effect: the scenario has no war part (the negotiation models "
               "run in this process)"])
     with _spinner(True, "computing the report"), located_in(scenario), \
-            backend_from(workers, None, None) as backend:
+            backend_from(workers, None, None) as backend, \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CacheWarning)
         data = report_document(sc, scenario, runs=runs, seed=seed, draws=draws,
                                sensitivity=outcome, ledger=ledger, analyses=analyses,
                                backend=backend)
-    warn(missing_text_warnings(data.get("cited_text", {})))
+    for w in caught:  # the cache's warning as one of ours; any other as Python shows it
+        if not issubclass(w.category, CacheWarning):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    warn([str(w.message) for w in caught if issubclass(w.category, CacheWarning)]
+         + missing_text_warnings(data.get("cited_text", {})))
     write_text_atomic(output, render_report(data))
     err.print(f"wrote {output.resolve()} ({output.stat().st_size / 1e6:.1f} MB)", highlight=False)
 

@@ -2,8 +2,10 @@
 spans), so a warm `detente report` neither imports spaCy nor runs the pipeline.
 
 Where: ``$DETENTE_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/detente`` (``~/.cache/detente``),
-folder ``evidence/``. ``DETENTE_NO_CACHE=1`` turns the cache off. An entry is keyed by the
-article's SHA-256 (its raw bytes) and everything the result depends on: detente's version, the
+folder ``evidence/``. ``DETENTE_NO_CACHE=1`` turns the cache off. An entry is keyed by a
+digest of the article's paragraphs (the text the extraction reads, so the same bytes read as
+HTML or as plain text, or read by another trafilatura, are different entries) and everything the
+result depends on: detente's version, the
 versions of spaCy, dateparser and number-parser, a digest of the extraction's own source files
 (:data:`_CODE`) and the extraction options; a changed article or library gets a new entry.
 
@@ -29,6 +31,11 @@ from typing import Any
 _CODE = ("extract.py", "numbers.py", "quotes.py", "mentions.py", "dates.py", "read.py",
          "view.py", "cache.py")
 _warned = False
+
+
+class CacheWarning(RuntimeWarning):
+    """The evidence cache could not be written (the result is computed without it); the CLI
+    prints it as one of its own ``warning:`` lines."""
 
 
 def cache_dir() -> Path | None:
@@ -67,10 +74,20 @@ def _versions() -> str:
     return ";".join(parts)
 
 
-def entry_key(article_sha256: str, options: str) -> str:
-    """The file name of an article's entry: a digest of its content hash, the versions and the
-    extraction ``options``."""
-    h = hashlib.sha256(f"{article_sha256}|{options}|{_versions()}".encode())
+def paragraphs_digest(paragraphs: list[str] | tuple[str, ...]) -> str:
+    """SHA-256 of an article's paragraphs, each length-prefixed (no two lists share it)."""
+    h = hashlib.sha256()
+    for text in paragraphs:
+        data = text.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def entry_key(content_digest: str, options: str) -> str:
+    """The file name of an article's entry: a digest of its paragraphs' digest
+    (:func:`paragraphs_digest`), the versions and the extraction ``options``."""
+    h = hashlib.sha256(f"{content_digest}|{options}|{_versions()}".encode())
     return h.hexdigest()
 
 
@@ -108,7 +125,7 @@ def store(key: str, value: Any) -> None:
             _warned = True
             warnings.warn(f"cannot write the evidence cache in {folder} ({e.strerror or e}); "
                           "computing without it (set DETENTE_CACHE_DIR to a writable folder "
-                          "or DETENTE_NO_CACHE=1)", RuntimeWarning, stacklevel=2)
+                          "or DETENTE_NO_CACHE=1)", CacheWarning, stacklevel=2)
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):

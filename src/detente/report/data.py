@@ -72,9 +72,9 @@ def paragraph_spans(article: Any) -> list[dict[str, Any]]:
     holds this article's content, else extracted now and stored."""
     from detente.evidence import cache
 
-    key = cache.entry_key(article.sha256, SPAN_OPTIONS)
+    key = cache.entry_key(cache.paragraphs_digest(article.paragraphs), SPAN_OPTIONS)
     hit = cache.load(key)
-    if isinstance(hit, list) and len(hit) == len(article.paragraphs):
+    if _well_formed(hit, len(article.paragraphs)):
         return hit
     from detente.evidence.extract import extract
 
@@ -86,6 +86,22 @@ def paragraph_spans(article: Any) -> list[dict[str, Any]]:
                          for q in p.quotes]} for p in paragraphs]
     cache.store(key, spans)
     return spans
+
+
+def _well_formed(spans: Any, n: int) -> bool:
+    """Is a cached value ``n`` paragraphs' spans as :func:`paragraph_spans` makes them (else it is
+    recomputed)? Offsets are checked as ints; values and units are shown as they are."""
+    if not isinstance(spans, list) or len(spans) != n:
+        return False
+    for item in spans:
+        if not isinstance(item, dict) or not isinstance(item.get("numbers"), list) \
+                or not isinstance(item.get("quotes"), list):
+            return False
+        for span in (*item["numbers"], *item["quotes"]):
+            if not isinstance(span, dict) or not isinstance(span.get("start"), int) \
+                    or not isinstance(span.get("end"), int):
+                return False
+    return True
 
 
 def ledger_section(ledger: str | Path) -> dict[str, Any]:
