@@ -267,11 +267,11 @@ def row_eum_draws(peers: Path | None, repeat: int, draws: int = 10_000,
                p.cpu / o.cpu if p else None, phases(f"eum draws ({preset})", ours[3:], repeat))
 
 
-# Where one command's wall time goes, in a fresh process: the interpreter's own start-up and exit
-# (the parent's wall time less the time the driver measures inside), all imports (the CLI's and the command's lazy ones),
-# then each named phase less the imports it ran. A phase is a function wrapped by its dotted
-# name as its module is imported; nested calls of the same phase count once; "other" is the
-# rest (option parsing, building the command, summaries, warnings).
+# Where one command's wall time goes, in a fresh process: the interpreter's own start-up and
+# exit (the parent's wall time less the time the driver measures inside), all imports (the CLI's
+# and the command's lazy ones), then each named phase less the imports it ran. A phase is a
+# function wrapped by its dotted name as its module is imported; nested calls of the same phase
+# count once; "other" is the rest (option parsing, building the command, summaries, warnings).
 PHASES = {"read": ("detente.scenario:load_scenario",),
           "compile": ("detente.compile:compile_scenario", "detente.runtime:_war_inputs"),
           "kernel": ("detente.runtime:run_payload", "detente.war.stacked:simulate_stacked"),
@@ -349,8 +349,9 @@ def phases(label: str, args: list[str], repeat: int) -> str:
     spent = {k: float(v) for k, v in (item.split("=") for item in best.out.split())}
     inside = spent.pop("total")
     parts = ", ".join(f"{k} {v:.2f}" for k, v in spent.items() if v >= 0.005)
-    return (f"{label}: {best.wall:.2f} s wall = interpreter start-up and exit {best.wall - inside:.2f}, "
-            f"{parts} (s; phases of the fastest of {repeat} fresh processes)")
+    return (f"{label}: {best.wall:.2f} s wall = interpreter start-up and exit "
+            f"{best.wall - inside:.2f}, {parts} (s; phases of the fastest of {repeat} fresh "
+            "processes)")
 
 
 def row_exchange(peers: Path | None, repeat: int, all_pairs: bool = False) -> Row:

@@ -205,10 +205,9 @@ def run_negotiation(scenario: Path, model: str = "eum", rounds: int | None = Non
                     out_file: Path | None = None, max_memory: str | None = None,
                     as_json: bool = False) -> None:
     """``detente run``'s body: the typer command and :mod:`detente.cli.direct` both call it."""
+    from detente.registry import negotiation_spec
     from detente.runtime import Experiment
     from detente.runtime import run as run_experiment
-
-    from detente.registry import negotiation_spec
 
     sc = _load(scenario, fmt)
     with located_in(scenario):

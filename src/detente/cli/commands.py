@@ -337,10 +337,10 @@ def report(
     workers: WorkersOpt = None,
 ) -> None:
     """Write a self-contained HTML report (opens offline; Plotly.js inlined)."""
-    from detente.report import render_report
     import warnings
 
     from detente.evidence.cache import CacheWarning
+    from detente.report import render_report
     from detente.report.data import analysis_requests, missing_text_warnings, report_document
     from detente.scenario.write import write_text_atomic
 
