@@ -148,3 +148,36 @@ def test_compare_pool_stacked_equals_in_process():
     here["provenance"].pop("workers"), here["provenance"].pop("backend")
     pool["provenance"].pop("backend")
     assert pool == here
+
+
+def test_one_worker_backend_gets_the_work(tmp_path, monkeypatch):
+    """A one-worker pool (or a dask cluster with one worker) is where the user sent the work:
+    the stacked variants run there, not in the client (they ran in the client, reviewer's
+    finding), with the same numbers."""
+    import os
+
+    from detente.analysis import compare as cmp
+    from detente.options import WarOptions
+    from detente.runtime.backends import Processes
+
+    log = tmp_path / "pids"
+    stacked = cmp.stacked_runs
+
+    def recording(*args, **kwargs):
+        with open(log, "a") as f:  # the pool forks, so the worker records too
+            f.write(f"{os.getpid()}\n")
+        return stacked(*args, **kwargs)
+
+    monkeypatch.setattr(cmp, "stacked_runs", recording)
+    sc = load_scenario(FLAGSHIP)
+    ids = [lv.id for lv in sc.levers][:2]
+    here = cmp.compare(sc, ["baseline"], ids, 30, 3, WarOptions(), horizon=12)
+    assert set(log.read_text().split()) == {str(os.getpid())}
+    log.unlink()
+    pool = cmp.compare(sc, ["baseline"], ids, 30, 3, WarOptions(), horizon=12,
+                       backend=Processes(1))
+    pids = set(log.read_text().split())
+    assert pids and str(os.getpid()) not in pids
+    for doc in (here, pool):
+        doc["provenance"].pop("workers"), doc["provenance"].pop("backend")
+    assert pool == here

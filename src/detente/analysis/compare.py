@@ -236,12 +236,17 @@ def variant_runs(scenario: Scenario, variants: Sequence[tuple[str | None, tuple[
     block of their model each run whole as one job of ``backend``'s pool when it has several
     workers (block by block, such a variant would get one worker and a pool of its own);
     otherwise one after another, each spread over ``backend`` as :func:`run_variant` does. The
-    numbers are the same either way (every block carries its own streams)."""
+    coupled model's variants of one hypothesis run stacked: in this process when ``backend`` is
+    this process, else as chunks sent to ``backend`` (a one-worker cluster or pool included: the
+    work goes where the user sent it). The numbers are the same either way (every block
+    carries its own streams)."""
     from detente.registry import get_spec
+    from detente.runtime.backends import InProcess
 
     model = "coupled" if is_coupled(scenario, options) else "war"
     jobs = [(scenario, hyp, lv, runs, seed, options, horizon, max_memory) for hyp, lv in variants]
-    if model == "coupled" and (backend is None or backend.workers < 2):
+    local = backend is None or isinstance(backend, InProcess)
+    if model == "coupled" and local:
         for group in _hypothesis_groups(variants):
             yield from stacked_runs(scenario, group[0][0], [lv for _, lv in group], runs, seed,
                                     options, horizon, max_memory, backend)
