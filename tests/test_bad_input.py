@@ -247,3 +247,15 @@ def test_import_writes_nothing_on_failure(tmp_path):
     assert result.exit_code == 2
     assert not dest.exists()
     assert list(tmp_path.iterdir()) == [src]
+
+
+@pytest.mark.parametrize("target", ["missing-folder/x.csv", "missing-folder/x.parquet",
+                                    "/proc/detente-x.csv", "/proc/detente-x.parquet"])
+def test_out_that_cannot_be_written(tmp_path, target):
+    """--out into a folder that does not exist, or one that refuses files, was a pandas or
+    pyarrow traceback with exit 1; it is a located error, exit 2, and no file is left."""
+    out = target if target.startswith("/") else str(tmp_path / target)
+    result = runner.invoke(app, ["run", str(FIXTURES / "minimal.yaml"), "--out", out])
+    assert result.exit_code == 2, result.output
+    assert "out:" in result.output and out in result.output
+    assert not Path(out).exists()

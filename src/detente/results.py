@@ -191,6 +191,21 @@ class Results:
         if fmt is None:
             raise InputError([problem(f"unknown output format (allowed suffixes: "
                                       f"{', '.join(FORMATS)})", ("out",), value=str(path))])
+        if not path.parent.is_dir():
+            raise InputError([problem(f"no such folder: {path.parent}", ("out",),
+                                      value=str(path))])
+        existed = path.exists()
+        try:
+            self._write(path, fmt)
+        except OSError as e:
+            if not existed and path.is_file():  # nothing half-written is left behind
+                path.unlink()
+            raise InputError([problem(f"cannot write it ({e.strerror or e})", ("out",),
+                                      value=str(path))]) from None
+        return path
+
+    def _write(self, path: Path, fmt: str) -> None:
+        """:meth:`write`'s work, in format ``fmt``."""
         if fmt == "netcdf":
             _netcdf_ready(self.dataset).to_netcdf(path, engine="scipy")
         elif fmt == "zarr":
@@ -213,7 +228,6 @@ class Results:
                     {**(table.schema.metadata or {}),
                      b"detente": json.dumps(self.provenance).encode()})
                 pq.write_table(table, path)
-        return path
 
 
 def _floats(a: np.ndarray) -> Any:
