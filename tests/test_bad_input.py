@@ -257,5 +257,5 @@ def test_out_that_cannot_be_written(tmp_path, target):
     out = target if target.startswith("/") else str(tmp_path / target)
     result = runner.invoke(app, ["run", str(FIXTURES / "minimal.yaml"), "--out", out])
     assert result.exit_code == 2, result.output
-    assert "out:" in result.output and out in result.output
-    assert not Path(out).exists()
+    assert "out:" in result.output and Path(out).parent.name in result.output  # (values shorten)
+    assert "Traceback" not in result.output and not Path(out).exists()
