@@ -193,8 +193,12 @@ def _prints_as_is(line: str) -> bool:
 
 
 def write_results(result: Any, path: Path) -> None:
-    """Write a Results to ``--out`` and say where (stderr, so --json stays one object)."""
-    written = result.write(path)
+    """Write a Results to ``--out`` and say where (stderr, so --json stays one object); a
+    problem with it names the ``--out`` file, not the input."""
+    try:
+        written = result.write(path)
+    except InputError as e:
+        raise e.located(str(path)) if e.file is None else e from None
     err.print(f"wrote {written}", highlight=False, markup=False)
 
 
