@@ -51,41 +51,44 @@ def stacked_inputs(parts: Sequence[CoupledInputs]) -> CoupledInputs:
     return replace(every, selected=selected)
 
 
-class _Concatenated:
-    """One stream of the stacked runs: each call draws every variant's own stream and joins
-    the values along the runs (last) axis."""
+class _StackedStream:
+    """One stream of the stacked runs: the generator methods the kernel calls, each giving the
+    V variants' values side by side along the runs (last) axis (:meth:`_draw`)."""
+
+    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        return self._draw("random", _shape(shape))
+
+    def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        return self._draw("standard_normal", _shape(shape))
+
+    def _draw(self, method: str, shape: tuple[int, ...]) -> np.ndarray:
+        raise NotImplementedError
+
+
+def _shape(shape: int | tuple[int, ...]) -> tuple[int, ...]:
+    return (shape,) if isinstance(shape, int) else tuple(shape)
+
+
+class _Concatenated(_StackedStream):
+    """Each call draws every variant's own stream and joins the values."""
 
     def __init__(self, parts: list) -> None:
         self.parts = parts
 
-    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
-        return self._join("random", shape)
-
-    def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
-        return self._join("standard_normal", shape)
-
-    def _join(self, method: str, shape: int | tuple[int, ...]) -> np.ndarray:
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    def _draw(self, method: str, shape: tuple[int, ...]) -> np.ndarray:
         each = (*shape[:-1], shape[-1] // len(self.parts))
         return np.concatenate([getattr(p, method)(each) for p in self.parts], axis=-1)
 
 
-class _Tiled:
-    """One stream of the stacked runs when every variant draws the very same numbers (one
-    stream factory for all: common random numbers): each call draws once and repeats the
-    values along the runs (last) axis, V times, which is what joining V draws gives."""
+class _Tiled(_StackedStream):
+    """When every variant draws the very same numbers (one stream factory for all: common
+    random numbers), each call draws once and repeats the values V times, which is what
+    joining V draws gives."""
 
     def __init__(self, stream: object, copies: int) -> None:
         self.stream, self.copies = stream, copies
 
-    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
-        return self._tile("random", shape)
-
-    def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
-        return self._tile("standard_normal", shape)
-
-    def _tile(self, method: str, shape: int | tuple[int, ...]) -> np.ndarray:
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    def _draw(self, method: str, shape: tuple[int, ...]) -> np.ndarray:
         one = getattr(self.stream, method)((*shape[:-1], shape[-1] // self.copies))
         return np.tile(one, (1,) * (one.ndim - 1) + (self.copies,))
 
