@@ -363,19 +363,8 @@ def stacked_runs(scenario: Scenario, hypothesis: str | None, lever_sets: Sequenc
             states = [f.add(st, o) for f, st, o in zip(folds, states, outs, strict=True)]
         for e, lv, payload, f, st in zip(exps, chunk, payloads, folds, states, strict=True):
             output = f.finish(st)
-            provenance = {
-                "scenario_sha256": rt._scenario_sha256(e, payload),
-                "model": spec.name,
-                "options": kernel_opts.as_dict(),
-                "hypothesis": hypothesis or "baseline",
-                "levers": list(e.levers),
-                "seed": seed,
-                "runs": payload.runs,
-                "version": __version__,
-                "backend": backend.name,
-                "workers": backend.workers,
-                "blocks": len(parts),
-            }
+            provenance = rt.provenance_of(e, kernel_opts, payload, payload.runs, backend,
+                                          len(parts))
             yield CoupledRun(payload, output, tuple(lv), provenance,
                              (*notes, *rt._warnings(e, kernel_opts, payload, output)))
 

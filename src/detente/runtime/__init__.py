@@ -75,6 +75,27 @@ class Experiment:
         return parse_options(spec.options, given)
 
 
+def provenance_of(experiment: Experiment, opts: Options, payload: Any, size: int,
+                  backend: Any, n_blocks: int) -> dict[str, Any]:
+    """What a result records of how it was made: the scenario hash, model, options, hypothesis
+    and levers (a war), seed, runs or draws, version, backend, workers and blocks. The
+    runner's and compare's stacked variants' results both take it from here."""
+    spec = experiment.spec
+    return {
+        "scenario_sha256": _scenario_sha256(experiment, payload),
+        "model": spec.name,
+        "options": opts.as_dict(),
+        "hypothesis": experiment.hypothesis or "baseline" if spec.kind == "war" else None,
+        "levers": list(experiment.levers),
+        "seed": experiment.seed,
+        ("runs" if spec.kind == "war" else "draws"): size,
+        "version": __version__,
+        "backend": backend.name,
+        "workers": backend.workers,
+        "blocks": n_blocks,
+    }
+
+
 def run(experiment: Experiment, backend: Backend | None = None,
         progress: Progress | None = None, fold: Fold | None = None) -> Any:
     """Run ``experiment`` on ``backend`` (default: this process) and return its Results; with
@@ -104,19 +125,7 @@ def run(experiment: Experiment, backend: Backend | None = None,
         work = payload.repeat(opts.repetitions)  # type: ignore[attr-defined]
     output, n_blocks = run_payload(spec, work, work.draws if spec.kind != "war" else size, opts,
                                    streams, backend, progress, fold)
-    provenance = {
-        "scenario_sha256": _scenario_sha256(experiment, payload),
-        "model": spec.name,
-        "options": opts.as_dict(),
-        "hypothesis": experiment.hypothesis or "baseline" if spec.kind == "war" else None,
-        "levers": list(experiment.levers),
-        "seed": experiment.seed,
-        ("runs" if spec.kind == "war" else "draws"): size,
-        "version": __version__,
-        "backend": backend.name,
-        "workers": backend.workers,
-        "blocks": n_blocks,
-    }
+    provenance = provenance_of(experiment, opts, payload, size, backend, n_blocks)
     return Results(spec.kind, spec.name, opts, provenance, payload, output,
                    tuple(_warnings(experiment, opts, payload, output)))
 
