@@ -13,7 +13,9 @@ Views (text, report, dashboard) render a Results and compute no model.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -194,14 +196,27 @@ class Results:
         if not path.parent.is_dir():
             raise InputError([problem(f"no such folder: {path.parent}", ("out",),
                                       value=str(path))])
-        existed = path.exists()
+        if path.exists() and path.is_dir() != (fmt == "zarr"):
+            kind = "a folder" if path.is_dir() else "a file"
+            raise InputError([problem(f"cannot write it: it exists and is {kind}, and "
+                                      f"{path.suffix} output is "
+                                      f"{'a folder' if fmt == 'zarr' else 'one file'}",
+                                      ("out",), value=str(path))])
+        needs = {"parquet": ("pyarrow", "Parquet"), "zarr": ("zarr", "Zarr")}.get(fmt)
+        if needs is not None and importlib.util.find_spec(needs[0]) is None:
+            raise InputError([problem(f"{needs[1]} output needs {needs[0]} (pip install "
+                                      "'detente[store]')", ("out",), value=str(path))])
+        # written beside the target and moved into place whole: a failure half way (a full
+        # disk, an interrupted write, a library's error) leaves the old output, or nothing
+        temp = path.parent / f".{path.name}.partial-{os.getpid()}"
         try:
-            self._write(path, fmt)
+            self._write(temp, fmt)
+            _move_into_place(temp, path)
         except OSError as e:
-            if not existed and path.is_file():  # nothing half-written is left behind
-                path.unlink()
             raise InputError([problem(f"cannot write it ({e.strerror or e})", ("out",),
                                       value=str(path))]) from None
+        finally:
+            _remove(temp)
         return path
 
     def _write(self, path: Path, fmt: str) -> None:
@@ -209,25 +224,46 @@ class Results:
         if fmt == "netcdf":
             _netcdf_ready(self.dataset).to_netcdf(path, engine="scipy")
         elif fmt == "zarr":
-            _netcdf_ready(self.dataset).to_zarr(path, mode="w")
+            _netcdf_ready(self.dataset).to_zarr(path, mode="w", zarr_format=2)  # a stable spec
         else:
             frame = self.to_frame()
             if fmt == "csv":
                 frame.to_csv(path, index=False)
             else:
-                try:
-                    import pyarrow as pa
-                    import pyarrow.parquet as pq
-                except ImportError:
-                    raise InputError([problem("Parquet output needs pyarrow (pip install "
-                                              "'detente[store]')", ("out",), value=str(path))]
-                                     ) from None
+                import pyarrow as pa
+                import pyarrow.parquet as pq
 
                 table = pa.Table.from_pandas(frame, preserve_index=False)
                 table = table.replace_schema_metadata(
                     {**(table.schema.metadata or {}),
                      b"detente": json.dumps(self.provenance).encode()})
                 pq.write_table(table, path)
+
+
+def _remove(path: Path) -> None:
+    """Remove a file or folder if it is there."""
+    if path.is_dir() and not path.is_symlink():
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def _move_into_place(temp: Path, path: Path) -> None:
+    """Put the finished ``temp`` at ``path``; a folder (Zarr) replaces the old one only after
+    the new one is complete, so a failure leaves one or the other."""
+    if temp.is_dir() and path.is_dir():
+        old = path.parent / f".{path.name}.old-{os.getpid()}"
+        path.rename(old)
+        try:
+            temp.rename(path)
+        except OSError:
+            old.rename(path)
+            raise
+        _remove(old)
+    else:
+        os.replace(temp, path)
 
 
 def _floats(a: np.ndarray) -> Any:
