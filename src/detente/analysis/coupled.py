@@ -297,16 +297,79 @@ def share(mask: np.ndarray) -> dict[str, float]:
 
 def spread(values: np.ndarray, low: float | None = None, high: float | None = None,
            bins: int = 10) -> dict[str, Any]:
-    """Quantiles and a histogram of ``values`` (NaN dropped) as plain data."""
+    """Quantiles and a histogram of ``values`` (NaN dropped) as plain data: the numbers of
+    ``np.percentile(v, QUANTILES)`` and ``np.histogram(v, bins, range=(low, high))``, from one
+    sort of the sample (:func:`sorted_percentiles`, :func:`sorted_histogram`)."""
     v = values[~np.isnan(values)]
     if not v.size:
         return {"n": 0, "quantiles": None, "histogram": None}
     rng = (low, high) if low is not None and high is not None else None
-    counts, edges = np.histogram(v, bins=bins, range=rng)
+    s = np.sort(v) if v.dtype == np.float64 and v.ndim == 1 else None
+    if s is None or rng is None:
+        counts, edges = np.histogram(v, bins=bins, range=rng)
+    else:
+        counts, edges = sorted_histogram(s, bins, rng)
+    q = sorted_percentiles(s, QUANTILES) if s is not None else None
+    if q is None:
+        q = np.percentile(v, QUANTILES)
     return {"n": int(v.size), "mean": float(v.mean()),
-            "quantiles": {f"p{q}": float(x) for q, x in zip(QUANTILES, np.percentile(
-                v, QUANTILES), strict=True)},
+            "quantiles": {f"p{k}": float(x) for k, x in zip(QUANTILES, q, strict=True)},
             "histogram": {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}}
+
+
+def sorted_percentiles(s: np.ndarray, q: Sequence[float]) -> np.ndarray | None:
+    """``np.percentile(v, q)`` (its default 'linear' method, Hyndman & Fan's 7th) to the bit,
+    (len(q),), from ``s = np.sort(v)`` of a 1-D float64 sample of n > 0 values: the same
+    virtual indices (n - 1) q / 100, the same neighbours and the same two-sided interpolation
+    (numpy's ``_lerp``); numpy partitions where this reads the sorted sample, and order
+    statistics are the same numbers. None (use numpy) where the sample holds a NaN, whose
+    handling numpy owns, or a zero: partitioning and sorting may leave -0.0 and 0.0, equal as
+    numbers, in different places."""
+    n = s.size
+    if n == 0 or np.isnan(s[-1]) or (s[0] <= 0.0 <= s[-1] and np.any(s == 0.0)):
+        return None
+    virtual = (n - 1) * np.true_divide(q, 100)
+    prev = np.floor(virtual)
+    above = virtual >= n - 1
+    prev[above] = -1
+    nxt = prev + 1
+    nxt[above] = -1
+    lo, hi = prev.astype(np.intp), nxt.astype(np.intp)
+    gamma = virtual - lo
+    a, b = s[lo], s[hi]
+    diff = b - a
+    out = np.add(a, diff * gamma)
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return out
+
+
+def _percentiles(v: np.ndarray, q: Sequence[float]) -> list[float]:
+    """``[float(np.percentile(v, k)) for k in q]`` of a 1-D float sample (no NaN), from one sort
+    (:func:`sorted_percentiles`; numpy's own where that declines)."""
+    got = sorted_percentiles(np.sort(v), q) if v.dtype == np.float64 and v.ndim == 1 else None
+    if got is None:
+        return [float(np.percentile(v, k)) for k in q]
+    return [float(x) for x in got]
+
+
+_EDGES: dict[tuple[float, float, int], np.ndarray] = {}
+
+
+def sorted_histogram(s: np.ndarray, bins: int, rng: tuple[float, float]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram(v, bins, range=rng)`` from ``s = np.sort(v)`` (1-D float64, no NaN):
+    numpy's edges (``histogram_bin_edges``, which with a range do not depend on the values)
+    and its counts, which are those edges' intervals [e_k, e_k+1), the last closed, values
+    outside the range left out (numpy's index estimate and its corrections settle on them)."""
+    key = (float(rng[0]), float(rng[1]), bins)
+    edges = _EDGES.get(key)
+    if edges is None:
+        edges = _EDGES[key] = np.histogram_bin_edges(s[:0], bins, rng)
+        edges.flags.writeable = False
+    below = np.searchsorted(s, edges, side="left")  # values < each edge
+    counts = np.diff(below)
+    counts[-1] += np.searchsorted(s, edges[-1], side="right") - below[-1]
+    return counts, edges
 
 
 def vetoes(inputs: CoupledInputs, out: CoupledOutcome | CoupledDigest) -> dict[str, Any]:
@@ -434,13 +497,14 @@ def legacy_summary(run: CoupledRun) -> dict[str, Any]:
     terms = {}
     for d, issue in enumerate(x.issues):
         v = out.terms[:, d][~np.isnan(out.terms[:, d])]
-        terms[issue] = ({"mean": float(v.mean()), "p05": float(np.percentile(v, 5)),
-                         "p95": float(np.percentile(v, 95))} if v.size else
+        p05, p95 = _percentiles(v, (5, 95)) if v.size else (None, None)
+        terms[issue] = ({"mean": float(v.mean()), "p05": p05, "p95": p95} if v.size else
                         {"mean": None, "p05": None, "p95": None})
     return {
         "p_agreement": {str(w): float(out.counts["deal"][w - 1] / out.runs) for w in out.weeks},
         "end_mode": _end_modes(out),
-        "duration_weeks": {f"p{q}": float(np.percentile(duration, q)) for q in (10, 50, 90)},
+        "duration_weeks": dict(zip(("p10", "p50", "p90"), _percentiles(duration, (10, 50, 90)),
+                                   strict=True)),
         "censored_share": float(out.counts["end_mode"][HORIZON] / out.runs),
         "share_R": {"mean": None},
         "terms": terms,
