@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -305,8 +306,8 @@ def spread(values: np.ndarray, low: float | None = None, high: float | None = No
         return {"n": 0, "quantiles": None, "histogram": None}
     rng = (low, high) if low is not None and high is not None else None
     s = np.sort(v) if v.dtype == np.float64 and v.ndim == 1 else None
-    if s is None or rng is None:
-        counts, edges = np.histogram(v, bins=bins, range=rng)
+    if s is None or rng is None or not all(type(b) in (int, float, np.float64) for b in rng):
+        counts, edges = np.histogram(v, bins=bins, range=rng)  # (a float32 range: its own edges)
     else:
         counts, edges = sorted_histogram(s, bins, rng)
     q = sorted_percentiles(s, QUANTILES) if s is not None else None
@@ -352,20 +353,22 @@ def _percentiles(v: np.ndarray, q: Sequence[float]) -> list[float]:
     return [float(x) for x in got]
 
 
-_EDGES: dict[tuple[float, float, int], np.ndarray] = {}
+@lru_cache(maxsize=256)
+def _bin_edges(low: float, high: float, bins: int) -> np.ndarray:
+    """numpy's edges of ``bins`` equal bins over [low, high], read-only (shared)."""
+    edges = np.histogram_bin_edges(np.empty(0), bins, (low, high))
+    edges.flags.writeable = False
+    return edges
 
 
 def sorted_histogram(s: np.ndarray, bins: int, rng: tuple[float, float]
                      ) -> tuple[np.ndarray, np.ndarray]:
     """``np.histogram(v, bins, range=rng)`` from ``s = np.sort(v)`` (1-D float64, no NaN):
-    numpy's edges (``histogram_bin_edges``, which with a range do not depend on the values)
-    and its counts, which are those edges' intervals [e_k, e_k+1), the last closed, values
-    outside the range left out (numpy's index estimate and its corrections settle on them)."""
-    key = (float(rng[0]), float(rng[1]), bins)
-    edges = _EDGES.get(key)
-    if edges is None:
-        edges = _EDGES[key] = np.histogram_bin_edges(s[:0], bins, rng)
-        edges.flags.writeable = False
+    numpy's edges (``histogram_bin_edges``, which with a range do not depend on the values;
+    returned read-only) and its counts, which are those edges' intervals [e_k, e_k+1), the last
+    closed, values outside the range left out (numpy's index estimate and its corrections
+    settle on them)."""
+    edges = _bin_edges(float(rng[0]), float(rng[1]), bins)
     below = np.searchsorted(s, edges, side="left")  # values < each edge
     counts = np.diff(below)
     counts[-1] += np.searchsorted(s, edges[-1], side="right") - below[-1]
