@@ -188,3 +188,48 @@ def test_legacy_summary_is_the_reference_numbers(coupled_scenario):
         for t in (run.outcome.terms, terms, tied):
             r = replace(run, outcome=replace(run.outcome, terms=t))
             assert repr(legacy_summary(r)) == repr(reference(r))
+
+
+def test_report_data_runs_with_the_collector_paused_and_restores_it(monkeypatch):
+    """The models run with the cyclic collector off; it is back on after (after an error too),
+    and a collector the caller had turned off stays off. The numbers are the same with it on."""
+    import gc
+
+    from detente.analysis import report_data as rd
+    from detente.scenario import load_scenario
+
+    from .conftest import SCENARIOS
+
+    sc = load_scenario(SCENARIOS / "bdm1994-emissions.yaml")
+    seen = []
+    real = rd.negotiation_runs
+    monkeypatch.setattr(rd, "negotiation_runs",
+                        lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
+    assert gc.isenabled()
+    paused = rd.report_data(sc, draws=4)
+    assert seen == [False] and gc.isenabled()
+    with rd.collector_paused():
+        seen.append(gc.isenabled())
+        with rd.collector_paused():
+            pass
+        seen.append(gc.isenabled())  # an inner pause leaves the outer one paused
+    assert seen[1:] == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        rd.report_data(sc, draws=4)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    monkeypatch.setattr(rd, "negotiation_runs", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        rd.report_data(sc, draws=4)
+    assert gc.isenabled()
+    monkeypatch.setattr(rd, "negotiation_runs", real)
+    monkeypatch.setattr(rd, "collector_paused", _collector_untouched)
+    assert rd.report_data(sc, draws=4) == paused
+
+
+def _collector_untouched():
+    import contextlib
+
+    return contextlib.nullcontext()
