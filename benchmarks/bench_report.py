@@ -15,6 +15,8 @@ shared, and the ratio of the best walls; ``--workers N`` runs both with ``report
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
 import resource
 import subprocess
@@ -75,13 +77,28 @@ def stages(runs: int) -> None:
         return value
 
     sc = stage("load scenario", lambda: load_scenario(FLAGSHIP))
-    data = stage("negotiation models (200 draws)", lambda: {
-        "scenario": rd.scenario_overview(sc), "negotiation": rd.negotiation_runs(sc, 200, 0),
-        "provenance": {"scenario_sha256": sc.sha256(), "version": "bench", "seed": 0,
-                       "runs": runs, "draws": 200}})
-    t, c = time.perf_counter(), time.process_time()
-    data["war"] = rd.war_section(sc, runs, 0)
-    war = (time.perf_counter() - t, time.process_time() - c)
+    collections = [0, 0.0]  # the cyclic garbage collector's passes while the models run
+    began = [0.0]
+
+    def collected(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            collections[0] += 1
+            collections[1] += time.perf_counter() - began[0]
+
+    # as report_data runs them: with the collector paused where this tree pauses it
+    paused = getattr(rd, "collector_paused", contextlib.nullcontext)
+    gc.callbacks.append(collected)
+    with paused():
+        data = stage("negotiation models (200 draws)", lambda: {
+            "scenario": rd.scenario_overview(sc), "negotiation": rd.negotiation_runs(sc, 200, 0),
+            "provenance": {"scenario_sha256": sc.sha256(), "version": "bench", "seed": 0,
+                           "runs": runs, "draws": 200}})
+        t, c = time.perf_counter(), time.process_time()
+        data["war"] = rd.war_section(sc, runs, 0)
+        war = (time.perf_counter() - t, time.process_time() - c)
+    gc.callbacks.remove(collected)
     rest = [war[i] - sum(clock[k][i] for k in keys) for i in (0, 1)]
     marks += [(f"coupled kernel ({runs} runs x variants)", *clock["kernel"]),
               ("compiling the variants", *clock["compile"]),
@@ -102,6 +119,8 @@ def stages(runs: int) -> None:
         print(f"  {name:<44} {s:7.2f} s  {100 * s / total:5.1f} %  {c:7.2f} s")
     print(f"  {'total':<44} {total:7.2f} s           {cpu:7.2f} s")
     print(f"  {'(cited paragraphs again, evidence cache warm)':<44} {warm_cited:7.2f} s")
+    print(f"  {'(garbage collector while the models ran)':<44} {collections[1]:7.2f} s "
+          f"in {collections[0]} passes")
 
 
 def whole(src: str, runs: int, out: Path, extra: list[str]) -> tuple[float, float, float]:
