@@ -216,17 +216,26 @@ def _hypothesis_entry(hyp: str, levers: Sequence[str], runs_of: Iterator[Any],
             notes.append(f"lever {lever!r} changed no run's outcome under {hyp!r} (same "
                          "agreements, weeks and terms in every run)")
         entry["warnings"] += notes
+        effects = lever_effects(alt, base, weeks) if is_coupled_run(base) else None
         entry["levers"][lever] = {
             "p_agreement": summary["p_agreement"],
-            "delta_p_agreement": {str(w): _delta(alt, base, w) for w in weeks},
+            "delta_p_agreement": ({str(w): _delta(alt, base, w) for w in weeks}
+                                  if effects is None else _deltas_of(effects)),
             "end_mode": summary["end_mode"],
             "duration_weeks": summary["duration_weeks"],
             "terms": summary["terms"],
         }
-        if is_coupled_run(base):
-            entry["levers"][lever]["coupled"] = {**summary["coupled"],
-                                                 "effects": lever_effects(alt, base, weeks)}
+        if effects is not None:
+            entry["levers"][lever]["coupled"] = {**summary["coupled"], "effects": effects}
     return entry
+
+
+def _deltas_of(effects: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A coupled lever's ``delta_p_agreement`` read from its :func:`~.coupled.lever_effects` at
+    the checkpoints: what :func:`_delta` gives week by week (the same paired differences),
+    without computing every effect again for each week."""
+    return {w: {"mean": d["mean"], "ci95": None if d["ci95"] is None else list(d["ci95"])}
+            for w, d in effects["delta_p_deal"].items()}
 
 
 def variant_runs(scenario: Scenario, variants: Sequence[tuple[str | None, tuple[str, ...]]],
