@@ -4,6 +4,7 @@ pydantic adapters, click, rich or importlib.metadata."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -199,3 +200,84 @@ def test_a_plain_run_ends_without_the_collectors_last_passes():
                          text=True, timeout=300)
     assert out.returncode == 0 and out.stderr == "frozen True\n", out.stderr
     assert json.loads(out.stdout)["provenance"]["model"] == "eum"
+
+
+# -- what a plain run loads and how it starts (issue 14) ------------------------------------------
+
+RUN_PROBE = """
+import atexit, gc, os, sys
+import detente.runtime as rt
+seen = []
+real = rt.run_payload
+def spy(*a, **k):
+    seen.append((gc.isenabled(), os.environ.get('OPENBLAS_NUM_THREADS')))
+    return real(*a, **k)
+rt.run_payload = spy
+atexit.register(lambda: print(repr((seen, sorted(sys.modules))), file=sys.stderr))
+sys.argv = ['detente', *{argv!r}]
+from detente.cli import main
+main()
+"""
+
+# nothing a run of a negotiation model needs: the typer app, rich, the table and plotting stack,
+# numba (the prebuilt rounds load without it), and scipy (only a beta or normal draw needs it)
+NEVER = ("typer", "click", "rich", "scipy", "pandas", "xarray", "numba", "matplotlib",
+         "plotly", "jinja2", "psutil", "multiprocessing", "concurrent", "importlib.metadata")
+
+
+def _run_probe(argv: list[str], env: dict[str, str] = ENV) -> tuple[list, set[str], str]:
+    out = subprocess.run([sys.executable, "-c", RUN_PROBE.format(argv=argv)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    seen, mods = ast.literal_eval(out.stderr.strip().splitlines()[-1])
+    return seen, set(mods), out.stdout
+
+
+def _loaded(mods: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in mods if m in names or m.split(".")[0] in names
+                  or any(m.startswith(n + ".") for n in names))
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", BDM, "-m", "eum", "--json"],
+    ["run", "tests/fixtures/bdm1994-emissions.csv", "-m", "eum", "--json"],
+    ["run", "tests/fixtures/ktab/dummyData_3Dim.csv", "-m", "smp", "--json"],
+    ["run", "tests/fixtures/decide/cop21.csv", "-m", "mean", "--json"],
+], ids=lambda argv: f"{argv[1]} {argv[3]}")
+def test_a_one_draw_run_loads_only_what_it_uses(argv):
+    """A regression guard on start-up: one draw of a negotiation model imports none of the
+    heavy packages, nor numpy.random (no stream is read: the point estimates), nor PyYAML for
+    a CSV file; the model runs with the collector on and one BLAS thread."""
+    from detente.models import eum_fast, smp_prebuilt
+
+    seen, mods, stdout = _run_probe(argv)
+    assert json.loads(stdout)["provenance"]["model"] == argv[3]
+    assert seen == [(True, "1")]
+    never = NEVER
+    if eum_fast.PREBUILT is None or smp_prebuilt.prebuilt() is None:  # numba's loops serve
+        never = tuple(n for n in NEVER if n not in ("numba", "scipy"))  # (numba loads scipy)
+    never += ("numpy.random",) + (("yaml",) if argv[1].endswith(".csv") else ())
+    assert not _loaded(mods, never), _loaded(mods, never)
+    assert "numpy" in mods and "pydantic" in mods
+
+
+def test_draws_still_sample_and_a_thread_count_set_is_left_alone():
+    env = {**ENV, "OMP_NUM_THREADS": "2"}
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    seen, mods, stdout = _run_probe(["run", BDM, "-m", "eum", "--draws", "5", "--json"], env)
+    assert seen == [(True, None)] and "numpy.random" in mods
+    assert json.loads(stdout)["provenance"]["draws"] == 5
+
+
+def test_a_plain_int_seed_is_the_seed_sequences_entropy():
+    """Streams.from_seed skips numpy's SeedSequence for a plain int: the same entropy."""
+    import numpy as np
+
+    from detente.seeds import Streams
+
+    for seed in (0, 1, 7, 2**32, 2**64 + 5, 12345678901234567890123):
+        assert Streams.from_seed(seed).entropy == int(np.random.SeedSequence(seed).entropy)
+    assert Streams.from_seed(np.int64(3)).entropy == 3
+    with pytest.raises(ValueError):
+        Streams.from_seed(-1)
+    assert Streams.from_seed(None).entropy != Streams.from_seed(None).entropy
