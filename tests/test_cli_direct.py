@@ -281,3 +281,38 @@ def test_a_plain_int_seed_is_the_seed_sequences_entropy():
     with pytest.raises(ValueError):
         Streams.from_seed(-1)
     assert Streams.from_seed(None).entropy != Streams.from_seed(None).entropy
+
+
+def _same_bits(a, b) -> bool:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes() and \
+        bool(np.array_equal(np.signbit(a), np.signbit(b)))
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 20, 21, 1000, 10_000])
+def test_the_draw_summarys_percentiles_are_numpys_bit_for_bit(rows):
+    """results.percentiles (numpy's partition and interpolation, without np.unique and so
+    without numpy.ma) against np.percentile: random values, ties, signed zeros, NaN."""
+    import numpy as np
+
+    from detente.results import percentiles
+
+    rng = np.random.default_rng(rows)
+    cases = [rng.normal(size=(rows, 4)), rng.integers(0, 3, size=(rows, 3)).astype(float),
+             np.where(rng.random((rows, 3)) < 0.5, 0.0, -0.0),
+             np.asfortranarray(rng.random((rows, 2)) * 100)]
+    with_nan = rng.normal(size=(rows, 3))
+    with_nan[rows // 2, 1] = np.nan
+    cases.append(with_nan)
+    for f in cases:
+        for q in ((5, 50, 95), (0, 100), (33.3, 66.7), (50,)):
+            assert _same_bits(percentiles(f, q), np.percentile(f, list(q), axis=0)), (f, q)
+    assert _same_bits(percentiles(np.arange(6).reshape(3, 2), (5, 50, 95)),
+                      np.percentile(np.arange(6).reshape(3, 2), [5, 50, 95], axis=0))
+
+
+def test_a_draws_run_summarises_without_numpy_ma():
+    _, mods, stdout = _run_probe(["run", BDM, "-m", "eum", "--draws", "50", "--json"])
+    assert "numpy.ma" not in mods and "numpy.random" in mods
+    assert set(json.loads(stdout)["draws"]["forecast"]["year"]) == {"mean", "p05", "p50", "p95"}
