@@ -316,3 +316,59 @@ def test_a_draws_run_summarises_without_numpy_ma():
     _, mods, stdout = _run_probe(["run", BDM, "-m", "eum", "--draws", "50", "--json"])
     assert "numpy.ma" not in mods and "numpy.random" in mods
     assert set(json.loads(stdout)["draws"]["forecast"]["year"]) == {"mean", "p05", "p50", "p95"}
+
+
+def _reference_json(obj):  # type: ignore[no-untyped-def]
+    from detente.jsonout import clean
+
+    return json.dumps(clean(obj), allow_nan=False, indent=2)
+
+
+def _random_tree(rng, depth: int = 0):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    pick = int(rng.integers(0, 14 if depth < 4 else 8))
+    leaves = [lambda: float(rng.normal()) * 10.0 ** int(rng.integers(-20, 20)), lambda: -0.0,
+              lambda: int(rng.integers(-10**12, 10**12)), lambda: 2**70, lambda: True,
+              lambda: None, lambda: "s\u00e9\"\\\n\t\u2028x\U0001f600",
+              lambda: float(int(rng.integers(9)))]
+    if pick < 8:
+        return leaves[pick]()
+    size = int(rng.integers(0, 5))
+    if pick == 8:
+        return {f"k{i}\u00e9": _random_tree(rng, depth + 1) for i in range(size)}
+    if pick == 9:
+        return [_random_tree(rng, depth + 1) for _ in range(size)]
+    if pick == 10:
+        return tuple(float(x) for x in rng.normal(size=size))
+    if pick == 11:
+        return rng.normal(size=(size, 2))
+    if pick == 12:
+        return [np.float64(1.5), np.int64(3), np.bool_(True), rng.integers(0, 9, size=size)]
+    return [int(x) for x in rng.integers(0, 9, size=size)] + [0.5]
+
+
+def test_the_indented_json_is_jsons_byte_for_byte():
+    """jsonout.dumps(..., indent=2) writes what json.dumps(clean(...), indent=2) writes, and
+    leaves what it does not write itself (NaN, odd types and keys) to that very path."""
+    import math
+    from collections import namedtuple
+
+    import numpy as np
+
+    from detente import jsonout
+
+    rng = np.random.default_rng(14)
+    trees = [_random_tree(rng) for _ in range(300)]
+    assert all(jsonout._indented(tree) is not None for tree in trees)  # written here, all
+    Pair = namedtuple("Pair", "a b")
+    trees += [{}, [], (), "x", 1.0, {"a": {}, "b": [[]], "c": [{}]}, [[1, 2.5], [3.0, -0.0]],
+              {"nan": math.nan, "arr": np.array([1.0, np.inf])}, [1.0, math.inf], {1: "int key"},
+              {"p": Pair(1, 2.0)}, {"b": np.array([True, False])}, np.float32(0.1),
+              np.array([[1, 2], [3, 4]], dtype=np.int32), {"o": np.array([1, None], dtype=object)}]
+    for tree in trees:
+        assert jsonout.dumps(tree, indent=2) == _reference_json(tree), tree
+    assert jsonout._indented({"nan": math.nan}) is None and jsonout._indented({1: 2}) is None
+    for bad in ({"path": Path("x")}, [object()]):
+        with pytest.raises(TypeError):
+            jsonout.dumps(bad, indent=2)
