@@ -73,6 +73,8 @@ lap("the command: options, the scenario again, run, print")
 """
 
 RUN = """
+import detente.cli as cli
+cli._start_up()  # as main: one BLAS thread, the collector paused until the scenario is read
 from detente.cli import direct, plugins
 plugins.skip_empty_scan(), plugins.defer_plugin_loader(); lap("import detente.cli (no typer)")
 argv = {argv!r}
@@ -90,7 +92,8 @@ with contextlib.redirect_stdout(io.StringIO()):
     run_negotiation(**kwargs)
 lap("run's body: read again, run, print")
 print("  typer imported:", "typer" in sys.modules, "| importlib.metadata imported:",
-      "importlib.metadata" in sys.modules)
+      "importlib.metadata" in sys.modules, "| numpy.random imported:",
+      "numpy.random" in sys.modules, "| numpy.ma imported:", "numpy.ma" in sys.modules)
 """
 
 WAR = """
@@ -146,11 +149,13 @@ def whole(argv: list[str], repeat: int) -> str:
 FLOOR = ("import numpy, pydantic, yaml, typer\n"
          "class M(pydantic.BaseModel):\n    x: int")
 # what `detente run` with plain arguments imports before any of its own code: no typer (it runs
-# without building the typer app), and pydantic's plugin loader deferred (no importlib.metadata)
-RUN_FLOOR = ("import os\nos.environ['PYDANTIC_DISABLE_PLUGINS'] = '1'\n"
+# without building the typer app), pydantic's plugin loader deferred (no importlib.metadata),
+# one BLAS thread and the collector paused while it imports (detente.cli._start_up)
+RUN_FLOOR = ("import gc, os\ngc.disable()\nos.environ['PYDANTIC_DISABLE_PLUGINS'] = '1'\n"
+             "os.environ['OPENBLAS_NUM_THREADS'] = '1'\n"
              "from detente.cli.plugins import defer_plugin_loader\ndefer_plugin_loader()\n"
              "import numpy, pydantic, yaml\nclass M(pydantic.BaseModel):\n    x: int\n"
-             "import gc\ngc.freeze()")
+             "gc.freeze()")
 
 
 def timed(cmd: list[str], repeat: int) -> tuple[float, float]:
@@ -189,7 +194,7 @@ def against_floor(repeat: int) -> None:
     run_floor = timed([sys.executable, "-c", RUN_FLOOR], repeat)
     print(f"whole processes, best of {repeat} (wall s, CPU s; above the floor without typer)\n"
           f"  {'start-up floor (no detente code)':40s} {floor[0]:7.3f} {floor[1]:7.3f}\n"
-          f"  {'  the same without typer (as run is)':40s} {run_floor[0]:7.3f} "
+          f"  {'  as run starts (no typer, one BLAS thread)':40s} {run_floor[0]:7.3f} "
           f"{run_floor[1]:7.3f}")
     for work, argv in peer_commands().items():
         wall, cpu = timed([sys.executable, "-c", "from detente.cli import main; main()", *argv],

@@ -4,6 +4,7 @@ pydantic adapters, click, rich or importlib.metadata."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -199,3 +200,175 @@ def test_a_plain_run_ends_without_the_collectors_last_passes():
                          text=True, timeout=300)
     assert out.returncode == 0 and out.stderr == "frozen True\n", out.stderr
     assert json.loads(out.stdout)["provenance"]["model"] == "eum"
+
+
+# -- what a plain run loads and how it starts (issue 14) ------------------------------------------
+
+RUN_PROBE = """
+import atexit, gc, os, sys
+import detente.runtime as rt
+seen = []
+real = rt.run_payload
+def spy(*a, **k):
+    seen.append((gc.isenabled(), os.environ.get('OPENBLAS_NUM_THREADS')))
+    return real(*a, **k)
+rt.run_payload = spy
+atexit.register(lambda: print(repr((seen, sorted(sys.modules))), file=sys.stderr))
+sys.argv = ['detente', *{argv!r}]
+from detente.cli import main
+main()
+"""
+
+# nothing a run of a negotiation model needs: the typer app, rich, the table and plotting stack,
+# numba (the prebuilt rounds load without it), and scipy (only a beta or normal draw needs it)
+NEVER = ("typer", "click", "rich", "scipy", "pandas", "xarray", "numba", "matplotlib",
+         "plotly", "jinja2", "psutil", "multiprocessing", "concurrent", "importlib.metadata")
+
+
+def _run_probe(argv: list[str], env: dict[str, str] = ENV) -> tuple[list, set[str], str]:
+    out = subprocess.run([sys.executable, "-c", RUN_PROBE.format(argv=argv)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    seen, mods = ast.literal_eval(out.stderr.strip().splitlines()[-1])
+    return seen, set(mods), out.stdout
+
+
+def _loaded(mods: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in mods if m in names or m.split(".")[0] in names
+                  or any(m.startswith(n + ".") for n in names))
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", BDM, "-m", "eum", "--json"],
+    ["run", "tests/fixtures/bdm1994-emissions.csv", "-m", "eum", "--json"],
+    ["run", "tests/fixtures/ktab/dummyData_3Dim.csv", "-m", "smp", "--json"],
+    ["run", "tests/fixtures/decide/cop21.csv", "-m", "mean", "--json"],
+], ids=lambda argv: f"{argv[1]} {argv[3]}")
+def test_a_one_draw_run_loads_only_what_it_uses(argv):
+    """A regression guard on start-up: one draw of a negotiation model imports none of the
+    heavy packages, nor numpy.random (no stream is read: the point estimates), nor PyYAML for
+    a CSV file; the model runs with the collector on and one BLAS thread."""
+    from detente.models import eum_fast, smp_prebuilt
+
+    seen, mods, stdout = _run_probe(argv)
+    assert json.loads(stdout)["provenance"]["model"] == argv[3]
+    assert seen == [(True, "1")]
+    never = NEVER
+    if eum_fast.PREBUILT is None or smp_prebuilt.prebuilt() is None:  # numba's loops serve
+        never = tuple(n for n in NEVER if n not in ("numba", "scipy"))  # (numba loads scipy)
+    never += ("numpy.random",) + (("yaml",) if argv[1].endswith(".csv") else ())
+    assert not _loaded(mods, never), _loaded(mods, never)
+    assert "numpy" in mods and "pydantic" in mods
+
+
+def test_draws_still_sample_and_a_thread_count_set_is_left_alone():
+    env = {**ENV, "OMP_NUM_THREADS": "2"}
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    seen, mods, stdout = _run_probe(["run", BDM, "-m", "eum", "--draws", "5", "--json"], env)
+    assert seen == [(True, None)] and "numpy.random" in mods
+    assert json.loads(stdout)["provenance"]["draws"] == 5
+
+
+def test_a_plain_int_seed_is_the_seed_sequences_entropy():
+    """Streams.from_seed skips numpy's SeedSequence for a plain int: the same entropy."""
+    import numpy as np
+
+    from detente.seeds import Streams
+
+    for seed in (0, 1, 7, 2**32, 2**64 + 5, 12345678901234567890123):
+        assert Streams.from_seed(seed).entropy == int(np.random.SeedSequence(seed).entropy)
+    assert Streams.from_seed(np.int64(3)).entropy == 3
+    with pytest.raises(ValueError):
+        Streams.from_seed(-1)
+    assert Streams.from_seed(None).entropy != Streams.from_seed(None).entropy
+
+
+def _same_bits(a, b) -> bool:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes() and \
+        bool(np.array_equal(np.signbit(a), np.signbit(b)))
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 20, 21, 1000, 10_000])
+def test_the_draw_summarys_percentiles_are_numpys_bit_for_bit(rows):
+    """results.percentiles (numpy's partition and interpolation, without np.unique and so
+    without numpy.ma) against np.percentile: random values, ties, signed zeros, NaN."""
+    import numpy as np
+
+    from detente.results import percentiles
+
+    rng = np.random.default_rng(rows)
+    cases = [rng.normal(size=(rows, 4)), rng.integers(0, 3, size=(rows, 3)).astype(float),
+             np.where(rng.random((rows, 3)) < 0.5, 0.0, -0.0),
+             np.asfortranarray(rng.random((rows, 2)) * 100)]
+    with_nan = rng.normal(size=(rows, 3))
+    with_nan[rows // 2, 1] = np.nan
+    cases.append(with_nan)
+    for f in cases:
+        for q in ((5, 50, 95), (0, 100), (33.3, 66.7), (50,)):
+            assert _same_bits(percentiles(f, q), np.percentile(f, list(q), axis=0)), (f, q)
+    assert _same_bits(percentiles(np.arange(6).reshape(3, 2), (5, 50, 95)),
+                      np.percentile(np.arange(6).reshape(3, 2), [5, 50, 95], axis=0))
+
+
+def test_a_draws_run_summarises_without_numpy_ma():
+    _, mods, stdout = _run_probe(["run", BDM, "-m", "eum", "--draws", "50", "--json"])
+    assert "numpy.ma" not in mods and "numpy.random" in mods
+    assert set(json.loads(stdout)["draws"]["forecast"]["year"]) == {"mean", "p05", "p50", "p95"}
+
+
+def _reference_json(obj):  # type: ignore[no-untyped-def]
+    from detente.jsonout import clean
+
+    return json.dumps(clean(obj), allow_nan=False, indent=2)
+
+
+def _random_tree(rng, depth: int = 0):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    pick = int(rng.integers(0, 14 if depth < 4 else 8))
+    leaves = [lambda: float(rng.normal()) * 10.0 ** int(rng.integers(-20, 20)), lambda: -0.0,
+              lambda: int(rng.integers(-10**12, 10**12)), lambda: 2**70, lambda: True,
+              lambda: None, lambda: "s\u00e9\"\\\n\t\u2028x\U0001f600",
+              lambda: float(int(rng.integers(9)))]
+    if pick < 8:
+        return leaves[pick]()
+    size = int(rng.integers(0, 5))
+    if pick == 8:
+        return {f"k{i}\u00e9": _random_tree(rng, depth + 1) for i in range(size)}
+    if pick == 9:
+        return [_random_tree(rng, depth + 1) for _ in range(size)]
+    if pick == 10:
+        return tuple(float(x) for x in rng.normal(size=size))
+    if pick == 11:
+        return rng.normal(size=(size, 2))
+    if pick == 12:
+        return [np.float64(1.5), np.int64(3), np.bool_(True), rng.integers(0, 9, size=size)]
+    return [int(x) for x in rng.integers(0, 9, size=size)] + [0.5]
+
+
+def test_the_indented_json_is_jsons_byte_for_byte():
+    """jsonout.dumps(..., indent=2) writes what json.dumps(clean(...), indent=2) writes, and
+    leaves what it does not write itself (NaN, odd types and keys) to that very path."""
+    import math
+    from collections import namedtuple
+
+    import numpy as np
+
+    from detente import jsonout
+
+    rng = np.random.default_rng(14)
+    trees = [_random_tree(rng) for _ in range(300)]
+    assert all(jsonout._indented(tree) is not None for tree in trees)  # written here, all
+    Pair = namedtuple("Pair", "a b")
+    trees += [{}, [], (), "x", 1.0, {"a": {}, "b": [[]], "c": [{}]}, [[1, 2.5], [3.0, -0.0]],
+              {"nan": math.nan, "arr": np.array([1.0, np.inf])}, [1.0, math.inf], {1: "int key"},
+              {"p": Pair(1, 2.0)}, {"b": np.array([True, False])}, np.float32(0.1),
+              np.array([[1, 2], [3, 4]], dtype=np.int32), {"o": np.array([1, None], dtype=object)}]
+    for tree in trees:
+        assert jsonout.dumps(tree, indent=2) == _reference_json(tree), tree
+    assert jsonout._indented({"nan": math.nan}) is None and jsonout._indented({1: 2}) is None
+    for bad in ({"path": Path("x")}, [object()]):
+        with pytest.raises(TypeError):
+            jsonout.dumps(bad, indent=2)

@@ -104,6 +104,10 @@ class Streams:
 
     @classmethod
     def from_seed(cls, seed: int | None) -> Streams:
+        if type(seed) is int and seed >= 0:
+            # SeedSequence(seed).entropy is the seed itself: without the call numpy.random is
+            # not imported (~10 ms of start-up) by runs that never draw (issue 14)
+            return cls(seed)
         return cls(int(np.random.SeedSequence(seed).entropy))
 
     def for_block(self, block: int, offset: int) -> Streams:

@@ -209,6 +209,14 @@ def _stance_quantities(scenario: Scenario) -> tuple[
     return quantities, slots, shared, ref_slots  # type: ignore[return-value]
 
 
+def _plain_seed(seed: int | np.random.SeedSequence | None) -> int | None:
+    """The seed a batch records: an int or None as given, None for a SeedSequence (tested
+    without ``np.random`` for the first two, which would import numpy.random: issue 14)."""
+    if seed is None or type(seed) is int:
+        return seed
+    return None if isinstance(seed, np.random.SeedSequence) else seed  # type: ignore[return-value]
+
+
 def compile_scenario(scenario: Scenario, draws: int = 1,
                      seed: int | np.random.SeedSequence | None = 0) -> Batch:
     """Build the arrays for ``draws`` Monte Carlo draws (draw 0 = point estimates)."""
@@ -256,7 +264,7 @@ def compile_scenario(scenario: Scenario, draws: int = 1,
         low=np.array([i.low for i in scenario.issues]),
         high=np.array([i.high for i in scenario.issues]),
         reference=reference,
-        seed=seed if not isinstance(seed, np.random.SeedSequence) else None,
+        seed=_plain_seed(seed),
         scenario_sha256=scenario.sha256(),
         actor_names=tuple(a.name for a in scenario.actors),
         issue_names=tuple(i.name for i in scenario.issues),

@@ -117,8 +117,10 @@ def run(experiment: Experiment, backend: Backend | None = None,
     else:
         from detente.compile import compile_scenario
 
+        # one draw is the point estimates: no stream is read (nor numpy.random imported)
         payload = compile_scenario(experiment.scenario, draws=experiment.draws,
-                                   seed=streams.sequence("sampling"))
+                                   seed=streams.sequence("sampling") if experiment.draws > 1
+                                   else None)
         size = payload.draws
     work = payload
     if spec.repeats and opts.repetitions > 1:  # type: ignore[attr-defined]
