@@ -550,6 +550,7 @@ class _Simulation:
             self._pressure.setdefault(int(lever), []).append(int(party))
         self._logit: dict[str, np.ndarray] = {}  # this week's belief log-odds, every run
         self._params: dict[bool, tuple] = {}  # last weights and params, see params_in_force
+        self._lever_params = self._lever_bases()  # see params_in_runs
         self.rec = {
             "deal": np.zeros((t_max, b), dtype=bool),
             "partial": np.zeros((t_max, b, s), dtype=bool),
@@ -650,6 +651,23 @@ class _Simulation:
                 on[:, li] = np.maximum(on[:, li], pressure)
         return on
 
+    def _lever_bases(self) -> dict[str, np.ndarray] | None:
+        """The parameters the levers change, as :meth:`params` starts from, (B,) each; None
+        when one is not a float (B,) array (then :meth:`params_in_runs` is not used)."""
+        p = dict(self.x.war.params)
+        for f in ("output", "price", "shortfall_cost"):
+            p[f"economy.{f}"] = self.x.economy[f]
+        out = {}
+        for lv in self.x.war.levers:
+            for param, op, size in lv.effects:
+                base = p.get(param)
+                if not (isinstance(base, np.ndarray) and base.dtype == np.float64
+                        and base.shape == (self.n_runs,) and op in ("add", "mul")
+                        and np.ndim(size) in (0, 1)):
+                    return None
+                out[param] = base
+        return out
+
     def params(self, weights: np.ndarray) -> dict[str, np.ndarray]:
         """Parameters in force with lever weights (B, L): p + w·(changed − p)."""
         p = dict(self.x.war.params)
@@ -682,14 +700,86 @@ class _Simulation:
         return p
 
     def params_in_force(self, weights: np.ndarray, expected: bool) -> dict[str, np.ndarray]:
-        """:meth:`params` of ``weights``; last week's very dict when its weights were the same
-        (they seldom change: a lever's window opens, a prospect is decided, a party retaliates),
-        kept apart for the realised and the ``expected`` weights."""
+        """:meth:`params` of ``weights``, kept apart for the realised and the ``expected``
+        weights: last week's very dict when its weights were the same (they seldom change: a
+        lever's window opens, a prospect is decided, a party retaliates); else, while few runs'
+        weights changed, last week's parameters recomputed in those runs alone
+        (:meth:`params_in_runs`; a stacked variant that starts or stops using a lever is
+        recomputed whole, as :meth:`params` decides that per variant)."""
         last = self._params.get(expected)
-        if last is not None and np.array_equal(last[0], weights):
-            return last[1]
-        p = self.params(weights)
-        self._params[expected] = (weights, p)
+        if last is None:
+            p = self.params(weights)
+            self._params[expected] = (weights, self._uses(weights), p)
+            return p
+        w_last, uses_last, p_last = last
+        diff = np.flatnonzero(w_last.ravel() != weights.ravel())
+        if not diff.size:
+            return p_last
+        uses = self._uses_after(weights, uses_last, diff)
+        changed = np.zeros(self.n_runs, dtype=bool)
+        changed[diff // weights.shape[1]] = True
+        flipped = (uses != uses_last).any(axis=1)  # (V,)
+        if flipped.any():
+            changed |= np.repeat(flipped, self.n_runs // self.variants)
+        rows = np.flatnonzero(changed)
+        if self._lever_params is None or GATHER_BELOW * rows.size >= self.n_runs:
+            p = self.params(weights)
+        else:
+            p = self.params_in_runs(weights, uses, rows, p_last)
+        self._params[expected] = (weights, uses, p)
+        return p
+
+    def _uses(self, weights: np.ndarray) -> np.ndarray:
+        """(V, L) whether each stacked variant's runs use each lever (V = 1: whether any run
+        does), as :meth:`params` decides."""
+        v = self.variants
+        return weights.reshape(v, -1, weights.shape[1]).any(axis=1)
+
+    def _uses_after(self, weights: np.ndarray, uses: np.ndarray, diff: np.ndarray
+                    ) -> np.ndarray:
+        """:meth:`_uses` of ``weights`` from ``uses``, those of weights that differ only at the
+        flat indices ``diff``: a (variant, lever) pair is used once a changed weight in it is
+        nonzero, and is looked at again only when it was used and every changed weight in it
+        is now 0."""
+        n_l = weights.shape[1]
+        pair = (diff // n_l) // (self.n_runs // self.variants) * n_l + diff % n_l
+        out = uses.copy().ravel()
+        nonzero = weights.ravel()[diff] != 0
+        out[pair[nonzero]] = True
+        recheck = np.zeros(out.size, dtype=bool)
+        recheck[pair] = True
+        recheck[pair[nonzero]] = False
+        seg = self.n_runs // self.variants
+        for pv in np.flatnonzero(recheck & out):
+            v, li = divmod(int(pv), n_l)
+            out[pv] = weights[v * seg:(v + 1) * seg, li].any()
+        return out.reshape(uses.shape)
+
+    def params_in_runs(self, weights: np.ndarray, uses: np.ndarray, rows: np.ndarray,
+                       last: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """:meth:`params` of ``weights`` (B, L), given ``last``, its values for weights that
+        differ only in runs ``rows``: the same chain of lever effects, in the same order,
+        computed in those runs alone (a run's parameters depend on its own weights and on
+        whether its variant uses each lever, ``uses`` (V, L)) and written into copies of
+        ``last``'s arrays."""
+        base = self._lever_params
+        sub = {param: base[param][rows] for param in base}
+        w_rows = weights[rows]
+        variant = rows // (self.n_runs // self.variants)
+        for li, lv in enumerate(self.x.war.levers):
+            in_use = uses[variant, li]
+            if not in_use.any():
+                continue
+            w = w_rows[:, li]
+            for param, op, size in lv.effects:
+                old, by = sub[param], size[rows] if np.ndim(size) else size
+                changed = old + by if op == "add" else old * by
+                new = old + w * (changed - old)
+                sub[param] = new if in_use.all() else np.where(in_use, new, old)
+        p = dict(last)
+        for param, values in sub.items():
+            p[param] = last[param].copy()
+            p[param][rows] = values
         return p
 
     def decide_levers(self, t: int) -> None:
