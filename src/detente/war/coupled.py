@@ -733,7 +733,7 @@ class _Simulation:
         """(V, L) whether each stacked variant's runs use each lever (V = 1: whether any run
         does), as :meth:`params` decides."""
         v = self.variants
-        return weights.reshape(v, -1, weights.shape[1]).any(axis=1)
+        return weights.reshape(v, self.n_runs // v, weights.shape[1]).any(axis=1)
 
     def _uses_after(self, weights: np.ndarray, uses: np.ndarray, diff: np.ndarray
                     ) -> np.ndarray:
