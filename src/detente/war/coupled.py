@@ -1482,9 +1482,22 @@ class _Simulation:
         phi = np.where(fighting, phi, old)
         engaged_now = take_last(self.engaged, rows)
         engaged = fighting & (engaged_now > 0)
-        retaliate = expit(th["retaliate_base"] + th["retaliate_slope"] * phi) \
-            > take_last(draws[0], rows)
-        leave = expit(th["exit_base"] + th["exit_slope"] * phi) > take_last(draws[1], rows)
+        d_ret, d_exit = take_last(draws[0], rows), take_last(draws[1], rows)
+        need = np.flatnonzero(engaged)  # a party that is not engaged neither retaliates nor exits
+        if 3 * need.size >= 2 * engaged.size:
+            retaliate = expit(th["retaliate_base"] + th["retaliate_slope"] * phi) > d_ret
+            leave = expit(th["exit_base"] + th["exit_slope"] * phi) > d_exit
+        else:  # the (party, run) pairs engaged alone, as flat indices of the (J, B') arrays
+            def flat(values: np.ndarray) -> np.ndarray:
+                return np.ravel(values)[need]
+
+            # (C order: the gathered (J, B') arrays need not be, so each is read by np.ravel)
+            retaliate, leave = np.zeros(engaged.size, bool), np.zeros(engaged.size, bool)
+            ph = flat(phi)
+            retaliate[need] = expit(flat(th["retaliate_base"]) + flat(th["retaliate_slope"]) * ph) \
+                > flat(d_ret)
+            leave[need] = expit(flat(th["exit_base"]) + flat(th["exit_slope"]) * ph) > flat(d_exit)
+            retaliate, leave = retaliate.reshape(engaged.shape), leave.reshape(engaged.shape)
         gone = engaged & leave
         if rows.size == self.n_runs:
             self.phi = phi
