@@ -1086,9 +1086,10 @@ class _Simulation:
         self.mu[rows, s] = mu * like_max / (mu * like_max + (1 - mu) * like_lim)
 
     def scope(self, rows: np.ndarray) -> np.ndarray:
-        """Where to compute values for ``rows``: every run while they are most of them (reading
-        whole arrays costs less than gathering), else ``rows`` itself."""
-        return self.every if 2 * rows.size > self.n_runs else rows
+        """Where to compute values for ``rows``: every run while they are more than 3 in 4 of
+        them (reading whole arrays costs less than gathering), else ``rows`` itself (the values
+        in ``rows`` are the same either way)."""
+        return self.every if 4 * rows.size > 3 * self.n_runs else rows
 
     def red_bounds(self, rows: np.ndarray) -> np.ndarray:
         """Current (softened) red-line bounds, (B', Lr); computed once a week on every run (the
