@@ -65,7 +65,8 @@ PINNED_STACKED = "37e030fea447e9c305a8009ba28b11da59f10cb93ef9886f14d65dae2ba8a8
 
 
 @pytest.mark.parametrize("case", sorted(PINNED))
-def test_outputs_pinned(case):
+def test_outputs_pinned(monkeypatch, case):
+    monkeypatch.setattr(K, "PARAMS_IN_RUNS_FROM", 0)  # parameters in the changed runs alone
     if case.startswith("flagship"):
         sc = load_scenario(FLAGSHIP)
         hyp = {"flagship": None, "flagship-pressure": "pressure-works",
@@ -83,9 +84,11 @@ def test_outputs_pinned(case):
     assert digest(out) == PINNED[case]
 
 
-def test_stacked_outputs_pinned():
+@pytest.mark.parametrize("in_runs_from", [0, K.PARAMS_IN_RUNS_FROM])
+def test_stacked_outputs_pinned(monkeypatch, in_runs_from):
     """Stacked variants (war/stacked.py) whose runs end at different weeks; the variants freeze
-    one by one."""
+    one by one; lever parameters recomputed in the changed runs alone (0) or whole."""
+    monkeypatch.setattr(K, "PARAMS_IN_RUNS_FROM", in_runs_from)
     sc = load_scenario(FLAGSHIP)
     ids = [lv.id for lv in sc.levers]
     sets = [(), (ids[0],), (ids[1],), ("deadline",) if "deadline" in ids else (ids[-1],),
@@ -131,6 +134,7 @@ def test_stacked_params_in_changed_runs_match_recomputing(monkeypatch):
     sc = load_scenario(FLAGSHIP)
     ids = [lv.id for lv in sc.levers]
     sets = [(), (ids[1],), ("deadline",) if "deadline" in ids else (ids[-1],), tuple(ids[:4])]
+    monkeypatch.setattr(K, "PARAMS_IN_RUNS_FROM", 0)  # in the changed runs however few runs
     with shared_draws():
         parts = [compile_coupled(sc, "pressure-works", lv, 200, 3) for lv in sets]
         fast = simulate_stacked(parts, CoupledOptions(), _rng(3, 200))

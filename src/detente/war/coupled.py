@@ -72,6 +72,9 @@ VETO_REASONS = ("none", "red_line", "value_of_fighting")
 # they compute on every run and keep the fighting runs' values: gathering and writing back most
 # of the runs costs more than computing on them all)
 GATHER_BELOW = 3
+# lever parameters are recomputed in the runs whose weights changed alone from this many runs
+# on (stacked variants); in fewer, the whole recomputation's few long steps cost less
+PARAMS_IN_RUNS_FROM = 8192
 
 
 @dataclass(frozen=True)
@@ -707,14 +710,18 @@ class _Simulation:
         (:meth:`params_in_runs`; a stacked variant that starts or stops using a lever is
         recomputed whole, as :meth:`params` decides that per variant)."""
         last = self._params.get(expected)
+        if last is not None and np.array_equal(last[0], weights):
+            return last[2]
+        if self._lever_params is None or self.n_runs < PARAMS_IN_RUNS_FROM:
+            p = self.params(weights)
+            self._params[expected] = (weights, None, p)
+            return p
         if last is None:
             p = self.params(weights)
             self._params[expected] = (weights, self._uses(weights), p)
             return p
         w_last, uses_last, p_last = last
         diff = np.flatnonzero(w_last.ravel() != weights.ravel())
-        if not diff.size:
-            return p_last
         uses = self._uses_after(weights, uses_last, diff)
         changed = np.zeros(self.n_runs, dtype=bool)
         changed[diff // weights.shape[1]] = True
@@ -722,7 +729,7 @@ class _Simulation:
         if flipped.any():
             changed |= np.repeat(flipped, self.n_runs // self.variants)
         rows = np.flatnonzero(changed)
-        if self._lever_params is None or GATHER_BELOW * rows.size >= self.n_runs:
+        if GATHER_BELOW * rows.size >= self.n_runs:
             p = self.params(weights)
         else:
             p = self.params_in_runs(weights, uses, rows, p_last)
@@ -1086,10 +1093,9 @@ class _Simulation:
         self.mu[rows, s] = mu * like_max / (mu * like_max + (1 - mu) * like_lim)
 
     def scope(self, rows: np.ndarray) -> np.ndarray:
-        """Where to compute values for ``rows``: every run while they are more than 3 in 4 of
-        them (reading whole arrays costs less than gathering), else ``rows`` itself (the values
-        in ``rows`` are the same either way)."""
-        return self.every if 4 * rows.size > 3 * self.n_runs else rows
+        """Where to compute values for ``rows``: every run while they are most of them (reading
+        whole arrays costs less than gathering), else ``rows`` itself."""
+        return self.every if 2 * rows.size > self.n_runs else rows
 
     def red_bounds(self, rows: np.ndarray) -> np.ndarray:
         """Current (softened) red-line bounds, (B', Lr); computed once a week on every run (the
