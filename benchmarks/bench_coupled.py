@@ -13,6 +13,11 @@ that call; the load average is printed because the figures move with it on a sha
 ``--baseline=SRC`` (another checkout's ``src``, e.g. main's) times the target case instead, in
 turn with that checkout and this one (A B A B, each in a fresh process, best of the calls), and
 prints the ratio: the way to compare two versions on a shared machine.
+
+``--stacked`` times what ``detente report`` of the flagship runs instead: each hypothesis's
+variants (the baseline and every lever alone) stacked in one pass of the kernel
+(war/stacked.py), 2,000 runs each (1,000 with ``--quick``), CPU seconds of the fastest call;
+with ``--baseline=SRC`` in turn with that checkout, as above.
 """
 
 from __future__ import annotations
@@ -134,10 +139,61 @@ def main(quick: bool, models: list[str]) -> None:
         row("4x6, every 2, mean (runs)", n, 104, timed(synthetic(4, 6, 2), n, "mean", 1))
 
 
+def stacked_case(runs: int, repeat: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of the fastest of ``repeat`` passes over the flagship's hypotheses,
+    each one stacked pass of its variants (the baseline and every lever alone), as the report
+    runs them."""
+    from detente.scenario import load_scenario
+    from detente.seeds import Streams, shared_draws
+    from detente.war.stacked import simulate_stacked
+
+    sc = load_scenario(ROOT / "scenarios" / "ukraine-2025.yaml")
+    sets = [(), *((lv.id,) for lv in sc.levers)]
+    groups = []
+    for hyp in (None, *(h.id for h in sc.hypotheses)):  # compiled once, outside the timing
+        with shared_draws():
+            groups.append([compile_coupled(sc, hyp, lv, runs, 0) for lv in sets])
+    best = (float("inf"), float("inf"))
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for parts in groups:
+            streams = Streams.from_seed(0)
+            simulate_stacked(parts, CoupledOptions(), lambda key, s=streams: s.rows(key, runs))
+        best = min(best, (time.perf_counter() - wall, time.process_time() - cpu))
+    return best
+
+
+def stacked(baseline: str | None, quick: bool) -> None:
+    """The report's stacked passes, here or under ``baseline`` and here in turn."""
+    runs, repeat = (1_000, 2) if quick else (2_000, 2)
+    here = str(ROOT / "src")
+    label = f"flagship stacked, {runs:,} x variants"
+    if baseline is None:
+        wall, cpu = stacked_case(runs, repeat)
+        print(f"{label:<34} {wall:>8.2f} s wall {cpu:>7.2f} s CPU  load {os.getloadavg()[0]:.1f}")
+        return
+    best = {baseline: (float("inf"),) * 2, here: (float("inf"),) * 2}
+    for _ in range(2):
+        for src in (baseline, here):
+            env = {**os.environ, "PYTHONPATH": src}
+            out = subprocess.run([sys.executable, __file__, f"--stacked-one={runs},{repeat}"],
+                                 env=env, capture_output=True, text=True, check=True).stdout
+            best[src] = min(best[src], tuple(float(v) for v in out.split()[-2:]))
+    (bw, bc), (hw, hc) = best[baseline], best[here]
+    print(f"{'case':<34} {'baseline s':>10} {'CPU s':>7} {'this s':>8} {'CPU s':>7} {'ratio':>6}")
+    print(f"{label:<34} {bw:>10.2f} {bc:>7.2f} {hw:>8.2f} {hc:>7.2f} {bc / hc:>5.2f}x CPU  "
+          f"load {os.getloadavg()[0]:.1f}")
+
+
 if __name__ == "__main__":
     flags = dict(a[2:].split("=", 1) for a in sys.argv[1:] if "=" in a)
     chosen = flags.get("models", "mean,nash,smp,eum").split(",")
-    if "one" in flags:
+    if "stacked-one" in flags:
+        n_runs, n_repeat = (int(v) for v in flags["stacked-one"].split(","))
+        print(*stacked_case(n_runs, n_repeat))
+    elif "--stacked" in sys.argv:
+        stacked(flags.get("baseline"), "--quick" in sys.argv)
+    elif "one" in flags:
         one(flags["one"])
     elif "baseline" in flags:
         against(flags["baseline"], "--quick" in sys.argv, chosen)

@@ -68,6 +68,13 @@ REACH = 8.0  # standard deviations: a barrier beyond this is not reached within 
 BIG = 1e6  # bounds of the mediator's search on the line between the ideals
 TOL = 1e-12  # equality accepts (§5.3): u_i(y) >= V_i up to round-off
 VETO_REASONS = ("none", "red_line", "value_of_fighting")
+# the weekly steps gather the runs still fighting once fewer than 1 in GATHER_BELOW are (else
+# they compute on every run and keep the fighting runs' values: gathering and writing back most
+# of the runs costs more than computing on them all)
+GATHER_BELOW = 3
+# lever parameters are recomputed in the runs whose weights changed alone from this many runs
+# on (stacked variants); in fewer, the whole recomputation's few long steps cost less
+PARAMS_IN_RUNS_FROM = 8192
 
 
 @dataclass(frozen=True)
@@ -248,6 +255,15 @@ def pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
 def take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """values[rows] along the runs axis, without a copy when ``rows`` holds every run in order."""
     return values if rows.size == values.shape[0] else pick(values, rows)
+
+
+def scatter(state: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``state`` (B,) with ``values`` (B',) in runs ``rows``: ``values`` itself when ``rows``
+    holds every run in order (``state`` is left as it is), else ``state`` written there."""
+    if rows.size == state.shape[0]:
+        return values
+    state[rows] = values
+    return state
 
 
 def take_last(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -484,6 +500,8 @@ class _Simulation:
         start = par["front.start"] / inputs.war.steps
         self.k = np.rint(par["front.start"]) / inputs.war.steps if self.m.lattice else start
         self.k0 = self.k.copy()
+        self._k_clipped = False  # whether every run's k has been clipped to [0, 1] (see fight)
+        self._left = False  # whether a third party left this week (see record)
         self.forces = {"R": par["R.forces"].copy(), "U": par["U.forces"].copy()}
         self.forces0 = {s_: v.copy() for s_, v in self.forces.items()}
         self.belief = {s_: [par[f"{s_}.belief.a"].copy(), par[f"{s_}.belief.b"].copy()]
@@ -535,6 +553,7 @@ class _Simulation:
             self._pressure.setdefault(int(lever), []).append(int(party))
         self._logit: dict[str, np.ndarray] = {}  # this week's belief log-odds, every run
         self._params: dict[bool, tuple] = {}  # last weights and params, see params_in_force
+        self._lever_params = self._lever_bases()  # see params_in_runs
         self.rec = {
             "deal": np.zeros((t_max, b), dtype=bool),
             "partial": np.zeros((t_max, b, s), dtype=bool),
@@ -635,6 +654,23 @@ class _Simulation:
                 on[:, li] = np.maximum(on[:, li], pressure)
         return on
 
+    def _lever_bases(self) -> dict[str, np.ndarray] | None:
+        """The parameters the levers change, as :meth:`params` starts from, (B,) each; None
+        when one is not a float (B,) array (then :meth:`params_in_runs` is not used)."""
+        p = dict(self.x.war.params)
+        for f in ("output", "price", "shortfall_cost"):
+            p[f"economy.{f}"] = self.x.economy[f]
+        out = {}
+        for lv in self.x.war.levers:
+            for param, op, size in lv.effects:
+                base = p.get(param)
+                if not (isinstance(base, np.ndarray) and base.dtype == np.float64
+                        and base.shape == (self.n_runs,) and op in ("add", "mul")
+                        and np.ndim(size) in (0, 1)):
+                    return None
+                out[param] = base
+        return out
+
     def params(self, weights: np.ndarray) -> dict[str, np.ndarray]:
         """Parameters in force with lever weights (B, L): p + w·(changed − p)."""
         p = dict(self.x.war.params)
@@ -667,14 +703,90 @@ class _Simulation:
         return p
 
     def params_in_force(self, weights: np.ndarray, expected: bool) -> dict[str, np.ndarray]:
-        """:meth:`params` of ``weights``; last week's very dict when its weights were the same
-        (they seldom change: a lever's window opens, a prospect is decided, a party retaliates),
-        kept apart for the realised and the ``expected`` weights."""
+        """:meth:`params` of ``weights``, kept apart for the realised and the ``expected``
+        weights: last week's very dict when its weights were the same (they seldom change: a
+        lever's window opens, a prospect is decided, a party retaliates); else, while few runs'
+        weights changed, last week's parameters recomputed in those runs alone
+        (:meth:`params_in_runs`; a stacked variant that starts or stops using a lever is
+        recomputed whole, as :meth:`params` decides that per variant)."""
         last = self._params.get(expected)
         if last is not None and np.array_equal(last[0], weights):
-            return last[1]
-        p = self.params(weights)
-        self._params[expected] = (weights, p)
+            return last[2]
+        if self._lever_params is None or self.n_runs < PARAMS_IN_RUNS_FROM:
+            p = self.params(weights)
+            self._params[expected] = (weights, None, p)
+            return p
+        if last is None:
+            p = self.params(weights)
+            self._params[expected] = (weights, self._uses(weights), p)
+            return p
+        w_last, uses_last, p_last = last
+        diff = np.flatnonzero(w_last.ravel() != weights.ravel())
+        uses = self._uses_after(weights, uses_last, diff)
+        changed = np.zeros(self.n_runs, dtype=bool)
+        changed[diff // weights.shape[1]] = True
+        flipped = (uses != uses_last).any(axis=1)  # (V,)
+        if flipped.any():
+            changed |= np.repeat(flipped, self.n_runs // self.variants)
+        rows = np.flatnonzero(changed)
+        if GATHER_BELOW * rows.size >= self.n_runs:
+            p = self.params(weights)
+        else:
+            p = self.params_in_runs(weights, uses, rows, p_last)
+        self._params[expected] = (weights, uses, p)
+        return p
+
+    def _uses(self, weights: np.ndarray) -> np.ndarray:
+        """(V, L) whether each stacked variant's runs use each lever (V = 1: whether any run
+        does), as :meth:`params` decides."""
+        v = self.variants
+        return weights.reshape(v, self.n_runs // v, weights.shape[1]).any(axis=1)
+
+    def _uses_after(self, weights: np.ndarray, uses: np.ndarray, diff: np.ndarray
+                    ) -> np.ndarray:
+        """:meth:`_uses` of ``weights`` from ``uses``, those of weights that differ only at the
+        flat indices ``diff``: a (variant, lever) pair is used once a changed weight in it is
+        nonzero, and is looked at again only when it was used and every changed weight in it
+        is now 0."""
+        n_l = weights.shape[1]
+        pair = (diff // n_l) // (self.n_runs // self.variants) * n_l + diff % n_l
+        out = uses.copy().ravel()
+        nonzero = weights.ravel()[diff] != 0
+        out[pair[nonzero]] = True
+        recheck = np.zeros(out.size, dtype=bool)
+        recheck[pair] = True
+        recheck[pair[nonzero]] = False
+        seg = self.n_runs // self.variants
+        for pv in np.flatnonzero(recheck & out):
+            v, li = divmod(int(pv), n_l)
+            out[pv] = weights[v * seg:(v + 1) * seg, li].any()
+        return out.reshape(uses.shape)
+
+    def params_in_runs(self, weights: np.ndarray, uses: np.ndarray, rows: np.ndarray,
+                       last: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """:meth:`params` of ``weights`` (B, L), given ``last``, its values for weights that
+        differ only in runs ``rows``: the same chain of lever effects, in the same order,
+        computed in those runs alone (a run's parameters depend on its own weights and on
+        whether its variant uses each lever, ``uses`` (V, L)) and written into copies of
+        ``last``'s arrays."""
+        base = self._lever_params
+        sub = {param: base[param][rows] for param in base}
+        w_rows = weights[rows]
+        variant = rows // (self.n_runs // self.variants)
+        for li, lv in enumerate(self.x.war.levers):
+            in_use = uses[variant, li]
+            if not in_use.any():
+                continue
+            w = w_rows[:, li]
+            for param, op, size in lv.effects:
+                old, by = sub[param], size[rows] if np.ndim(size) else size
+                changed = old + by if op == "add" else old * by
+                new = old + w * (changed - old)
+                sub[param] = new if in_use.all() else np.where(in_use, new, old)
+        p = dict(last)
+        for param, values in sub.items():
+            p[param] = last[param].copy()
+            p[param][rows] = values
         return p
 
     def decide_levers(self, t: int) -> None:
@@ -1259,100 +1371,159 @@ class _Simulation:
             if g.size and si + 1 < x.partial.shape[0]:  # settled issues move the ends' terms
                 losses = [self.losses(s, rows, outlooks[s]) for s in (0, 1)]
 
+    def active(self, on: np.ndarray) -> np.ndarray:
+        """The runs a weekly step computes for the runs ``on`` (B,) bool: every run (no gather:
+        the step keeps the values where ``on`` with np.where, as reading whole arrays costs less
+        than gathering most of them) unless fewer than one in GATHER_BELOW are on, then those
+        runs alone (gathered, and their values written back there)."""
+        n_on = int(np.count_nonzero(on))
+        return self.every if GATHER_BELOW * n_on >= self.n_runs else np.flatnonzero(on)
+
     def fight(self, t: int, p_now: dict, u_collapse: np.ndarray) -> None:
-        """A week of war for the runs still fighting (§7.6, §5.4, §5.8); computed on every run
-        and applied where ``on`` (cheaper than gathering the fighting runs)."""
+        """A week of war for the runs still fighting (§7.6, §5.4, §5.8), computed on the runs of
+        :meth:`active`; the others' state stays as it was (every draw is made for every run)."""
         x, o, p = self.x, self.o, p_now
         u_battle = self.g["battle"].random(self.n_runs)
         eps = self.g["battle"].standard_normal(self.n_runs)
-        on = self.status == FIGHTING
+        on_all = self.status == FIGHTING
         for side in "RU":
             self.casualties[side][:] = 0.0
-        if not on.any():
+        if not on_all.any():
             return
-        fr, fu = self.forces["R"], self.forces["U"]
-        eff_u = p["U.effectiveness"] * self.aid(self.engaged, self.every)
+        rows = self.active(on_all)
+
+        def at(values: np.ndarray) -> np.ndarray:
+            return take(values, rows)
+
+        on = at(on_all)
+        fr, fu = at(self.forces["R"]), at(self.forces["U"])
+        eff_u = at(p["U.effectiveness"]) * self.aid(take_last(self.engaged, rows), rows)
+        eff_r = at(p["R.effectiveness"])
         if o.battle == "bernoulli":
-            prob = p["R.effectiveness"] / (p["R.effectiveness"] + eff_u)
+            prob = eff_r / (eff_r + eff_u)
         else:
-            a = p["R.effectiveness"] * np.maximum(fr, 1e-9) ** o.csf_exponent
+            a = eff_r * np.maximum(fr, 1e-9) ** o.csf_exponent
             prob = a / (a + eff_u * np.maximum(fu, 1e-9) ** o.csf_exponent)
-        wins = u_battle < prob
+        wins = at(u_battle) < prob
         won, lost = wins & on, ~wins & on
         for side in "RU":
-            self.belief[side][0] += won
-            self.belief[side][1] += lost
-        high = self.high & on
-        iota = np.where(high, x.economy["high_tempo"], 1.0)
-        k = self.k
+            belief = self.belief[side]
+            belief[0] = scatter(belief[0], rows, at(belief[0]) + won)
+            belief[1] = scatter(belief[1], rows, at(belief[1]) + lost)
+        high = at(self.high) & on
+        iota = np.where(high, at(x.economy["high_tempo"]), 1.0)
+        k = at(self.k)
         if self.m.lattice:
             moved = (np.rint(k * x.war.steps) + np.where(wins, 1.0, -1.0)) / x.war.steps
         else:
             edge = prob - 0.5
-            drift = np.where(np.abs(edge) < x.front["band"], 0.0,
-                             self.m.tempo_now[t] * iota * edge * x.front["step"])
-            move = drift + x.front["noise"] * eps
+            drift = np.where(np.abs(edge) < at(x.front["band"]), 0.0,
+                             at(self.m.tempo_now[t]) * iota * edge * at(x.front["step"]))
+            move = drift + at(x.front["noise"]) * at(eps)
             for fi in range(x.fort_at.size):
                 inside = (k >= x.fort_at[fi]) & (k < x.fort_at[fi] + x.fort_width[fi])
-                move = np.where(inside & (move > 0), move * x.fort_factor[:, fi], move)
+                move = np.where(inside & (move > 0), move * at(x.fort_factor[:, fi]), move)
             moved = k + move
         k = np.where(on, moved, k)
-        cr = np.where(on, p["U.lethality"] * fu * iota, 0.0)
-        cu = np.where(on, p["R.lethality"] * fr * iota, 0.0)
-        self.forces["R"] = np.where(on, np.maximum(fr + p["R.recruitment"] - cr, 0.0), fr)
-        self.forces["U"] = np.where(on, np.maximum(fu + p["U.recruitment"] - cu, 0.0), fu)
-        self.casualties["R"], self.casualties["U"] = cr, cu
-        self.cost["R"] = self.cost["R"] + np.where(on, self.weekly_cost("R", self.every, p,
-                                                                        high), 0.0)
-        self.cost["U"] = self.cost["U"] + np.where(on, self.weekly_cost("U", self.every, p,
-                                                                        high), 0.0)
-        self.discontent = np.where(on, self.discontent * x.economy["discontent_decay"],
-                                   self.discontent)
+        cr = np.where(on, at(p["U.lethality"]) * fu * iota, 0.0)
+        cu = np.where(on, at(p["R.lethality"]) * fr * iota, 0.0)
+        fr = np.where(on, np.maximum(fr + at(p["R.recruitment"]) - cr, 0.0), fr)
+        fu = np.where(on, np.maximum(fu + at(p["U.recruitment"]) - cu, 0.0), fu)
+        self.forces["R"] = scatter(self.forces["R"], rows, fr)
+        self.forces["U"] = scatter(self.forces["U"], rows, fu)
+        self.casualties["R"] = scatter(self.casualties["R"], rows, cr)
+        self.casualties["U"] = scatter(self.casualties["U"], rows, cu)
+        cost_r = at(self.cost["R"]) + np.where(on, self.weekly_cost("R", rows, p, high), 0.0)
+        cost_u = at(self.cost["U"]) + np.where(on, self.weekly_cost("U", rows, p, high), 0.0)
+        self.cost["R"] = scatter(self.cost["R"], rows, cost_r)
+        self.cost["U"] = scatter(self.cost["U"], rows, cost_u)
+        discontent = at(self.discontent)
+        discontent = np.where(on, discontent * at(x.economy["discontent_decay"]), discontent)
+        self.discontent = scatter(self.discontent, rows, discontent)
         for li, a in enumerate(x.red_actor):  # red lines soften once their holder's cost is high
-            holder = self.cost["R"] if a == x.r else self.cost["U"]
-            self.red_offset[li] += np.where(on & (holder > self.red_threshold[li]),
-                                            self.red_softening[li], 0.0)
-        hazard_r = p["R.collapse"] * np.exp(x.economy["collapse_slope"] * self.discontent)
+            holder = cost_r if a == x.r else cost_u
+            self.red_offset[li] = scatter(
+                self.red_offset[li], rows, at(self.red_offset[li]) + np.where(
+                    on & (holder > at(self.red_threshold[li])), at(self.red_softening[li]), 0.0))
+        hazard_r = at(p["R.collapse"]) * np.exp(at(x.economy["collapse_slope"]) * discontent)
         par = x.war.params
-        ended = np.full(self.n_runs, FIGHTING)  # the first end that holds, in this order
+        ended = np.full(rows.size, FIGHTING)  # the first end that holds, in this order
         for cond, mode in (
-                ((self.cost["U"] >= par["U.capacity"])
-                 | (self.forces["U"] < FORCE_FLOOR * self.forces0["U"]), EXHAUSTED_U),
-                ((self.cost["R"] >= par["R.capacity"])
-                 | (self.forces["R"] < FORCE_FLOOR * self.forces0["R"]), EXHAUSTED_R),
-                (u_collapse[2] < p["U.collapse"], COLLAPSE_U),
-                (u_collapse[1] < hazard_r, COLLAPSE_R),
+                ((cost_u >= at(par["U.capacity"]))
+                 | (fu < FORCE_FLOOR * at(self.forces0["U"])), EXHAUSTED_U),
+                ((cost_r >= at(par["R.capacity"]))
+                 | (fr < FORCE_FLOOR * at(self.forces0["R"])), EXHAUSTED_R),
+                (at(u_collapse[2]) < at(p["U.collapse"]), COLLAPSE_U),
+                (at(u_collapse[1]) < hazard_r, COLLAPSE_R),
                 (k <= 0.0, VICTORY_U), (k >= 1.0, VICTORY_R)):
             np.copyto(ended, mode, where=cond)
-        stop = on & (ended != FIGHTING)
-        self.status = np.where(stop, ended, self.status)
-        self.end_week = np.where(stop, t + 1, self.end_week)
-        self.k = clip(k, 0.0, 1.0)
+        stop = np.flatnonzero(on & (ended != FIGHTING))
+        self.status[rows[stop]] = ended[stop]
+        self.end_week[rows[stop]] = t + 1
+        self.k = scatter(self.k, rows, clip(k, 0.0, 1.0))
+        if not self._k_clipped:  # every run's k clipped once, as when computed on every run
+            self.k = clip(self.k, 0.0, 1.0)
+            self._k_clipped = True
 
     def third_parties(self, failed: np.ndarray) -> None:
-        """Frustration, then retaliation or exit of engaged third parties (§7.5)."""
+        """Frustration, then retaliation or exit of engaged third parties (§7.5), computed on the
+        runs of :meth:`active` for those still fighting (the draws are made for every run)."""
         x = self.x
         j = x.parties.size
         draws = self.g["third_party"].random((2, j, self.n_runs)) if j else None
+        self._left = False
         if not j:
             return
-        th = self.th  # (J, B) each, like the state
-        fighting = self.status == FIGHTING
-        esc = self.high.astype(float)
-        phi = th["persistence"] * self.phi + th["frustration_failed"] * failed \
+        fighting_all = self.status == FIGHTING
+        if not fighting_all.any():
+            return
+        rows = self.active(fighting_all)
+        th = {key: take_last(self.th[key], rows) for key in (  # (J, B') each
+            "persistence", "frustration_failed", "frustration_escalation", "retaliate_base",
+            "retaliate_slope", "exit_base", "exit_slope")}
+        fighting = take(fighting_all, rows)
+        esc = take(self.high, rows).astype(float)
+        old = take_last(self.phi, rows)
+        phi = th["persistence"] * old + th["frustration_failed"] * take(failed, rows) \
             + th["frustration_escalation"] * esc
-        self.phi = np.where(fighting, phi, self.phi)
-        engaged = fighting & (self.engaged > 0)
-        retaliate = expit(th["retaliate_base"] + th["retaliate_slope"] * self.phi) > draws[0]
-        leave = expit(th["exit_base"] + th["exit_slope"] * self.phi) > draws[1]
-        self.retaliated |= engaged & retaliate
-        self.engaged = np.where(engaged & leave, 0.0, self.engaged)
+        phi = np.where(fighting, phi, old)
+        engaged_now = take_last(self.engaged, rows)
+        engaged = fighting & (engaged_now > 0)
+        d_ret, d_exit = take_last(draws[0], rows), take_last(draws[1], rows)
+        need = np.flatnonzero(engaged)  # a party that is not engaged neither retaliates nor exits
+        if 3 * need.size >= 2 * engaged.size:
+            retaliate = expit(th["retaliate_base"] + th["retaliate_slope"] * phi) > d_ret
+            leave = expit(th["exit_base"] + th["exit_slope"] * phi) > d_exit
+        else:  # the (party, run) pairs engaged alone, as flat indices of the (J, B') arrays
+            def flat(values: np.ndarray) -> np.ndarray:
+                return np.ravel(values)[need]
+
+            # (C order: the gathered (J, B') arrays need not be, so each is read by np.ravel)
+            retaliate, leave = np.zeros(engaged.size, bool), np.zeros(engaged.size, bool)
+            ph = flat(phi)
+            retaliate[need] = expit(flat(th["retaliate_base"]) + flat(th["retaliate_slope"]) * ph) \
+                > flat(d_ret)
+            leave[need] = expit(flat(th["exit_base"]) + flat(th["exit_slope"]) * ph) > flat(d_exit)
+            retaliate, leave = retaliate.reshape(engaged.shape), leave.reshape(engaged.shape)
+        gone = engaged & leave
+        if rows.size == self.n_runs:
+            self.phi = phi
+            self.retaliated |= engaged & retaliate
+            self.engaged = np.where(gone, 0.0, engaged_now)
+        else:
+            self.phi[:, rows] = phi
+            self.retaliated[:, rows] |= engaged & retaliate
+            self.engaged[:, rows] = np.where(gone, 0.0, engaged_now)
+        self._left = bool(gone.any())
 
     def record(self, t: int, p_now: dict) -> None:
         fighting = self.status == FIGHTING
         self.rec["deal"][t] = self.status == AGREEMENT
         self.rec["partial"][t] = self.partial_on
-        self.rec["engagement"][t] = self.engaged.T
+        if t == 0 or self._left:
+            self.rec["engagement"][t] = self.engaged.T
+        else:  # no party left this week (exits are the only change to the engagements)
+            self.rec["engagement"][t] = self.rec["engagement"][t - 1]
         self.rec["front"][t + 1] = self.k
         rows = self.every
         self.rec["revenue"][t] = self.revenue(rows, p_now, self.high & fighting)
