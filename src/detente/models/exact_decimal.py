@@ -560,13 +560,16 @@ def dec_cmp_w(a, b, W):  # type: ignore[no-untyped-def]
     ta, tb = a[EXP] + na, b[EXP] + nb
     if ta != tb:
         mag = 1 if ta > tb else -1
-    else:
+    elif a[EXP] == b[EXP]:  # aligned already
+        mag = _compare_mag(a[2:], b[2:], LIMBS)
+    else:  # aligned on the lower exponent, over the limbs the digits fill
         base = min(a[EXP], b[EXP])
-        wa = W[0]
-        wb = W[1]
-        _shift_into(a[2:], LIMBS, a[EXP] - base, wa)
-        _shift_into(b[2:], LIMBS, b[EXP] - base, wb)
-        mag = _compare_mag(wa, wb, WIDE)
+        width = (ta - base) // DIGITS + 2
+        wa = W[0, :width]
+        wb = W[1, :width]
+        _shift_into(a[2:], (na + DIGITS - 1) // DIGITS, a[EXP] - base, wa)
+        _shift_into(b[2:], (nb + DIGITS - 1) // DIGITS, b[EXP] - base, wb)
+        mag = _compare_mag(wa, wb, width)
     return mag * sa
 
 

@@ -863,8 +863,8 @@ def compiled_decimal_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present:
     """``run_round`` of the decimal engine through the compiled loops: the same numbers digit
     for digit (tests/test_exchange_decimal.py); None where they do not apply (randomised
     gains, numbers the exact type does not hold, no compiled loops), and the caller runs the
-    round interpreted. ``cache``: one run's tables of s and c (and the last round's new
-    positions), kept between its rounds."""
+    round interpreted. ``cache``: one run's tables of s and c, the last round's new positions
+    and the compiled round's working memory, kept between its rounds."""
     loops = decimal_round_loops() if opts.p == 0 else None
     if loops is None:
         return None
@@ -887,9 +887,10 @@ def compiled_decimal_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present:
     xs = last[1] if last is not None and last[0] is x else decimal_numbers(x)
     if xs is None or cache["sc"] is None or cache["cc"] is None:
         return None
-    ok, voting_n, new_n, changed, rec_f, rec_i, rec_g, ties = loops(
+    ok, voting_n, new_n, changed, rec_f, rec_i, rec_g, ties, cache["work"] = loops(
         xs, cache["sc"], cache["cc"], cache["present"], cache["trades"], cache["actors"],
-        cache["counts"], opts.duplicate_tie == "peer", int(seed))
+        cache["counts"], opts.duplicate_tie == "peer", int(seed),
+        cache.get("work", np.empty(0, dtype=np.int64)))
     if not ok:
         return None
     voting, new = x.copy(), x.copy()

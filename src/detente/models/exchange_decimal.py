@@ -697,7 +697,7 @@ def _tied(G, CONST, a, b, W):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def run_round(x, s, c, present, trades, actors, counts, duplicate_peer, seed):  # type: ignore[no-untyped-def]
+def run_round(x, s, c, present, trades, actors, counts, duplicate_peer, seed, work):  # type: ignore[no-untyped-def]
     """One round of the decimal engine with Equal Gain (p = 0), as ``exchange.run_round`` with
     ``DecimalRound``: x, s, c (N, D, SIZE) on the 0-100 scale, present and trades (N, D) (an
     actor trades on an issue where it is present with c s > 0), per issue the summation order
@@ -706,7 +706,10 @@ def run_round(x, s, c, present, trades, actors, counts, duplicate_peer, seed):  
     rec_numbers (R, 2, 11, SIZE), rec_ints (R, 2, 3), rec_gains (R, SIZE), ties): the voting
     and new positions (N, D, SIZE; ``changed`` marks the cells a realised exchange set), and
     each realised exchange as it was when realised; ok False if the record table overflowed
-    (the caller then runs the round interpreted)."""
+    (the caller then runs the round interpreted), and the working memory: ``work`` if it was
+    large enough, else a larger one (a run passes it to its next round, whose tables then
+    reuse pages already mapped: a fresh 10 MB costs more in page faults than a round's
+    arithmetic)."""
     np.random.seed(seed)
     n, d_n = x.shape[0], x.shape[1]
     owned = round_tables(x, s, c, actors, counts)
@@ -718,21 +721,11 @@ def run_round(x, s, c, present, trades, actors, counts, duplicate_peer, seed):  
     for d in range(d_n):
         for m in range(counts[d]):
             slotpos[d, actors[d, m]] = m
-    w_own, tmp_own = scratch(), np.empty((9, SIZE), dtype=np.int64)
-    memo_own = (np.full(MEMO_SLOTS, -1, dtype=np.int64), np.empty(MEMO_WORDS, dtype=np.int64),
-                np.empty((MEMO_SLOTS, SIZE), dtype=np.int64), np.zeros(2, dtype=np.int64),
-                np.empty(2 + n * (1 + SIZE), dtype=np.int64))
-    const_own = _constants()
-    CONST = borrowed(const_own)
-    tb = (x, s, c, cs, terms, prefix, den, outcome, actors, counts, slotpos, borrowed(w_own),
-          borrowed(tmp_own), memo_own[0], borrowed(memo_own[1]), borrowed(memo_own[2]),
-          memo_own[3], borrowed(memo_own[4]))
-    W = tb[11]
     sums_small = n <= 10_000  # MAX_FILTERED_ACTORS
     left = np.zeros((n, d_n), dtype=np.bool_)  # step 1
     for k in range(n):
         for d in range(d_n):
-            left[k, d] = dec_cmp_w(x[k, d], outcome[d], W) <= 0
+            left[k, d] = dec_cmp(x[k, d], outcome[d]) <= 0
     group = np.full((d_n, d_n, n), -1, dtype=np.int64)
     count = 0
     for p in range(d_n):  # step 2
@@ -744,17 +737,34 @@ def run_round(x, s, c, present, trades, actors, counts, duplicate_peer, seed):  
                     sizes[group[p, q, k]] += 1
             count += sizes[0] * sizes[3] + sizes[1] * sizes[2]
     E = count
-    f_own = np.empty((E, 2, NFIELDS, SIZE), dtype=np.int64)  # each field set before read
+    need = MEMO_WORDS + MEMO_SLOTS * SIZE + E * SIZE * (2 * NFIELDS + 2 * n + 1)
+    if work.shape[0] < need:
+        work = np.empty(need + need // 4, dtype=np.int64)
+    w_own, tmp_own = scratch(), np.empty((9, SIZE), dtype=np.int64)
+    memo_own = (np.full(MEMO_SLOTS, -1, dtype=np.int64), work[:MEMO_WORDS],
+                work[MEMO_WORDS:MEMO_WORDS + MEMO_SLOTS * SIZE].reshape((MEMO_SLOTS, SIZE)),
+                np.zeros(2, dtype=np.int64), np.empty(2 + n * (1 + SIZE), dtype=np.int64))
+    const_own = _constants()
+    CONST = borrowed(const_own)
+    tb = (x, s, c, cs, terms, prefix, den, outcome, actors, counts, slotpos, borrowed(w_own),
+          borrowed(tmp_own), memo_own[0], borrowed(memo_own[1]), borrowed(memo_own[2]),
+          memo_own[3], borrowed(memo_own[4]))
+    W = tb[11]
+    at = MEMO_WORDS + MEMO_SLOTS * SIZE
+    f_own = work[at:at + E * 2 * NFIELDS * SIZE].reshape((E, 2, NFIELDS, SIZE))  # set, then read
+    at += E * 2 * NFIELDS * SIZE
     F = borrowed(f_own)
     IV = np.zeros((E, 2, 4), dtype=np.int64)
     P = np.zeros((E, 2), dtype=np.int64)
-    rec_own = np.empty((E, 2, n, SIZE), dtype=np.int64)
+    rec_own = work[at:at + E * 2 * n * SIZE].reshape((E, 2, n, SIZE))
+    at += E * 2 * n * SIZE
     REC = borrowed(rec_own)
     HAS = np.zeros((E, 2, n), dtype=np.bool_)
     NREC = np.zeros((E, 2), dtype=np.int64)
-    g_own = np.empty((E, SIZE), dtype=np.int64)
+    g_own = work[at:at + E * SIZE].reshape((E, SIZE))
     G = borrowed(g_own)
-    K = np.empty((E, 3), dtype=np.int64)
+    k_own = np.empty((E, 3), dtype=np.int64)
+    K = borrowed(k_own)
     valid = np.zeros(E, dtype=np.bool_)
     realised = np.zeros(E, dtype=np.bool_)
     ra, rb = np.empty(SIZE, dtype=np.int64), np.empty(SIZE, dtype=np.int64)
@@ -894,15 +904,15 @@ def run_round(x, s, c, present, trades, actors, counts, duplicate_peer, seed):  
     alive = (s_in.size + c_in.size + owned[0].size + owned[1].size + owned[2].size
              + owned[3].size + owned[4].size + w_own.size + tmp_own.size + memo_own[1].size
              + memo_own[2].size + memo_own[4].size + const_own.size + f_own.size + rec_own.size
-             + g_own.size)
+             + g_own.size + k_own.size)
     return (alive > 0, voting_own, new_own, changed, rec_f_own[:n_real].copy(),
-            rec_i[:n_real].copy(), rec_g_own[:n_real].copy(), ties)
+            rec_i[:n_real].copy(), rec_g_own[:n_real].copy(), ties, work)
 
 
 AOT_SIGNATURE = ("Tuple((b1, i8[:, :, ::1], i8[:, :, ::1], b1[:, ::1], i8[:, :, :, ::1], "
-                 "i8[:, :, ::1], i8[:, ::1], i8))"
+                 "i8[:, :, ::1], i8[:, ::1], i8, i8[::1]))"
                  "(i8[:, :, ::1], i8[:, :, ::1], i8[:, :, ::1], b1[:, ::1], b1[:, ::1], "
-                 "i8[:, ::1], i8[::1], b1, i8)")
+                 "i8[:, ::1], i8[::1], b1, i8, i8[::1])")
 
 
 def build(output_dir: Path | None = None) -> Path:
