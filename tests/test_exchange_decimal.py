@@ -204,3 +204,31 @@ def test_randomised_gains_run_interpreted(monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(exchange, "run_round", refuse)
     exchange.run_exchange(*fixture_job("sample_data.txt", {"rounds": 2}, 5))
+
+
+@needs_loops
+@pytest.mark.parametrize("name", FIXTURE_FILES)
+def test_cli_json_is_the_interpreted_engines(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``detente run <case> -m exchange --json`` (the default decimal engine) prints the same
+    bytes with the compiled rounds as with the interpreted ``DecimalRound``, and the first run
+    did take the compiled rounds."""
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    taken = []
+    compiled_round = exchange.compiled_decimal_round
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        out = compiled_round(*args, **kw)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(exchange, "compiled_decimal_round", spy)
+    command = ["run", str(DECIDE / name), "-m", "exchange", "--json"]
+    compiled = CliRunner().invoke(app, command)
+    assert taken and all(taken)
+    monkeypatch.setattr(exchange, "decimal_round_loops", lambda: None)
+    interpreted = CliRunner().invoke(app, command)
+    assert compiled.exit_code == interpreted.exit_code == 0, compiled.output
+    assert compiled.output == interpreted.output
