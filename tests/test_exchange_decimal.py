@@ -232,3 +232,57 @@ def test_cli_json_is_the_interpreted_engines(name: str, monkeypatch: pytest.Monk
     interpreted = CliRunner().invoke(app, command)
     assert compiled.exit_code == interpreted.exit_code == 0, compiled.output
     assert compiled.output == interpreted.output
+
+
+PREBUILT_PROBE = """
+import hashlib, json, sys
+from detente.models import exchange
+from detente.models.exchange import _repetition
+import numpy as np
+from detente.compile import compile_scenario
+from detente.scenario import load_scenario
+batch = compile_scenario(load_scenario("tests/fixtures/decide/copenhagen.csv"))
+x = exchange.to_percent(batch.position[0], batch.low, batch.high, exact=True)
+out = _repetition((x, batch.salience[0], batch.capability[0], batch.mask[0],
+                   exchange.ExchangeOptions(), 11, batch.low, batch.high - batch.low,
+                   batch.actors, batch.issues, batch.stance_order))
+text = (np.ascontiguousarray(out["positions"]).tobytes()
+        + json.dumps([out["exchanges"], int(out["ties"])]).encode())
+print(exchange.decimal_prebuilt() is not None, "numba" in sys.modules,
+      hashlib.sha256(text).hexdigest())
+"""
+
+
+@pytest.mark.skipif(exchange.decimal_prebuilt() is None,
+                    reason="the decimal round is not prebuilt (python -m detente.warm)")
+def test_prebuilt_decimal_round_loads_without_numba() -> None:
+    """Built by ``python -m detente.warm``, the compiled decimal round loads without numba (its
+    import costs a third of a second) and gives the interpreted engine's outputs byte for byte
+    (the just-in-time loops' too: the probe run with the prebuilt module switched off)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**__import__("os").environ, "PYTHONPATH": str(root / "src")}
+    runs = [subprocess.run([sys.executable, "-c", PREBUILT_PROBE], cwd=root, text=True,
+                           capture_output=True, timeout=600,
+                           env={**env, "DETENTE_EXCHANGE_DECIMAL_AOT": switch})
+            for switch in ("1", "0")]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    prebuilt, jit = (r.stdout.split() for r in runs)
+    assert prebuilt[:2] == ["True", "False"] and jit[:2] == ["False", "True"]
+    batch = compile_scenario(load_scenario(DECIDE / "copenhagen.csv"))
+    x = to_percent(batch.position[0], batch.low, batch.high, exact=True)
+    out = exchange.run_exchange(x, batch.salience[0], batch.capability[0], batch.mask[0],
+                                ExchangeOptions(), 11, batch.stance_order,
+                                compiled_decimal=False)
+    records = [[exchange.exchange_record(e, batch.low.tolist(),
+                                         (batch.high - batch.low).tolist(), batch.actors,
+                                         batch.issues) for e in rnd]
+               for rnd in out["exchanges"]]
+    import hashlib
+    import json
+
+    text = (np.ascontiguousarray(out["positions"]).tobytes()
+            + json.dumps([records, int(out["ties"])]).encode())
+    assert prebuilt[2] == jit[2] == hashlib.sha256(text).hexdigest()

@@ -419,21 +419,19 @@ def dec_mul_w(a, b, out, W):  # type: ignore[no-untyped-def]
         lb -= 1
     w = W[0, :la + lb + 1]
     w[:] = 0
+    # column sums first, carried once per column: a column adds at most LIMBS = 9 products
+    # below 10^18, so it stays below 9.1e18 < 2^63 with its carry
     for i in range(la):
         ai = a[2 + i]
         if ai == 0:
             continue
-        carry = 0
         for j in range(lb):
-            t = w[i + j] + ai * b[2 + j] + carry
-            w[i + j] = t % BASE
-            carry = t // BASE
-        k = i + lb
-        while carry:
-            t = w[k] + carry
-            w[k] = t % BASE
-            carry = t // BASE
-            k += 1
+            w[i + j] += ai * b[2 + j]
+    carry = 0
+    for k in range(la + lb + 1):
+        t = w[k] + carry
+        w[k] = t % BASE
+        carry = t // BASE
     _finish(a[SIGN] ^ b[SIGN], w, la + lb + 1, a[EXP] + b[EXP], out)
 
 
