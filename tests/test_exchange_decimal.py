@@ -235,7 +235,9 @@ def test_cli_json_is_the_interpreted_engines(name: str, monkeypatch: pytest.Monk
 
 
 PREBUILT_PROBE = """
-import hashlib, json, sys
+import hashlib, json, os, sys
+if os.environ["DETENTE_EXCHANGE_DECIMAL_AOT"] == "0":
+    import detente.models.exchange_decimal  # numba loaded: its just-in-time loops serve
 from detente.models import exchange
 from detente.models.exchange import _repetition
 import numpy as np

@@ -30,6 +30,7 @@ import functools
 import gc
 import itertools
 import math
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -800,22 +801,27 @@ def decimal_prebuilt() -> Any:
     return aot.load_prebuilt(DECIMAL_AOT, decimal_digest, "DETENTE_EXCHANGE_DECIMAL_AOT")
 
 
-@functools.cache
 def decimal_round_loops() -> Any:
     """The compiled decimal round (``exchange_decimal.run_round``): prebuilt if built from the
-    current sources (no numba import), else numba's just-in-time loops, else None (the
-    interpreted ``DecimalRound`` serves). ``DETENTE_EXCHANGE_DECIMAL_AOT=0`` ignores the
-    prebuilt module."""
-    from importlib.util import find_spec
-
-    module = decimal_prebuilt()
+    current sources (``python -m detente.warm``; loads in milliseconds, no numba import), else
+    numba's just-in-time loops where this process has imported numba already, else None (the
+    interpreted ``DecimalRound`` serves). Not numba's loops in a fresh process: importing numba
+    and loading its cache take longer than the interpreted rounds of a typical run, and their
+    first compilation a minute. All give the same digits. ``DETENTE_EXCHANGE_DECIMAL_AOT=0``
+    ignores the prebuilt module."""
+    module = _decimal_prebuilt_once()
     if module is not None:
         return module.run_round
-    if find_spec("numba") is None:
+    if "numba" not in sys.modules:
         return None
     from detente.models import exchange_decimal
 
     return exchange_decimal.run_round
+
+
+@functools.cache
+def _decimal_prebuilt_once() -> Any:
+    return decimal_prebuilt()
 
 
 def decimal_numbers(values: Any) -> np.ndarray | None:
