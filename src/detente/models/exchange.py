@@ -36,7 +36,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -780,25 +779,16 @@ def compiled_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndar
     return {"voting": voting, "new": new, "exchanges": realised, "ties": int(ties)}
 
 
-DECIMAL_AOT = "_exchange_decimal_aot"  # the ahead-of-time build of exchange_decimal.run_round
-DECIMAL_SOURCES = ("exact_decimal.py", "exchange_decimal.py")
 LIMB = 10 ** 9  # exact_decimal's number layout: [sign, exponent, 9 limbs of 10^9, low first]
 PX_, RATE_, MOVE_, D_OUT_, Y_, EU_ = 0, 6, 7, 8, 9, 10  # exchange_decimal's party fields
-
-
-def decimal_digest() -> int:
-    """A digest of the compiled decimal round's sources (the prebuilt module is used only if
-    built from them), read without importing them (which would import numba)."""
-    from detente.models import aot
-
-    return aot.source_digest(*(Path(__file__).with_name(name) for name in DECIMAL_SOURCES))
 
 
 def decimal_prebuilt() -> Any:
     """The prebuilt decimal round's module if built from the current sources, else None."""
     from detente.models import aot
 
-    return aot.load_prebuilt(DECIMAL_AOT, decimal_digest, "DETENTE_EXCHANGE_DECIMAL_AOT")
+    return aot.load_prebuilt(aot.EXCHANGE_DECIMAL, aot.exchange_decimal_digest,
+                             "DETENTE_EXCHANGE_DECIMAL_AOT")
 
 
 def decimal_round_loops() -> Any:

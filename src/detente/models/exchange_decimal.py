@@ -916,14 +916,13 @@ AOT_SIGNATURE = ("Tuple((b1, i8[:, :, ::1], i8[:, :, ::1], b1[:, ::1], i8[:, :, 
 
 
 def build(output_dir: Path | None = None) -> Path:
-    """Compile :func:`run_round` ahead of time into ``exchange.DECIMAL_AOT`` beside this file,
+    """Compile :func:`run_round` ahead of time into ``aot.EXCHANGE_DECIMAL`` beside this file,
     so later processes load it without importing numba (``aot.build_module``); the module
     records the digest of this file and ``exact_decimal``'s, and is used only while they are
     unchanged."""
-    from detente.models import exchange
-    from detente.models.aot import build_module
+    from detente.models import aot
 
     if xd.njit is None:
         raise RuntimeError("building the compiled decimal round needs numba")
-    return build_module(exchange.DECIMAL_AOT, "run_round", run_round.py_func, AOT_SIGNATURE,
-                        exchange.decimal_digest(), output_dir)
+    return aot.build_module(aot.EXCHANGE_DECIMAL, "run_round", run_round.py_func,
+                            AOT_SIGNATURE, aot.exchange_decimal_digest(), output_dir)
