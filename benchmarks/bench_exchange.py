@@ -1,6 +1,6 @@
 """Speed of the exchange model against decide (issue 5, item 5). Run: ``make bench`` or
 ``.venv/bin/python benchmarks/bench_exchange.py [--quick | --shortcuts | --breakdown |
---arithmetic]``.
+--arithmetic | --decimal-round]``.
 
 decide's figures are its wall times for 10 rounds and one repetition on the same kind of machine
 (reference README: quiet runs, about 1.1 s of each is Python start-up), not re-measured here.
@@ -200,8 +200,42 @@ def arithmetic(repeat: int) -> None:
           "also converts positions)")
 
 
+def decimal_round(repeat: int) -> None:
+    """The decimal engine's rounds compiled (``exchange_decimal.run_round``, the default where
+    it is built) against the interpreted ``DecimalRound``: one repetition of 10 rounds per
+    case in this process, timed in turn (A B A B), best of ``repeat``, CPU time (the machine is
+    shared) and wall time. The same digits: tests/test_exchange_decimal.py."""
+    from detente.models import exchange
+
+    loops = exchange.decimal_round_loops()
+    if loops is None:
+        print("decimal round: no compiled loops (numba absent); skipped")
+        return
+    kind = "prebuilt" if exchange.decimal_prebuilt() is not None else "just-in-time"
+    print(f"decimal engine, one repetition in process: compiled rounds ({kind}) against "
+          "DecimalRound")
+    for name in DECIDE_SECONDS:
+        jobs = one_repetition(name)
+        if jobs is None:
+            continue
+        args = jobs[0]
+        run_exchange(*args)  # type: ignore[arg-type]  # loads (or compiles) the loops
+        best = {True: [math.inf, math.inf], False: [math.inf, math.inf]}
+        for _ in range(repeat):
+            for compiled in (True, False):
+                wall, cpu = time.perf_counter(), time.process_time()
+                run_exchange(*args, compiled_decimal=compiled)  # type: ignore[arg-type]
+                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                best[compiled] = [min(best[compiled][0], cpu), min(best[compiled][1], wall)]
+        (c_cpu, c_wall), (p_cpu, p_wall) = best[True], best[False]
+        print(f"{name:<16} compiled {c_cpu:.3f} s CPU ({c_wall:.3f} s wall), DecimalRound "
+              f"{p_cpu:.3f} s CPU ({p_wall:.3f} s wall): {p_cpu / c_cpu:.2f}x")
+
+
 if __name__ == "__main__":
-    if "--arithmetic" in sys.argv:
+    if "--decimal-round" in sys.argv:
+        decimal_round(3)
+    elif "--arithmetic" in sys.argv:
         arithmetic(3)
     elif "--shortcuts" in sys.argv:
         shortcuts(3)

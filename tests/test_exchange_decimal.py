@@ -22,6 +22,7 @@ from detente.models.exchange import DecimalRound, ExchangeOptions, run_round, to
 from detente.scenario import load_scenario
 
 from .conftest import FIXTURES
+from .test_exchange_exact import random_problem
 
 DECIDE = FIXTURES / "decide"
 FIXTURE_FILES = sorted(p.name for p in DECIDE.iterdir() if p.suffix in (".csv", ".txt"))
@@ -118,3 +119,172 @@ def test_round_arithmetic_matches_decimal_round_on_random_problems(data: st.Data
 
 def test_fixture_list_is_not_empty() -> None:
     assert {"cop21.csv", "sample_data.txt"} <= set(FIXTURE_FILES), Path(DECIDE)
+
+
+# -- the compiled round (exchange_decimal.run_round) against the interpreted one --------------
+
+COMBOS: dict[str, dict[str, Any]] = {
+    "equal-gain": {}, "fixed-ties": {"duplicate_tie": "fixed"}, "4-rounds": {"rounds": 4}}
+needs_loops = pytest.mark.skipif(exchange.decimal_round_loops() is None,
+                                 reason="no compiled decimal round (numba absent, not built)")
+
+
+def same_numbers(args: tuple[Any, ...]) -> None:
+    """A run with the compiled decimal rounds and one with the interpreted ``DecimalRound``:
+    every position and vote (float64 bytes), the tie count and each realised exchange, all its
+    decimals compared as values and signs of zeros (``identical_decimal``)."""
+    compiled = exchange.run_exchange(*args)
+    reference = exchange.run_exchange(*args, compiled_decimal=False)
+    for key in ("positions", "voting"):
+        assert compiled[key].tobytes() == reference[key].tobytes(), key
+    assert compiled["ties"] == reference["ties"]
+    assert len(compiled["exchanges"]) == len(reference["exchanges"])
+    for ours, theirs in zip(compiled["exchanges"], reference["exchanges"], strict=True):
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs, strict=True):
+            assert identical_decimal(a.gain, b.gain)
+            for side_a, side_b in ((a.i, b.i), (a.j, b.j)):
+                assert (side_a.actor, side_a.supply, side_a.demand) == (
+                    side_b.actor, side_b.supply, side_b.demand)
+                for name in ("x", "start", "demand_x", "s_sup", "s_dem", "c_sup", "rate",
+                             "move", "d_outcome", "y", "eu"):
+                    assert identical_decimal(getattr(side_a, name), getattr(side_b, name)), name
+
+
+def identical_decimal(a: Any, b: Any) -> bool:
+    return a == b and a.is_signed() == b.is_signed()
+
+
+def fixture_job(name: str, options: dict[str, Any], seed: int) -> tuple[Any, ...]:
+    batch = compile_scenario(load_scenario(DECIDE / name))
+    x = to_percent(batch.position[0], batch.low, batch.high, exact=True)
+    return (x, batch.salience[0], batch.capability[0], batch.mask[0],
+            ExchangeOptions(engine="decimal", **options), seed, batch.stance_order)
+
+
+@needs_loops
+@pytest.mark.parametrize("combo", sorted(COMBOS))
+@pytest.mark.parametrize("name", FIXTURE_FILES)
+def test_compiled_round_gives_the_interpreted_decimals(name: str, combo: str) -> None:
+    """On every decide fixture, ten (or four) rounds of the compiled decimal round give the
+    interpreted engine's 28-digit decimals exchange by exchange, ties and caps included."""
+    if name == "cop21.csv" and combo != "equal-gain":
+        pytest.skip("the largest case: one combination")
+    same_numbers(fixture_job(name, COMBOS[combo], 11))
+
+
+@needs_loops
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_compiled_round_gives_the_interpreted_decimals_on_random_problems(data: Any) -> None:
+    """Random small problems on coarse grids (equal gains, exact ties between gains, outcomes
+    landing on partners' positions, absent stances, any summation order): the compiled round
+    gives the interpreted decimals, tie draws and tie duplicates included."""
+    same_numbers(random_problem(data, 0.0))
+
+
+@needs_loops
+def test_compiled_round_meets_ties() -> None:
+    """The fixtures exercise what the compiled round mirrors: exact ties (coin flips and
+    decide's duplicate references) happen in these runs, so the equality above covers them."""
+    out = exchange.run_exchange(*fixture_job("copenhagen.csv", {}, 11))
+    assert out["ties"] > 0
+
+
+@needs_loops
+def test_randomised_gains_run_interpreted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """p > 0 is not compiled: those rounds return None from the compiled path and run in
+    ``DecimalRound``; p = 0 rounds never reach the interpreted round."""
+    args = fixture_job("sample_data.txt", {"p": 0.3, "rounds": 2}, 5)
+    x, s, c, present, opts, seed, order = args
+    assert exchange.compiled_decimal_round(x, s, c, present, opts, seed, order) is None
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the interpreted round ran")
+
+    monkeypatch.setattr(exchange, "run_round", refuse)
+    exchange.run_exchange(*fixture_job("sample_data.txt", {"rounds": 2}, 5))
+
+
+@needs_loops
+@pytest.mark.parametrize("name", FIXTURE_FILES)
+def test_cli_json_is_the_interpreted_engines(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``detente run <case> -m exchange --json`` (the default decimal engine) prints the same
+    bytes with the compiled rounds as with the interpreted ``DecimalRound``, and the first run
+    did take the compiled rounds."""
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    taken = []
+    compiled_round = exchange.compiled_decimal_round
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        out = compiled_round(*args, **kw)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(exchange, "compiled_decimal_round", spy)
+    command = ["run", str(DECIDE / name), "-m", "exchange", "--json"]
+    compiled = CliRunner().invoke(app, command)
+    assert taken and all(taken)
+    monkeypatch.setattr(exchange, "decimal_round_loops", lambda: None)
+    interpreted = CliRunner().invoke(app, command)
+    assert compiled.exit_code == interpreted.exit_code == 0, compiled.output
+    assert compiled.output == interpreted.output
+
+
+PREBUILT_PROBE = """
+import hashlib, json, os, sys
+if os.environ["DETENTE_EXCHANGE_DECIMAL_AOT"] == "0":
+    import detente.models.exchange_decimal  # numba loaded: its just-in-time loops serve
+from detente.models import exchange
+from detente.models.exchange import _repetition
+import numpy as np
+from detente.compile import compile_scenario
+from detente.scenario import load_scenario
+batch = compile_scenario(load_scenario("tests/fixtures/decide/copenhagen.csv"))
+x = exchange.to_percent(batch.position[0], batch.low, batch.high, exact=True)
+out = _repetition((x, batch.salience[0], batch.capability[0], batch.mask[0],
+                   exchange.ExchangeOptions(), 11, batch.low, batch.high - batch.low,
+                   batch.actors, batch.issues, batch.stance_order))
+text = (np.ascontiguousarray(out["positions"]).tobytes()
+        + json.dumps([out["exchanges"], int(out["ties"])]).encode())
+print(exchange.decimal_prebuilt() is not None, "numba" in sys.modules,
+      hashlib.sha256(text).hexdigest())
+"""
+
+
+@pytest.mark.skipif(exchange.decimal_prebuilt() is None,
+                    reason="the decimal round is not prebuilt (python -m detente.warm)")
+def test_prebuilt_decimal_round_loads_without_numba() -> None:
+    """Built by ``python -m detente.warm``, the compiled decimal round loads without numba (its
+    import costs a third of a second) and gives the interpreted engine's outputs byte for byte
+    (the just-in-time loops' too: the probe run with the prebuilt module switched off)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**__import__("os").environ, "PYTHONPATH": str(root / "src")}
+    runs = [subprocess.run([sys.executable, "-c", PREBUILT_PROBE], cwd=root, text=True,
+                           capture_output=True, timeout=600,
+                           env={**env, "DETENTE_EXCHANGE_DECIMAL_AOT": switch})
+            for switch in ("1", "0")]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    prebuilt, jit = (r.stdout.split() for r in runs)
+    assert prebuilt[:2] == ["True", "False"] and jit[:2] == ["False", "True"]
+    batch = compile_scenario(load_scenario(DECIDE / "copenhagen.csv"))
+    x = to_percent(batch.position[0], batch.low, batch.high, exact=True)
+    out = exchange.run_exchange(x, batch.salience[0], batch.capability[0], batch.mask[0],
+                                ExchangeOptions(), 11, batch.stance_order,
+                                compiled_decimal=False)
+    records = [[exchange.exchange_record(e, batch.low.tolist(),
+                                         (batch.high - batch.low).tolist(), batch.actors,
+                                         batch.issues) for e in rnd]
+               for rnd in out["exchanges"]]
+    import hashlib
+    import json
+
+    text = (np.ascontiguousarray(out["positions"]).tobytes()
+            + json.dumps([records, int(out["ties"])]).encode())
+    assert prebuilt[2] == jit[2] == hashlib.sha256(text).hexdigest()

@@ -1,6 +1,7 @@
 """``python -m detente.warm``: compile the numba loops once, at install time.
 
-The exchange engine's float round (``detente.models.exchange_fast``), the eum round
+The exchange engine's float round (``detente.models.exchange_fast``) and its digit-exact decimal
+round (``detente.models.exchange_decimal``), the eum round
 (``detente.models.eum_fast``), the smp turns (``detente.models.smp_fast``) and the §5 war weeks
 (``detente.war.loops``) are built ahead of time into extension modules beside their sources,
 which load in a millisecond without importing numba (rebuilt when a source changes); without a
@@ -65,6 +66,21 @@ def _ahead_of_time(model: str, options: dict) -> Callable[[], None]:
     return step
 
 
+def _exchange_decimal() -> None:
+    """The decimal engine's round (digit-exact, the default) ahead of time; without a C
+    compiler, numba's just-in-time cache instead (a default run then loads it)."""
+    from detente.models import exchange_decimal
+
+    try:
+        exchange_decimal.build()
+    except Exception as err:  # pycc reports a missing C compiler in many ways
+        print(f"detente.warm: decimal exchange ahead-of-time build failed ({err}); caching the "
+              "just-in-time loops instead", file=sys.stderr)
+        from detente.runtime import negotiate
+
+        negotiate(_tiny(), "exchange", {"engine": "decimal", "rounds": 2})
+
+
 def _war() -> None:
     """The §5 war kernel's weekly loops, ahead of time; without a C compiler the numpy kernel
     serves (its loops are used only prebuilt)."""
@@ -79,7 +95,7 @@ def _war() -> None:
 
 def steps() -> list[tuple[str, Callable[[], None]]]:
     """The compiled engines to warm, by label; empty without numba (nothing to compile)."""
-    from detente.models import eum_fast, exchange_fast, smp, smp_fast
+    from detente.models import eum_fast, exchange, exchange_fast, smp, smp_fast
     from detente.war import fast as war_fast
 
     out = []
@@ -89,6 +105,8 @@ def steps() -> list[tuple[str, Callable[[], None]]]:
     if exchange_fast.PREBUILT is None and exchange_fast.njit is not None:
         out.append(("exchange: Stokman round loops (ahead of time)",
                     _ahead_of_time("exchange", {"rounds": 2})))
+    if exchange.decimal_prebuilt() is None and find_spec("numba") is not None:
+        out.append(("exchange: digit-exact decimal round (ahead of time)", _exchange_decimal))
     if eum_fast.PREBUILT is None and eum_fast.njit is not None:
         out.append(("eum: expected-utility round (ahead of time)",
                     _ahead_of_time("eum", {"rounds": 2})))

@@ -24,6 +24,18 @@ def source_digest(*sources: Path) -> int:
     return int.from_bytes(hashlib.sha256(text).digest()[:8]) >> 1
 
 
+# the decimal exchange round's module and the sources it is built from (read by
+# ``exchange``, which must not import ``exchange_decimal``: that imports numba)
+EXCHANGE_DECIMAL = "_exchange_decimal_aot"
+EXCHANGE_DECIMAL_SOURCES = ("exact_decimal.py", "exchange_decimal.py")
+
+
+def exchange_decimal_digest() -> int:
+    """The digest of the decimal exchange round's sources."""
+    here = Path(__file__).parent
+    return source_digest(*(here / name for name in EXCHANGE_DECIMAL_SOURCES))
+
+
 def load_prebuilt(name: str, digest: Callable[[], int], switch: str,
                   package: str = "detente.models") -> Any:
     """The prebuilt module ``<package>.<name>`` if it exists and was built from the source

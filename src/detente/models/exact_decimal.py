@@ -160,17 +160,28 @@ def _finish(sign, w, n, exp, out):  # type: ignore[no-untyped-def]
             out[2 + i] = w[i]
         out[EXP] = exp
         return
+    # drop k = nd - PREC digits: scaled by 10^(9 - r) (r = k mod 9, none if r = 0) they are
+    # the ``drop`` lowest whole limbs, so every division below is by a constant
     k = nd - PREC
-    round_digit = _digit(w, k - 1)
-    sticky = _nonzero_below(w, k - 1)
-    q, r = k // DIGITS, k % DIGITS
-    low, high = POW10[r], POW10[DIGITS - r]
-    for i in range(4):  # 28 digits: 4 limbs
-        src = q + i
-        v = w[src] // low if src < n else 0
-        if r and src + 1 < n:
-            v += (w[src + 1] % low) * high
-        out[2 + i] = v % BASE
+    r = k % DIGITS
+    mult = POW10[DIGITS - r] if r else 1
+    drop = k // DIGITS + (1 if r else 0)
+    carry = 0
+    sticky = False
+    round_digit = 0
+    for i in range(n + 1):
+        t = (w[i] * mult if i < n else 0) + carry
+        limb = t % BASE
+        carry = t // BASE
+        if i < drop - 1:
+            sticky = sticky or limb != 0
+        elif i == drop - 1:
+            round_digit = limb // 100_000_000
+            sticky = sticky or limb % 100_000_000 != 0
+        elif i - drop < 4:  # 28 digits: 4 limbs
+            out[2 + i - drop] = limb
+        else:
+            break
     exp += k
     if round_digit > 5 or (round_digit == 5 and (sticky or out[2] % 2 == 1)):
         i = 2
@@ -262,13 +273,25 @@ def dec_copy(a, out):  # type: ignore[no-untyped-def]
 
 
 @_jit
+def scratch():  # type: ignore[no-untyped-def]
+    """Working space of the ``*_w`` operations (rows of WIDE limbs): a caller doing many
+    operations allocates it once and passes it to each."""
+    return np.empty((3, WIDE), dtype=np.int64)
+
+
+@_jit
 def _rounded(a, sign, out):  # type: ignore[no-untyped-def]
+    _rounded_w(a, sign, out, scratch())
+
+
+@_jit
+def _rounded_w(a, sign, out, W):  # type: ignore[no-untyped-def]
     if _ndigits(a[2:], LIMBS) <= PREC:  # already 28 digits: the same number
         for i in range(SIZE):
             out[i] = a[i]
         out[SIGN] = sign
         return
-    w = np.zeros(LIMBS, dtype=np.int64)
+    w = W[0, :LIMBS]
     for i in range(LIMBS):
         w[i] = a[2 + i]
     _finish(sign, w, LIMBS, a[EXP], out)
@@ -277,14 +300,24 @@ def _rounded(a, sign, out):  # type: ignore[no-untyped-def]
 @_jit
 def dec_neg(a, out):  # type: ignore[no-untyped-def]
     """-a as Python computes it: rounded to 28 digits, and -0 is +0 (not ROUND_FLOOR)."""
+    dec_neg_w(a, out, scratch())
+
+
+@_jit
+def dec_neg_w(a, out, W):  # type: ignore[no-untyped-def]
     zero = _ndigits(a[2:], LIMBS) == 0
-    _rounded(a, 0 if zero else 1 - a[SIGN], out)
+    _rounded_w(a, 0 if zero else 1 - a[SIGN], out, W)
 
 
 @_jit
 def dec_abs(a, out):  # type: ignore[no-untyped-def]
     """abs(a), rounded to 28 digits."""
-    _rounded(a, 0, out)
+    _rounded_w(a, 0, out, scratch())
+
+
+@_jit
+def dec_abs_w(a, out, W):  # type: ignore[no-untyped-def]
+    _rounded_w(a, 0, out, W)
 
 
 @_jit
@@ -296,7 +329,12 @@ def dec_plus(a, out):  # type: ignore[no-untyped-def]
 
 @_jit
 def _signed_sum(a, sign_a, b, sign_b, out):  # type: ignore[no-untyped-def]
-    """out = (-1)^sign_a |a| + (-1)^sign_b |b|, rounded."""
+    _signed_sum_w(a, sign_a, b, sign_b, out, scratch())
+
+
+@_jit
+def _signed_sum_w(a, sign_a, b, sign_b, out, W):  # type: ignore[no-untyped-def]
+    """out = (-1)^sign_a |a| + (-1)^sign_b |b|, rounded (W: ``scratch()``)."""
     ca, cb = a[2:], b[2:]
     na, nb = _ndigits(ca, LIMBS), _ndigits(cb, LIMBS)
     if na == 0 and nb == 0:
@@ -304,10 +342,10 @@ def _signed_sum(a, sign_a, b, sign_b, out):  # type: ignore[no-untyped-def]
         out[SIGN] = 1 if (sign_a == 1 and sign_b == 1) else 0  # half-even: -0 only from -0 + -0
         return
     if nb == 0:
-        _rounded(a, sign_a, out)
+        _rounded_w(a, sign_a, out, W)
         return
     if na == 0:
-        _rounded(b, sign_b, out)
+        _rounded_w(b, sign_b, out, W)
         return
     ea, eb = a[EXP], b[EXP]
     ta, tb = ea + na, eb + nb
@@ -315,7 +353,8 @@ def _signed_sum(a, sign_a, b, sign_b, out):  # type: ignore[no-untyped-def]
         ca, cb, na, nb, ea, eb, ta, tb, sign_a, sign_b = (cb, ca, nb, na, eb, ea, tb, ta,
                                                           sign_b, sign_a)
     if tb < ta - 90:  # B lies wholly far below A's rounding position: a stand-in of its sign
-        stand_in = np.zeros(LIMBS, dtype=np.int64)
+        stand_in = W[2, :LIMBS]
+        stand_in[:] = 0
         stand_in[0] = 1
         cb, eb = stand_in, ta - 100
     base = min(ea, eb)
@@ -323,8 +362,8 @@ def _signed_sum(a, sign_a, b, sign_b, out):  # type: ignore[no-untyped-def]
     width = (ta - base) // DIGITS + 2
     la = (na + DIGITS - 1) // DIGITS
     lb = (_ndigits(cb, LIMBS) + DIGITS - 1) // DIGITS
-    wa = np.empty(width, dtype=np.int64)
-    wb = np.empty(width, dtype=np.int64)
+    wa = W[0, :width]
+    wb = W[1, :width]
     _shift_into(ca, la, ea - base, wa)
     _shift_into(cb, lb, eb - base, wb)
     if sign_a == sign_b:
@@ -355,30 +394,44 @@ def dec_sub(a, b, out):  # type: ignore[no-untyped-def]
 
 
 @_jit
+def dec_add_w(a, b, out, W):  # type: ignore[no-untyped-def]
+    _signed_sum_w(a, a[SIGN], b, b[SIGN], out, W)
+
+
+@_jit
+def dec_sub_w(a, b, out, W):  # type: ignore[no-untyped-def]
+    _signed_sum_w(a, a[SIGN], b, 1 - b[SIGN], out, W)
+
+
+@_jit
 def dec_mul(a, b, out):  # type: ignore[no-untyped-def]
     """out = a · b; the sign of a zero product is the sign rule's."""
+    dec_mul_w(a, b, out, scratch())
+
+
+@_jit
+def dec_mul_w(a, b, out, W):  # type: ignore[no-untyped-def]
     la = LIMBS
     while la > 0 and a[1 + la] == 0:
         la -= 1
     lb = LIMBS
     while lb > 0 and b[1 + lb] == 0:
         lb -= 1
-    w = np.zeros(la + lb + 1, dtype=np.int64)
+    w = W[0, :la + lb + 1]
+    w[:] = 0
+    # column sums first, carried once per column: a column adds at most LIMBS = 9 products
+    # below 10^18, so it stays below 9.1e18 < 2^63 with its carry
     for i in range(la):
         ai = a[2 + i]
         if ai == 0:
             continue
-        carry = 0
         for j in range(lb):
-            t = w[i + j] + ai * b[2 + j] + carry
-            w[i + j] = t % BASE
-            carry = t // BASE
-        k = i + lb
-        while carry:
-            t = w[k] + carry
-            w[k] = t % BASE
-            carry = t // BASE
-            k += 1
+            w[i + j] += ai * b[2 + j]
+    carry = 0
+    for k in range(la + lb + 1):
+        t = w[k] + carry
+        w[k] = t % BASE
+        carry = t // BASE
     _finish(a[SIGN] ^ b[SIGN], w, la + lb + 1, a[EXP] + b[EXP], out)
 
 
@@ -451,6 +504,11 @@ def dec_div(a, b, out):  # type: ignore[no-untyped-def]
     """out = a / b, as ``Decimal.__truediv__``: a quotient of 29-30 digits whose last digit,
     if the division is inexact and that digit is 0 or 5, is raised by one (a sticky digit),
     then rounded to 28. ZeroDivisionError for b = 0."""
+    dec_div_w(a, b, out, scratch())
+
+
+@_jit
+def dec_div_w(a, b, out, W):  # type: ignore[no-untyped-def]
     na, nb = _ndigits(a[2:], LIMBS), _ndigits(b[2:], LIMBS)
     sign = a[SIGN] ^ b[SIGN]
     if nb == 0:
@@ -461,8 +519,8 @@ def dec_div(a, b, out):  # type: ignore[no-untyped-def]
         return
     shift = nb - na + PREC + 1
     exp = a[EXP] - b[EXP] - shift
-    u = np.zeros(WIDE, dtype=np.int64)
-    v = np.zeros(WIDE, dtype=np.int64)
+    u = W[0]
+    v = W[1]
     if shift >= 0:
         _shift_into(a[2:], LIMBS, shift, u)
         _shift_into(b[2:], LIMBS, 0, v)
@@ -475,7 +533,7 @@ def dec_div(a, b, out):  # type: ignore[no-untyped-def]
     m_plus_n = WIDE - 1
     while m_plus_n > n and u[m_plus_n - 1] == 0:
         m_plus_n -= 1
-    q = np.zeros(WIDE, dtype=np.int64)
+    q = W[2]
     inexact = _divide_limbs(u, m_plus_n, v, n, q)
     if inexact and q[0] % 5 == 0:
         q[0] += 1  # q[0] % 5 == 0 leaves room below BASE
@@ -485,6 +543,11 @@ def dec_div(a, b, out):  # type: ignore[no-untyped-def]
 @_jit
 def dec_cmp(a, b):  # type: ignore[no-untyped-def]
     """-1, 0 or 1 as a <, =, > b, exactly (no rounding; -0 equals 0)."""
+    return dec_cmp_w(a, b, scratch())
+
+
+@_jit
+def dec_cmp_w(a, b, W):  # type: ignore[no-untyped-def]
     na, nb = _ndigits(a[2:], LIMBS), _ndigits(b[2:], LIMBS)
     if na == 0 and nb == 0:
         return 0
@@ -495,13 +558,16 @@ def dec_cmp(a, b):  # type: ignore[no-untyped-def]
     ta, tb = a[EXP] + na, b[EXP] + nb
     if ta != tb:
         mag = 1 if ta > tb else -1
-    else:
+    elif a[EXP] == b[EXP]:  # aligned already
+        mag = _compare_mag(a[2:], b[2:], LIMBS)
+    else:  # aligned on the lower exponent, over the limbs the digits fill
         base = min(a[EXP], b[EXP])
-        wa = np.zeros(WIDE, dtype=np.int64)
-        wb = np.zeros(WIDE, dtype=np.int64)
-        _shift_into(a[2:], LIMBS, a[EXP] - base, wa)
-        _shift_into(b[2:], LIMBS, b[EXP] - base, wb)
-        mag = _compare_mag(wa, wb, WIDE)
+        width = (ta - base) // DIGITS + 2
+        wa = W[0, :width]
+        wb = W[1, :width]
+        _shift_into(a[2:], (na + DIGITS - 1) // DIGITS, a[EXP] - base, wa)
+        _shift_into(b[2:], (nb + DIGITS - 1) // DIGITS, b[EXP] - base, wb)
+        mag = _compare_mag(wa, wb, width)
     return mag * sa
 
 

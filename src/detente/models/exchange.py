@@ -26,9 +26,11 @@ independent runs, each with its own seeded tie-breaking stream.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import math
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -777,6 +779,140 @@ def compiled_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndar
     return {"voting": voting, "new": new, "exchanges": realised, "ties": int(ties)}
 
 
+LIMB = 10 ** 9  # exact_decimal's number layout: [sign, exponent, 9 limbs of 10^9, low first]
+PX_, RATE_, MOVE_, D_OUT_, Y_, EU_ = 0, 6, 7, 8, 9, 10  # exchange_decimal's party fields
+
+
+def decimal_prebuilt() -> Any:
+    """The prebuilt decimal round's module if built from the current sources, else None."""
+    from detente.models import aot
+
+    return aot.load_prebuilt(aot.EXCHANGE_DECIMAL, aot.exchange_decimal_digest,
+                             "DETENTE_EXCHANGE_DECIMAL_AOT")
+
+
+def decimal_round_loops() -> Any:
+    """The compiled decimal round (``exchange_decimal.run_round``): prebuilt if built from the
+    current sources (``python -m detente.warm``; loads in milliseconds, no numba import), else
+    numba's just-in-time loops where this process has imported numba already, else None (the
+    interpreted ``DecimalRound`` serves). Not numba's loops in a fresh process: importing numba
+    and loading its cache take longer than the interpreted rounds of a typical run, and their
+    first compilation a minute. All give the same digits. ``DETENTE_EXCHANGE_DECIMAL_AOT=0``
+    ignores the prebuilt module."""
+    module = _decimal_prebuilt_once()
+    if module is not None:
+        return module.run_round
+    if "numba" not in sys.modules:
+        return None
+    from detente.models import exchange_decimal
+
+    return exchange_decimal.run_round
+
+
+@functools.cache
+def _decimal_prebuilt_once() -> Any:
+    return decimal_prebuilt()
+
+
+def decimal_numbers(values: Any) -> np.ndarray | None:
+    """Decimals (a nested sequence, shape S) as exact_decimal numbers (S, 11); None if one is
+    not finite or has more than 81 digits (the compiled round then refuses the problem)."""
+    arr = np.asarray(values, dtype=object)
+    out = np.zeros((arr.size, 11), dtype=np.int64)
+    for at, value in enumerate(arr.flat):
+        sign, digits, exp = (value if isinstance(value, Decimal) else Decimal(value)).as_tuple()
+        if not isinstance(exp, int):
+            return None
+        coefficient = int("".join(map(str, digits)))
+        if coefficient >= LIMB ** 9:
+            return None
+        row = out[at]
+        row[0], row[1] = sign, exp
+        for limb in range(2, 11):
+            coefficient, row[limb] = divmod(coefficient, LIMB)
+    return out.reshape((*arr.shape, 11))
+
+
+def from_numbers(rows: np.ndarray) -> list[Decimal]:
+    """exact_decimal numbers (K, 11) as Decimals, exactly."""
+    rows = np.ascontiguousarray(rows).reshape(-1, 11)
+    if rows[:, 6:].any():  # more than 36 digits (not a rounded result): limb by limb
+        out = []
+        for row in rows.tolist():
+            coefficient = 0
+            for limb in reversed(row[2:]):
+                coefficient = coefficient * LIMB + limb
+            out.append(Decimal(f"{'-' if row[0] else ''}{coefficient}E{row[1]}"))
+        return out
+    low = (rows[:, 2] + rows[:, 3] * LIMB).tolist()  # < 10^18 each: int64
+    high = (rows[:, 4] + rows[:, 5] * LIMB).tolist()
+    return [Decimal(f"{'-' if sign else ''}{hi}{lo:018d}E{exp}" if hi else
+                    f"{'-' if sign else ''}{lo}E{exp}")
+            for sign, exp, hi, lo in zip(rows[:, 0].tolist(), rows[:, 1].tolist(), high, low,
+                                         strict=True)]
+
+
+def compiled_decimal_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
+                           opts: ExchangeOptions, seed: int,
+                           order: tuple[tuple[int, ...], ...] = (),
+                           cache: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """``run_round`` of the decimal engine through the compiled loops: the same numbers digit
+    for digit (tests/test_exchange_decimal.py); None where they do not apply (randomised
+    gains, numbers the exact type does not hold, no compiled loops), and the caller runs the
+    round interpreted. ``cache``: one run's tables of s and c, the last round's new positions
+    and the compiled round's working memory, kept between its rounds."""
+    loops = decimal_round_loops() if opts.p == 0 else None
+    if loops is None:
+        return None
+    cache = {} if cache is None else cache
+    n, d_n = x.shape
+    if "s" not in cache:
+        s_dec = [[as_written(v) for v in row] for row in s.tolist()]
+        c_dec = [[as_written(v) for v in row] for row in c.tolist()]
+        present = np.ascontiguousarray(present, dtype=np.bool_)
+        actors = np.zeros((d_n, max(n, 1)), dtype=np.int64)
+        counts = np.zeros(d_n, dtype=np.int64)
+        for d in range(d_n):
+            ks = [k for k in (order[d] if order else range(n)) if present[k, d]]
+            actors[d, :len(ks)] = ks
+            counts[d] = len(ks)
+        cache.update(s=s_dec, c=c_dec, sc=decimal_numbers(s_dec), cc=decimal_numbers(c_dec),
+                     present=present, trades=np.ascontiguousarray(present & (c * s > 0)),
+                     actors=actors, counts=counts)
+    last = cache.get("new")
+    xs = last[1] if last is not None and last[0] is x else decimal_numbers(x)
+    if xs is None or cache["sc"] is None or cache["cc"] is None:
+        return None
+    ok, voting_n, new_n, changed, rec_f, rec_i, rec_g, ties, cache["work"] = loops(
+        xs, cache["sc"], cache["cc"], cache["present"], cache["trades"], cache["actors"],
+        cache["counts"], opts.duplicate_tie == "peer", int(seed),
+        cache.get("work", np.empty(0, dtype=np.int64)))
+    if not ok:
+        return None
+    voting, new = x.copy(), x.copy()
+    cells = np.argwhere(changed).tolist()
+    for (k, d), v, w in zip(cells, from_numbers(voting_n[changed]), from_numbers(new_n[changed]),
+                            strict=True):
+        voting[k, d], new[k, d] = v, w
+    cache["new"] = (new, new_n)
+    # per party: x, rate, move, d_outcome, y (converted); start, demand_x, s and c are the
+    # round's own decimals; eu and the gain are one number in Equal Gain
+    numbers = iter(from_numbers(rec_f[:, :, [PX_, RATE_, MOVE_, D_OUT_, Y_, EU_]]))
+    gains = from_numbers(rec_g)
+    s_dec, c_dec = cache["s"], cache["c"]
+    realised = []
+    for ints, gain in zip(rec_i.tolist(), gains, strict=True):
+        sides = []
+        for actor, supply, demand in ints:
+            px, rate, move, d_out, y, eu = (next(numbers) for _ in range(6))
+            sides.append(DecimalParty(actor, supply, demand, px, x[actor, supply],
+                                      x[actor, demand], s_dec[actor][supply],
+                                      s_dec[actor][demand], c_dec[actor][supply], rate, move,
+                                      d_out, y, [], eu, None))
+        realised.append(Realised(sides[0], sides[1], gain))
+    return {"voting": voting, "new": new, "exchanges": realised, "ties": int(ties)}
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector paused while an interpreted round runs. A round allocates
@@ -796,16 +932,23 @@ def collector_paused() -> Iterator[None]:
 
 def run_exchange(x0: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
                  opts: ExchangeOptions, seed: int, order: tuple[tuple[int, ...], ...] = (),
-                 shortcuts: bool = True) -> dict[str, Any]:
+                 shortcuts: bool = True, compiled_decimal: bool = True) -> dict[str, Any]:
     """One run of ``opts.rounds`` rounds on the 0-100 scale (positions (N, D));
-    ``shortcuts``: see ``run_round``."""
+    ``shortcuts``: see ``run_round``; ``compiled_decimal``: the decimal engine's rounds through
+    the compiled loops where they apply (False: always the interpreted ``DecimalRound``)."""
     compiled = use_compiled(opts)
+    exact_loops = compiled_decimal and shortcuts and opts.engine == "decimal"
+    cache: dict[str, Any] = {}
     round_seeds = np.random.SeedSequence(seed).generate_state(opts.rounds)
     x = x0.copy()
     positions, voting, exchanges, ties = [x.copy()], [], [], 0
     pairs: dict[tuple[int, ...], tuple[Any, ...]] | None = {} if shortcuts else None
     for r in range(opts.rounds):
         out = compiled_round(x, s, c, present, opts, int(round_seeds[r])) if compiled else None
+        if exact_loops:
+            with collector_paused():
+                out = compiled_decimal_round(x, s, c, present, opts, int(round_seeds[r]), order,
+                                             cache)
         if out is None:
             # the same Mersenne Twister stream numba draws from in the compiled round, so both
             # engines give the same numbers for the same seed
