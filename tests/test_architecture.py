@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "detente"
 
 # lower rooms never import higher ones; a room may import itself and anything below it
 RANK = {
-    "errors": 0, "seeds": 0, "options": 0, "__init__": 0, "_version": 0,
+    "errors": 0, "seeds": 0, "options": 0, "collector": 0, "__init__": 0, "_version": 0,
     "registry": 1,
     "scenario": 2,
     "compile": 3,

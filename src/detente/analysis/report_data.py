@@ -5,15 +5,13 @@ The report and the dashboard render this; they never run a model themselves.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from detente import __version__
 from detente.analysis.compare import compare, is_coupled, variant_summary, war_options
+from detente.collector import paused
 from detente.errors import InputError, ModelError, problem
 from detente.results import Results
 from detente.runtime import negotiate
@@ -154,21 +152,7 @@ def mean_path_bands(result: Results) -> dict[str, dict[str, list[float]]]:
                 "p95": q[2, :, j].tolist()} for j, d in enumerate(result.batch.issues)}
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the duration (back as it was after, errors
-    included). A report's models allocate arrays, records and summaries that reference
-    counting frees: a flagship report leaves some 230 small objects in reference cycles,
-    collected at the next pass after. The collector's passes, triggered by the allocations and
-    walking every object of every imported module, found next to nothing and cost 0.1-0.2 s of
-    a flagship report (measured after its imports); peak memory stays the same (403 MB)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+collector_paused = paused  # detente.collector.paused, under the name this module used
 
 
 def report_data(scenario: Scenario, runs: int = 5000, seed: int = 0,

@@ -27,12 +27,10 @@ independent runs, each with its own seeded tie-breaking stream.
 from __future__ import annotations
 
 import functools
-import gc
 import itertools
 import math
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
@@ -40,6 +38,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from detente.collector import paused
 from detente.compile import Batch
 from detente.models.base import Trajectory
 from detente.options import ExchangeOptions
@@ -913,21 +912,7 @@ def compiled_decimal_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present:
     return {"voting": voting, "new": new, "exchanges": realised, "ties": int(ties)}
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while an interpreted round runs. A round allocates
-    some 10^5 small objects (candidate exchanges, their parties, move histories, index sets)
-    that form no reference cycles (tests/test_exchange_exact.py checks), so reference counting
-    frees them all; the collector's passes, which the allocations trigger and which walk every
-    object alive in the process, find nothing and cost 3-20% of the round (measured in the
-    CLI's process)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+collector_paused = paused  # detente.collector.paused, under the name this module used
 
 
 def run_exchange(x0: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray,
