@@ -5,14 +5,19 @@
 The target case is the test scenario (4 actors, 6 issues, 2 third parties, 2 red lines, 2
 partial-deal subsets) with 10,000 runs x 104 weeks and talks every 2 weeks, one model round per
 talks week (positions carried over), for each talks model, through the runner in this process
-with one and with two threads (jobs of the registry's size: 10,000 runs are two jobs); then how
-time grows with the number of actors, issues, runs and the talks cadence (mean model, two
-threads). Times are the best of a few calls, wall clock; CPU is this process's CPU time over
-that call; the load average is printed because the figures move with it on a shared machine.
+and on two worker processes (jobs of the registry's size: 10,000 runs are two jobs; in this
+process they run one after another, the registry's choice); then how time grows with the
+number of actors, issues, runs and the talks cadence (mean model, in this process). Times are
+the best of a few calls, wall clock; CPU is this process's CPU time over that call; the load
+average is printed because the figures move with it on a shared machine.
 
 ``--baseline=SRC`` (another checkout's ``src``, e.g. main's) times the target case instead, in
 turn with that checkout and this one (A B A B, each in a fresh process, best of the calls), and
 prints the ratio: the way to compare two versions on a shared machine.
+
+``--blocks`` times the flagship's coupled kernel by block size (is its time numpy's per-call
+overhead, or arithmetic that grows with the runs?) and one block after another against two
+threads and two processes.
 
 ``--stacked`` times what ``detente report`` of the flagship runs instead: each hypothesis's
 variants (the baseline and every lever alone) stacked in one pass of the kernel
@@ -26,6 +31,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,7 +39,7 @@ import yaml
 
 from detente.compile.coupled import compile_coupled, talks_model_options
 from detente.runtime import run_arrays
-from detente.runtime.backends import InProcess
+from detente.runtime.backends import InProcess, Processes
 from detente.scenario.schema import Scenario
 from detente.war.coupled import CoupledOptions
 
@@ -67,15 +73,16 @@ def synthetic(actors: int, issues: int, every: int) -> Scenario:
     return Scenario.model_validate(doc)
 
 
-def timed(scenario: Scenario, runs: int, model: str, repeat: int, threads: int = 2
+def timed(scenario: Scenario, runs: int, model: str, repeat: int, workers: int = 1
           ) -> tuple[float, float]:
     """(wall, CPU) seconds of the fastest of ``repeat`` runs through the runner."""
     inputs = compile_coupled(scenario, None, (), runs, 0)
     inputs = replace(inputs, model=model, model_options=talks_model_options(model, {}, 1))
+    backend = InProcess() if workers == 1 else Processes(workers)
     best = (float("inf"), float("inf"))
     for _ in range(repeat):
         wall, cpu = time.perf_counter(), time.process_time()
-        run_arrays("coupled", inputs, CoupledOptions(), 0, backend=InProcess(threads=threads))
+        run_arrays("coupled", inputs, CoupledOptions(), 0, backend=backend)
         best = min(best, (time.perf_counter() - wall, time.process_time() - cpu))
     return best
 
@@ -87,10 +94,10 @@ def row(label: str, runs: int, weeks: int, seconds: tuple[float, float]) -> None
 
 
 def one(spec: str) -> None:
-    """Print the (wall, CPU) seconds of one target case, ``model,threads,runs,repeat``."""
-    model, threads, runs, repeat = spec.split(",")
+    """Print the (wall, CPU) seconds of one target case, ``model,workers,runs,repeat``."""
+    model, workers, runs, repeat = spec.split(",")
     wall, cpu = timed(Scenario.model_validate(FIXTURE), int(runs), model, int(repeat),
-                      int(threads))
+                      int(workers))
     print(wall, cpu)
 
 
@@ -101,17 +108,17 @@ def against(baseline: str, quick: bool, models: list[str]) -> None:
     print(f"{'case':<30} {'baseline s':>10} {'CPU s':>7} {'this s':>8} {'CPU s':>7} "
           f"{'ratio':>6}  load")
     for model in models:
-        for threads in (1, 2):
+        for workers in (1, 2):
             best = {baseline: (float("inf"),) * 2, here: (float("inf"),) * 2}
             for _ in range(2):
                 for src in (baseline, here):
                     env = {**os.environ, "PYTHONPATH": src}
                     out = subprocess.run(
-                        [sys.executable, __file__, f"--one={model},{threads},{runs},{repeat}"],
+                        [sys.executable, __file__, f"--one={model},{workers},{runs},{repeat}"],
                         env=env, capture_output=True, text=True, check=True).stdout.split()
                     best[src] = min(best[src], (float(out[-2]), float(out[-1])))
             (bw, bc), (hw, hc) = best[baseline], best[here]
-            print(f"{f'fixture 4x6, {model}, {threads} thr, {runs:,}':<30} {bw:>10.2f} {bc:>7.2f} "
+            print(f"{f'fixture 4x6, {model}, {workers} proc, {runs:,}':<30} {bw:>10.2f} {bc:>7.2f} "
                   f"{hw:>8.2f} {hc:>7.2f} {bw / hw:>5.2f}x  {os.getloadavg()[0]:.1f}",
                   flush=True)
 
@@ -122,9 +129,9 @@ def main(quick: bool, models: list[str]) -> None:
     print(f"{'case':<34} {'runs':>7} {'weeks':>5} {'seconds':>8} {'CPU s':>7} "
           f"{'run-weeks / s':>14}")
     for model in models:
-        for threads in (1, 2):
-            row(f"fixture 4x6, every 2, {model}, {threads} thr", runs, 104,
-                timed(fixture, runs, model, repeat, threads))
+        for workers in (1, 2):
+            row(f"fixture 4x6, every 2, {model}, {workers} proc", runs, 104,
+                timed(fixture, runs, model, repeat, workers))
     small = 1_000 if quick else 5_000
     for actors in (2, 4, 8):
         row(f"actors {actors}, 6 issues, mean", small, 104,
@@ -185,12 +192,57 @@ def stacked(baseline: str | None, quick: bool) -> None:
           f"load {os.getloadavg()[0]:.1f}")
 
 
+def blocks_case(quick: bool) -> None:
+    """What the flagship's coupled kernel costs by block size and by backend, in this process:
+    whether its time is numpy's per-call overhead (then larger blocks, fewer calls a week,
+    would be much faster) or arithmetic that grows with the runs; and how one block after
+    another compares with two threads and two processes (the blocks of the registry's size).
+    A block size other than the registry's changes the numbers' stream layout, not the work."""
+    from dataclasses import replace as with_block
+
+    from detente import registry
+    from detente.scenario import load_scenario
+
+    runs = 10_240 if quick else 40_960
+    sc = load_scenario(ROOT / "scenarios" / "ukraine-2025.yaml")
+    inputs = compile_coupled(sc, None, (), runs, 0)
+    spec = registry.MODELS["coupled"]
+    print(f"flagship, coupled, {runs:,} runs x {inputs.horizon} weeks, best of 2")
+    try:
+        for block in (1_280, spec.block, 4 * spec.block, runs):
+            registry.MODELS["coupled"] = with_block(spec, block=block, threads=True)
+            wall, cpu = _best(lambda: run_arrays("coupled", inputs, CoupledOptions(), 0,
+                                                 backend=InProcess(threads=1)))
+            print(f"  block {block:>6,} runs, one after another   {wall:>6.2f} s wall "
+                  f"{cpu:>6.2f} s CPU  load {os.getloadavg()[0]:.1f}", flush=True)
+        registry.MODELS["coupled"] = with_block(spec, threads=True)
+        for label, backend in (("two threads", InProcess(threads=2)),
+                               ("two processes", Processes(2))):
+            wall, cpu = _best(lambda b=backend: run_arrays("coupled", inputs, CoupledOptions(),
+                                                           0, backend=b))
+            print(f"  block {spec.block:>6,} runs, {label:<19} {wall:>6.2f} s wall {cpu:>6.2f} s "
+                  f"CPU (this process)  load {os.getloadavg()[0]:.1f}", flush=True)
+    finally:
+        registry.MODELS["coupled"] = spec
+
+
+def _best(call: Callable[[], object], repeat: int = 2) -> tuple[float, float]:
+    best = (float("inf"), float("inf"))
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        call()
+        best = min(best, (time.perf_counter() - wall, time.process_time() - cpu))
+    return best
+
+
 if __name__ == "__main__":
     flags = dict(a[2:].split("=", 1) for a in sys.argv[1:] if "=" in a)
     chosen = flags.get("models", "mean,nash,smp,eum").split(",")
     if "stacked-one" in flags:
         n_runs, n_repeat = (int(v) for v in flags["stacked-one"].split(","))
         print(*stacked_case(n_runs, n_repeat))
+    elif "--blocks" in sys.argv:
+        blocks_case("--quick" in sys.argv)
     elif "--stacked" in sys.argv:
         stacked(flags.get("baseline"), "--quick" in sys.argv)
     elif "one" in flags:

@@ -686,8 +686,8 @@ def main() -> None:
         print("|---|---:|---:|---:|")
         for name, t, rate in kernel_rates():
             print(f"| {name} | {t:.3f} | {rate:.3f} | {rate / peak:.2%} |")
-        print("\nthe war kernels, in process, 2 threads: run-weeks per second (no flop count: "
-              "their weeks are masks, gathers and branches over small arrays, not arithmetic)")
+        print("\nthe war kernels, in process (blocks one after another): run-weeks per second "
+              "(no flop count: their weeks are masks, gathers and branches, not arithmetic)")
         print("| kernel | seconds | run-weeks / s |")
         print("|---|---:|---:|")
         for name, t, rate in war_rates():
