@@ -77,8 +77,8 @@ MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
     ModelSpec("coupled", "Talks while fighting: the war moves the talks, the talks end the war, "
               "strategic third parties (MODELS.md §7)", "war", opt.CoupledOptions,
               # threads=False: each week is a hundred short numpy steps, and the Python between
-              # them holds the GIL; two threads on two cores took 16.4 s wall (20.8 s CPU) for
-              # the flagship's 100,000 runs against 12.3-14.0 s one block after another
+              # them holds the GIL; two threads on two cores took 16.2-16.6 s wall (21 s CPU)
+              # for the flagship's 100,000 runs against 12.3-14.5 s one block after another
               # (`detente simulate scenarios/ukraine-2025.yaml --runs 100000 --json`, issue 14);
               # processes (--workers) still share the blocks out, with the same numbers
               "detente.war.coupled:CoupledModel", 5120, threads=False,
