@@ -1,0 +1,145 @@
+"""Ahead-of-time builds target this machine's CPU and say so in a stamp beside the module; a
+module stamped for other flags is never imported (its code may hold instructions this CPU
+lacks), so a copied installation falls back instead of crashing (detente.models.aot)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from detente.models import aot
+
+ROOT = Path(__file__).resolve().parents[1]
+
+X86 = """processor\t: 0
+vendor_id\t: AuthenticAMD
+model name\t: Some CPU
+flags\t\t: fpu sse2 avx avx2 avx512f
+bogomips\t: 4000
+
+processor\t: 1
+flags\t\t: fpu sse2 avx avx2 avx512f
+"""
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_the_cpu_digest_reads_the_flags_in_any_order_and_only_them(tmp_path):
+    one = aot.cpu_flags(_write(tmp_path, "a", X86))
+    shuffled = aot.cpu_flags(_write(tmp_path, "b", X86.replace(
+        "fpu sse2 avx avx2 avx512f", "avx512f avx fpu avx2 sse2").replace("Some", "Other")))
+    fewer = aot.cpu_flags(_write(tmp_path, "c", X86.replace(" avx512f", "")))
+    arm = aot.cpu_flags(_write(tmp_path, "d", "processor\t: 0\nFeatures\t: fp asimd aes\n"))
+    assert one is not None and len(one) == 16 and int(one, 16) >= 0
+    assert shuffled == one  # the same instruction sets: the same target
+    assert fewer != one and arm not in (None, one)
+    assert aot.cpu_flags(_write(tmp_path, "e", "processor\t: 0\n")) is None
+    assert aot.cpu_flags(tmp_path / "absent") is None
+
+
+def test_a_module_runs_here_only_if_built_generic_or_for_these_flags(tmp_path, monkeypatch):
+    monkeypatch.setattr(aot, "this_cpu", lambda: "00112233aabbccdd")
+    stamp = tmp_path / "_x_aot.target"
+    assert aot.runs_here(stamp)  # no stamp: built generic by an earlier version
+    for text, ok in (("generic\n", True), ("00112233aabbccdd\n", True),
+                     ("ffffffffffffffff\n", False), ("\n", False)):
+        stamp.write_text(text)
+        assert aot.runs_here(stamp) is ok, text
+    stamp.write_bytes(b"\xff\xfe")
+    assert not aot.runs_here(stamp)
+    monkeypatch.setattr(aot, "this_cpu", lambda: None)  # no flags to read here
+    stamp.write_text("00112233aabbccdd\n")
+    assert not aot.runs_here(stamp)
+    stamp.write_text("generic\n")
+    assert aot.runs_here(stamp)
+
+
+def test_builds_are_for_this_cpu_unless_asked_generic(monkeypatch):
+    monkeypatch.delenv("DETENTE_AOT_GENERIC", raising=False)
+    monkeypatch.setattr(aot, "this_cpu", lambda: "00112233aabbccdd")
+    assert aot.build_target() == "00112233aabbccdd"
+    monkeypatch.setenv("DETENTE_AOT_GENERIC", "1")
+    assert aot.build_target() == aot.GENERIC
+    monkeypatch.delenv("DETENTE_AOT_GENERIC")
+    monkeypatch.setattr(aot, "this_cpu", lambda: None)
+    assert aot.build_target() == aot.GENERIC
+
+
+# the loader on a package of its own: the module records its import, so a module stamped for
+# another CPU is seen to be left unimported, not merely unused
+LOAD = """
+import sys
+sys.path.insert(0, {root!r})
+from detente.models import aot
+module = aot.load_prebuilt("_probe_aot", lambda: 42, "DETENTE_PROBE_AOT", package="aotprobe")
+print(module is not None, "aotprobe._probe_aot" in sys.modules,
+      module.twice(21.0) if module is not None else "-")
+"""
+
+
+def _load(package_root: Path, **env: str) -> list[str]:
+    run = subprocess.run([sys.executable, "-c", LOAD.format(root=str(package_root))],
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src"), **env},
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.split()
+
+
+def test_the_loader_never_imports_a_module_stamped_for_another_cpu(tmp_path):
+    package = tmp_path / "aotprobe"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "_probe_aot.py").write_text(textwrap.dedent("""
+        def source_digest():
+            return 42
+        def twice(x):
+            return 2 * x
+    """))
+    stamp = package / "_probe_aot.target"
+    stamp.write_text("ffffffffffffffff\n")  # no CPU's digest here
+    assert _load(tmp_path) == ["False", "False", "-"]
+    here = aot.cpu_flags()
+    stamp.write_text(f"{here or aot.GENERIC}\n")
+    assert _load(tmp_path) == ["True", "True", "42.0"]
+    assert _load(tmp_path, DETENTE_PROBE_AOT="0") == ["False", "False", "-"]
+
+
+def test_a_build_is_stamped_for_this_cpu_and_loads_here(tmp_path):
+    """A real pycc build of a small loop into a package of its own: stamped with this CPU's
+    flags (the generic stamp with DETENTE_AOT_GENERIC=1), loaded by the loader, right."""
+    pytest.importorskip("numba")
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        pytest.skip("no C compiler to build with")
+    package = tmp_path / "aotprobe"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    build = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        from pathlib import Path
+        from detente.models import aot
+
+        def twice(x):
+            return 2.0 * x
+
+        aot.build_module("_probe_aot", "twice", twice, "f8(f8)", 42, Path({str(package)!r}))
+    """)
+    for env, expected in (({}, aot.cpu_flags() or aot.GENERIC),
+                          ({"DETENTE_AOT_GENERIC": "1"}, aot.GENERIC)):
+        run = subprocess.run([sys.executable, "-c", build], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT / "src"), **env},
+                             timeout=600)
+        assert run.returncode == 0, run.stderr
+        assert (package / "_probe_aot.target").read_text() == expected + "\n"
+        assert not list(package.glob("*.partial"))
+        assert _load(tmp_path) == ["True", "True", "42.0"]
