@@ -134,12 +134,56 @@ def test_a_build_is_stamped_for_this_cpu_and_loads_here(tmp_path):
 
         aot.build_module("_probe_aot", "twice", twice, "f8(f8)", 42, Path({str(package)!r}))
     """)
+    plain = {k: v for k, v in os.environ.items() if k != "DETENTE_AOT_GENERIC"}
     for env, expected in (({}, aot.cpu_flags() or aot.GENERIC),
                           ({"DETENTE_AOT_GENERIC": "1"}, aot.GENERIC)):
         run = subprocess.run([sys.executable, "-c", build], capture_output=True, text=True,
-                             env={**os.environ, "PYTHONPATH": str(ROOT / "src"), **env},
+                             env={**plain, "PYTHONPATH": str(ROOT / "src"), **env},
                              timeout=600)
         assert run.returncode == 0, run.stderr
         assert (package / "_probe_aot.target").read_text() == expected + "\n"
-        assert not list(package.glob("*.partial"))
+        assert not list(package.glob("*.partial"))  # the stamp was written whole
         assert _load(tmp_path) == ["True", "True", "42.0"]
+
+
+def test_only_a_build_for_this_cpu_targets_the_host_and_it_is_stamped_building_meanwhile(
+        tmp_path, monkeypatch):
+    """pycc is told to target the host (model and reported features) exactly when the stamp
+    will name this CPU; a generic build targets the generic CPU. While pycc writes the module,
+    the stamp says 'building', which no CPU loads."""
+    numba_pycc = pytest.importorskip("numba.pycc")
+    from numba.core import codegen
+
+    seen: list[tuple[str, str, object]] = []
+
+    class Recorder:
+        def __init__(self, name: str) -> None:
+            self.name, self.target_cpu = name, ""
+
+        def export(self, *args: object) -> object:
+            return lambda fn: fn
+
+        def compile(self) -> None:
+            stamp = (tmp_path / f"{self.name}.target").read_text().strip()
+            tm = codegen.AOTCPUCodegen._customize_tm_features  # as pycc's codegen reads it
+            features = tm(codegen.AOTCPUCodegen.__new__(codegen.AOTCPUCodegen))
+            seen.append((self.target_cpu, stamp, features))
+
+    monkeypatch.setattr(numba_pycc, "CC", Recorder)
+    monkeypatch.setattr(aot, "this_cpu", lambda: "00112233aabbccdd")
+    monkeypatch.delenv("DETENTE_AOT_GENERIC", raising=False)
+    aot.build_module("_probe_aot", "f", lambda: None, "f8()", 1, tmp_path)
+    assert (tmp_path / "_probe_aot.target").read_text() == "00112233aabbccdd\n"
+    monkeypatch.setenv("DETENTE_AOT_GENERIC", "1")
+    aot.build_module("_probe_aot", "f", lambda: None, "f8()", 1, tmp_path)
+    assert (tmp_path / "_probe_aot.target").read_text() == "generic\n"
+    (host_cpu, host_stamp, host_features), (gen_cpu, gen_stamp, gen_features) = seen
+    assert (host_cpu, host_stamp) == ("host", aot.BUILDING)
+    assert host_features == codegen.get_host_cpu_features() and host_features
+    assert (gen_cpu, gen_stamp, gen_features) == ("", aot.BUILDING, "")
+    assert aot.runs_here(tmp_path / "missing.target")  # unstamped: built generic before
+    (tmp_path / "_probe_aot.target").write_text(aot.BUILDING + "\n")
+    assert not aot.runs_here(tmp_path / "_probe_aot.target")
+    # pycc's own codegen is left as it was
+    plain = codegen.AOTCPUCodegen.__new__(codegen.AOTCPUCodegen)
+    assert codegen.AOTCPUCodegen._customize_tm_features(plain) == ""

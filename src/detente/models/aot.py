@@ -6,16 +6,19 @@ Each build writes an extension module beside the models that exports the round a
 digest matches the source on disk, so an edited source falls back to numba's just-in-time loops
 until ``python -m detente.warm`` builds it again.
 
-The build targets this machine's CPU, as numba's just-in-time loops do (on the project's
-AVX-512 cores the smp turns on KTAB's a080 took 0.060 s against 0.072-0.083 s built for the
-generic x86-64 CPU, with the same numbers bit for bit: no fast-math, so no reordered or fused
-arithmetic). A stamp beside the module (``<name>.target``) records the CPU it was built for by
-a digest of the flags the kernel reports in ``/proc/cpuinfo``; a module whose stamp names other
-flags is never imported (its code may use instructions this CPU lacks), so an installation
-copied to another machine falls back to the just-in-time loops or numpy until ``python -m
-detente.warm`` builds again. ``DETENTE_AOT_GENERIC=1`` at build time, or a platform without
-``/proc/cpuinfo``, builds for the generic CPU instead (stamped ``generic``: valid on any machine
-of the platform); a module without a stamp was built generic by an earlier version.
+The build targets this machine's CPU model and the features it reports, as numba's
+just-in-time loops do (on the project's AVX-512 cores the smp turns on KTAB's a080 took
+0.060-0.071 s against 0.072-0.083 s built for the generic x86-64 CPU, with the same numbers
+bit for bit: no fast-math, so no reordered or fused arithmetic). A stamp beside the module
+(``<name>.target``) records the CPU it was built for by a digest of the flags the kernel
+reports in ``/proc/cpuinfo``; a module whose stamp names other flags is never imported (its
+code may use instructions this CPU lacks), so an installation copied to another machine falls
+back to the just-in-time loops or numpy until ``python -m detente.warm`` builds again. The
+digest covers every flag, so a kernel or microcode update that changes the list does the same
+on this machine (correct, slower until warm runs again). ``DETENTE_AOT_GENERIC=1`` at build
+time (for an installation shared by machines of different CPUs), or a platform without
+``/proc/cpuinfo``, builds for the generic CPU instead (stamped ``generic``: valid on any
+machine of the platform); a module without a stamp was built generic by an earlier version.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 GENERIC = "generic"  # the stamp of a module built for the platform's generic CPU
+BUILDING = "building"  # the stamp while a build replaces the module: loaded nowhere
 STAMP_SUFFIX = ".target"
 
 
@@ -147,12 +151,15 @@ def build_module(name: str, entry: str, loops: Callable[..., Any], signature: st
 
     target = build_target()
     directory = Path(output_dir or Path(__file__).parent)
-    # the stamp is replaced only once the module is: a failed build leaves the old module with
-    # its own stamp (one for another CPU stays unloadable), and the new module always runs here
+    # While the module is replaced its stamp says "building", which no CPU loads: a build that
+    # fails or is interrupted leaves no module that another CPU's stamp (or none) would admit
     stamp = stamp_path(directory, name)
+    directory.mkdir(parents=True, exist_ok=True)
+    write_stamp(stamp, BUILDING)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba.pycc announces its pending deprecation
+        from numba.core import codegen
         from numba.pycc import CC, compiler
 
         class ReleasingFlags(compiler.Flags):  # type: ignore[misc,name-defined]
@@ -164,21 +171,38 @@ def build_module(name: str, entry: str, loops: Callable[..., Any], signature: st
             return digest
 
         plain = compiler.Flags
+        features = codegen.AOTCPUCodegen._customize_tm_features
         compiler.Flags = ReleasingFlags
         try:
             cc = CC(name)
             cc.output_dir = str(directory)
             cc.verbose = False
             if target != GENERIC:
-                import llvmlite.binding as llvm  # numba's own dependency
-
-                cc.target_cpu = llvm.get_host_cpu_name()
+                # the host's CPU model and its actual features, as numba's just-in-time
+                # codegen takes them: pycc alone would enable every feature the model's name
+                # implies, some of which a virtual machine may mask
+                cc.target_cpu = "host"
+                codegen.AOTCPUCodegen._customize_tm_features = (  # type: ignore[method-assign]
+                    lambda self: self._get_host_cpu_features())
             cc.export(entry, signature)(loops)
             cc.export("source_digest", "i8()")(source_digest)
             cc.compile()
         finally:
             compiler.Flags = plain
-    partial = stamp.with_name(stamp.name + ".partial")  # written whole, then renamed
-    partial.write_text(target + "\n", encoding="ascii")
-    partial.replace(stamp)
+            codegen.AOTCPUCodegen._customize_tm_features = features  # type: ignore[method-assign]
+    write_stamp(stamp, target)
     return directory
+
+
+def write_stamp(stamp: Path, target: str) -> None:
+    """``target`` into ``stamp`` whole: written to a file of its own, then renamed over it."""
+    import tempfile
+
+    fd, partial = tempfile.mkstemp(dir=stamp.parent, prefix=stamp.name, suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(target + "\n")
+        os.replace(partial, stamp)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
