@@ -1,9 +1,9 @@
 """The prebuilt rounds built for this machine's CPU against the same sources built for the
 platform's generic CPU (``DETENTE_AOT_GENERIC=1``), in turn in one process, on real cases:
 smp on KTAB's dummyData-a080 (``run_batch``, 80 actors) and eum on schelling's widened
-emissions case (``run_block``, one block of the 10,000 draws, 10 rounds). Both builds go to
-temporary directories (the installed modules are not touched); each pair must give the same
-bits, which the script checks. Run: ``python benchmarks/bench_aot.py`` (needs numba and a C
+emissions case (``run_block``, the model's one call for all 10,000 draws x 10 rounds). Both
+builds go to temporary directories (the installed modules are not touched); each pair must give
+the same bits, which the script checks. Run: ``python benchmarks/bench_aot.py`` (needs numba and a C
 compiler; about half a minute of building). Prints only.
 """
 

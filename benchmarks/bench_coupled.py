@@ -209,7 +209,7 @@ def blocks_case(quick: bool) -> None:
     spec = registry.MODELS["coupled"]
     print(f"flagship, coupled, {runs:,} runs x {inputs.horizon} weeks, best of 2")
     try:
-        for block in (1_280, spec.block, 4 * spec.block, runs):
+        for block in sorted(b for b in {1_280, spec.block, 4 * spec.block, runs} if b <= runs):
             registry.MODELS["coupled"] = with_block(spec, block=block, threads=True)
             wall, cpu = _best(lambda: run_arrays("coupled", inputs, CoupledOptions(), 0,
                                                  backend=InProcess(threads=1)))

@@ -48,6 +48,7 @@ def test_the_cpu_digest_reads_the_flags_in_any_order_and_only_them(tmp_path):
 
 
 def test_a_module_runs_here_only_if_built_generic_or_for_these_flags(tmp_path, monkeypatch):
+    monkeypatch.delenv("DETENTE_AOT_GENERIC", raising=False)
     monkeypatch.setattr(aot, "this_cpu", lambda: "00112233aabbccdd")
     stamp = tmp_path / "_x_aot.target"
     assert aot.runs_here(stamp)  # no stamp: built generic by an earlier version
@@ -57,8 +58,17 @@ def test_a_module_runs_here_only_if_built_generic_or_for_these_flags(tmp_path, m
         assert aot.runs_here(stamp) is ok, text
     stamp.write_bytes(b"\xff\xfe")
     assert not aot.runs_here(stamp)
-    monkeypatch.setattr(aot, "this_cpu", lambda: None)  # no flags to read here
+    monkeypatch.setenv("DETENTE_AOT_GENERIC", "1")  # generic modules only: warm rebuilds
     stamp.write_text("00112233aabbccdd\n")
+    assert not aot.runs_here(stamp)
+    stamp.write_text("generic\n")
+    assert aot.runs_here(stamp)
+    monkeypatch.setenv("DETENTE_AOT_GENERIC", "yes")  # not 0 or 1: named, and ignored
+    stamp.write_text("00112233aabbccdd\n")
+    with pytest.warns(UserWarning, match="DETENTE_AOT_GENERIC='yes'"):
+        assert aot.runs_here(stamp)
+    monkeypatch.delenv("DETENTE_AOT_GENERIC")
+    monkeypatch.setattr(aot, "this_cpu", lambda: None)  # no flags to read here
     assert not aot.runs_here(stamp)
     stamp.write_text("generic\n")
     assert aot.runs_here(stamp)

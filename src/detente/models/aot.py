@@ -15,10 +15,12 @@ reports in ``/proc/cpuinfo``; a module whose stamp names other flags is never im
 code may use instructions this CPU lacks), so an installation copied to another machine falls
 back to the just-in-time loops or numpy until ``python -m detente.warm`` builds again. The
 digest covers every flag, so a kernel or microcode update that changes the list does the same
-on this machine (correct, slower until warm runs again). ``DETENTE_AOT_GENERIC=1`` at build
-time (for an installation shared by machines of different CPUs), or a platform without
-``/proc/cpuinfo``, builds for the generic CPU instead (stamped ``generic``: valid on any
-machine of the platform); a module without a stamp was built generic by an earlier version.
+on this machine (correct, slower until warm runs again). ``DETENTE_AOT_GENERIC=1`` (for an
+installation shared by machines of different CPUs), or a platform without ``/proc/cpuinfo``,
+builds for the generic CPU instead (stamped ``generic``: valid on any machine of the
+platform); set while loading too, it refuses modules built for one CPU, so ``python -m
+detente.warm`` in that environment rebuilds them generic. A module without a stamp was built
+generic by an earlier version.
 """
 
 from __future__ import annotations
@@ -75,10 +77,22 @@ def this_cpu() -> str | None:
     return cpu_flags()
 
 
+def generic_asked() -> bool:
+    """Is ``DETENTE_AOT_GENERIC`` set to ``1`` (builds and loads generic modules only)? Unset,
+    empty or ``0``: no; any other value is named in a warning and counts as no."""
+    value = os.environ.get("DETENTE_AOT_GENERIC", "")
+    if value not in ("", "0", "1"):
+        import warnings
+
+        warnings.warn(f"DETENTE_AOT_GENERIC={value!r} is neither 0 nor 1; it is ignored "
+                      "(builds target this CPU)", stacklevel=2)
+    return value == "1"
+
+
 def build_target() -> str:
     """The stamp a build made now gets: this CPU's flags, or ``generic``
     (``DETENTE_AOT_GENERIC=1``, or no flags to read)."""
-    if os.environ.get("DETENTE_AOT_GENERIC") == "1":
+    if generic_asked():
         return GENERIC
     return this_cpu() or GENERIC
 
@@ -89,14 +103,18 @@ def stamp_path(directory: Path, name: str) -> Path:
 
 def runs_here(stamp: Path) -> bool:
     """May the module stamped ``stamp`` run on this CPU? Yes when it was built generic (or
-    stamped nothing: earlier builds were generic) or for this CPU's very flags."""
+    stamped nothing: earlier builds were generic) or for this CPU's very flags, unless
+    ``DETENTE_AOT_GENERIC=1`` asks for generic modules only (then ``python -m detente.warm``
+    in that environment rebuilds the others generic)."""
     try:
         target = stamp.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         return True
     except (OSError, UnicodeDecodeError):
         return False
-    return target == GENERIC or (target != "" and target == this_cpu())
+    if target == GENERIC:
+        return True
+    return not generic_asked() and target != "" and target == this_cpu()
 
 
 def _package_dir(package: str) -> Path | None:
