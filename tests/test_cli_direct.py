@@ -372,3 +372,25 @@ def test_the_indented_json_is_jsons_byte_for_byte():
     for bad in ({"path": Path("x")}, [object()]):
         with pytest.raises(TypeError):
             jsonout.dumps(bad, indent=2)
+
+
+@pytest.mark.parametrize("args", [
+    ["run", BDM, "-m", "median", "--json"],
+    ["run", "nowhere.yaml"],
+    ["frobnicate"],
+], ids=str)
+def test_python_dash_m_detente_is_the_console_script(args):
+    """``python -m detente ...`` gives the console script's stdout, exit status and errors
+    (2 for bad input), with its own name in typer's usage lines."""
+    script = subprocess.run([sys.executable, "-c", "import sys; from detente.cli import main; "
+                             "sys.argv[0] = 'detente'; main()", *args], cwd=ROOT, env=ENV,
+                            capture_output=True, text=True)
+    module = subprocess.run([sys.executable, "-m", "detente", *args], cwd=ROOT, env=ENV,
+                            capture_output=True, text=True)
+    assert module.returncode == script.returncode
+    assert module.stdout == script.stdout
+    assert module.stderr.replace("python -m detente", "detente") == script.stderr
+    if args[0] == "run" and len(args) > 2:
+        assert module.returncode == 0 and json.loads(module.stdout)
+    else:
+        assert module.returncode == 2 and module.stderr
