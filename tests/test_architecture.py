@@ -19,7 +19,8 @@ RANK = {
     "runtime": 6, "budget": 6,
     "analysis": 7,
     "forecast": 8, "evidence": 8,
-    "views": 9, "report": 9, "web": 9, "cli": 9, "demo": 9, "warm": 9, "jsonout": 0,
+    "views": 9, "report": 9, "web": 9, "cli": 9, "demo": 9, "warm": 9, "__main__": 9,
+    "jsonout": 0,
 }
 
 
