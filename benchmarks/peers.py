@@ -20,7 +20,10 @@ Peers' code never enters this repository. ``DETENTE_PEERS_DIR`` names a folder w
 * ``bdm-scholz-expected-utility-model/`` (dmasad/...; its ``'rU'`` file mode needs Python 3.10
   or older: ``DETENTE_BDM_PYTHON``, default the newest of ``python3.10`` ... ``python3.6`` on the
   path or under pyenv's ``versions/``, see :func:`old_python`),
-* KTAB's ``smpc`` binary only if ``DETENTE_KTAB_SMPC`` names one (it is C++ and not built here).
+* KTAB's ``smpc``: ``DETENTE_KTAB_SMPC`` names it (or a wrapper with its arguments), else
+  ``$DETENTE_PEERS_DIR/smpc-run.sh`` if present; ``bash benchmarks/ktab.sh`` builds it (C++,
+  about a minute) and writes that wrapper, which runs it as a user would, SQLite database
+  included.
 
 A peer that cannot run falls back to the wall time in ``../shared/reference/*/README.md`` (the
 row says so); a row whose inputs are absent is skipped. Inputs come from ``tests/fixtures``,
@@ -379,16 +382,24 @@ def row_exchange(peers: Path | None, repeat: int, all_pairs: bool = False) -> Ro
                phases("exchange", ours[3:], repeat))
 
 
+def built_smpc() -> str | None:
+    """``$DETENTE_PEERS_DIR/smpc-run.sh``, the wrapper ``benchmarks/ktab.sh`` writes, if it is
+    there."""
+    given = os.environ.get("DETENTE_PEERS_DIR")
+    wrapper = Path(given) / "smpc-run.sh" if given else None
+    return str(wrapper) if wrapper is not None and os.access(wrapper, os.X_OK) else None
+
+
 def row_smp(repeat: int) -> Row | None:
     if not A080.exists():
         return None
     ours = detente("run", str(A080), "-m", "smp", "--json")
-    smpc = os.environ.get("DETENTE_KTAB_SMPC")
+    smpc = os.environ.get("DETENTE_KTAB_SMPC") or built_smpc()
     peer = [smpc, "--csv", str(A080), "--logmin"] if smpc else None
     p, o = in_turn(peer, ours, repeat, our_env=OUR_ENV)
     peer_s = p.wall if p else REFERENCE_S["KTAB a080"]
-    label = ("KTAB " + fmt_s(p)) if p else (f"KTAB {peer_s} s (reference README; C++, not "
-                                           "built here)")
+    label = ("KTAB " + fmt_s(p)) if p else (f"KTAB {peer_s} s (reference README; not built: "
+                                           "bash benchmarks/ktab.sh)")
     # a reference figure is a quiet run's wall time, about its CPU time: set against ours
     return Row("smp, KTAB dummyData-a080", label, fmt_s(o), peer_s / o.wall, ">= 300x",
                peer_s / o.wall >= 300, (p.cpu if p else peer_s) / o.cpu,
