@@ -2,8 +2,9 @@
 
 The exchange engine's float round (``detente.models.exchange_fast``) and its digit-exact decimal
 round (``detente.models.exchange_decimal``), the eum round
-(``detente.models.eum_fast``), the smp turns (``detente.models.smp_fast``) and the §5 war weeks
-(``detente.war.loops``) are built ahead of time into extension modules beside their sources,
+(``detente.models.eum_fast``), the smp turns (``detente.models.smp_fast``), the §5 war weeks
+(``detente.war.loops``), and the coupled kernel's week of fighting (``detente.war.coupled_loops``)
+are built ahead of time into extension modules beside their sources,
 which load in a millisecond without importing numba (rebuilt when a source changes); without a
 C compiler, numba's just-in-time cache is filled instead (numba compiles a loop on its first
 call and writes the machine code next to the source, where later processes load it in about a
@@ -93,9 +94,22 @@ def _war() -> None:
               file=sys.stderr)
 
 
+def _coupled() -> None:
+    """The coupled kernel's week of fighting, ahead of time; without a C compiler the numpy
+    step serves (its loops are used only prebuilt)."""
+    from detente.war import coupled_fast
+
+    try:
+        coupled_fast.build()
+    except Exception as err:  # pycc reports a missing C compiler in many ways
+        print(f"detente.warm: coupled ahead-of-time build failed ({err}); the numpy step "
+              "serves", file=sys.stderr)
+
+
 def steps() -> list[tuple[str, Callable[[], None]]]:
     """The compiled engines to warm, by label; empty without numba (nothing to compile)."""
     from detente.models import eum_fast, exchange, exchange_fast, smp, smp_fast
+    from detente.war import coupled_fast
     from detente.war import fast as war_fast
 
     out = []
@@ -112,6 +126,8 @@ def steps() -> list[tuple[str, Callable[[], None]]]:
                     _ahead_of_time("eum", {"rounds": 2})))
     if war_fast.PREBUILT is None and find_spec("numba") is not None:
         out.append(("war: §5 weekly loops (ahead of time)", _war))
+    if coupled_fast.PREBUILT is None and find_spec("numba") is not None:
+        out.append(("war: the coupled week of fighting (ahead of time)", _coupled))
     return out
 
 

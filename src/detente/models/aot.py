@@ -158,8 +158,10 @@ def prebuilt_or_numba(name: str, digest: Callable[[], int], switch: str) -> tupl
 
 
 def build_module(name: str, entry: str, loops: Callable[..., Any], signature: str, digest: int,
-                 output_dir: Path | None = None) -> Path:
-    """Compile ``loops`` (a numba dispatcher's ``py_func``) as ``entry`` with ``signature``
+                 output_dir: Path | None = None,
+                 more: tuple[tuple[str, Callable[..., Any], str], ...] = ()) -> Path:
+    """Compile ``loops`` (a numba dispatcher's ``py_func``) as ``entry`` with ``signature``,
+    and each (entry, loops, signature) of ``more`` likewise,
     into the module ``name`` in ``output_dir`` (default: beside this file), with
     ``source_digest() -> digest``, for this CPU unless :func:`build_target` says generic, and
     stamps it (see the module docstring). pycc's wrappers keep the GIL by default; the rounds
@@ -202,7 +204,8 @@ def build_module(name: str, entry: str, loops: Callable[..., Any], signature: st
                 cc.target_cpu = "host"
                 codegen.AOTCPUCodegen._customize_tm_features = (  # type: ignore[method-assign]
                     lambda self: self._get_host_cpu_features())
-            cc.export(entry, signature)(loops)
+            for export, function, types in ((entry, loops, signature), *more):
+                cc.export(export, types)(function)
             cc.export("source_digest", "i8()")(source_digest)
             cc.compile()
         finally:

@@ -47,6 +47,7 @@ from detente.compile import batch_from_arrays
 from detente.compile.coupled import CoupledInputs
 from detente.options import CoupledOptions
 from detente.seeds import Streams
+from detente.war import coupled_fast
 from detente.war.base import (
     AGREEMENT,
     COLLAPSE_R,
@@ -501,6 +502,8 @@ class _Simulation:
         self.k = np.rint(par["front.start"]) / inputs.war.steps if self.m.lattice else start
         self.k0 = self.k.copy()
         self._k_clipped = False  # whether every run's k has been clipped to [0, 1] (see fight)
+        self._fighting: coupled_fast.Fighting | bool | None = None  # see _fight_loops
+        self._parties: coupled_fast.Parties | bool | None = None  # see _party_loops
         self._left = False  # whether a third party left this week (see record)
         self.forces = {"R": par["R.forces"].copy(), "U": par["U.forces"].copy()}
         self.forces0 = {s_: v.copy() for s_, v in self.forces.items()}
@@ -1390,6 +1393,10 @@ class _Simulation:
             self.casualties[side][:] = 0.0
         if not on_all.any():
             return
+        fighting = self._fight_loops()
+        if fighting is not None:  # the same step on compiled loops (war/coupled_fast.py)
+            coupled_fast.fight(self, fighting, t, p, u_battle, eps, u_collapse)
+            return
         rows = self.active(on_all)
 
         def at(values: np.ndarray) -> np.ndarray:
@@ -1465,6 +1472,22 @@ class _Simulation:
             self.k = clip(self.k, 0.0, 1.0)
             self._k_clipped = True
 
+    def _fight_loops(self) -> coupled_fast.Fighting | None:
+        """The compiled week of fighting where it is built and covers these options, its
+        constant arrays packed on first use; else None (the numpy step)."""
+        if self._fighting is None:
+            week = coupled_fast.loops_for(self.o.battle, self.o.csf_exponent,
+                                          int(self.x.parties.size))
+            self._fighting = False if week is None else coupled_fast.Fighting(self, week)
+        return self._fighting or None
+
+    def _party_loops(self) -> coupled_fast.Parties | None:
+        """The compiled third parties' step where it is built, as :meth:`_fight_loops`."""
+        if self._parties is None:
+            week = coupled_fast.party_loops()
+            self._parties = False if week is None else coupled_fast.Parties(self, week)
+        return self._parties or None
+
     def third_parties(self, failed: np.ndarray) -> None:
         """Frustration, then retaliation or exit of engaged third parties (§7.5), computed on the
         runs of :meth:`active` for those still fighting (the draws are made for every run)."""
@@ -1476,6 +1499,10 @@ class _Simulation:
             return
         fighting_all = self.status == FIGHTING
         if not fighting_all.any():
+            return
+        parties = self._party_loops()
+        if parties is not None:  # the same step on compiled loops (war/coupled_fast.py)
+            coupled_fast.third_parties(self, parties, failed, draws)
             return
         rows = self.active(fighting_all)
         th = {key: take_last(self.th[key], rows) for key in (  # (J, B') each
