@@ -74,13 +74,26 @@ print(fast.PREBUILT is not None, "numba" in sys.modules, s["p_agreement"]["52"])
 """
 
 
+COUPLED_PROBE = """
+import sys
+from detente.analysis.compare import simulate_summary, war_options
+from detente.scenario import load_scenario
+from detente.war import coupled_fast
+s = simulate_summary(load_scenario("scenarios/ukraine-2025.yaml"), None, (), 500, 0,
+                     war_options({}))
+print(coupled_fast.PREBUILT is not None, "numba" in sys.modules, s["end_mode"]["exhaustion_U"])
+"""
+
+
 @pytest.mark.parametrize(("probe", "expected"), [
     (EUM_PROBE, "7.0"),  # the reference forecast: round 10 median 7.0
     (SMP_PROBE, "27"),  # KTAB's number of turns on SOE-Pol-Comp
     (WAR_PROBE, "0.972"),  # the numpy kernel's P(agreement at week 52), seed 0, 500 runs
-], ids=["eum", "smp", "war"])
+    (COUPLED_PROBE, "0.118"),  # the numpy steps' share of runs ending in U's exhaustion
+], ids=["eum", "smp", "war", "coupled"])
 def test_warm_builds_rounds_that_load_without_numba(probe, expected):
-    """After warming, a run takes the prebuilt eum round, smp turns or §5 war weeks and never
+    """After warming, a run takes the prebuilt eum round, smp turns, §5 war weeks or the coupled
+    kernel's week of fighting and never
     imports numba (its import and cache load cost half a second to a second), with the
     reference result."""
     warm = subprocess.run([sys.executable, "-m", "detente.warm"], cwd=ROOT, env=ENV,

@@ -25,14 +25,15 @@ import numpy as np
 from scipy.special import expit
 
 from detente.models import aot
-from detente.war import coupled_loops as loops
+from detente.war import coupled_layout as layout
 
 # the simulations these steps read and update are detente.war.coupled._Simulation objects (not
 # imported: that module imports this one)
 _Simulation = Any
 
 AOT_MODULE = "_coupled_aot"
-SOURCES = tuple(Path(__file__).with_name(f) for f in ("coupled_loops.py", "base.py"))
+SOURCES = tuple(Path(__file__).with_name(f)  # what the build compiles in
+                for f in ("coupled_loops.py", "coupled_layout.py", "base.py"))
 PARTY_SUM_ORDERED = 8  # coupled.party_sum adds in the parties' order below this many
 
 
@@ -75,8 +76,8 @@ class Fighting:
                    "R.capacity": par["R.capacity"], "U.forces0": sim.forces0["U"],
                    "R.forces0": sim.forces0["R"]}
         b = sim.n_runs
-        self.fixed = np.empty((len(loops.FIXED), b))
-        for row, key in enumerate(loops.FIXED):
+        self.fixed = np.empty((len(layout.FIXED), b))
+        for row, key in enumerate(layout.FIXED):
             self.fixed[row] = columns[key]
         self.fort = np.ascontiguousarray(np.stack([np.asarray(x.fort_at, dtype=float),
                                                    np.asarray(x.fort_width, dtype=float)]))
@@ -89,7 +90,7 @@ class Fighting:
         self.steps = float(x.war.steps)
         self.csf = sim.o.battle != "bernoulli"
         self.week = week
-        self.par = np.empty((len(loops.PAR), b))
+        self.par = np.empty((len(layout.PAR), b))
         self.draws = np.empty((4, b))
 
 
@@ -99,11 +100,11 @@ def fight(sim: _Simulation, fighting: Fighting, t: int, p: dict[str, np.ndarray]
     step gives. The state's arrays are new ones (as the numpy step's on every run), so an array
     read earlier in the week keeps its values."""
     par, draws = fighting.par, fighting.draws
-    for row, key in enumerate(loops.PAR):
+    for row, key in enumerate(layout.PAR):
         par[row] = p[key]
-    draws[loops.U_BATTLE], draws[loops.EPS] = u_battle, eps
-    draws[loops.U_COLLAPSE_R], draws[loops.U_COLLAPSE_U] = u_collapse[1], u_collapse[2]
-    state = np.empty((len(loops.STATE), sim.n_runs))
+    draws[layout.U_BATTLE], draws[layout.EPS] = u_battle, eps
+    draws[layout.U_COLLAPSE_R], draws[layout.U_COLLAPSE_U] = u_collapse[1], u_collapse[2]
+    state = np.empty((len(layout.STATE), sim.n_runs))
     for row, value in enumerate(_state_rows(sim)):
         state[row] = value
     engaged = sim.engaged if sim.x.parties.size else np.zeros((0, sim.n_runs))
@@ -113,15 +114,15 @@ def fight(sim: _Simulation, fighting: Fighting, t: int, p: dict[str, np.ndarray]
         fighting.red, fighting.red_r, sim.red_offset, draws, sim.status, sim.end_week,
         sim.high)
     fighting.week(0, *args)
-    np.exp(state[loops.HAZARD], out=state[loops.HAZARD])
+    np.exp(state[layout.HAZARD], out=state[layout.HAZARD])
     fighting.week(1, *args)
-    sim.forces["R"], sim.forces["U"] = state[loops.FORCES_R], state[loops.FORCES_U]
-    sim.casualties["R"], sim.casualties["U"] = state[loops.CAS_R], state[loops.CAS_U]
-    sim.belief["R"][:] = [state[loops.BELIEF_RA], state[loops.BELIEF_RB]]
-    sim.belief["U"][:] = [state[loops.BELIEF_UA], state[loops.BELIEF_UB]]
-    sim.cost["R"], sim.cost["U"] = state[loops.COST_R], state[loops.COST_U]
-    sim.discontent = state[loops.DISCONTENT]
-    sim.k = state[loops.K]
+    sim.forces["R"], sim.forces["U"] = state[layout.FORCES_R], state[layout.FORCES_U]
+    sim.casualties["R"], sim.casualties["U"] = state[layout.CAS_R], state[layout.CAS_U]
+    sim.belief["R"][:] = [state[layout.BELIEF_RA], state[layout.BELIEF_RB]]
+    sim.belief["U"][:] = [state[layout.BELIEF_UA], state[layout.BELIEF_UB]]
+    sim.cost["R"], sim.cost["U"] = state[layout.COST_R], state[layout.COST_U]
+    sim.discontent = state[layout.DISCONTENT]
+    sim.k = state[layout.K]
     sim._k_clipped = True
 
 
@@ -129,7 +130,7 @@ class Parties:
     """The third parties' constant arrays the loops read, packed once, and their logits."""
 
     def __init__(self, sim: _Simulation, week: Callable[..., int]) -> None:
-        self.th = np.ascontiguousarray(np.stack([sim.th[key] for key in loops.PARTY]),
+        self.th = np.ascontiguousarray(np.stack([sim.th[key] for key in layout.PARTY]),
                                        dtype=float)  # (len(PARTY), J, B)
         self.z = np.zeros((2, *sim.phi.shape))
         self.week = week
@@ -150,7 +151,7 @@ def third_parties(sim: _Simulation, parties: Parties, failed: np.ndarray, draws:
 
 
 def _state_rows(sim: _Simulation) -> tuple[np.ndarray, ...]:
-    """The state's arrays in the order of :data:`detente.war.coupled_loops.STATE` (the last,
+    """The state's arrays in the order of :data:`detente.war.coupled_layout.STATE` (the last,
     the hazard's working row, any values)."""
     return (sim.forces["R"], sim.forces["U"], sim.casualties["R"], sim.casualties["U"],
             sim.belief["R"][0], sim.belief["R"][1], sim.belief["U"][0], sim.belief["U"][1],
@@ -162,8 +163,10 @@ def build(output_dir: Path | None = None) -> Path:
     ``_coupled_aot``
     beside this file (see :func:`detente.models.aot.build_module`); needs numba and a C
     compiler."""
+    from detente.war import coupled_loops as loops
+
     if loops.njit is None:
         raise RuntimeError("building the compiled coupled loops needs numba")
-    return aot.build_module(AOT_MODULE, "fight", loops.fight.py_func, loops.SIGNATURE,
+    return aot.build_module(AOT_MODULE, "fight", loops.fight.py_func, layout.SIGNATURE,
                             source_digest(), output_dir or Path(__file__).parent,
-                            more=(("parties", loops.parties.py_func, loops.PARTIES_SIGNATURE),))
+                            more=(("parties", loops.parties.py_func, layout.PARTIES_SIGNATURE),))

@@ -19,18 +19,19 @@ exp differs from the C library's in the last bit, so only numpy evaluates it):
 Every operation is exact IEEE arithmetic (no fused multiply-add, no fast-math) with ``maximum``
 and ``minimum`` resolved as numpy resolves them (NaN propagates; of two equal values, the
 second), so the compiled week gives the numpy step's numbers bit for bit
-(tests/test_coupled_fast.py). A run that is not fighting keeps its values: costs, beliefs and
-red lines' softening add +0.0, which changes no value they can hold (each starts at +0 or
-above and only sums, and a sum is -0 only when both terms are).
+(tests/test_coupled_fast.py). Where the numpy step adds +0.0 to a run that is not fighting
+(its costs, beliefs and red lines' softening), the loops leave the value as it is: the same
+unless it is -0, which these never are (each starts at +0 or above and only sums, and a sum is
+-0 only when both terms are).
 
-Arrays (rows named below), B runs: ``par`` (len(PAR), B) the week's parameters in force;
-``fixed`` (len(FIXED), B) the simulation's constants; ``state`` (len(STATE), B) the state,
-updated in place; ``tempo`` (B,) the month's tempo; ``fort`` (2, F) the fortified bands' starts
-and widths, ``fort_factor`` (B, F); ``engaged`` and ``aid`` (J, B) the third parties'
-engagement and aid; ``red`` (2 Lr, B) the red lines' softening thresholds, then their steps,
-``red_r`` (Lr,) whether R holds each, ``red_offset`` (Lr, B); ``draws`` (4, B) the week's
-battle uniform, front noise, R's and U's collapse uniforms; ``status`` and ``end_week`` (B,)
-integers; ``high`` (B,) R's high intensity.
+Arrays (rows named in :mod:`detente.war.coupled_layout`), B runs: ``par`` (len(PAR), B) the
+week's parameters in force; ``fixed`` (len(FIXED), B) the simulation's constants; ``state``
+(len(STATE), B) the state, updated in place; ``tempo`` (B,) the month's tempo; ``fort`` (2, F)
+the fortified bands' starts and widths, ``fort_factor`` (B, F); ``engaged`` and ``aid`` (J, B)
+the third parties' engagement and aid; ``red`` (2 Lr, B) the red lines' softening thresholds,
+then their steps, ``red_r`` (Lr,) whether R holds each, ``red_offset`` (Lr, B); ``draws`` (4, B)
+the week's battle uniform, front noise, R's and U's collapse uniforms; ``status`` and
+``end_week`` (B,) integers; ``high`` (B,) R's high intensity.
 """
 
 from __future__ import annotations
@@ -47,36 +48,65 @@ from detente.war.base import (
     VICTORY_R,
     VICTORY_U,
 )
+from detente.war.coupled_layout import (
+    BAND,
+    BELIEF_RA,
+    BELIEF_RB,
+    BELIEF_UA,
+    BELIEF_UB,
+    CAP_R,
+    CAP_U,
+    CAS_R,
+    CAS_U,
+    CASCOST_R,
+    CASCOST_U,
+    COLLAPSE_R_P,
+    COLLAPSE_U_P,
+    COST_R,
+    COST_R_P,
+    COST_U,
+    COST_U_P,
+    DECAY,
+    DISCONTENT,
+    EFF_R,
+    EFF_U,
+    EPS,
+    EXIT_BASE,
+    EXIT_SLOPE,
+    FORCES0_R,
+    FORCES0_U,
+    FORCES_R,
+    FORCES_U,
+    FRUST_ESC,
+    FRUST_FAILED,
+    HAZARD,
+    HIGH_COST,
+    HIGH_REVENUE,
+    HIGH_TEMPO,
+    LETH_R,
+    LETH_U,
+    NOISE,
+    OUTPUT,
+    PERSIST,
+    PRICE,
+    RECRUIT_R,
+    RECRUIT_U,
+    RET_BASE,
+    RET_SLOPE,
+    REVENUE0,
+    SHORTFALL,
+    SLOPE,
+    STEP,
+    U_BATTLE,
+    U_COLLAPSE_R,
+    U_COLLAPSE_U,
+    K,
+)
 
 try:
     from numba import njit
 except ImportError:  # pragma: no cover - numba is an optional extra
     njit = None
-
-# the week's parameters in force (p_now), rows of ``par``
-PAR = ("R.effectiveness", "U.effectiveness", "U.lethality", "R.lethality", "R.recruitment",
-       "U.recruitment", "R.cost", "R.casualty_cost", "U.cost", "U.casualty_cost",
-       "economy.output", "economy.price", "economy.shortfall_cost", "R.collapse", "U.collapse")
-(EFF_R, EFF_U, LETH_U, LETH_R, RECRUIT_R, RECRUIT_U, COST_R_P, CASCOST_R, COST_U_P, CASCOST_U,
- OUTPUT, PRICE, SHORTFALL, COLLAPSE_R_P, COLLAPSE_U_P) = range(len(PAR))
-# the simulation's constants, rows of ``fixed``
-FIXED = ("high_tempo", "band", "step", "noise", "high_revenue", "high_cost", "revenue0",
-         "discontent_decay", "collapse_slope", "U.capacity", "R.capacity", "U.forces0",
-         "R.forces0")
-(HIGH_TEMPO, BAND, STEP, NOISE, HIGH_REVENUE, HIGH_COST, REVENUE0, DECAY, SLOPE, CAP_U, CAP_R,
- FORCES0_U, FORCES0_R) = range(len(FIXED))
-# the state, rows of ``state``; HAZARD holds the collapse exponent, then numpy's exp of it
-STATE = ("forces.R", "forces.U", "casualties.R", "casualties.U", "belief.R.a", "belief.R.b",
-         "belief.U.a", "belief.U.b", "cost.R", "cost.U", "discontent", "k", "hazard")
-(FORCES_R, FORCES_U, CAS_R, CAS_U, BELIEF_RA, BELIEF_RB, BELIEF_UA, BELIEF_UB, COST_R, COST_U,
- DISCONTENT, K, HAZARD) = range(len(STATE))
-# the draws, rows of ``draws``
-U_BATTLE, EPS, U_COLLAPSE_R, U_COLLAPSE_U = range(4)
-
-SIGNATURE = ("i8(i8, i8, b1, f8, b1, f8[:, ::1], f8[:, ::1], f8[:, ::1], f8[:], f8[:, ::1], "
-             "f8[:, :], f8[:, :], f8[:, :], f8[:, ::1], b1[::1], f8[:, :], f8[:, ::1], i8[:], "
-             "i8[:], b1[:])")
-
 
 def _jit(fn):  # type: ignore[no-untyped-def]
     return njit(cache=True, nogil=True, fastmath=False, error_model="numpy", _nrt=False)(fn) \
@@ -198,15 +228,6 @@ def fight(stage, t, lattice, steps, csf, par, fixed, state, tempo, fort, fort_fa
                 red_offset[li, i] += red[l_n + li, i]
         state[HAZARD, i] = fixed[SLOPE, i] * discontent
     return fighting
-
-
-# the third parties' constants, rows of ``th`` (each (J, B))
-PARTY = ("persistence", "frustration_failed", "frustration_escalation", "retaliate_base",
-         "retaliate_slope", "exit_base", "exit_slope")
-PERSIST, FRUST_FAILED, FRUST_ESC, RET_BASE, RET_SLOPE, EXIT_BASE, EXIT_SLOPE = range(len(PARTY))
-
-PARTIES_SIGNATURE = ("i8(i8, f8[:, :, ::1], f8[:, ::1], f8[:, ::1], b1[:, :], b1[:], b1[:], i8[:], "
-                     "f8[:, :, ::1], f8[:, :, :])")
 
 
 @_jit
