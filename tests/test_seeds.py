@@ -105,3 +105,15 @@ def test_a_subclass_that_makes_its_own_generators_keeps_them() -> None:
     assert stream._seeded is None
     for c, values in enumerate(ours):
         np.testing.assert_array_equal(values, Streams(3).generator("elttab", 0, c).random(4))
+
+
+def test_a_skipped_call_moves_no_other() -> None:
+    """The coupled kernel leaves out a deadline's draws in weeks when no run decides it."""
+    s = Streams(11).for_block(0, 300)
+    every, skipping = StreamBlocks(s, "deadline:x", 4000), StreamBlocks(s, "deadline:x", 4000)
+    for c in range(seeds._Seeded.AFTER + seeds._Seeded.FIRST + 20):
+        want = every.random(4000)
+        if c % 3:
+            skipping.skip()
+        else:
+            np.testing.assert_array_equal(skipping.random(4000), want)

@@ -309,6 +309,10 @@ class RowStream:
             return make()
         return store.get((s, self.key, call, method, shape), make)  # s: its class too
 
+    def skip(self) -> None:
+        """Leave out this call (draw nothing): the later calls keep their numbers."""
+        self.calls += 1
+
     @staticmethod
     def _reversed(shape: int | tuple[int, ...]) -> tuple[int, ...]:
         return ((shape,) if isinstance(shape, int) else tuple(shape))[::-1]
@@ -346,6 +350,11 @@ class StreamBlocks:
         parts = [getattr(rows, method)((*shape[:-1], hi))[..., lo:]
                  for rows, lo, hi in self.parts]
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+
+    def skip(self) -> None:
+        """Leave out this call (draw nothing): the later calls keep their numbers."""
+        for rows, _, _ in self.parts:
+            rows.skip()
 
     def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
         """Uniforms of ``shape`` (runs last)."""

@@ -798,7 +798,14 @@ class _Simulation:
         for li, kind in enumerate(x.kind):
             if kind == "scheduled":
                 continue
-            draw = self.g[f"deadline:{x.lever_ids[li]}"].random(self.n_runs)
+            stream = self.g[f"deadline:{x.lever_ids[li]}"]
+            skip = getattr(stream, "skip", None)
+            if skip is not None and not (self.sel_any[li] and (self.due[:, li] == t).any()):
+                # no run decides this lever this week, and each call of a run-major stream has
+                # numbers of its own (seeds.RowStream), so leaving this one out moves no other
+                skip()
+                continue
+            draw = stream.random(self.n_runs)
             if not self.sel_any[li]:
                 continue
             lv = x.war.levers[li]
