@@ -31,7 +31,11 @@ E[min(T, H)] integrate the survival function (trapezoid on ``grid`` points). Wit
 front the gambler's-ruin closed forms (§5.6) give the values, with an infinite look-ahead.
 
 The kernel is pure: arrays in, arrays out; randomness only from ``rng(name)``, and every stream
-draws the same number of values every week whatever the state (common random numbers).
+draws the same number of values every week whatever the state (common random numbers); a
+deadline's stream leaves out its call in a week when no run decides the lever, where the stream
+gives each call numbers of its own (:class:`detente.seeds.StreamBlocks`), so no other number
+moves. Steps 5 and 6 run on compiled loops where they are built (:mod:`detente.war.coupled_fast`,
+the same numbers bit for bit).
 """
 
 from __future__ import annotations
