@@ -33,7 +33,7 @@ _Simulation = Any
 
 AOT_MODULE = "_coupled_aot"
 SOURCES = tuple(Path(__file__).with_name(f)  # what the build compiles in
-                for f in ("coupled_loops.py", "coupled_layout.py", "base.py"))
+                for f in ("coupled_loops.py", "coupled_layout.py", "base.py", "jit.py"))
 PARTY_SUM_ORDERED = 8  # coupled.party_sum adds in the parties' order below this many
 
 

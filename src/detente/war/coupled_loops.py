@@ -102,20 +102,7 @@ from detente.war.coupled_layout import (
     U_COLLAPSE_U,
     K,
 )
-
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - numba is an optional extra
-    njit = None
-
-def _jit(fn):  # type: ignore[no-untyped-def]
-    return njit(cache=True, nogil=True, fastmath=False, error_model="numpy", _nrt=False)(fn) \
-        if njit is not None else fn
-
-
-def _inline(fn):  # type: ignore[no-untyped-def]
-    return njit(cache=True, nogil=True, fastmath=False, error_model="numpy",
-                inline="always")(fn) if njit is not None else fn
+from detente.war.jit import _inline, _jit, njit  # noqa: F401 (njit: the builds ask)
 
 
 @_inline

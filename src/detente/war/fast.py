@@ -41,7 +41,8 @@ from detente.war.base import (
 
 AOT_MODULE = "_war_aot"
 # what the build compiles in: the loops, their layout, the codes they import
-SOURCES = tuple(Path(__file__).with_name(f) for f in ("loops.py", "layout.py", "base.py"))
+SOURCES = tuple(Path(__file__).with_name(f) for f in ("loops.py", "layout.py", "base.py",
+                                                     "jit.py"))
 
 
 def source_digest() -> int:

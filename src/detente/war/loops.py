@@ -40,6 +40,7 @@ from detente.war.base import (
     VICTORY_R,
     VICTORY_U,
 )
+from detente.war.jit import _inline, _jit, njit  # noqa: F401 (njit: the builds ask)
 from detente.war.layout import (
     A_R,
     A_U,
@@ -86,22 +87,6 @@ from detente.war.layout import (
     WEEK_COST_U,
     K,
 )
-
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - numba is an optional extra
-    njit = None
-
-def _jit(fn):  # type: ignore[no-untyped-def]
-    """The week: its pieces inlined, compiled without reference counting (it allocates
-    nothing), so passing arrays costs no atomic increments."""
-    return njit(cache=True, nogil=True, fastmath=False, error_model="numpy", _nrt=False)(fn) \
-        if njit is not None else fn
-
-
-def _inline(fn):  # type: ignore[no-untyped-def]
-    return njit(cache=True, nogil=True, fastmath=False, error_model="numpy",
-                inline="always")(fn) if njit is not None else fn
 
 
 @_inline
