@@ -478,9 +478,11 @@ def row_alone(work: str, args: list[str], repeat: int, goal_s: float, note: str 
 WAR_COUPLED_NOTE = (
     "war (coupled): the flagship now runs the coupled model (§7: every week each run's talks, "
     "values of fighting on and third parties, not one scalar random walk): far more work per "
-    "run-week than the §5 kernel, in about a hundred numpy steps a week that no compiled week "
-    "step replaces yet; the kernel's week loop is nearly all of the time. The 1.5 s goal belongs "
-    "to the §5 kernel (the next row).")
+    "run-week than the §5 kernel. The week of fighting and the third parties' step run on "
+    "compiled loops (war/coupled_fast.py, built by python -m detente.warm); the talks, R's "
+    "choice of intensity (values of fighting on: first-passage probabilities) and the levers' "
+    "parameters are still numpy steps over the runs, and the kernel's week loop is nearly all "
+    "of the time. The 1.5 s goal belongs to the §5 kernel (the next row).")
 WAR_SECTION5_NOTE = (
     "war (§5): with the compiled weeks built (python -m detente.warm) the kernel is about 0.55 s "
     "of CPU, 0.2 s of it numpy's random draws; the rest is start-up (imports, parsing the "
