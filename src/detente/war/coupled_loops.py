@@ -1,7 +1,7 @@
 """The coupled kernel's week of fighting (MODELS.md §7.6, §5.4, §5.8) as compiled loops over the
 runs (numba; ``detente[fast]``).
 
-:meth:`detente.war.coupled._Simulation.fight` is some seventy numpy steps a week on the runs
+:meth:`detente.war.coupled._Simulation.fight` is several dozen numpy steps a week on the runs
 still fighting. :func:`fight` does the same arithmetic one run at a time, operation for
 operation in the order the numpy step evaluates it, in two passes between which the driver
 (:mod:`detente.war.coupled_fast`) takes numpy's own ``exp`` (on AVX-512 machines numpy's SIMD
