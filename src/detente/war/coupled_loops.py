@@ -1,5 +1,6 @@
-"""The coupled kernel's week of fighting (MODELS.md §7.6, §5.4, §5.8) as compiled loops over the
-runs (numba; ``detente[fast]``).
+"""The coupled kernel's week of fighting (MODELS.md §7.6, §5.4, §5.8) and its third parties'
+step (§7.5) as compiled loops over the runs (numba; ``detente[fast]``); :func:`parties` is
+described where it is defined.
 
 :meth:`detente.war.coupled._Simulation.fight` is several dozen numpy steps a week on the runs
 still fighting. :func:`fight` does the same arithmetic one run at a time, operation for
