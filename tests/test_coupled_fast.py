@@ -58,6 +58,46 @@ def test_pinned_cases_bit_for_bit(monkeypatch, case):
     _same(numpy, compiled)
 
 
+@pytest.mark.parametrize("case", ["fixture-lattice", "flagship-limited"])
+def test_against_the_numpy_steps_on_gathered_runs(monkeypatch, case):
+    """The numpy steps gathering the runs still fighting whenever any has stopped (the loops
+    never gather: they skip the runs that stopped)."""
+    monkeypatch.setattr(K, "GATHER_BELOW", 1)
+    numpy, compiled = _both(monkeypatch, lambda: rows.outcome(case))
+    _same(numpy, compiled)
+
+
+def test_leaving_out_deadline_draws_moves_nothing(monkeypatch):
+    """A deadline's stream leaves out its call in weeks when no run decides the lever; drawing
+    it every week instead gives the same outputs."""
+    from detente.seeds import StreamBlocks
+
+    skipped = rows.outcome("flagship")
+    monkeypatch.delattr(StreamBlocks, "skip")
+    _same(skipped, rows.outcome("flagship"))
+
+
+def _frozen_war() -> Scenario:
+    """The fixture with a lever that takes both sides' effectiveness to 0 from week 0: the
+    battle's odds are 0/0 (numpy's NaN: no battle won)."""
+    doc = yaml.safe_load((FIXTURES / "coupled.yaml").read_text())
+    doc["levers"].append({"id": "freeze", "name": "freeze", "start": 0, "effects": [
+        {"param": "R.effectiveness", "mul": 0}, {"param": "U.effectiveness", "mul": 0}]})
+    return Scenario.model_validate(doc)
+
+
+def test_a_battle_without_odds_bit_for_bit(monkeypatch):
+    x = compile_coupled(_frozen_war(), None, ("freeze",), 60, 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        numpy, compiled = _both(monkeypatch, lambda: simulate_coupled(
+            x, CoupledOptions(), rows._rng(2, 60)))
+        _same(numpy, compiled)
+        if coupled_fast.PREBUILT is not None:  # pycc's default error model raised here
+            monkeypatch.setattr(coupled_fast, "loops_for", lambda *a: coupled_fast.PREBUILT.fight)
+            monkeypatch.setattr(coupled_fast, "party_loops", lambda: coupled_fast.PREBUILT.parties)
+            _same(numpy, simulate_coupled(x, CoupledOptions(), rows._rng(2, 60)))
+
+
 def test_stacked_variants_bit_for_bit(monkeypatch):
     numpy, compiled = _both(monkeypatch, rows.stacked_outcomes)
     for a, b in zip(numpy, compiled, strict=True):

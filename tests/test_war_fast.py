@@ -22,6 +22,7 @@ from detente.compile import (
 from detente.scenario import load_scenario
 from detente.seeds import Streams
 from detente.war import fast, kernel
+from detente.war.base import VICTORY_U
 
 from .conftest import FIXTURES, SCENARIOS
 
@@ -144,6 +145,26 @@ def test_compiled_weeks_stop_where_the_numpy_kernel_stops(week):
         out = fast.simulate_block(inputs, war_options(given), Streams(2), week)
         assert out.end_mode.max() < kernel.HORIZON  # every war ended: the loop stopped early
         _pin(inputs, war_options(given), week, 2)
+
+
+@needs_loops
+@pytest.mark.parametrize("week", ENGINES)
+def test_a_battle_without_odds_is_the_numpy_kernels(week):
+    """Both sides' effectiveness 0 makes the battle's odds 0/0: numpy's NaN (no battle won)
+    in the compiled loops too, prebuilt included (pycc's default error model raised
+    ZeroDivisionError there)."""
+    runs = 500
+    rng = np.random.default_rng(1)
+    values = {"R.effectiveness": 0.0, "U.effectiveness": 0.0, "R.cost": 0.01, "U.cost": 0.01,
+              "front.start": rng.integers(1, 6, runs), "R.belief.a": 20.0, "R.belief.b": 1.0,
+              "U.belief.a": 1.0, "U.belief.b": 20.0, "R.capacity": 0.3, "U.forces": 90.0,
+              "R.lethality": 0.01, "U.lethality": 0.02, "R.collapse": 0.001}
+    inputs = war_inputs_from_values(values, runs, 6, 60, ())  # each side sure it wins: war
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for given in CASES:
+            _pin(inputs, war_options(given), week, 3)
+            out = kernel._simulate_block(inputs, war_options(given), Streams.from_seed(3))
+            assert (out.end_mode == VICTORY_U).mean() > 0.5  # R wins no battle: u < NaN
 
 
 def test_the_compiled_path_covers_smith_stam_only():

@@ -79,9 +79,13 @@ import sys
 from detente.analysis.compare import simulate_summary, war_options
 from detente.scenario import load_scenario
 from detente.war import coupled_fast
+weeks = []
+fight = coupled_fast.fight
+coupled_fast.fight = lambda *a: weeks.append(a[2]) or fight(*a)  # the loops ran, every week
 s = simulate_summary(load_scenario("scenarios/ukraine-2025.yaml"), None, (), 500, 0,
                      war_options({}))
-print(coupled_fast.PREBUILT is not None, "numba" in sys.modules, s["end_mode"]["exhaustion_U"])
+print(coupled_fast.PREBUILT is not None and len(weeks) >= 104, "numba" in sys.modules,
+      s["end_mode"]["exhaustion_U"])
 """
 
 

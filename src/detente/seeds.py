@@ -111,6 +111,8 @@ _PCG_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645  # PCG_DEFAULT_MULTIPLIER_1
 
 def _uint32_words(n: int) -> list[int]:
     """A non-negative int as little-endian uint32 words, at least one (numpy's coercion)."""
+    if n < 0:
+        raise ValueError(f"expected a non-negative integer, not {n}")  # as SeedSequence says
     words = [n & _MASK32]
     n >>= 32
     while n:

@@ -38,9 +38,16 @@ BUILDING = "building"  # the stamp while a build replaces the module: loaded now
 STAMP_SUFFIX = ".target"
 
 
+# how build_module compiles, part of every digest: a module built by an earlier recipe is stale
+# (the first recipe built every module with pycc's default error model, Python's, so a
+# division by zero raised where the kernels' just-in-time loops, numpy's model, give inf or NaN)
+RECIPE = b"detente aot recipe 2: error model as the loops' own\n"
+
+
 def source_digest(*sources: Path) -> int:
-    """A 63-bit digest of source files: a prebuilt module is used only if built from them."""
-    text = b"".join(source.read_bytes() for source in sources)
+    """A 63-bit digest of source files and of the build's recipe (:data:`RECIPE`): a prebuilt
+    module is used only if built from them."""
+    text = RECIPE + b"".join(source.read_bytes() for source in sources)
     return int.from_bytes(hashlib.sha256(text).digest()[:8]) >> 1
 
 
@@ -159,9 +166,12 @@ def prebuilt_or_numba(name: str, digest: Callable[[], int], switch: str) -> tupl
 
 def build_module(name: str, entry: str, loops: Callable[..., Any], signature: str, digest: int,
                  output_dir: Path | None = None,
-                 more: tuple[tuple[str, Callable[..., Any], str], ...] = ()) -> Path:
+                 more: tuple[tuple[str, Callable[..., Any], str], ...] = (),
+                 error_model: str = "python") -> Path:
     """Compile ``loops`` (a numba dispatcher's ``py_func``) as ``entry`` with ``signature``,
-    and each (entry, loops, signature) of ``more`` likewise,
+    and each (entry, loops, signature) of ``more`` likewise, with numba's ``error_model``
+    (that of the loops' just-in-time decorator: "numpy" makes a division by zero inf or NaN,
+    "python" raises ZeroDivisionError; pycc itself knows only its default, "python"),
     into the module ``name`` in ``output_dir`` (default: beside this file), with
     ``source_digest() -> digest``, for this CPU unless :func:`build_target` says generic, and
     stamps it (see the module docstring). pycc's wrappers keep the GIL by default; the rounds
@@ -186,6 +196,7 @@ def build_module(name: str, entry: str, loops: Callable[..., Any], signature: st
             def __init__(self, *args: Any, **kw: Any) -> None:
                 super().__init__(*args, **kw)
                 self.release_gil = True
+                self.error_model = error_model
 
         def source_digest() -> int:
             return digest

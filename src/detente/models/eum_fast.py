@@ -580,4 +580,4 @@ def build(output_dir: Path | None = None) -> Path:
     if njit is None:
         raise RuntimeError("building the compiled eum round needs numba, DETENTE_EUM_AOT=0")
     return build_module(AOT_MODULE, "run_block", run_block.py_func, AOT_SIGNATURE,
-                        source_digest(), output_dir)
+                        source_digest(), output_dir, error_model="numpy")

@@ -368,4 +368,4 @@ def build(output_dir: Path | None = None) -> Path:
     if njit is None:
         raise RuntimeError("building the compiled smp turns needs numba")
     return build_module(AOT_MODULE, "run_batch", run_batch.py_func, AOT_SIGNATURE,
-                        loops_digest(), output_dir)
+                        loops_digest(), output_dir, error_model="numpy")

@@ -169,4 +169,5 @@ def build(output_dir: Path | None = None) -> Path:
         raise RuntimeError("building the compiled coupled loops needs numba")
     return aot.build_module(AOT_MODULE, "fight", loops.fight.py_func, layout.SIGNATURE,
                             source_digest(), output_dir or Path(__file__).parent,
-                            more=(("parties", loops.parties.py_func, layout.PARTIES_SIGNATURE),))
+                            more=(("parties", loops.parties.py_func, layout.PARTIES_SIGNATURE),),
+                            error_model="numpy")

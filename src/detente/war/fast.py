@@ -167,4 +167,5 @@ def build(output_dir: Path | None = None) -> Path:
     if loops.njit is None:
         raise RuntimeError("building the compiled war loops needs numba")
     return aot.build_module(AOT_MODULE, "week", loops.week.py_func, layout.SIGNATURE,
-                            source_digest(), output_dir or Path(__file__).parent)
+                            source_digest(), output_dir or Path(__file__).parent,
+                            error_model="numpy")
