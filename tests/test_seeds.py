@@ -117,3 +117,8 @@ def test_a_skipped_call_moves_no_other() -> None:
             skipping.skip()
         else:
             np.testing.assert_array_equal(skipping.random(4000), want)
+
+
+def test_a_negative_entropy_is_refused() -> None:
+    with pytest.raises(ValueError, match="non-negative"):
+        seed_words(-1, np.array([[1, 2]], dtype=np.uint64))
