@@ -181,3 +181,24 @@ def test_one_worker_backend_gets_the_work(tmp_path, monkeypatch):
     for doc in (here, pool):
         doc["provenance"].pop("workers"), doc["provenance"].pop("backend")
     assert pool == here
+
+
+def test_stacked_streams_leave_out_a_call_only_where_every_stream_can():
+    """decide_levers leaves out a deadline's call where the stream has ``skip``: a stacked
+    stream has it only when the streams it joins do (a plain generator's numbers would move)."""
+    from detente.seeds import StreamBlocks
+    from detente.war.stacked import _Concatenated, _Tiled
+
+    blocks = [StreamBlocks(Streams(3).for_block(0, 0), "deadline:x", 10) for _ in range(2)]
+    assert callable(getattr(_Tiled(blocks[0], 2), "skip", None))
+    assert callable(getattr(_Concatenated(blocks), "skip", None))
+    plain = np.random.default_rng(0)
+    assert getattr(_Tiled(plain, 2), "skip", None) is None
+    assert getattr(_Concatenated([blocks[0], plain]), "skip", None) is None
+    joined = _Concatenated(blocks)
+    joined.skip()  # each stream leaves out call 0: the next draw is every stream's call 1
+    after = joined.random(20)
+    again = _Concatenated([StreamBlocks(Streams(3).for_block(0, 0), "deadline:x", 10)
+                           for _ in range(2)])
+    again.random(20)
+    np.testing.assert_array_equal(after, again.random(20))

@@ -79,6 +79,18 @@ class _Concatenated(_StackedStream):
         each = (*shape[:-1], shape[-1] // len(self.parts))
         return np.concatenate([getattr(p, method)(each) for p in self.parts], axis=-1)
 
+    @property
+    def skip(self) -> Callable[[], None]:
+        """Every variant's stream leaves out this call, where each can (else AttributeError:
+        the kernel then draws, see detente.war.coupled._Simulation.decide_levers)."""
+        skips = [p.skip for p in self.parts]
+
+        def skip_all() -> None:
+            for skip in skips:
+                skip()
+
+        return skip_all
+
 
 class _Tiled(_StackedStream):
     """When every variant draws the very same numbers (one stream factory for all: common
@@ -91,6 +103,11 @@ class _Tiled(_StackedStream):
     def _draw(self, method: str, shape: tuple[int, ...]) -> np.ndarray:
         one = getattr(self.stream, method)((*shape[:-1], shape[-1] // self.copies))
         return np.tile(one, (1,) * (one.ndim - 1) + (self.copies,))
+
+    @property
+    def skip(self) -> Callable[[], None]:
+        """The stream's own ``skip`` (AttributeError where it has none), as _Concatenated's."""
+        return self.stream.skip  # type: ignore[attr-defined,no-any-return]
 
 
 def simulate_stacked(parts: Sequence[CoupledInputs], options: CoupledOptions,
