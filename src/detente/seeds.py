@@ -93,8 +93,8 @@ def key_code(key: str) -> int:
 # -- the seeds of many calls at once ---------------------------------------------------------------
 # A run-major stream makes a fresh generator per call (:class:`RowStream`): numpy's
 # ``default_rng(SeedSequence(entropy, spawn_key=key))`` costs 20-40 us a call, more than drawing
-# 2,048 uniforms (10 us), and the coupled kernel makes one per stream, week and stream block
-# (30,000 for the flagship's 100,000 runs). SeedSequence has no batched form, so the seeds of a
+# 2,048 uniforms (10 us), and the coupled kernel made one per stream, week and stream block
+# (49,088 for the flagship's 100,000 runs). SeedSequence has no batched form, so the seeds of a
 # stream's next calls are computed here at once as numpy's own algorithm computes each (O'Neill's
 # seed_seq hash, numpy/random/bit_generator.pyx, whose output NEP 19 keeps stable), and PCG64 is
 # started from them as ``PCG64(seed_sequence)`` starts (pcg64.c, pcg64_set_seed): the same
