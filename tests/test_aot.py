@@ -142,7 +142,8 @@ def test_a_build_is_stamped_for_this_cpu_and_loads_here(tmp_path):
         def twice(x):
             return 2.0 * x
 
-        aot.build_module("_probe_aot", "twice", twice, "f8(f8)", 42, Path({str(package)!r}))
+        aot.build_module("_probe_aot", "twice", twice, "f8(f8)", 42, Path({str(package)!r}),
+                         error_model="numpy")
     """)
     plain = {k: v for k, v in os.environ.items() if k != "DETENTE_AOT_GENERIC"}
     for env, expected in (({}, aot.cpu_flags() or aot.GENERIC),
@@ -182,10 +183,10 @@ def test_only_a_build_for_this_cpu_targets_the_host_and_it_is_stamped_building_m
     monkeypatch.setattr(numba_pycc, "CC", Recorder)
     monkeypatch.setattr(aot, "this_cpu", lambda: "00112233aabbccdd")
     monkeypatch.delenv("DETENTE_AOT_GENERIC", raising=False)
-    aot.build_module("_probe_aot", "f", lambda: None, "f8()", 1, tmp_path)
+    aot.build_module("_probe_aot", "f", lambda: None, "f8()", 1, tmp_path, error_model="numpy")
     assert (tmp_path / "_probe_aot.target").read_text() == "00112233aabbccdd\n"
     monkeypatch.setenv("DETENTE_AOT_GENERIC", "1")
-    aot.build_module("_probe_aot", "f", lambda: None, "f8()", 1, tmp_path)
+    aot.build_module("_probe_aot", "f", lambda: None, "f8()", 1, tmp_path, error_model="numpy")
     assert (tmp_path / "_probe_aot.target").read_text() == "generic\n"
     (host_cpu, host_stamp, host_features), (gen_cpu, gen_stamp, gen_features) = seen
     assert (host_cpu, host_stamp) == ("host", aot.BUILDING)
@@ -197,3 +198,36 @@ def test_only_a_build_for_this_cpu_targets_the_host_and_it_is_stamped_building_m
     # pycc's own codegen is left as it was
     plain = codegen.AOTCPUCodegen.__new__(codegen.AOTCPUCodegen)
     assert codegen.AOTCPUCodegen._customize_tm_features(plain) == ""
+
+
+def test_a_build_divides_by_zero_as_its_error_model_says(tmp_path):
+    """A real pycc build of a division with numpy's error model gives NaN and inf, as the
+    kernels' just-in-time loops do; with Python's (pycc's own default) it raises."""
+    pytest.importorskip("numba")
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        pytest.skip("no C compiler to build with")
+    probe = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from detente.models import aot
+
+        def ratio(a, b):
+            return a / b
+
+        for model in ("numpy", "python"):
+            name = "_divide_" + model
+            aot.build_module(name, "ratio", ratio, "f8(f8, f8)", 7, Path({str(tmp_path)!r}),
+                             error_model=model)
+        sys.path.insert(0, {str(tmp_path)!r})
+        import _divide_numpy, _divide_python
+        print(_divide_numpy.ratio(0.0, 0.0), _divide_numpy.ratio(1.0, 0.0))
+        try:
+            _divide_python.ratio(1.0, 0.0)
+        except ZeroDivisionError:
+            print("ZeroDivisionError")
+    """)
+    plain = {k: v for k, v in os.environ.items() if k != "DETENTE_AOT_GENERIC"}
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env={**plain, "PYTHONPATH": str(ROOT / "src")}, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["nan", "inf", "ZeroDivisionError"]

@@ -91,6 +91,7 @@ def test_a_battle_without_odds_bit_for_bit(monkeypatch):
     with np.errstate(divide="ignore", invalid="ignore"):
         numpy, compiled = _both(monkeypatch, lambda: simulate_coupled(
             x, CoupledOptions(), rows._rng(2, 60)))
+        assert np.isnan(numpy.front[:, 1:]).all()  # the odds were 0/0 from the first battle
         _same(numpy, compiled)
         if coupled_fast.PREBUILT is not None:  # pycc's default error model raised here
             monkeypatch.setattr(coupled_fast, "loops_for", lambda *a: coupled_fast.PREBUILT.fight)

@@ -166,12 +166,12 @@ def prebuilt_or_numba(name: str, digest: Callable[[], int], switch: str) -> tupl
 
 def build_module(name: str, entry: str, loops: Callable[..., Any], signature: str, digest: int,
                  output_dir: Path | None = None,
-                 more: tuple[tuple[str, Callable[..., Any], str], ...] = (),
-                 error_model: str = "python") -> Path:
+                 more: tuple[tuple[str, Callable[..., Any], str], ...] = (), *,
+                 error_model: str) -> Path:
     """Compile ``loops`` (a numba dispatcher's ``py_func``) as ``entry`` with ``signature``,
     and each (entry, loops, signature) of ``more`` likewise, with numba's ``error_model``
-    (that of the loops' just-in-time decorator: "numpy" makes a division by zero inf or NaN,
-    "python" raises ZeroDivisionError; pycc itself knows only its default, "python"),
+    (required: that of the loops' just-in-time decorator; "numpy" makes a division by zero inf
+    or NaN, "python" raises ZeroDivisionError, and pycc alone would build every module so),
     into the module ``name`` in ``output_dir`` (default: beside this file), with
     ``source_digest() -> digest``, for this CPU unless :func:`build_target` says generic, and
     stamps it (see the module docstring). pycc's wrappers keep the GIL by default; the rounds

@@ -925,4 +925,5 @@ def build(output_dir: Path | None = None) -> Path:
     if xd.njit is None:
         raise RuntimeError("building the compiled decimal round needs numba")
     return aot.build_module(aot.EXCHANGE_DECIMAL, "run_round", run_round.py_func,
-                            AOT_SIGNATURE, aot.exchange_decimal_digest(), output_dir)
+                            AOT_SIGNATURE, aot.exchange_decimal_digest(), output_dir,
+                            error_model="python")  # as exact_decimal's njit

@@ -464,4 +464,4 @@ def build(output_dir: Path | None = None) -> Path:
         raise RuntimeError("building the compiled exchange round needs numba, "
                            "DETENTE_EXCHANGE_AOT=0")
     return build_module(AOT_MODULE, "run_round", run_round.py_func, AOT_SIGNATURE,
-                        source_digest(), output_dir)
+                        source_digest(), output_dir, error_model="python")  # as its njit
