@@ -160,9 +160,8 @@ def _state_rows(sim: _Simulation) -> tuple[np.ndarray, ...]:
 
 def build(output_dir: Path | None = None) -> Path:
     """Compile :func:`detente.war.coupled_loops.fight` and ``parties`` ahead of time into
-    ``_coupled_aot``
-    beside this file (see :func:`detente.models.aot.build_module`); needs numba and a C
-    compiler."""
+    ``_coupled_aot`` beside this file (see :func:`detente.models.aot.build_module`); needs
+    numba and a C compiler."""
     from detente.war import coupled_loops as loops
 
     if loops.njit is None:
