@@ -250,10 +250,13 @@ def variant_runs(scenario: Scenario, variants: Sequence[tuple[str | None, tuple[
     work goes where the user sent it). The numbers are the same either way (every block
     carries its own streams)."""
     from detente.registry import get_spec
-    from detente.runtime.backends import InProcess
+    from detente.runtime.backends import Auto, InProcess
 
     model = "coupled" if is_coupled(scenario, options) else "war"
     jobs = [(scenario, hyp, lv, runs, seed, options, horizon, max_memory) for hyp, lv in variants]
+    if isinstance(backend, Auto):  # the variants are the jobs: each one block or more
+        backend = backend.choose(len(jobs), get_spec(model).threads,
+                                 len(jobs) * _variant_seconds(scenario, model, runs, horizon))
     local = backend is None or isinstance(backend, InProcess)
     if model == "coupled" and local:
         for group in _hypothesis_groups(variants):
@@ -286,6 +289,13 @@ def variant_runs(scenario: Scenario, variants: Sequence[tuple[str | None, tuple[
             warnings.warn_explicit(message, category, filename, lineno, registry=_SHOWN)
         yield replace(run, provenance=run.provenance and {
             **run.provenance, "backend": backend.name, "workers": backend.workers})
+
+
+def _variant_seconds(scenario: Scenario, model: str, runs: int, horizon: int | None) -> float:
+    """The budget's estimate of one variant's time (:attr:`detente.budget.Estimate.seconds`)."""
+    from detente.budget import for_scenario
+
+    return for_scenario(scenario, model, runs=runs, weeks=horizon).seconds
 
 
 STACK_MAX = 16  # variants of one hypothesis simulated in one pass of the coupled kernel at most

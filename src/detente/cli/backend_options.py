@@ -5,7 +5,8 @@ from typing import Annotated
 import typer
 
 WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", help="Run blocks on N local processes (default: this process).", min=1,
+    "--workers", help="Run blocks on N local processes (default: every core for a long run of "
+    "a model that holds the GIL, else this process; 1: this process).", min=1,
     max=256)]
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", help="Run blocks on an existing dask cluster (tcp://HOST:PORT).")]

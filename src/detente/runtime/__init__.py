@@ -17,7 +17,7 @@ from detente import __version__
 from detente.errors import InputError, problem
 from detente.options import Options, parse_options
 from detente.registry import ModelSpec, get_spec
-from detente.runtime.backends import Backend, InProcess, Progress
+from detente.runtime.backends import AUTO_MIN_SECONDS, Backend, Progress, resolve
 from detente.scenario.schema import Scenario
 from detente.seeds import Streams
 
@@ -103,13 +103,12 @@ def run(experiment: Experiment, backend: Backend | None = None,
     arrays of every run."""
     from detente.results import Results
 
-    backend = backend or InProcess()
     spec = experiment.spec
     if experiment.draws < 1:
         raise InputError([problem("draws (runs) must be at least 1", ("draws",),
                                   value=experiment.draws)])
     opts = experiment.validated_options()
-    _check_budget(experiment, opts)
+    need = _check_budget(experiment, opts)
     streams = Streams.from_seed(experiment.seed)
     if spec.kind == "war":
         payload = _war_inputs(experiment, streams)
@@ -125,8 +124,9 @@ def run(experiment: Experiment, backend: Backend | None = None,
     work = payload
     if spec.repeats and opts.repetitions > 1:  # type: ignore[attr-defined]
         work = payload.repeat(opts.repetitions)  # type: ignore[attr-defined]
-    output, n_blocks = run_payload(spec, work, work.draws if spec.kind != "war" else size, opts,
-                                   streams, backend, progress, fold)
+    n = work.draws if spec.kind != "war" else size
+    backend = resolve(backend, len(blocks(n, spec.block)), spec.threads, need.seconds)
+    output, n_blocks = run_payload(spec, work, n, opts, streams, backend, progress, fold)
     provenance = provenance_of(experiment, opts, payload, size, backend, n_blocks)
     return Results(spec.kind, spec.name, opts, provenance, payload, output,
                    tuple(_warnings(experiment, opts, payload, output)))
@@ -159,8 +159,9 @@ def _warnings(experiment: Experiment, opts: Options, payload: Any, output: Any) 
     return out
 
 
-def _check_budget(experiment: Experiment, opts: Options) -> None:
-    """Refuse a request whose estimated memory exceeds the limit, before compiling it."""
+def _check_budget(experiment: Experiment, opts: Options) -> Any:
+    """Refuse a request whose estimated memory exceeds the limit, before compiling it; returns
+    the :class:`~detente.budget.Estimate`."""
     from detente.budget import check_budget, for_scenario
 
     sc, spec = experiment.scenario, experiment.spec
@@ -171,7 +172,7 @@ def _check_budget(experiment: Experiment, opts: Options) -> None:
         rounds = getattr(opts, "rounds", None) or getattr(opts, "max_turns", 1)
         draws = experiment.draws * getattr(opts, "repetitions", 1)
         need = for_scenario(sc, spec.name, draws=draws, rounds=rounds)
-    check_budget(need, experiment.max_memory)
+    return check_budget(need, experiment.max_memory)
 
 
 def run_payload(spec: ModelSpec, payload: Any, size: int, opts: Options, streams: Streams,
@@ -204,7 +205,8 @@ def run_arrays(model: str, payload: Any, options: Options | Mapping[str, Any] | 
         payload = payload.repeat(opts.repetitions)  # type: ignore[attr-defined]
     size = payload.runs if spec.kind == "war" else payload.draws
     out, _ = run_payload(spec, payload, size, opts, Streams.from_seed(seed),
-                         backend or InProcess())
+                         resolve(backend, len(blocks(size, spec.block)), spec.threads,
+                                 AUTO_MIN_SECONDS))
     return out
 
 

@@ -19,6 +19,21 @@ if TYPE_CHECKING:  # pools are imported where they start: a one-block run in thi
 
 Progress = Callable[[int, int], None]
 
+AUTO_MIN_SECONDS = 4.0
+""":class:`Auto` starts a pool for a request whose budget estimate
+(:attr:`detente.budget.Estimate.seconds`, an upper bound from each model's slowest measured rate)
+is at least this. A forked pool costs 0.3-0.4 s here (fork, each worker importing its kernel, the
+block inputs pickled over); the estimate of the flagship's 10,000 coupled runs is 6.2 s for 2.2 s
+in this process, which two workers cut to 1.9 s (issue 14)."""
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform reports it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
 
 def in_order(done: Iterator[tuple[int, Any]], total: int, progress: Progress | None
              ) -> Iterator[Any]:
@@ -124,6 +139,55 @@ class Processes:
 
 
 @dataclass
+class Auto:
+    """This machine's usable cores, as each request can use them (the CLI's default).
+
+    A GIL-bound kernel (the registry's ``threads=False``: the coupled and exchange models) with
+    two blocks or more and an estimated time of at least :data:`AUTO_MIN_SECONDS` runs on a pool
+    of forked processes, one per core up to one per block; anything else runs in this process
+    as :class:`InProcess` does (GIL-releasing kernels' blocks share its threads). The numbers are
+    the same either way (every block carries its own streams); a result's provenance names the
+    backend that ran (:func:`resolve`)."""
+
+    cores: int = field(default_factory=usable_cores)
+    name: str = "auto"
+
+    @property
+    def workers(self) -> int:
+        return self.cores
+
+    def choose(self, n_jobs: int, threads_ok: bool, seconds: float) -> InProcess | Processes:
+        """The backend for ``n_jobs`` jobs estimated to take ``seconds`` in all."""
+        if threads_ok or n_jobs < 2 or self.cores < 2 or seconds < AUTO_MIN_SECONDS:
+            return InProcess()
+        return Processes(min(self.cores, n_jobs))
+
+    def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None,
+            threads_ok: bool = True) -> list[Any]:
+        return list(self.ordered(fn, jobs, progress, threads_ok))
+
+    def ordered(self, fn: Callable[[Any], Any], jobs: Sequence[Any], progress: Progress | None,
+                threads_ok: bool = True) -> Iterator[Any]:
+        """Jobs of unknown size: a pool for two GIL-bound jobs or more, else this process."""
+        chosen = self.choose(len(jobs), threads_ok, AUTO_MIN_SECONDS)
+        yield from chosen.ordered(fn, jobs, progress, threads_ok)
+
+
+def resolve(backend: Backend | None, n_jobs: int, threads_ok: bool, seconds: float) -> Backend:
+    """The backend that runs ``n_jobs`` jobs of a kernel (``threads_ok``: it releases the GIL),
+    estimated to take ``seconds`` in all: :class:`Auto`'s choice; this process for a single job
+    sent to local processes (a pool would share nothing out, and costs 0.3-0.4 s to start);
+    else ``backend`` itself (this process when None). Results record the backend returned."""
+    if backend is None:
+        return InProcess()
+    if isinstance(backend, Auto):
+        return backend.choose(n_jobs, threads_ok, seconds)
+    if isinstance(backend, Processes) and n_jobs < 2:
+        return InProcess()
+    return backend
+
+
+@dataclass
 class Dask:
     """A dask.distributed cluster: an existing scheduler's address, or a LocalCluster of
     ``local`` worker processes started here (and closed by :meth:`close`)."""
@@ -187,12 +251,13 @@ class Dask:
         self.close()
 
 
-Backend = InProcess | Processes | Dask
+Backend = InProcess | Processes | Dask | Auto
 
 
 def make_backend(workers: int | None = None, scheduler: str | None = None,
                  dask_local: int | None = None) -> Backend:
-    """The backend the CLI flags ask for (at most one of them)."""
+    """The backend the CLI flags ask for (at most one of them): none, :class:`Auto`; ``--workers
+    1``, this process."""
     given = [x is not None for x in (workers, scheduler, dask_local)]
     if sum(given) > 1:
         raise InputError([problem("choose one of --workers, --scheduler and --dask-local",
@@ -201,6 +266,8 @@ def make_backend(workers: int | None = None, scheduler: str | None = None,
         return Dask(address=scheduler)
     if dask_local is not None:
         return Dask(local=dask_local)
-    if workers is not None and workers > 1:
+    if workers is None:
+        return Auto()
+    if workers > 1:
         return Processes(workers)
     return InProcess()
