@@ -15,7 +15,9 @@ Peers' code never enters this repository. ``DETENTE_PEERS_DIR`` names a folder w
 
 * ``decide-exchange-model/`` (foarsitter/decide-exchange-model; needs its dependencies: set
   ``DETENTE_DECIDE_PYTHON`` to an interpreter that has them, default
-  ``$DETENTE_PEERS_DIR/venv-decide/bin/python``),
+  ``$DETENTE_PEERS_DIR/venv-decide/bin/python``; its CLI wants the versions its pyproject pins,
+  e.g. ``pip install typesystem==0.2.5 typer==0.20 structlog==25.5 peewee==3.18.3 pandas
+  matplotlib``, without its GUI's PyQt6: a newer typesystem fails on its first actor),
 * ``schelling/`` (hamzagul07/schelling; run with this interpreter, ``src`` on the path),
 * ``bdm-scholz-expected-utility-model/`` (dmasad/...; its ``'rU'`` file mode needs Python 3.10
   or older: ``DETENTE_BDM_PYTHON``, default the newest of ``python3.10`` ... ``python3.6`` on the
@@ -360,7 +362,7 @@ def phases(label: str, args: list[str], repeat: int) -> str:
 def row_exchange(peers: Path | None, repeat: int, all_pairs: bool = False) -> Row:
     ours = detente("run", str(COP21), "-m", "exchange", "--json")
     repo = peers / "decide-exchange-model" if peers else None
-    python = python_with("peewee, typesystem, structlog", "DETENTE_DECIDE_PYTHON",
+    python = python_with("peewee, typesystem, structlog, typer, pandas", "DETENTE_DECIDE_PYTHON",
                          str(peers / "venv-decide" / "bin" / "python") if peers else None)
     if repo is None or not repo.exists() or python is None:
         _, o = in_turn(None, ours, repeat, our_env=OUR_ENV)
