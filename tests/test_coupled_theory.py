@@ -357,7 +357,7 @@ def test_a_neutral_parameter_set_gives_a_driftless_front(noise, start):
     probability computed exactly (:func:`walk_absorption`), so the tolerance is the kernel's
     binomial error alone (an earlier version drew the walk too, and the two draws' errors
     added up to a false failure at noise 0.0174, start 7: 0.057 against 0.0325 drawn, 0.0431
-    exact; 140,000 kernel runs give 0.0425)."""
+    exact; 140,000 kernel runs give 0.0426)."""
     runs = 2000
     _, out = run(neutral_doc(noise, start), runs)
     move = out.front[:, -1] - out.front[:, 0]
